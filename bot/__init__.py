@@ -1,0 +1,1 @@
+"""Wirewatch composition root: settings, CLI, scheduler jobs, chat services, Telegram adapter, delivery."""

@@ -1,0 +1,1 @@
+"""Wirewatch domain core: models, query language and matcher, normalization, fetch and parse adapters."""

@@ -1,0 +1,144 @@
+"""Domain models shared by every package: plain frozen dataclasses, no I/O.
+
+These are the contract between ``feeds`` (fetch, parse, normalize, match), ``storage`` (which returns these,
+never ORM rows) and ``bot`` (which renders them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """A feed as configured: a unique name, its URL and how often to poll it (seconds)."""
+
+    name: str
+    url: str
+    interval_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed as stored: its fetch state and health."""
+
+    id: int
+    name: str
+    url: str
+    interval_seconds: int
+    etag: str | None = None
+    last_modified: str | None = None
+    last_success_at: datetime | None = None
+    last_error_at: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    next_poll_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """The wire dateline at the head of a release: ``BINZHOU, China, Jan. 27, 2026 /Xinhua-AsiaNet/ --``."""
+
+    place: str | None = None
+    date: str | None = None
+    wire: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One feed entry as feedparser saw it, converted to plain values (raw HTML, raw dates)."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    content_html: str
+    published: datetime | None
+    orig_link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewItem:
+    """A normalized release, ready to store. Times are timezone-aware UTC."""
+
+    identity: str
+    link: str | None
+    title: str
+    body: str
+    summary: str
+    published_at: datetime
+    first_seen_at: datetime
+    dateline: Dateline = field(default_factory=Dateline)
+    title_fingerprint: str = ""
+    body_fingerprint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A stored release: a ``NewItem`` plus its database ids and source feed name."""
+
+    id: int
+    feed_id: int
+    feed_name: str
+    story_id: int
+    identity: str
+    link: str | None
+    title: str
+    body: str
+    summary: str
+    published_at: datetime
+    first_seen_at: datetime
+    dateline: Dateline = field(default_factory=Dateline)
+
+
+class ChatKind(str, Enum):
+    """Telegram chat types that matter for pacing and permissions."""
+
+    PRIVATE = "private"
+    GROUP = "group"
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A chat the bot talks to."""
+
+    id: int
+    kind: ChatKind
+    active: bool = True
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """A chat's saved query. ``query`` is the text as the user typed it."""
+
+    id: int
+    chat_id: int
+    query: str
+    created_at: datetime
+
+
+class DeliveryStatus(str, Enum):
+    """Lifecycle of an outbox row."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An outbox row: one alert for one story in one chat."""
+
+    id: int
+    chat_id: int
+    story_id: int
+    item_id: int
+    subscription_id: int | None
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    not_before: datetime | None = None
