@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +92,7 @@ class Item:
     dateline: Dateline = field(default_factory=Dateline)
 
 
-class ChatKind(str, Enum):
+class ChatKind(StrEnum):
     """Telegram chat types that matter for pacing and permissions."""
 
     PRIVATE = "private"
@@ -121,7 +121,7 @@ class Subscription:
     created_at: datetime
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     """Lifecycle of an outbox row."""
 
     PENDING = "pending"

@@ -44,3 +44,21 @@ class AnyOf:
 
 
 SearchExpr = Tok | Phrase | AllOf | AnyOf
+
+
+# --- INTERIM implementation (replaced by the query package owner) ------------------------------------------
+def index_tokens(title: str, body: str) -> str:
+    """Space-separated search tokens of title and body (interim: words, CJK bigrams and single characters)."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", f"{title}\n{body}").casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    tokens: list[str] = []
+    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[^\W_]+", text):
+        if re.match(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", run):
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+            tokens.extend(run)
+        else:
+            tokens.append(run)
+    return " ".join(tokens)

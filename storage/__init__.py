@@ -1,1 +1,1 @@
-"""Wirewatch storage: SQLAlchemy 2 tables, migrations, one method per unit of work; returns ``feeds`` models."""
+"""Wirewatch storage: SQLAlchemy 2 tables, migrations, one method per unit of work."""

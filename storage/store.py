@@ -59,7 +59,7 @@ class Store:
 
     @classmethod
     def open(cls, url: str) -> Store:
-        """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema to the latest."""
+        """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -160,7 +160,7 @@ class Store:
         raise NotImplementedError
 
     def deactivate_chat(self, chat_id: int) -> int:
-        """Mark a chat inactive (blocked, kicked, not found) and cancel its pending deliveries; returns count."""
+        """Mark a chat inactive (blocked, kicked, not found) and cancel its pending alerts; returns count."""
         raise NotImplementedError
 
     def migrate_chat(self, old_chat_id: int, new_chat_id: int, kind: ChatKind) -> None:
