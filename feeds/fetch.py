@@ -1,0 +1,259 @@
+"""The HTTP adapter: fetch a feed politely (conditional GET, limits, manual redirects) and never raise.
+
+``Fetcher.fetch`` turns every network or HTTP problem into a ``FetchResult`` with ``status="error"``; the
+caller decides about backoff (``feeds.schedule``). Redirects are followed by hand so that a chain of only
+permanent redirects (301/308) can report the new URL to store, and loops end with an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+FetchStatus = Literal["ok", "not_modified", "error"]
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, "
+    "*/*;q=0.5"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """Timeouts (seconds), body size cap (bytes, before and after decoding), identity and concurrency caps."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_body_bytes: int = 10_000_000
+    user_agent: str = "Wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+    concurrency: int = 20
+    per_host_concurrency: int = 4
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What one fetch produced. ``headers`` have lower-case names; ``body`` is decoded (no gzip)."""
+
+    status: FetchStatus
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str = ""
+    permanent_url: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+    http_status: int | None = None
+
+
+class FetchError(Exception):
+    """A fetch failed for a reason worth reporting (turned into a ``FetchResult`` by ``Fetcher.fetch``)."""
+
+    def __init__(
+        self, message: str, http_status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.retry_after = retry_after
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); None if unusable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """One hop's final response: status, headers and (for 200) the body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    url: str
+
+
+class Fetcher:
+    """An async HTTP client for feeds with global and per-host concurrency caps. Use ``async with``."""
+
+    def __init__(
+        self, limits: FetchLimits | None = None, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(self.limits.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        lim = self.limits
+        timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.total_timeout)
+        self._client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"User-Agent": lim.user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
+            limits=httpx.Limits(max_connections=lim.concurrency, max_keepalive_connections=lim.concurrency),
+            transport=self._transport,
+            trust_env=False,
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """GET ``url`` conditionally; never raises for network or HTTP problems."""
+        try:
+            async with asyncio.timeout(self.limits.total_timeout):
+                return await self._fetch_chain(url, etag, last_modified)
+        except FetchError as exc:
+            return _error(url, str(exc), exc.http_status, exc.retry_after)
+        except TimeoutError:
+            return _error(url, f"timeout after {self.limits.total_timeout:g}s total")
+        except httpx.TimeoutException as exc:
+            return _error(url, f"timeout: {type(exc).__name__}")
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+            return _error(url, f"{type(exc).__name__}: {exc}"[:300])
+
+    async def _fetch_chain(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """Follow redirects by hand; build the result from the last hop."""
+        headers = _conditional_headers(etag, last_modified)
+        seen = {url}
+        current, permanent = url, True
+        for _ in range(self.limits.max_redirects + 1):
+            answer = await self._get_once(current, headers)
+            if answer.status not in REDIRECTS:
+                return _result(answer, url, permanent, etag, last_modified)
+            location = answer.headers.get("location")
+            if not location:
+                raise FetchError(f"HTTP {answer.status} without Location", answer.status)
+            permanent = permanent and answer.status in PERMANENT_REDIRECTS
+            current = urljoin(current, location.strip())
+            if current in seen:
+                raise FetchError(f"redirect loop at {current}", answer.status)
+            seen.add(current)
+        raise FetchError(f"more than {self.limits.max_redirects} redirects")
+
+    async def _get_once(self, url: str, headers: Mapping[str, str]) -> _Answer:
+        """One GET under the global and per-host caps; body read only for a 2xx answer."""
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        scheme = urlsplit(url).scheme
+        if scheme not in ("http", "https"):
+            raise FetchError(f"unsupported URL scheme {scheme!r}")
+        async with self._global, self._host_semaphore(url):
+            request = self._client.build_request("GET", url, headers=headers)
+            response = await self._client.send(request, stream=True)
+            try:
+                answer_headers = {k.lower(): v for k, v in response.headers.items()}
+                body = await self._read_body(response) if 200 <= response.status_code < 300 else b""
+            finally:
+                await response.aclose()
+        return _Answer(response.status_code, answer_headers, body, url)
+
+    def _host_semaphore(self, url: str) -> asyncio.Semaphore:
+        host = urlsplit(url).netloc.lower()
+        sem = self._hosts.get(host)
+        if sem is None:
+            sem = self._hosts[host] = asyncio.Semaphore(self.limits.per_host_concurrency)
+        return sem
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        """Stream the decoded body, aborting as soon as the raw or decoded size passes the cap."""
+        cap = self.limits.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FetchError(f"body too large: Content-Length {declared} > {cap}", response.status_code)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > cap or response.num_bytes_downloaded > cap:
+                raise FetchError(f"body too large: more than {cap} bytes", response.status_code)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def _result(
+    answer: _Answer, start_url: str, permanent: bool, etag: str | None, last_modified: str | None
+) -> FetchResult:
+    """Turn the last hop into a result: ok, not_modified, or an HTTP error (with Retry-After)."""
+    moved = answer.url if permanent and answer.url != start_url else None
+    h = answer.headers
+    if answer.status == 304:
+        status: FetchStatus = "not_modified"
+        etag, last_modified = h.get("etag", etag), h.get("last-modified", last_modified)
+    elif 200 <= answer.status < 300:
+        status = "ok"
+        etag, last_modified = h.get("etag"), h.get("last-modified")
+    else:
+        retry = parse_retry_after(h.get("retry-after")) if answer.status in (429, 503) else None
+        return FetchResult(
+            "error",
+            headers=h,
+            final_url=answer.url,
+            permanent_url=moved,
+            error=f"HTTP {answer.status}",
+            retry_after=retry,
+            http_status=answer.status,
+        )
+    return FetchResult(
+        status,
+        body=answer.body,
+        headers=h,
+        etag=etag,
+        last_modified=last_modified,
+        final_url=answer.url,
+        permanent_url=moved,
+        http_status=answer.status,
+    )
+
+
+def _error(
+    url: str, message: str, http_status: int | None = None, retry_after: float | None = None
+) -> FetchResult:
+    logger.debug("fetch_error url=%s error=%s", url, message)
+    return FetchResult(
+        "error", final_url=url, error=message, http_status=http_status, retry_after=retry_after
+    )

@@ -1,0 +1,98 @@
+"""The feedparser adapter: bytes and response headers in, ``ParsedEntry`` values out.
+
+``FeedParserDict`` never leaves this module. feedparser is given the body and headers only, never a URL
+(it would fetch without a timeout).
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from feeds.models import ParsedEntry
+
+logger = logging.getLogger(__name__)
+
+# Headers that describe the transfer, not the document: the body we hold is already decoded.
+_TRANSFER_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class FeedParseError(Exception):
+    """The document is not a usable feed (HTML page, broken XML without entries, ...)."""
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> list[ParsedEntry]:
+    """Parse a feed document; raise ``FeedParseError`` when it is not a feed or is broken with no entries.
+
+    A well-formed feed with no entries gives ``[]``. ``feed_url`` resolves relative links when the response
+    carried no ``Content-Location``."""
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=_response_headers(headers, feed_url))
+    entries: list[Any] = list(parsed.get("entries", []))
+    if not entries:
+        _check_empty(parsed, body)
+    return [_entry(e) for e in entries]
+
+
+def _response_headers(headers: Mapping[str, str], feed_url: str | None) -> dict[str, str]:
+    clean = {k.lower(): v for k, v in headers.items() if k.lower() not in _TRANSFER_HEADERS}
+    if feed_url and "content-location" not in clean:
+        clean["content-location"] = feed_url
+    return clean
+
+
+def _check_empty(parsed: Any, body: bytes) -> None:
+    """An entry-less document is fine only if it is a recognised, well-formed feed."""
+    version = parsed.get("version", "")
+    if not body.strip():
+        raise FeedParseError("empty document")
+    if not version:
+        raise FeedParseError("not a feed (no RSS/Atom/RDF root)")
+    if parsed.get("bozo"):
+        reason = parsed.get("bozo_exception")
+        raise FeedParseError(f"malformed feed with no entries: {type(reason).__name__}: {reason}"[:200])
+
+
+def _entry(entry: Any) -> ParsedEntry:
+    """Convert one ``FeedParserDict`` entry to plain values."""
+    return ParsedEntry(
+        guid=_text(entry.get("id")),
+        link=_text(entry.get("link")),
+        title=_text(entry.get("title")) or "",
+        content_html=_content_html(entry),
+        published=_published(entry),
+        orig_link=_text(entry.get("feedburner_origlink")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _content_html(entry: Any) -> str:
+    """The longest of the entry's ``content[].value`` and ``summary``."""
+    candidates = [c.get("value", "") for c in entry.get("content", []) or []]
+    candidates.append(entry.get("summary", ""))
+    texts = [c for c in candidates if isinstance(c, str)]
+    return max(texts, key=len, default="")
+
+
+def _published(entry: Any) -> datetime | None:
+    """``published_parsed`` else ``updated_parsed`` as an aware UTC datetime; None when absent or absurd."""
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, OSError):
+                return None
+    return None
