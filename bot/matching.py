@@ -1,0 +1,81 @@
+"""The match stage: new items against the compiled subscription index, deliveries written to the outbox."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from feeds.models import Item, Subscription
+from feeds.query import Document, Query, QueryError, SubscriptionIndex, parse_query
+from storage.store import MatchRecord, Store
+
+logger = logging.getLogger(__name__)
+
+
+def document_for(item: Item) -> Document:
+    """The text a query sees: headline, and the body with the dateline place in front of it."""
+    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
+    return Document.from_parts(item.title, body, item.feed_name)
+
+
+class MatchService:
+    """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
+
+    def __init__(self, store: Store, batch_size: int = 500) -> None:
+        self._store = store
+        self._batch_size = batch_size
+        self._index = SubscriptionIndex()
+        self._chat_of: dict[int, int] = {}
+        self._loaded = False
+
+    @property
+    def subscription_count(self) -> int:
+        return len(self._index)
+
+    def add(self, subscription: Subscription, query: Query | None = None) -> None:
+        """Index a subscription (the chat service calls this right after storing it)."""
+        try:
+            compiled = query or parse_query(subscription.query)
+        except QueryError as exc:
+            logger.warning("subscription_unparseable id=%s error=%s", subscription.id, exc)
+            return
+        self._index.add(subscription.id, compiled)
+        self._chat_of[subscription.id] = subscription.chat_id
+
+    def remove(self, subscription_id: int) -> None:
+        """Drop a subscription from the index."""
+        self._index.remove(subscription_id)
+        self._chat_of.pop(subscription_id, None)
+
+    def sync(self) -> None:
+        """Bring the index in line with the database (subscriptions made by another process)."""
+        stored = {s.id: s for s in self._store.all_subscriptions()}
+        for gone in set(self._chat_of) - set(stored):
+            self.remove(gone)
+        for sub_id, subscription in stored.items():
+            if self._chat_of.get(sub_id) != subscription.chat_id:
+                self.add(subscription)
+        self._loaded = True
+
+    def match_items(self, items: Iterable[Item]) -> list[MatchRecord]:
+        """Every (item, subscription) pair that matches."""
+        records: list[MatchRecord] = []
+        for item in items:
+            for sub_id in self._index.match(document_for(item)):
+                records.append(MatchRecord(item.id, sub_id, self._chat_of[sub_id]))
+        return records
+
+    def run_once(self, now: datetime | None = None) -> int:
+        """Match every unmatched item, batch by batch; returns how many deliveries were enqueued."""
+        if not self._loaded:
+            self.sync()
+        enqueued = 0
+        while items := self._store.unmatched_items(self._batch_size):
+            matches = self.match_items(items)
+            enqueued += self._store.record_matches([i.id for i in items], matches, now or datetime.now(UTC))
+            if len(items) < self._batch_size:
+                break
+        if enqueued:
+            logger.info("match_done enqueued=%s", enqueued)
+        return enqueued

@@ -1,0 +1,69 @@
+"""Searching stored releases: the database proposes candidates, the matcher decides.
+
+The answer is exactly what a subscription with the same query would have matched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from bot.matching import document_for
+from bot.replies import echo
+from feeds.models import Item
+from feeds.query import Query
+from feeds.search import candidate_expr
+from storage.store import Store
+
+BATCH = 200
+MAX_CANDIDATES = 5000
+
+
+class RecentSearch:
+    """Newest items first seen since a time, optionally matching a query."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def find(self, query: Query | None, since: datetime, limit: int) -> list[Item]:
+        """Up to ``limit`` newest matching items; scans at most ``MAX_CANDIDATES`` candidates."""
+        if query is None:
+            return self._store.recent_items(since=since, limit=limit)
+        candidates = candidate_expr(query)
+        found: list[Item] = []
+        before_id: int | None = None
+        scanned = 0
+        while len(found) < limit and scanned < MAX_CANDIDATES:
+            batch = self._store.recent_items(
+                since=since, limit=BATCH, candidates=candidates, before_id=before_id
+            )
+            found.extend(item for item in batch if query.matches(document_for(item)))
+            scanned += len(batch)
+            if len(batch) < BATCH:
+                break
+            before_id = batch[-1].id
+        return found[:limit]
+
+
+def format_time(at: datetime) -> str:
+    """A compact UTC time for chat and terminal lines."""
+    return at.strftime("%d %b %H:%M UTC")
+
+
+def render_recent(items: list[Item], query_text: str, days: int) -> str:
+    """The /recent answer in Telegram HTML (stays well under 4096 characters for 10 items)."""
+    about = f" matching <code>{echo(query_text)}</code>" if query_text else ""
+    if not items:
+        return f"Nothing{about} in the last {days} days."
+    lines = [f"<b>Newest releases{about}</b>"]
+    for item in items:
+        title = escape(_shorten(item.title, 160))
+        headline = f'<a href="{escape(item.link, quote=True)}">{title}</a>' if item.link else title
+        lines.append(
+            f"• {headline}\n  {escape(_shorten(item.feed_name, 60))} · {format_time(item.first_seen_at)}"
+        )
+    return "\n".join(lines)
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
