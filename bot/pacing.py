@@ -1,0 +1,119 @@
+"""Pacing under Telegram's flood limits: one bucket for the whole bot, one per chat.
+
+Each bucket is a token bucket in its GCRA form (a "theoretical arrival time" plus a burst tolerance), so a
+waiting sender knows exactly how long to sleep and no coroutine spins. The global bucket hands out slots in
+order (reservations), so hundreds of chats waiting at once wake one by one, not as a herd.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from time import monotonic
+
+from feeds.models import ChatKind
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+_PRUNE_AT = 10_000
+
+
+class Bucket:
+    """A token bucket: ``per_second`` sustained, up to ``burst`` at once."""
+
+    def __init__(self, per_second: float, burst: int = 1) -> None:
+        if per_second <= 0 or burst < 1:
+            raise ValueError("per_second must be > 0 and burst >= 1")
+        self.interval = 1.0 / per_second
+        self.tolerance = (burst - 1) * self.interval
+        self.tat = -math.inf  # theoretical arrival time of the next conforming send
+
+    def ready_at(self, now: float) -> float:
+        """Earliest time (>= now) a send conforms."""
+        return max(now, self.tat - self.tolerance)
+
+    def commit(self, at: float) -> None:
+        """Record a send at ``at`` (which must conform)."""
+        self.tat = max(self.tat, at) + self.interval
+
+    def block_until(self, until: float) -> None:
+        """No send before ``until`` (after a 429), then a fresh burst."""
+        self.tat = max(self.tat, until + self.tolerance)
+
+    def idle(self, now: float) -> bool:
+        """Whether the bucket is full again (its state can be forgotten)."""
+        return self.tat <= now
+
+
+class Pacer:
+    """Global, per-private-chat and per-group pacing; ``acquire`` before every send."""
+
+    def __init__(
+        self,
+        *,
+        global_per_second: float = 28,
+        private_per_second: float = 1.0,
+        private_burst: int = 3,
+        group_per_minute: float = 20,
+        group_burst: int = 1,
+        clock: Clock = monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self._global = Bucket(global_per_second)
+        self._blocked_until = -math.inf
+        self._private = (private_per_second, private_burst)
+        self._group = (group_per_minute / 60.0, group_burst)
+        self._chats: dict[int, Bucket] = {}
+        self._clock = clock
+        self._sleep = sleep
+
+    def _bucket(self, chat_id: int, kind: ChatKind) -> Bucket:
+        bucket = self._chats.get(chat_id)
+        if bucket is None:
+            if len(self._chats) >= _PRUNE_AT:
+                self._prune()
+            rate, burst = self._private if kind is ChatKind.PRIVATE else self._group
+            bucket = self._chats[chat_id] = Bucket(rate, burst)
+        return bucket
+
+    def _prune(self) -> None:
+        now = self._clock()
+        self._chats = {chat: b for chat, b in self._chats.items() if not b.idle(now)}
+
+    async def _sleep_until(self, at: float) -> None:
+        delay = at - self._clock()
+        if delay > 0:
+            await self._sleep(delay)
+
+    def _reserve_global(self) -> float:
+        """Take the next global slot; returns when it starts."""
+        at = max(self._global.ready_at(self._clock()), self._blocked_until)
+        self._global.commit(at)
+        return at
+
+    async def acquire(self, chat_id: int, kind: ChatKind) -> None:
+        """Wait until one message to ``chat_id`` is within every limit, and count it.
+
+        Meant for one in-flight sender per chat (the sender keeps each chat's alerts in order)."""
+        bucket = self._bucket(chat_id, kind)
+        while True:
+            await self._sleep_until(bucket.ready_at(self._clock()))
+            await self._sleep_until(self._reserve_global())
+            now = self._clock()
+            if now >= self._blocked_until and bucket.ready_at(now) <= now:
+                bucket.commit(now)
+                return
+
+    def penalize(self, chat_id: int | None, seconds: float) -> None:
+        """Telegram said "retry after ``seconds``": hold back that chat, or everything (``None``)."""
+        until = self._clock() + max(0.0, seconds)
+        if chat_id is None:
+            self._blocked_until = max(self._blocked_until, until)
+        else:
+            self._chats.setdefault(chat_id, Bucket(*self._private)).block_until(until)
+        logger.info("pacer_penalized chat=%s seconds=%s", chat_id, seconds)

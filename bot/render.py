@@ -1,0 +1,263 @@
+"""Alert rendering: Telegram HTML for one alert or a grouped digest, plain-text fallbacks, terminal text.
+
+Every feed and user string goes through ``html.escape``. Telegram limits a message to 4096 characters of
+*visible* text (after entity parsing, counted in UTF-16 code units); ``visible_length`` measures that and the
+renderers cut the summary first, then the other long parts, until the message fits.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from feeds.models import Item
+from storage.store import PendingAlert, StorySource
+
+MAX_MESSAGE = 4096
+_ELLIPSIS = "…"
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+
+Spans = Sequence[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedMessage:
+    """One message to send: HTML, its plain-text fallback, and the outbox rows it delivers."""
+
+    html: str
+    plain: str
+    delivery_ids: tuple[int, ...]
+
+
+# --- measuring and converting ----------------------------------------------------------------------------
+class _TextExtractor(HTMLParser):
+    """Visible text of Telegram HTML; optionally marks bold as ``*x*`` and links as ``x <url>``."""
+
+    def __init__(self, *, bold_marker: str, show_links: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._bold = bold_marker
+        self._show_links = show_links
+        self._hrefs: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("b", "strong"):
+            self.parts.append(self._bold)
+        elif tag == "a":
+            self._hrefs.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("b", "strong"):
+            self.parts.append(self._bold)
+        elif tag == "a" and self._hrefs:
+            href = self._hrefs.pop()
+            if self._show_links and href:
+                self.parts.append(f" <{href}>")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _extract(markup: str, *, bold_marker: str, show_links: bool) -> str:
+    parser = _TextExtractor(bold_marker=bold_marker, show_links=show_links)
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, the way Telegram counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(markup: str) -> int:
+    """Length of the text Telegram shows for this HTML (tags dropped, entities decoded), in UTF-16 units."""
+    return utf16_length(_extract(markup, bold_marker="", show_links=False))
+
+
+def html_to_terminal(markup: str) -> str:
+    """Telegram HTML as terminal text: bold as ``*text*``, links as ``text <url>``, entities decoded."""
+    return _extract(markup, bold_marker="*", show_links=True)
+
+
+def html_to_plain(markup: str) -> str:
+    """Telegram HTML as a plain-text message (no markup at all), cut to fit one message."""
+    return cut_text(_extract(markup, bold_marker="", show_links=True), MAX_MESSAGE)
+
+
+def cut_text(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-16 units, at a word boundary when one is near, with ``…``."""
+    if utf16_length(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    keep = _longest_prefix(text, limit - 1)
+    cut = text[:keep]
+    space = cut.rfind(" ")
+    if space > keep * 0.6:
+        cut = cut[:space]
+    return cut.rstrip() + _ELLIPSIS
+
+
+def _longest_prefix(text: str, limit: int) -> int:
+    """Number of characters of ``text`` whose UTF-16 length is at most ``limit``."""
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
+def query_spans(query_text: str | None, text: str) -> list[tuple[int, int]]:
+    """Spans of the query's positive terms in ``text`` (none when the query is missing or invalid)."""
+    if not query_text:
+        return []
+    try:  # the query package may land after this module; without it, nothing is bolded
+        module = importlib.import_module("feeds.query")
+        return list(module.highlight_spans(module.parse_query(query_text), text))
+    except Exception:  # QueryError or a missing package: rendering must never fail on highlighting
+        return []
+
+
+# --- one alert -----------------------------------------------------------------------------------------
+def alert_summary(item: Item, max_sentences: int = 3) -> str:
+    """The item's summary, or else the first one to three sentences of its body."""
+    if item.summary.strip():
+        return item.summary.strip()
+    sentences = [s for s in _SENTENCE_END.split(item.body.strip()) if s.strip()]
+    return " ".join(s.strip() for s in sentences[:max_sentences])
+
+
+def bold_spans(text: str, spans: Spans) -> str:
+    """``text`` escaped, with the given ``(start, end)`` spans wrapped in ``<b>``; bad spans are skipped."""
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start, end = max(start, pos), min(end, len(text))
+        if start >= end:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<b>{html.escape(text[start:end])}</b>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _link(text: str, url: str | None) -> str:
+    """``text`` escaped, linked to ``url`` when there is one."""
+    if not url:
+        return html.escape(text)
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
+
+
+def _meta_line(item: Item) -> str:
+    """Source feed, dateline place and publication time, escaped."""
+    parts = [item.feed_name]
+    if item.dateline.place:
+        parts.append(item.dateline.place)
+    parts.append(item.published_at.strftime("%d %b %Y %H:%M UTC"))
+    return html.escape(" · ".join(parts))
+
+
+def _also_on(item: Item, sources: Sequence[StorySource]) -> str:
+    """Other wires that carried the story, de-duplicated, in order."""
+    names: list[str] = []
+    for source in sources:
+        if source.feed_name != item.feed_name and source.feed_name not in names:
+            names.append(source.feed_name)
+    return ", ".join(names)
+
+
+@dataclass(frozen=True, slots=True)
+class _AlertParts:
+    title: str
+    summary: str
+    spans: Spans
+    also_on: str
+    query: str
+
+
+def _alert_html(item: Item, parts: _AlertParts) -> str:
+    lines = [f"<b>{_link(parts.title or '(untitled)', item.link)}</b>", _meta_line(item)]
+    if parts.summary:
+        lines += ["", bold_spans(parts.summary, parts.spans)]
+    tail = []
+    if parts.also_on:
+        tail.append(f"also on: {html.escape(parts.also_on)}")
+    if parts.query:
+        tail.append(f"matched: <code>{html.escape(parts.query)}</code>")
+    if tail:
+        lines += ["", *tail]
+    return "\n".join(lines)
+
+
+def render_alert(
+    alert: PendingAlert, sources: Sequence[StorySource] = (), *, spans: Spans | None = None
+) -> RenderedMessage:
+    """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
+
+    ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query."""
+    item = alert.item
+    summary = alert_summary(item)
+    if spans is None:
+        spans = query_spans(alert.query, summary)
+    parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
+    markup = _fit(lambda p: _alert_html(item, p), parts)
+    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,))
+
+
+def _fit(build: Callable[[_AlertParts], str], parts: _AlertParts) -> str:
+    """Build the message, cutting summary, then also-on, title and query until it fits Telegram's limit."""
+    markup = build(parts)
+    for field in ("summary", "also_on", "title", "query"):
+        excess = visible_length(markup) - MAX_MESSAGE
+        if excess <= 0:
+            return markup
+        value: str = getattr(parts, field)
+        shorter = cut_text(value, max(0, utf16_length(value) - excess))
+        fields = {f: getattr(parts, f) for f in ("title", "summary", "spans", "also_on", "query")}
+        fields[field] = shorter
+        parts = _AlertParts(**fields)
+        markup = build(parts)
+    return markup
+
+
+# --- grouped digest ------------------------------------------------------------------------------------
+def _digest_line(alert: PendingAlert, budget: int) -> str:
+    """``• headline (linked) — source``, the headline cut so the line fits ``budget`` visible units."""
+    item = alert.item
+    source = f" — {item.feed_name}"
+    title = cut_text(item.title or "(untitled)", max(1, budget - 2 - utf16_length(source)))
+    return f"• {_link(title, item.link)}{html.escape(source)}"
+
+
+def _digest_header(count: int, part: int, parts: int) -> str:
+    label = f"{count} new alerts" if parts == 1 else f"{count} new alerts (part {part}/{parts})"
+    return f"<b>{html.escape(label)}</b>"
+
+
+def render_digest(alerts: Sequence[PendingAlert], limit: int = MAX_MESSAGE) -> list[RenderedMessage]:
+    """Many alerts for one chat as grouped messages; each alert lands in exactly one message, in order."""
+    header_room = visible_length(_digest_header(len(alerts), 9999, 9999)) + 2
+    chunks: list[list[tuple[PendingAlert, str]]] = [[]]
+    used = header_room
+    for alert in alerts:
+        line = _digest_line(alert, limit - header_room)
+        size = visible_length(line) + 1
+        if chunks[-1] and used + size > limit:
+            chunks.append([])
+            used = header_room
+        chunks[-1].append((alert, line))
+        used += size
+    messages = []
+    for number, chunk in enumerate(chunks, start=1):
+        header = _digest_header(len(alerts), number, len(chunks))
+        markup = header + "\n\n" + "\n".join(line for _, line in chunk)
+        ids = tuple(alert.delivery_id for alert, _ in chunk)
+        messages.append(RenderedMessage(markup, html_to_plain(markup), ids))
+    return messages
