@@ -13,8 +13,10 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
+from feedparser.exceptions import ThingsNobodyCaresAboutButMe
 
 from feeds.models import ParsedEntry
 
@@ -31,20 +33,17 @@ class FeedParseError(Exception):
 def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> list[ParsedEntry]:
     """Parse a feed document; raise ``FeedParseError`` when it is not a feed or is broken with no entries.
 
-    A well-formed feed with no entries gives ``[]``. ``feed_url`` resolves relative links when the response
-    carried no ``Content-Location``."""
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=_response_headers(headers, feed_url))
+    A well-formed feed with no entries gives ``[]``. ``feed_url`` resolves relative entry links; it is not
+    given to feedparser as a base, which would also "resolve" bare guids and make identities URL-dependent."""
+    parsed = feedparser.parse(io.BytesIO(body), response_headers=_response_headers(headers))
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries:
         _check_empty(parsed, body)
-    return [_entry(e) for e in entries]
+    return [_entry(e, feed_url) for e in entries]
 
 
-def _response_headers(headers: Mapping[str, str], feed_url: str | None) -> dict[str, str]:
-    clean = {k.lower(): v for k, v in headers.items() if k.lower() not in _TRANSFER_HEADERS}
-    if feed_url and "content-location" not in clean:
-        clean["content-location"] = feed_url
-    return clean
+def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k.lower(): v for k, v in headers.items() if k.lower() not in _TRANSFER_HEADERS}
 
 
 def _check_empty(parsed: Any, body: bytes) -> None:
@@ -54,21 +53,30 @@ def _check_empty(parsed: Any, body: bytes) -> None:
         raise FeedParseError("empty document")
     if not version:
         raise FeedParseError("not a feed (no RSS/Atom/RDF root)")
-    if parsed.get("bozo"):
-        reason = parsed.get("bozo_exception")
+    reason = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(reason, ThingsNobodyCaresAboutButMe):
         raise FeedParseError(f"malformed feed with no entries: {type(reason).__name__}: {reason}"[:200])
 
 
-def _entry(entry: Any) -> ParsedEntry:
+def _entry(entry: Any, feed_url: str | None) -> ParsedEntry:
     """Convert one ``FeedParserDict`` entry to plain values."""
     return ParsedEntry(
         guid=_text(entry.get("id")),
-        link=_text(entry.get("link")),
+        link=_absolute(_text(entry.get("link")), feed_url),
         title=_text(entry.get("title")) or "",
         content_html=_content_html(entry),
         published=_published(entry),
-        orig_link=_text(entry.get("feedburner_origlink")),
+        orig_link=_absolute(_text(entry.get("feedburner_origlink")), feed_url),
     )
+
+
+def _absolute(link: str | None, base: str | None) -> str | None:
+    if link is None or not base:
+        return link
+    try:
+        return urljoin(base, link)
+    except ValueError:
+        return link
 
 
 def _text(value: Any) -> str | None:
@@ -89,7 +97,7 @@ def _content_html(entry: Any) -> str:
 def _published(entry: Any) -> datetime | None:
     """``published_parsed`` else ``updated_parsed`` as an aware UTC datetime; None when absent or absurd."""
     for key in ("published_parsed", "updated_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)  # plain dict lookup: skips feedparser's deprecated key aliasing
         if isinstance(value, time.struct_time):
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
