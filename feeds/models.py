@@ -99,6 +99,7 @@ class ChatKind(StrEnum):
     GROUP = "group"
     SUPERGROUP = "supergroup"
     CHANNEL = "channel"
+    CONSOLE = "console"  # the terminal chat of ``wirewatch console`` / ``demo``; never sent to Telegram
 
 
 @dataclass(frozen=True, slots=True)
