@@ -1,23 +1,111 @@
-"""Story clustering fingerprints. INTERIM implementation (replaced by the normalization owner)."""
+"""Story clustering fingerprints: the same release on several wires gets the same fingerprints.
+
+``title_fingerprint`` hashes the title's normalized words (a leading or trailing wire tag dropped), so equal
+fingerprints mean equal titles up to case, punctuation, width and accents. ``body_fingerprint`` is a 64-bit
+SimHash of word 3-shingles (CJK: character 3-shingles) over the lede of the body, before any boilerplate
+footer ("About …", "Media contact", "SOURCE …"); ``same_story`` compares two of them by Hamming distance.
+Pass the body *after* the dateline, so different wires' datelines don't matter.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import struct
+import unicodedata
+
+MAX_HAMMING = 10
+"""Largest Hamming distance between body fingerprints of one story (64 bits; unrelated texts: ~32)."""
+
+MAX_TOKENS = 128
+"""Only the lede counts: the first tokens of the body, where releases differ most from their template."""
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+_WORD = re.compile(r"[^\W_]+")
+_WIRES = (
+    r"(?:pr\s?newswire(?:-\w+)?|business\s?wire|globe\s?newswire|accesswire|newsfile|asianet(?:-\w+)?"
+    r"|xinhua(?:-asianet)?|ap|reuters|afp|kyodo|yonhap|ians|ani|pti|marketwired|cision|einpresswire)"
+)
+_WIRE_HEAD = re.compile(rf"^\W*{_WIRES}\W*?\s*[:|\-–—]\s*", re.IGNORECASE)
+_WIRE_TAIL = re.compile(rf"\s+[|\-–—]\s*{_WIRES}\W*$", re.IGNORECASE)
+_FOOTER = re.compile(
+    r"\n(?:About\s|ABOUT\s|Media\s+[Cc]ontacts?|MEDIA\s+CONTACTS?|Contacts?:|CONTACTS?:|SOURCE\s|Source:\s"
+    r"|View original content|Forward[- ][Ll]ooking [Ss]tatements|FORWARD[- ]LOOKING|Safe [Hh]arbor|###"
+    r"|For (?:more|further) information|关于|联系人|媒体联系)"
+)
+_LOW_BITS = [bytes((b >> k) & 1 for b in range(256)) for k in range(8)]
+_TOKEN_CACHE: dict[str, tuple[int, int, int]] = {}
+_TOKEN_CACHE_MAX = 50_000
+
+
+def _fold(text: str) -> str:
+    """NFKC, casefold and strip diacritics."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def title_fingerprint(title: str) -> str:
-    """A stable hash of the title's lower-cased words."""
-    words = re.findall(r"[^\W_]+", title.casefold())
-    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:16]
+    """16 hex chars identifying the title's words; ``""`` for a title without words."""
+    title = _WIRE_TAIL.sub("", _WIRE_HEAD.sub("", title.strip()))
+    words = _WORD.findall(_fold(title))
+    if not words:
+        return ""
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
+
+
+def _token_values(token: str) -> tuple[int, int, int]:
+    """Three independent 64-bit hashes of a token, one per position in a shingle (cached)."""
+    values = _TOKEN_CACHE.get(token)
+    if values is None:
+        if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        digest = hashlib.blake2b(token.encode(), digest_size=24).digest()
+        values = _TOKEN_CACHE[token] = struct.unpack("<3Q", digest)
+    return values
+
+
+def _shingle_hashes(tokens: list[str]) -> list[int]:
+    """A 64-bit hash per 3-shingle (cyclic-polynomial style: XOR of position-specific token hashes)."""
+    values = [_token_values(t) for t in tokens]
+    if len(values) < 3:
+        return [v[0] for v in values]
+    return [a[0] ^ b[1] ^ c[2] for a, b, c in zip(values, values[1:], values[2:], strict=False)]
+
+
+def _simhash(hashes: list[int]) -> int:
+    """Bit ``i`` is set when more than half of the hashes have bit ``i`` set."""
+    n = len(hashes)
+    data = struct.pack(f"<{n}Q", *hashes)
+    result = 0
+    for k, table in enumerate(_LOW_BITS):
+        column = data.translate(table)
+        for j in range(8):
+            if column[j::8].count(1) * 2 > n:
+                result |= 1 << (j * 8 + k)
+    return result
 
 
 def body_fingerprint(body: str) -> str:
-    """A fingerprint of the body text (interim: hash of its words)."""
-    words = re.findall(r"[^\W_]+", body.casefold())
-    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:16]
+    """64-bit SimHash of the body's lede as 16 hex chars; ``""`` for a body without words."""
+    footer = _FOOTER.search(body)
+    if footer is not None and footer.start() > 0:
+        body = body[: footer.start()]
+    tokens = _TOKEN.findall(_fold(body[: MAX_TOKENS * 12]))[:MAX_TOKENS]
+    if not tokens:
+        return ""
+    return f"{_simhash(_shingle_hashes(tokens)):016x}"
 
 
 def same_story(body_fp_a: str, body_fp_b: str) -> bool:
-    """Whether two body fingerprints are near-identical (interim: equal)."""
-    return body_fp_a == body_fp_b
+    """Whether two body fingerprints are near-identical; empty or malformed fingerprints never match."""
+    if len(body_fp_a) != 16 or len(body_fp_b) != 16:
+        return False
+    try:
+        distance = (int(body_fp_a, 16) ^ int(body_fp_b, 16)).bit_count()
+    except ValueError:
+        return False
+    return distance <= MAX_HAMMING
