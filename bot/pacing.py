@@ -24,12 +24,12 @@ _PRUNE_AT = 10_000
 
 
 class Bucket:
-    """A token bucket: ``per_second`` sustained, up to ``burst`` at once."""
+    """A token bucket: ``per_second`` sustained (plus ``margin`` s per send), up to ``burst`` at once."""
 
-    def __init__(self, per_second: float, burst: int = 1) -> None:
-        if per_second <= 0 or burst < 1:
-            raise ValueError("per_second must be > 0 and burst >= 1")
-        self.interval = 1.0 / per_second
+    def __init__(self, per_second: float, burst: int = 1, margin: float = 0.0) -> None:
+        if per_second <= 0 or burst < 1 or margin < 0:
+            raise ValueError("per_second must be > 0, burst >= 1, margin >= 0")
+        self.interval = 1.0 / per_second + margin
         self.tolerance = (burst - 1) * self.interval
         self.tat = -math.inf  # theoretical arrival time of the next conforming send
 
@@ -51,7 +51,11 @@ class Bucket:
 
 
 class Pacer:
-    """Global, per-private-chat and per-group pacing; ``acquire`` before every send."""
+    """Global, per-private-chat and per-group pacing; ``acquire`` before every send.
+
+    Defaults stay just under Telegram's limits: 28/s for the bot (of 30), 1/s per private chat with a burst of
+    3, 20/min per group (and channel) spaced evenly, since Telegram counts groups over a sliding minute.
+    ``chat_margin`` seconds are added to every per-chat interval to absorb network jitter."""
 
     def __init__(
         self,
@@ -61,13 +65,14 @@ class Pacer:
         private_burst: int = 3,
         group_per_minute: float = 20,
         group_burst: int = 1,
+        chat_margin: float = 0.05,
         clock: Clock = monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._global = Bucket(global_per_second)
         self._blocked_until = -math.inf
-        self._private = (private_per_second, private_burst)
-        self._group = (group_per_minute / 60.0, group_burst)
+        self._private = (private_per_second, private_burst, chat_margin)
+        self._group = (group_per_minute / 60.0, group_burst, chat_margin)
         self._chats: dict[int, Bucket] = {}
         self._clock = clock
         self._sleep = sleep
@@ -77,8 +82,9 @@ class Pacer:
         if bucket is None:
             if len(self._chats) >= _PRUNE_AT:
                 self._prune()
-            rate, burst = self._private if kind is ChatKind.PRIVATE else self._group
-            bucket = self._chats[chat_id] = Bucket(rate, burst)
+            bucket = self._chats[chat_id] = Bucket(
+                *(self._private if kind is ChatKind.PRIVATE else self._group)
+            )
         return bucket
 
     def _prune(self) -> None:

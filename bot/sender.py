@@ -1,0 +1,254 @@
+"""The outbox sender: pending deliveries -> rendered messages -> paced sends -> marked sent.
+
+Chats are sent concurrently, each chat's alerts strictly in order (one task per chat). A row is marked sent
+only after the transport says ok. 429: the chat (or, when several chats are refused at once, the whole bot)
+waits ``retry_after`` and the same message goes again. Network trouble: the chat's rows wait with
+exponential backoff (``Store.mark_retry``), nothing is dropped. Blocked or vanished chat: deactivated.
+Migrated group: subscriptions move to the supergroup and the message follows. All store calls run in
+``asyncio.to_thread`` because the store is synchronous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from time import monotonic
+
+from bot.pacing import Pacer
+from bot.render import RenderedMessage, render_alert, render_digest
+from bot.transport import SendResult, Transport
+from feeds.models import ChatKind
+from storage.store import PendingAlert, Store
+
+logger = logging.getLogger(__name__)
+
+_FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
+_MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+
+
+class _Outcome(Enum):
+    SENT = "sent"
+    NEXT = "next"  # permanent failure of this message: it waits in the outbox, the chat goes on
+    DEFER = "defer"  # come back later: this and the chat's later messages wait in the outbox
+    GONE = "gone"  # the chat is inactive now
+
+
+@dataclass
+class _Target:
+    """Where a chat's messages go; changes when a group migrates to a supergroup."""
+
+    chat_id: int
+    kind: ChatKind
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertSender:
+    """Drains the deliveries outbox through a ``Transport`` under a ``Pacer``."""
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        pacer: Pacer,
+        *,
+        group_threshold: int = 5,
+        batch_size: int = 500,
+        retry_base: float = 1.0,
+        retry_cap: float = 300.0,
+        max_wait: float = 60.0,
+    ) -> None:
+        self._store = store
+        self._transport = transport
+        self._pacer = pacer
+        self._group_threshold = group_threshold
+        self._batch_size = batch_size
+        self._retry_base = retry_base
+        self._retry_cap = retry_cap
+        self._max_wait = max_wait
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._inflight: set[int] = set()
+        self._busy: dict[int, asyncio.Task[int]] = {}
+        self._last_flood: tuple[float, int] | None = None
+        self._stopping = False
+
+    # --- public API ------------------------------------------------------------------------------------
+    async def drain_once(self) -> int:
+        """Send everything pending now (chats concurrently); returns how many messages were sent."""
+        batches = await self._fetch()
+        counts = await asyncio.gather(*(self._run_chat(chat, alerts) for chat, alerts in batches.items()))
+        return sum(counts)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hand pending alerts to per-chat tasks until ``stop`` is set; wake on ``wake()`` or every 1 s."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                await self._dispatch()
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait({waker, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                waker.cancel()
+        finally:
+            stopper.cancel()
+            await self._finish()
+
+    def wake(self) -> None:
+        """New alerts were enqueued: drain now (safe to call from any thread)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+        else:
+            self._wake.set()
+
+    # --- dispatching -----------------------------------------------------------------------------------
+    async def _fetch(self) -> dict[int, list[PendingAlert]]:
+        """Pending alerts not already being sent, by chat, oldest first."""
+        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), self._batch_size)
+        batches: dict[int, list[PendingAlert]] = {}
+        for alert in alerts:
+            if alert.delivery_id not in self._inflight and alert.chat_id not in self._busy:
+                batches.setdefault(alert.chat_id, []).append(alert)
+        return batches
+
+    async def _dispatch(self) -> None:
+        """Start a task for every chat with pending alerts and no task running."""
+        for chat_id, alerts in (await self._fetch()).items():
+            task = asyncio.create_task(self._run_chat(chat_id, alerts))
+            self._busy[chat_id] = task
+            task.add_done_callback(functools.partial(self._done, chat_id))
+
+    def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:
+        self._busy.pop(chat_id, None)
+
+    async def _finish(self) -> None:
+        """Let running chats finish their current message (up to 10 s), then cancel them."""
+        self._stopping = True
+        tasks = list(self._busy.values())
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=10.0)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    # --- one chat --------------------------------------------------------------------------------------
+    async def _run_chat(self, chat_id: int, alerts: list[PendingAlert]) -> int:
+        ids = {alert.delivery_id for alert in alerts}
+        self._inflight |= ids
+        try:
+            return await self._send_chat(chat_id, alerts)
+        except Exception:
+            logger.exception("chat_send_crashed chat=%s", chat_id)
+            return 0
+        finally:
+            self._inflight -= ids
+
+    async def _send_chat(self, chat_id: int, alerts: list[PendingAlert]) -> int:
+        """Render the chat's alerts (grouped when many) and send them in order."""
+        target = _Target(chat_id, alerts[0].chat_kind)
+        attempts = {alert.delivery_id: alert.attempts for alert in alerts}
+        messages = await self._render(alerts)
+        sent = 0
+        for index, message in enumerate(messages):
+            if self._stopping:
+                break
+            tries = max(attempts[d] for d in message.delivery_ids)
+            outcome = await self._deliver(target, message, tries)
+            sent += outcome is _Outcome.SENT
+            if outcome is _Outcome.DEFER:
+                await self._hold_rest(messages[index + 1 :], tries)
+            if outcome in (_Outcome.DEFER, _Outcome.GONE):
+                break
+        return sent
+
+    async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
+        if len(alerts) > self._group_threshold:
+            return render_digest(alerts)
+        messages = []
+        for alert in alerts:
+            sources = await asyncio.to_thread(self._store.story_sources, alert.story_id)
+            messages.append(render_alert(alert, sources))
+        return messages
+
+    async def _hold_rest(self, rest: Sequence[RenderedMessage], tries: int) -> None:
+        """Keep the chat's later messages behind a deferred one, so order holds."""
+        ids = [d for message in rest for d in message.delivery_ids]
+        if ids:
+            not_before = _now() + timedelta(seconds=self._backoff(tries))
+            await asyncio.to_thread(
+                self._store.mark_retry, ids, not_before=not_before, error="behind an earlier alert"
+            )
+
+    # --- one message -----------------------------------------------------------------------------------
+    async def _deliver(self, target: _Target, message: RenderedMessage, tries: int) -> _Outcome:
+        """Send one message, following 429 waits and migrations; settle its rows in the store."""
+        for _ in range(_MAX_TRIES_IN_PROCESS):
+            await self._pacer.acquire(target.chat_id, target.kind)
+            result = await self._transport.send_html(
+                target.chat_id, message.html, plain_text_fallback=message.plain
+            )
+            if result.ok:
+                await asyncio.to_thread(self._store.mark_sent, list(message.delivery_ids), _now())
+                logger.info("alert_sent chat=%s deliveries=%s", target.chat_id, len(message.delivery_ids))
+                return _Outcome.SENT
+            if result.retry_after is not None:
+                if self._on_flood(target.chat_id, result.retry_after):
+                    continue
+                return await self._retry_later(message, result, result.retry_after, _Outcome.DEFER)
+            if result.migrated_to is not None:
+                await self._migrate(target, result.migrated_to)
+                continue
+            if result.blocked:
+                cancelled = await asyncio.to_thread(self._store.deactivate_chat, target.chat_id)
+                logger.info(
+                    "chat_deactivated chat=%s cancelled=%s error=%s", target.chat_id, cancelled, result
+                )
+                return _Outcome.GONE
+            outcome = _Outcome.DEFER if result.transient else _Outcome.NEXT
+            return await self._retry_later(message, result, self._backoff(tries), outcome)
+        return await self._retry_later(
+            message, SendResult(ok=False, error="too many tries"), 1.0, _Outcome.DEFER
+        )
+
+    def _on_flood(self, chat_id: int, seconds: float) -> bool:
+        """Slow the chat (and the whole bot if other chats are refused too); whether to retry in process."""
+        now = monotonic()
+        last = self._last_flood
+        scope = None if last and last[1] != chat_id and now - last[0] < _FLOOD_WINDOW else chat_id
+        self._last_flood = (now, chat_id)
+        self._pacer.penalize(scope, seconds)
+        logger.warning("telegram_flood chat=%s retry_after=%s scope=%s", chat_id, seconds, scope or "global")
+        return seconds <= self._max_wait
+
+    async def _migrate(self, target: _Target, new_chat_id: int) -> None:
+        await asyncio.to_thread(self._store.migrate_chat, target.chat_id, new_chat_id, ChatKind.SUPERGROUP)
+        logger.info("chat_migrated old=%s new=%s", target.chat_id, new_chat_id)
+        target.chat_id, target.kind = new_chat_id, ChatKind.SUPERGROUP
+
+    async def _retry_later(
+        self, message: RenderedMessage, result: SendResult, delay: float, outcome: _Outcome
+    ) -> _Outcome:
+        not_before = _now() + timedelta(seconds=delay)
+        error = result.error or "unknown error"
+        await asyncio.to_thread(
+            self._store.mark_retry, list(message.delivery_ids), not_before=not_before, error=error
+        )
+        logger.warning(
+            "alert_retry deliveries=%s delay=%.1f error=%s", len(message.delivery_ids), delay, error
+        )
+        return outcome
+
+    def _backoff(self, tries: int) -> float:
+        """Seconds before retry number ``tries + 1``: doubling from ``retry_base`` up to ``retry_cap``."""
+        return float(min(self._retry_cap, self._retry_base * 2 ** min(tries, 30)))

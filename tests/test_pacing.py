@@ -1,0 +1,195 @@
+"""Pacing with hand-written clocks (sleeping advances time): the right number of sends per window."""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import Coroutine
+from typing import Any
+
+import pytest
+
+from bot.pacing import Bucket, Pacer
+from feeds.models import ChatKind
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def make_pacer(clock: FakeClock, **limits: float) -> Pacer:
+    return Pacer(clock=clock, sleep=clock.sleep, chat_margin=0.0, **limits)  # type: ignore[arg-type]
+
+
+async def send_times(pacer: Pacer, clock: FakeClock, chats: list[tuple[int, ChatKind]]) -> list[float]:
+    """Acquire once per entry, in order; the clock reading (relative to start) at each send."""
+    start = clock.now
+    times = []
+    for chat_id, kind in chats:
+        await pacer.acquire(chat_id, kind)
+        times.append(round(clock.now - start, 6))
+    return times
+
+
+def max_in_window(times: list[float], window: float) -> int:
+    """Most sends inside any half-open window of this length."""
+    return max(sum(1 for t in times if start <= t < start + window) for start in times)
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "expected"),
+    [
+        pytest.param(ChatKind.PRIVATE, 6, [0, 0, 0, 1, 2, 3], id="private-burst-3-then-1-per-second"),
+        pytest.param(ChatKind.GROUP, 4, [0, 3, 6, 9], id="group-evenly-3s-apart"),
+        pytest.param(ChatKind.SUPERGROUP, 3, [0, 3, 6], id="supergroup-like-group"),
+        pytest.param(ChatKind.CHANNEL, 2, [0, 3], id="channel-like-group"),
+    ],
+)
+async def test_one_chat_is_paced_by_its_kind(kind: ChatKind, count: int, expected: list[float]) -> None:
+    clock = FakeClock()
+    times = await send_times(make_pacer(clock, global_per_second=1e9), clock, [(7, kind)] * count)
+    assert times == pytest.approx(expected, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("limits", "window", "allowed"),
+    [
+        pytest.param({}, 60.0, 20, id="group-20-per-minute"),
+        pytest.param({"group_per_minute": 6}, 60.0, 6, id="group-configured-6-per-minute"),
+        pytest.param({"group_per_minute": 60, "group_burst": 5}, 1.0, 5, id="group-burst-configurable"),
+    ],
+)
+async def test_group_sends_per_window(limits: dict[str, float], window: float, allowed: int) -> None:
+    clock = FakeClock()
+    times = await send_times(make_pacer(clock, **limits), clock, [(-5, ChatKind.GROUP)] * 50)
+    assert max_in_window(times, window) == allowed
+
+
+@pytest.mark.parametrize(
+    ("limits", "allowed"),
+    [
+        pytest.param({}, 28, id="default-28-per-second"),
+        pytest.param({"global_per_second": 25}, 25, id="configured-25-per-second"),
+        pytest.param({"global_per_second": 10}, 10, id="configured-10-per-second"),
+    ],
+)
+async def test_global_bucket_caps_all_chats_together(limits: dict[str, float], allowed: int) -> None:
+    clock = FakeClock()
+    chats = [(chat, ChatKind.PRIVATE) for chat in range(1, 201)]
+    times = await send_times(make_pacer(clock, **limits), clock, chats)
+    assert max_in_window(times, 0.999) == allowed  # just under 1 s: float sums land a hair early
+
+
+async def test_private_rate_and_burst_are_configurable() -> None:
+    clock = FakeClock()
+    pacer = make_pacer(clock, private_per_second=2.0, private_burst=1)
+    times = await send_times(pacer, clock, [(9, ChatKind.PRIVATE)] * 4)
+    assert times == pytest.approx([0, 0.5, 1.0, 1.5])
+
+
+async def test_chat_margin_spaces_sends_a_little_more() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, chat_margin=0.1, private_burst=1)
+    times = await send_times(pacer, clock, [(9, ChatKind.PRIVATE)] * 3)
+    assert times == pytest.approx([0, 1.1, 2.2])
+
+
+@pytest.mark.parametrize(
+    ("penalized", "chat_time", "other_time"),
+    [
+        pytest.param(1, 5.0, 0.0, id="chat-penalty-holds-only-that-chat"),
+        pytest.param(None, 5.0, 5.0, id="global-penalty-holds-everyone"),
+    ],
+)
+async def test_penalize_after_429(penalized: int | None, chat_time: float, other_time: float) -> None:
+    clock = FakeClock()
+    pacer = make_pacer(clock, global_per_second=1e9)
+    await pacer.acquire(1, ChatKind.PRIVATE)
+    pacer.penalize(penalized, 5.0)
+    start = clock.now
+    await pacer.acquire(2, ChatKind.PRIVATE)
+    other = clock.now - start
+    await pacer.acquire(1, ChatKind.PRIVATE)
+    assert (clock.now - start, other) == pytest.approx((chat_time, other_time), abs=1e-3)
+
+
+class VirtualClock:
+    """Virtual time for concurrent sleepers: time jumps to the earliest wake-up once everyone is waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + seconds, id(future), future))
+        await future
+
+    async def run(self, *coros: Coroutine[Any, Any, None]) -> None:
+        tasks = [asyncio.ensure_future(c) for c in coros]
+        while not all(t.done() for t in tasks):
+            for _ in range(5):  # let every runnable task reach its next sleep
+                await asyncio.sleep(0)
+            if self._sleepers:
+                self.now, _, future = heapq.heappop(self._sleepers)
+                future.set_result(None)
+        await asyncio.gather(*tasks)
+
+
+@pytest.mark.parametrize(
+    ("kinds", "rate", "window", "allowed"),
+    [
+        pytest.param([ChatKind.PRIVATE] * 40, 10, 0.999, 10, id="40-private-chats-at-10-per-second"),
+        pytest.param([ChatKind.PRIVATE, ChatKind.GROUP] * 20, 28, 0.999, 28, id="mixed-chats-at-28"),
+    ],
+)
+async def test_concurrent_chats_share_the_global_bucket(
+    kinds: list[ChatKind], rate: float, window: float, allowed: int
+) -> None:
+    """Many chats (each with three messages) waiting at once get the global slots; none lost, cap held."""
+    clock = VirtualClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, global_per_second=rate, chat_margin=0.0)
+    times: list[tuple[float, int]] = []
+
+    async def one(chat_id: int, kind: ChatKind) -> None:
+        for _ in range(3):
+            await pacer.acquire(chat_id, kind)
+            times.append((clock.now, chat_id))
+
+    await clock.run(
+        *(one(chat if kind is ChatKind.PRIVATE else -chat, kind) for chat, kind in enumerate(kinds, 1))
+    )
+    assert len(times) == 3 * len(kinds)
+    assert max_in_window([t for t, _ in times], window) == allowed
+    for chat_id in {c for _, c in times if c < 0}:
+        group_times = [t for t, c in times if c == chat_id]
+        assert min(b - a for a, b in itertools.pairwise(group_times)) >= 3.0 - 1e-9
+
+
+@pytest.mark.parametrize(
+    ("per_second", "burst", "margin"),
+    [
+        pytest.param(0.0, 1, 0.0, id="zero-rate"),
+        pytest.param(1.0, 0, 0.0, id="zero-burst"),
+        pytest.param(1.0, 1, -1.0, id="negative-margin"),
+    ],
+)
+def test_bucket_rejects_nonsense(per_second: float, burst: int, margin: float) -> None:
+    with pytest.raises(ValueError):
+        Bucket(per_second, burst, margin)
