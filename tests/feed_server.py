@@ -60,9 +60,10 @@ class FeedServer:
         self.requests: list[RecordedRequest] = []
         self.record = record
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="feed-server", daemon=True)
+        self._httpd = _QuietServer((host, port), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="feed-server", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -114,6 +115,15 @@ class FeedServer:
         if self.record:
             with self._lock:
                 self.requests.append(RecordedRequest(path, headers))
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Daemon threads; clients that hang up early (size caps, timeouts) are not worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
 
 
 def _encode(body: bytes, encoding: Encoding) -> bytes:
