@@ -19,7 +19,7 @@ from storage.store import PendingAlert, StorySource
 
 MAX_MESSAGE = 4096
 _ELLIPSIS = "…"
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|[。！？]")
 
 Spans = Sequence[tuple[int, int]]
 
@@ -129,8 +129,9 @@ def alert_summary(item: Item, max_sentences: int = 3) -> str:
     """The item's summary, or else the first one to three sentences of its body."""
     if item.summary.strip():
         return item.summary.strip()
-    sentences = [s for s in _SENTENCE_END.split(item.body.strip()) if s.strip()]
-    return " ".join(s.strip() for s in sentences[:max_sentences])
+    body = item.body.strip()
+    ends = [match.end() for match in _SENTENCE_END.finditer(body)]
+    return body[: ends[max_sentences - 1]] if len(ends) >= max_sentences else body
 
 
 def bold_spans(text: str, spans: Spans) -> str:
