@@ -98,7 +98,7 @@ class ChatService:
 
     async def help(self, ctx: ChatContext, args: str) -> Reply:
         """/start, /help — what the bot does, every command, the query language."""
-        return Reply(help_text(is_admin=ctx.user_id in self._admins))
+        return Reply(help_text(is_admin=self._is_admin(ctx)))
 
     async def subscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/subscribe QUERY — validate, store and index a subscription."""
@@ -197,12 +197,16 @@ class ChatService:
 
     async def feeds(self, ctx: ChatContext, args: str) -> Reply:
         """/feeds — feed health, for the bot's admins only."""
-        if ctx.user_id not in self._admins:
+        if not self._is_admin(ctx):
             return Reply("/feeds is for the bot's administrators only.")
         from bot.feed_report import render_feed_health
 
         feeds = await asyncio.to_thread(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock()))
+
+    def _is_admin(self, ctx: ChatContext) -> bool:
+        """Bot administrators: the configured user ids, and the operator at the console."""
+        return ctx.kind is ChatKind.CONSOLE or ctx.user_id in self._admins
 
     async def _refuse_unless_manager(self, ctx: ChatContext) -> Reply | None:
         if not ctx.is_group or await ctx.is_chat_admin():

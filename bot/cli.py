@@ -1,0 +1,91 @@
+"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import load_settings
+from bot.settings import ConfigError, Settings
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help="config file (default: $WIREWATCH_CONFIG or ./config.toml)")
+    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser = argparse.ArgumentParser(
+        prog="wirewatch", description="Keyword monitor for news wires, with Telegram alerts.", parents=[common]
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", parents=[common], help="run the bot: poll feeds, match, send alerts, answer chats")
+    poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
+    poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
+    sub.add_parser("feeds", parents=[common], help="every feed with its health")
+    recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
+    recent.add_argument("query", nargs="?", default="", metavar="QUERY")
+    recent.add_argument("--limit", type=int, default=10, metavar="N")
+    recent.add_argument("--days", type=float, default=7.0, metavar="D")
+    match = sub.add_parser("match", parents=[common], help="test QUERY against a text read from stdin")
+    match.add_argument("query", metavar="QUERY")
+    match.add_argument("--title", default="", metavar="TEXT", help="the headline")
+    match.add_argument("--source", default="", metavar="NAME", help="the feed name, for source: terms")
+    match.add_argument("--explain", action="store_true", help="print what matched where")
+    sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
+    sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    return parser
+
+
+def _configure_logging(verbose: bool, command: str) -> None:
+    quiet = command in ("recent", "match", "feeds", "console", "demo")
+    level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    if not verbose:
+        for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _commands() -> dict[str, Command]:
+    from bot import cli_commands
+
+    return {
+        "run": cli_commands.run,
+        "poll": cli_commands.poll,
+        "feeds": cli_commands.feeds,
+        "recent": cli_commands.recent,
+        "match": cli_commands.match,
+        "console": cli_commands.console,
+        "demo": cli_commands.demo,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = _parser().parse_args(argv)
+    _configure_logging(args.verbose, args.command)
+    try:
+        settings = load_settings(args.config)
+        return _commands()[args.command](args, settings)
+    except ConfigError as exc:
+        print(f"wirewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)
+        return EXIT_DATABASE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

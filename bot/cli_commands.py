@@ -1,0 +1,132 @@
+"""The body of each ``wirewatch`` subcommand: (parsed arguments, settings) → exit code."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime, timedelta
+
+from bot.feed_report import feed_health_table, format_table
+from bot.ingest import FeedPollResult
+from bot.recent import RecentSearch, format_time
+from bot.runtime import Pipeline, open_runtime, open_store
+from bot.settings import Settings
+from feeds.query import Document, QueryError, parse_query
+
+MATCH = 0
+NO_MATCH = 1
+BAD_QUERY = 2
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch run``: the product, until SIGINT/SIGTERM."""
+    from bot.app import run_bot
+
+    return asyncio.run(run_bot(settings))
+
+
+def _progress(result: FeedPollResult) -> None:
+    detail = result.error or f"{len(result.new_items)} new"
+    print(f"  {result.feed_name}: {result.status} ({detail}, {result.seconds:.2f}s)", flush=True)
+
+
+async def _poll_once(settings: Settings) -> int:
+    async with open_runtime(settings) as runtime:
+        print(f"Polling {len(settings.feeds)} feeds…", flush=True)
+        results = await runtime.ingestor.poll_all(on_result=_progress)
+        await asyncio.to_thread(runtime.matcher.sync)
+        alerts = await asyncio.to_thread(runtime.matcher.run_once)
+    rows = [(r.feed_name, r.status, str(len(r.new_items)), f"{r.seconds:.2f}s") for r in results]
+    print()
+    print(format_table(("FEED", "STATUS", "NEW", "TIME"), rows))
+    failed = sum(1 for r in results if r.status == "error")
+    new = sum(len(r.new_items) for r in results)
+    print(f"\n{len(results)} feeds, {failed} failed, {new} new items, {alerts} alerts queued.")
+    return 0
+
+
+async def _poll_forever(settings: Settings) -> int:
+    from bot.app import install_stop_signals, start_scheduler, stop_pipeline
+
+    stop = asyncio.Event()
+    async with open_runtime(settings) as runtime:
+        install_stop_signals(stop)
+        pipeline = Pipeline(runtime)
+        scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+        await stop.wait()
+        await stop_pipeline(scheduler, pipeline)
+    return 0
+
+
+def poll(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch poll [--once]``: ingest and match without the bot (alerts wait in the outbox)."""
+    return asyncio.run(_poll_once(settings) if args.once else _poll_forever(settings))
+
+
+def feeds(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch feeds``: every feed with its health."""
+    store = open_store(settings)
+    try:
+        states = store.list_feeds()
+    finally:
+        store.close()
+    if not states:
+        print("No feeds configured. Add [[feeds]] entries to the config file.")
+        return 0
+    print(feed_health_table(states, datetime.now(UTC)))
+    return 0
+
+
+def recent(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch recent [QUERY] [--limit N] [--days D]``: newest stored items."""
+    try:
+        query = parse_query(args.query) if args.query.strip() else None
+    except QueryError as exc:
+        print(f"wirewatch: bad query: {exc}", file=sys.stderr)
+        return BAD_QUERY
+    store = open_store(settings)
+    try:
+        since = datetime.now(UTC) - timedelta(days=args.days)
+        items = RecentSearch(store).find(query, since, max(1, args.limit))
+    finally:
+        store.close()
+    if not items:
+        print(f"No items{' matching ' + repr(args.query) if query else ''} in the last {args.days:g} days.")
+        return 0
+    for item in items:
+        print(f"{format_time(item.first_seen_at)}  {item.feed_name}\n  {item.title}\n  {item.link or '(no link)'}")
+    return 0
+
+
+def match(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch match QUERY [--title T] [--explain]``: 0 match, 1 no match, 2 invalid query."""
+    try:
+        query = parse_query(args.query)
+    except QueryError as exc:
+        print(f"wirewatch: bad query: {exc}", file=sys.stderr)
+        return BAD_QUERY
+    document = Document.from_parts(args.title, sys.stdin.read(), args.source)
+    explanation = query.explain(document)
+    if args.explain:
+        print(f"query: {query.describe()}")
+        if explanation is None:
+            print("no match")
+        for term in explanation.terms if explanation else ():
+            spans = ", ".join(f"{a}-{b}" for a, b in term.spans)
+            print(f"matched {term.term!r} in {term.field} at {spans}")
+    return MATCH if explanation is not None else NO_MATCH
+
+
+def console(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch console``: the chat in the terminal, against the real config and database."""
+    from bot.console import run_console
+
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    """``wirewatch demo``: bundled sample feeds, a throwaway database, no token, no network."""
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(sys.stdout))

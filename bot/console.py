@@ -1,0 +1,93 @@
+"""``wirewatch console``: the same chat as in Telegram, in the terminal; alerts print as they arrive."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TextIO
+
+from bot.app import make_pacer, start_scheduler, stop_pipeline
+from bot.commands import ChatContext, ChatService
+from bot.render import html_to_terminal
+from bot.replies import Reply
+from bot.runtime import Pipeline, open_runtime
+from bot.sender import AlertSender
+from bot.settings import Settings
+from bot.transport import ConsoleTransport
+from feeds.models import ChatKind
+
+CONSOLE_CHAT_ID = 0
+CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
+PROMPT = "you> "
+QUIT = {"/quit", "/exit", "quit", "exit"}
+
+
+def reply_as_text(reply: Reply) -> str:
+    """A reply as terminal text; inline buttons become a hint line."""
+    text = html_to_terminal(reply.html)
+    buttons = [button.text for row in reply.buttons for button in row]
+    if buttons:
+        text += "\n" + "  ".join(f"[{b}]" for b in buttons) + "\n(buttons: use /unsubscribe ID here)"
+    return text
+
+
+class ConsoleChat:
+    """Turns typed lines into chat-service calls and prints the answers."""
+
+    def __init__(self, service: ChatService, out: TextIO, echo_input: bool = False) -> None:
+        self._service = service
+        self._out = out
+        self._echo_input = echo_input
+
+    async def say(self, line: str) -> Reply:
+        """Handle one typed line like a Telegram message and print the answer."""
+        line = line.strip()
+        if self._echo_input:
+            self._out.write(f"{PROMPT}{line}\n")
+        if line.startswith("/"):
+            command, _, args = line[1:].partition(" ")
+            reply = await self._service.handle(CONSOLE_CONTEXT, command.partition("@")[0], args)
+        else:
+            reply = await self._service.text(CONSOLE_CONTEXT, line)
+        self._out.write(reply_as_text(reply) + "\n\n")
+        self._out.flush()
+        return reply
+
+
+async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:
+    while True:
+        out.write(PROMPT)
+        out.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line or line.strip() in QUIT:
+            return
+        if line.strip():
+            await chat.say(line)
+
+
+async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
+    """Chat until end of input or /quit, polling and alerting in the background."""
+    async with open_runtime(settings) as runtime:
+        chat = ConsoleChat(runtime.service, out)
+        transport = ConsoleTransport(out, lambda chat_id: "you (alert)")
+        sender = AlertSender(
+            runtime.store,
+            transport,
+            make_pacer(settings.delivery),
+            group_threshold=settings.delivery.group_threshold,
+            only_chats=(CONSOLE_CHAT_ID,),
+        )
+        pipeline = Pipeline(runtime, sender.wake)
+        stop = asyncio.Event()
+        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {settings.database.url}\n")
+        out.write("Type /help for commands, /quit to leave.\n\n")
+        scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+        sender_task = asyncio.create_task(sender.run(stop))
+        try:
+            await _read_lines(stdin, chat, out)
+        finally:
+            stop.set()
+            await stop_pipeline(scheduler, pipeline)
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(sender_task, 5)
+    return 0

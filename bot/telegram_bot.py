@@ -1,0 +1,214 @@
+"""The Telegram adapter: python-telegram-bot handlers that translate updates to ``ChatService`` calls.
+
+Nothing here decides anything; ``telegram.Update`` never leaves this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import (
+    Bot,
+    BotCommand,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.commands import ChatContext, ChatService
+from bot.render import html_to_plain
+from bot.replies import COMMANDS, Reply
+from bot.settings import TelegramSettings
+from feeds.models import ChatKind
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+_GONE_STATUSES = {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+
+
+def _kind(chat_type: str) -> ChatKind:
+    try:
+        return ChatKind(chat_type)
+    except ValueError:
+        return ChatKind.PRIVATE
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
+    return InlineKeyboardMarkup(rows)
+
+
+def split_command(message: Message, bot_username: str) -> tuple[str, str] | None:
+    """``/cmd@bot args`` → (cmd, args); None when the command is addressed to another bot."""
+    text = message.text or ""
+    entity = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
+    length = entity.length if entity else len(text.split(maxsplit=1)[0])
+    name, _, target = text[1:length].partition("@")
+    if target and target.lower() != bot_username.lower():
+        return None
+    return name, text[length:]
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) -> None:
+    """Send a reply; wait out 429s, fall back to plain text if Telegram rejects our HTML."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await bot.send_message(
+                chat_id,
+                reply.html,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_NO_PREVIEW,
+                reply_markup=_markup(reply),
+            )
+            return
+        except RetryAfter as exc:
+            if attempt == attempts:
+                raise
+            delay = exc.retry_after
+            await asyncio.sleep(delay if isinstance(delay, int | float) else delay.total_seconds())
+        except BadRequest as exc:
+            if "parse entities" not in str(exc).lower():
+                raise
+            logger.warning("reply_markup_rejected chat=%s error=%s", chat_id, exc)
+            await bot.send_message(chat_id, html_to_plain(reply.html), reply_markup=_markup(reply))
+            return
+
+
+class TelegramFrontend:
+    """Owns the python-telegram-bot ``Application`` and its handlers."""
+
+    def __init__(self, settings: TelegramSettings, service: ChatService, store: Store) -> None:
+        if not settings.token:
+            raise ValueError("a Telegram token is required")
+        self.service = service
+        self.store = store
+        self.application: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(settings.token)
+            .base_url(settings.api_base_url)
+            .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
+            .post_init(self._post_init)
+            .build()
+        )
+        self._register()
+
+    def _register(self) -> None:
+        app = self.application
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        app.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, self._on_text))
+        app.add_handler(CallbackQueryHandler(self._on_button))
+        app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_error_handler(self._on_error)
+
+    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Register the command menu (setMyCommands)."""
+        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in COMMANDS])
+
+    def _context(self, update: Update) -> ChatContext:
+        chat = update.effective_chat
+        assert chat is not None
+        user = update.effective_user
+        message = update.effective_message
+        bot = self.application.bot
+
+        async def is_admin() -> bool:
+            if message is not None and message.sender_chat is not None and message.sender_chat.id == chat.id:
+                return True  # an anonymous group administrator
+            if user is None:
+                return False
+            member: ChatMember = await bot.get_chat_member(chat.id, user.id)
+            return member.status in _ADMIN_STATUSES
+
+        return ChatContext(chat.id, _kind(chat.type), user.id if user else None, is_admin)
+
+    async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:
+        ctx = self._context(update)
+        reply = await make(ctx)
+        await send_reply(self.application.bot, ctx.chat_id, reply)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any /command: known ones run, unknown ones get a pointer to /help."""
+        message = update.effective_message
+        if message is None or not message.text:
+            return
+        parsed = split_command(message, self.application.bot.username)
+        if parsed is None:
+            return
+        command, args = parsed
+        await self._answer(update, lambda ctx: self.service.handle(ctx, command, args))
+
+    async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Plain text in a private chat."""
+        text = update.effective_message.text if update.effective_message else ""
+        await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An inline button: unsubscribe, then refresh the /list message."""
+        query = update.callback_query
+        if query is None or update.effective_chat is None:
+            return
+        ctx = self._context(update)
+        result = await self.service.button(ctx, query.data or "")
+        await query.answer(html_to_plain(result.html)[:190])
+        refreshed = await self.service.list(ctx, "")
+        if isinstance(query.message, Message):
+            try:
+                await query.message.edit_text(
+                    refreshed.html, parse_mode=ParseMode.HTML, reply_markup=_markup(refreshed)
+                )
+            except BadRequest as exc:  # "message is not modified" and the like
+                logger.info("list_refresh_skipped chat=%s error=%s", ctx.chat_id, exc)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup: its subscriptions move to the new id."""
+        message = update.effective_message
+        if message is None or message.migrate_to_chat_id is None:
+            return
+        old, new = message.chat.id, message.migrate_to_chat_id
+        await asyncio.to_thread(self.store.migrate_chat, old, new, ChatKind.SUPERGROUP)
+        logger.info("chat_migrated old=%s new=%s", old, new)
+
+    async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot was blocked, kicked or added."""
+        change = update.my_chat_member
+        if change is None:
+            return
+        chat = change.chat
+        if change.new_chat_member.status in _GONE_STATUSES:
+            await asyncio.to_thread(self.store.deactivate_chat, chat.id)
+            logger.info("chat_left chat=%s", chat.id)
+        else:
+            await asyncio.to_thread(self.store.touch_chat, chat.id, _kind(chat.type))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure and still answer the user."""
+        logger.error("update_failed error=%r", context.error, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await self.application.bot.send_message(
+                    update.effective_chat.id, "Sorry, something went wrong on my side. Please try again."
+                )
+            except TelegramError as exc:
+                logger.warning("error_reply_failed chat=%s error=%s", update.effective_chat.id, exc)
