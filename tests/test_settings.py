@@ -1,0 +1,139 @@
+"""Settings: defaults, durations, environment overrides, and one clear message per bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.settings import ConfigError, parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (30, 30),
+        (1, 1),
+        ("90s", 90),
+        ("5m", 300),
+        ("1h", 3600),
+        ("1d", 86400),
+        (" 2 min ", 120),
+        ("1.5h", 5400),
+    ],
+    ids=["int", "one-second", "seconds", "minutes", "hours", "days", "spaces", "fraction"],
+)
+def test_durations(value: object, seconds: int) -> None:
+    assert parse_duration(value, "k") == seconds
+
+
+@pytest.mark.parametrize("value", ["soon", "5x", 0, "0s", True, [], -3], ids=str)
+def test_bad_durations_name_the_key(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"^feeds\[0\]\.interval: "):
+        parse_duration(value, "feeds[0].interval")
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None, env={})
+    assert settings.database.url == "sqlite:///wirewatch.db"
+    assert settings.telegram.api_base_url == "https://api.telegram.org/bot"
+    assert settings.telegram.token is None
+    assert settings.feeds == ()
+
+
+def test_a_full_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[database]
+url = "sqlite:///x.db"
+[telegram]
+token = "123:abc"
+admins = [42]
+allowed_chats = [-100]
+[polling]
+interval = "10m"
+[[feeds]]
+name = "Fast"
+url = "http://127.0.0.1:8080/a.xml"
+interval = 1
+[[feeds]]
+name = "Default"
+url = "https://wire.example.com/rss"
+""",
+    )
+    settings = load_settings(path, env={})
+    assert settings.telegram.token == "123:abc"
+    assert settings.telegram.admins == frozenset({42})
+    assert [(f.name, f.interval_seconds) for f in settings.feeds] == [("Fast", 1), ("Default", 600)]
+
+
+def test_environment_overrides_secrets(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "from-file"\n')
+    env = {"WIREWATCH_TELEGRAM_TOKEN": "from-env", "WIREWATCH_DATABASE_URL": "sqlite:///env.db"}
+    settings = load_settings(path, env=env)
+    assert settings.telegram.token == "from-env"
+    assert settings.database.url == "sqlite:///env.db"
+
+
+def test_config_path_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite:///via-env.db"\n')
+    assert load_settings(None, env={"WIREWATCH_CONFIG": path}).database.url == "sqlite:///via-env.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[polling]\ninterval = 'soon'\n", r"^polling\.interval: expected seconds"),
+        ("[polling]\nconcurency = 3\n", r"^polling\.concurency: unknown setting"),
+        ("[pollling]\n", r"^pollling: unknown section"),
+        ("[telegram]\nadmins = ['bob']\n", r"^telegram\.admins: expected a list"),
+        ("[telegram]\napi_base_url = 'ftp://x'\n", r"^telegram\.api_base_url: expected an http"),
+        ("[[feeds]]\nurl = 'http://a/'\n", r"^feeds\[0\]\.name: missing"),
+        ("[[feeds]]\nname = 'A'\nurl = 'not a url'\n", r"^feeds\[0\]\.url: expected an http"),
+        (
+            "[[feeds]]\nname='A'\nurl='http://a/'\n[[feeds]]\nname='a'\nurl='http://b/'\n",
+            r"feeds\[1\]\.name: dup",
+        ),
+        ("[[feeds]]\nname = 'A'\nurl = 'http://a/'\nevery = 3\n", r"^feeds\[0\]\.every: unknown"),
+        ("[delivery]\nglobal_per_second = 0\n", r"^delivery\.global_per_second: expected a number"),
+        ("this is = = not toml", r"not valid TOML"),
+    ],
+    ids=[
+        "bad-duration",
+        "typo-key",
+        "typo-section",
+        "admins",
+        "api-url",
+        "feed-name",
+        "feed-url",
+        "dup-feed",
+        "feed-key",
+        "zero-rate",
+        "syntax",
+    ],
+)
+def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path, text), env={})
+
+
+def test_an_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(str(tmp_path / "nope.toml"), env={})
+
+
+def test_the_example_config_is_valid() -> None:
+    settings = load_settings(str(ROOT / "config.example.toml"), env={})
+    assert len(settings.feeds) >= 5
+    assert settings.telegram.token is None
