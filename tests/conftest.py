@@ -1,3 +1,5 @@
-"""Shared pytest setup. Fixtures live in ``tests/fixtures_*.py`` modules, registered here."""
+"""Shared pytest setup. Fixtures live in ``tests/fixtures_*.py`` modules, all registered here."""
 
-pytest_plugins: list[str] = []
+from pathlib import Path
+
+pytest_plugins = [f"tests.{path.stem}" for path in sorted(Path(__file__).parent.glob("fixtures_*.py"))]
