@@ -1,0 +1,150 @@
+"""The ingest stage: poll feeds, parse and normalize, store, and report what was new.
+
+Reads like the pipeline: fetch → (304: done) → parse+normalize (executor) → store → schedule. Store calls are
+synchronous SQLAlchemy and run in threads; parsing runs in ``parse_executor`` (a process pool in production).
+One feed's failure is logged, recorded with backoff and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from feeds.fetch import Fetcher, FetchResult
+from feeds.models import FeedState, Item, NewItem
+from feeds.parse import FeedParseError
+from feeds.pipeline import parse_and_normalize
+from feeds.schedule import next_poll_after_failure, next_poll_after_success
+from storage.store import Store
+
+logger = logging.getLogger(__name__)
+
+PollStatus = Literal["ok", "not_modified", "error"]
+OnResult = Callable[["FeedPollResult"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPollResult:
+    """The outcome of polling one feed: status, the items that were new, and how long it took."""
+
+    feed_name: str
+    status: PollStatus
+    new_items: tuple[Item, ...]
+    seconds: float
+    error: str | None = None
+
+
+class Ingestor:
+    """Polls feeds through a ``Fetcher`` into a ``Store``."""
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        parse_executor: concurrent.futures.Executor | None,
+        story_window: timedelta = timedelta(days=3),
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.parse_executor = parse_executor
+        self.story_window = story_window
+
+    async def poll_due(
+        self, now: datetime | None = None, on_result: OnResult | None = None
+    ) -> list[FeedPollResult]:
+        """Poll every feed whose ``next_poll_at`` has passed."""
+        now = now or datetime.now(UTC)
+        feeds = await asyncio.to_thread(self.store.due_feeds, now)
+        return await self.poll_feeds(feeds, now, on_result)
+
+    async def poll_all(self, on_result: OnResult | None = None) -> list[FeedPollResult]:
+        """Poll every enabled feed now, due or not (the CLI's ``poll --once``)."""
+        feeds = await asyncio.to_thread(self.store.list_feeds)
+        return await self.poll_feeds(feeds, datetime.now(UTC), on_result)
+
+    async def poll_feeds(
+        self, feeds: Sequence[FeedState], now: datetime, on_result: OnResult | None = None
+    ) -> list[FeedPollResult]:
+        """Poll the feeds concurrently (the fetcher caps HTTP concurrency); results in input order."""
+        return list(await asyncio.gather(*(self._poll_and_report(f, now, on_result) for f in feeds)))
+
+    async def _poll_and_report(
+        self, feed: FeedState, now: datetime, on_result: OnResult | None
+    ) -> FeedPollResult:
+        result = await self.poll_one(feed, now)
+        if on_result is not None:
+            try:
+                on_result(result)
+            except Exception:
+                logger.exception("feed_result_callback_failed feed=%s", feed.name)
+        return result
+
+    async def poll_one(self, feed: FeedState, now: datetime) -> FeedPollResult:
+        """Poll one feed; every exception is caught here and recorded as that feed's failure."""
+        started = time.monotonic()
+        try:
+            return await self._ingest(feed, now, started)
+        except Exception as exc:  # one feed must never stop the others
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            return await self._fail(feed, now, error, None, started)
+
+    async def _ingest(self, feed: FeedState, now: datetime, started: float) -> FeedPollResult:
+        """The pipeline for one feed: fetch, parse+normalize, store, schedule."""
+        fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+        if fetched.status == "error":
+            return await self._fail(feed, now, fetched.error or "fetch failed", fetched.retry_after, started)
+        if fetched.status == "not_modified":
+            await self._succeed(feed, now, fetched)
+            return FeedPollResult(feed.name, "not_modified", (), time.monotonic() - started)
+        try:
+            items = await self._parse(fetched, now)
+        except FeedParseError as exc:
+            return await self._fail(feed, now, f"parse: {exc}", None, started)
+        new_items = await asyncio.to_thread(self.store.add_items, feed.id, items, self.story_window)
+        await self._succeed(feed, now, fetched)
+        logger.info("feed_polled feed=%s entries=%d new=%d", feed.name, len(items), len(new_items))
+        return FeedPollResult(feed.name, "ok", tuple(new_items), time.monotonic() - started)
+
+    async def _parse(self, fetched: FetchResult, now: datetime) -> list[NewItem]:
+        """Parse and normalize in the executor (a thread when there is none)."""
+        args = (fetched.body, fetched.headers, fetched.final_url, now)
+        if self.parse_executor is None:
+            return await asyncio.to_thread(parse_and_normalize, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.parse_executor, parse_and_normalize, *args)
+
+    async def _succeed(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
+        """Store validators (and a permanently moved URL), reset failures, schedule the next poll."""
+        if fetched.permanent_url:
+            logger.info("feed_moved feed=%s old=%s new=%s", feed.name, feed.url, fetched.permanent_url)
+        await asyncio.to_thread(
+            self.store.record_fetch_success,
+            feed.id,
+            at=now,
+            next_poll_at=next_poll_after_success(now, feed.interval_seconds),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            new_url=fetched.permanent_url,
+        )
+
+    async def _fail(
+        self, feed: FeedState, now: datetime, error: str, retry_after: float | None, started: float
+    ) -> FeedPollResult:
+        """Log and record a failure with exponential backoff; a failing store is logged, not raised."""
+        logger.warning("feed_poll_failed feed=%s error=%s", feed.name, error)
+        failures = feed.consecutive_failures + 1
+        retry_at = next_poll_after_failure(now, feed.interval_seconds, failures, retry_after)
+        try:
+            await asyncio.to_thread(
+                self.store.record_fetch_failure, feed.id, at=now, error=error, next_poll_at=retry_at
+            )
+        except Exception:
+            logger.exception("feed_failure_not_recorded feed=%s", feed.name)
+        return FeedPollResult(feed.name, "error", (), time.monotonic() - started, error)

@@ -1,0 +1,25 @@
+"""Parse and normalize one feed response: a pure, picklable function for a process pool."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from feeds.models import NewItem
+from feeds.normalize import normalize_entry
+from feeds.parse import parse_feed
+
+__all__ = ["parse_and_normalize"]
+
+
+def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now: datetime) -> list[NewItem]:
+    """Feed bytes to new items, in feed order, one per identity (the first wins).
+
+    Raises ``feeds.parse.FeedParseError`` when the document is not a usable feed."""
+    items: list[NewItem] = []
+    seen: set[str] = set()
+    for entry in parse_feed(body, headers, feed_url):
+        item = normalize_entry(entry, feed_url, now)
+        if item.identity not in seen:
+            seen.add(item.identity)
+            items.append(item)
+    return items
