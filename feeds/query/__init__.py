@@ -1,0 +1,62 @@
+"""The subscription query language and the matcher.
+
+Query language
+--------------
+
+==========================  ===================================================================
+``Binzhou Shandong``        every term must appear (AND)
+``"Weiqiao Pioneering"``    a phrase: the words next to each other, in order; spaces, line
+                            breaks and punctuation between them do not matter
+``aluminium OR aluminum``   either side (``OR`` in capitals; lowercase ``or`` is a word)
+``-sports``, ``NOT sports`` must not appear; works on phrases and groups too: ``-(a b)``
+``(Binzhou OR Dongying)``   grouping: ``(Binzhou OR Dongying) Shandong``
+``alumin*``                 any word starting with ``alumin`` (at least 3 letters before ``*``)
+``title:Binzhou``           only in the headline; also ``title:"..."`` and ``title:(a OR b)``
+``source:xinhua``           only items from feeds whose name contains ``xinhua``
+==========================  ===================================================================
+
+``OR`` binds tighter than the spaces between terms: ``Binzhou aluminium OR aluminum`` means
+``Binzhou (aluminium OR aluminum)``. ``AND`` may be written but is the same as a space.
+
+How text matches
+----------------
+
+* Text and query are normalized alike: full-width letters become ASCII, case is ignored (``Straße`` =
+  ``strasse``), accents are ignored (``Zürich`` = ``zurich``).
+* A word matches whole words only: ``coal`` matches ``coal-fired`` and ``Coal.`` but not ``coalition``;
+  ``China`` matches ``China's``; ``5G`` does not match ``5GW``. Chinese, Japanese or Korean characters
+  end a word, so ``Binzhou`` matches inside ``滨州Binzhou市``.
+* Chinese, Japanese and Korean terms match anywhere, even inside a longer run: ``滨州`` matches
+  ``山东省滨州市``.
+* Terms match in the title or the body unless ``title:`` is given.
+
+Limits: 512 characters, 32 terms, 8 levels of parentheses; a query needs at least one term that must
+appear (``-sports`` alone, or ``a OR -b``, is refused). Invalid queries are refused with a plain message
+saying what and where (``QueryError``); nothing the user types is ever run as a regular expression.
+
+Matching many queries
+---------------------
+
+``SubscriptionIndex`` holds every active query in one inverted index keyed by each query's *anchors*
+(a term every match must contain); an item is prepared once (``Document``), its distinct words and CJK
+character pairs are looked up, and only the few queries found are fully evaluated.
+"""
+
+from feeds.query.document import Document
+from feeds.query.explain import Explanation, MatchedTerm, highlight_spans
+from feeds.query.index import SubscriptionIndex
+from feeds.query.lexer import QueryError
+from feeds.query.normalize import normalize_text
+from feeds.query.query import Query, parse_query
+
+__all__ = [
+    "Document",
+    "Explanation",
+    "MatchedTerm",
+    "Query",
+    "QueryError",
+    "SubscriptionIndex",
+    "highlight_spans",
+    "normalize_text",
+    "parse_query",
+]

@@ -1,0 +1,60 @@
+"""Anchors: index keys at least one of which appears in every document a query matches.
+
+A query registers only its anchors in the subscription index, so a document is fully evaluated only against
+queries whose anchor it contains. A query without anchors (nothing is required to appear) is invalid.
+"""
+
+from __future__ import annotations
+
+from feeds.query.document import PREFIX_KEY
+from feeds.query.nodes import And, Node, Or, Term
+from feeds.query.normalize import is_cjk
+
+_CJK_PAIR_SCORE = 4  # a CJK bigram is about as selective as a 4-letter word
+_PREFIX_SCORE = 2
+
+
+def anchor_keys(node: Node) -> frozenset[str] | None:
+    """Keys, one of which every matching document contains; None when nothing positive is required."""
+    if isinstance(node, Term):
+        return frozenset([_term_key(node)[1]])
+    if isinstance(node, Or):
+        branches = [anchor_keys(part) for part in node.parts]
+        if any(branch is None for branch in branches):
+            return None
+        return frozenset().union(*(branch for branch in branches if branch is not None))
+    if isinstance(node, And):
+        options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
+        return min(options, key=_cost) if options else None
+    return None  # Not, Source: nothing that must appear
+
+
+def _cost(keys: frozenset[str]) -> tuple[int, int]:
+    """Fewer keys first, then the most selective weakest key."""
+    return len(keys), -min(_score(key) for key in keys)
+
+
+def _score(key: str) -> int:
+    if key.startswith(PREFIX_KEY):
+        return _PREFIX_SCORE
+    if is_cjk(key[0]):
+        return 1 if len(key) == 1 else _CJK_PAIR_SCORE
+    return len(key)
+
+
+def _term_key(term: Term) -> tuple[int, str]:
+    """The most selective key of one term, with its score."""
+    tokens = term.tokens
+    candidates: list[tuple[int, str]] = []
+    plain = tokens[:-1] if term.prefix else tokens
+    for index, token in enumerate(plain):
+        if is_cjk(token):
+            pair = index + 1 < len(plain) and is_cjk(plain[index + 1])
+            key = token + plain[index + 1] if pair else token
+            candidates.append((_score(key), key))
+        else:
+            candidates.append((len(token), token))
+    if term.prefix:
+        key = PREFIX_KEY + tokens[-1][:3]
+        candidates.append((_PREFIX_SCORE, key))
+    return max(candidates)

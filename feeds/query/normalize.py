@@ -1,0 +1,89 @@
+"""Text normalization and tokenization shared by queries, documents and search tokens.
+
+Normalization is NFKC, then casefold, then diacritics folded (combining marks dropped), applied character by
+character so every normalized character can be traced back to the original one (``offset_map``).
+
+Tokens are what the matcher compares: a *word* is a maximal run of letters and digits outside the CJK
+scripts (so ``Binzhou`` is a word inside ``滨州Binzhou市``); every CJK character (Han, Kana, Hangul) is a
+token of its own, so CJK terms match inside unsegmented text. Everything else separates tokens.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+_CJK_RANGES = (
+    "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c\u3041-\u3096\u309d-\u309f"
+    "\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
+    "\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff\U00020000-\U0003134f"
+)
+CJK_CHAR = re.compile(f"[{_CJK_RANGES}]")
+TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}]+|[{_CJK_RANGES}]")
+
+# Letters with a stroke or similar have no Unicode decomposition; fold the common ones by hand.
+_EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l"}
+
+
+def _fold_char(char: str) -> str:
+    """NFKC, casefold and diacritics folding of one character (may return 0..n characters)."""
+    text = unicodedata.normalize("NFKC", char).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = unicodedata.normalize("NFC", text)
+    return "".join(_EXTRA_FOLDS.get(c, c) for c in text)
+
+
+class _FoldTable(dict[int, str]):
+    """A ``str.translate`` table that computes and remembers each character's folding on first use."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_TABLE = _FoldTable()
+
+
+def normalize_text(text: str) -> str:
+    """NFKC + casefold + diacritics folded, character by character (``Zürich`` -> ``zurich``)."""
+    if text.isascii():
+        return text.lower()
+    return text.translate(_TABLE)
+
+
+def offset_map(text: str) -> list[int]:
+    """For each character of ``normalize_text(text)``, the index of the original character it came from."""
+    if text.isascii():
+        return list(range(len(text)))
+    result: list[int] = []
+    for index, char in enumerate(text):
+        result.extend([index] * len(_TABLE[ord(char)]))
+    return result
+
+
+def tokenize(normalized: str) -> list[str]:
+    """Tokens of already normalized text: words and single CJK characters, in order."""
+    return TOKEN_RE.findall(normalized)
+
+
+def token_spans(normalized: str) -> Iterator[tuple[int, int]]:
+    """Character spans (in the normalized text) of the tokens ``tokenize`` returns, in the same order."""
+    for match in TOKEN_RE.finditer(normalized):
+        yield match.span()
+
+
+def is_cjk(token: str) -> bool:
+    """Whether a token is a single CJK character."""
+    return len(token) == 1 and CJK_CHAR.match(token) is not None
+
+
+def display(tokens: tuple[str, ...] | list[str]) -> str:
+    """Tokens joined for display: words separated by spaces, CJK characters written together."""
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        if index and not (is_cjk(token) or is_cjk(tokens[index - 1])):
+            out.append(" ")
+        out.append(token)
+    return "".join(out)

@@ -1,0 +1,191 @@
+"""Recursive-descent parser from lexemes to a node tree.
+
+Grammar (``OR`` binds tighter than the implicit AND, as in web search)::
+
+    query   := and_expr
+    and_expr:= or_expr ( ["AND"] or_expr )*
+    or_expr := unary ( "OR" unary )*
+    unary   := ( "NOT" | "-" )* primary
+    primary := "(" and_expr ")" | "title:" primary | "source:" (word | phrase) | word | phrase
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from feeds.query.lexer import Kind, Lexeme, QueryError, lex
+from feeds.query.nodes import And, Field, Node, Not, Or, Source, Term
+from feeds.query.normalize import is_cjk, normalize_text, tokenize
+
+MAX_DEPTH = 8
+MIN_PREFIX = 3
+_STOP = (Kind.RPAREN, Kind.OR, Kind.AND)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.lexemes = lex(text)
+        self.pos = 0
+        self.depth = 0
+
+    def peek(self) -> Lexeme | None:
+        return self.lexemes[self.pos] if self.pos < len(self.lexemes) else None
+
+    def take(self) -> Lexeme:
+        lexeme = self.lexemes[self.pos]
+        self.pos += 1
+        return lexeme
+
+    def parse(self) -> Node:
+        node = self.and_expr()
+        extra = self.peek()
+        if extra is not None:  # only a stray ")" can stop and_expr early
+            raise QueryError(f"unbalanced parenthesis at position {extra.index + 1}", extra.index + 1)
+        return node
+
+    def and_expr(self) -> Node:
+        parts = [self.or_expr()]
+        while (lexeme := self.peek()) is not None and lexeme.kind != Kind.RPAREN:
+            if lexeme.kind == Kind.AND:
+                self.take()
+                self.operand_after(lexeme)
+            parts.append(self.or_expr())
+        return _join(And, parts)
+
+    def or_expr(self) -> Node:
+        first = self.peek()
+        if first is not None and first.kind in (Kind.OR, Kind.AND):
+            raise QueryError(f'"{first.kind}" needs a term on both sides', first.index + 1)
+        parts = [self.unary()]
+        while (lexeme := self.peek()) is not None and lexeme.kind == Kind.OR:
+            self.take()
+            self.operand_after(lexeme)
+            parts.append(self.unary())
+        return _join(Or, parts)
+
+    def operand_after(self, operator: Lexeme) -> None:
+        following = self.peek()
+        if following is None or following.kind in _STOP:
+            raise QueryError(f'"{operator.kind}" needs a term on both sides', operator.index + 1)
+
+    def unary(self) -> Node:
+        negations = 0
+        while (lexeme := self.peek()) is not None and lexeme.kind in (Kind.NOT, Kind.MINUS):
+            self.take()
+            following = self.peek()
+            if following is None or following.kind in _STOP:
+                position = lexeme.index + 1
+                raise QueryError(f'"{lexeme.text}" at position {position} needs a term after it', position)
+            negations += 1
+        node = self.primary()
+        for _ in range(negations):
+            node = node.part if isinstance(node, Not) else Not(node)
+        return node
+
+    def primary(self) -> Node:
+        lexeme = self.peek()
+        if lexeme is None or lexeme.kind in _STOP:
+            raise QueryError("a term is missing at the end of the query")  # guarded by callers
+        self.take()
+        if lexeme.kind == Kind.LPAREN:
+            return self.group(lexeme)
+        if lexeme.kind == Kind.FIELD:
+            return self.field(lexeme)
+        if lexeme.kind in (Kind.WORD, Kind.PHRASE):
+            return make_term(lexeme)
+        position = lexeme.index + 1
+        raise QueryError(f'"{lexeme.text}" at position {position} needs a term after it', position)
+
+    def group(self, opening: Lexeme) -> Node:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"nesting too deep ({self.depth} > {MAX_DEPTH})", opening.index + 1)
+        following = self.peek()
+        if following is not None and following.kind == Kind.RPAREN:
+            raise QueryError(f"empty parentheses at position {opening.index + 1}", opening.index + 1)
+        if following is None:
+            raise QueryError(f"unbalanced parenthesis at position {opening.index + 1}", opening.index + 1)
+        node = self.and_expr()
+        closing = self.peek()
+        if closing is None:
+            raise QueryError(f"unbalanced parenthesis at position {opening.index + 1}", opening.index + 1)
+        self.take()
+        self.depth -= 1
+        return node
+
+    def field(self, prefix: Lexeme) -> Node:
+        target = self.peek()
+        if prefix.text == "source":
+            if target is None or target.kind not in (Kind.WORD, Kind.PHRASE):
+                position = prefix.index + 1
+                raise QueryError(
+                    f'"source:" at position {position} needs a feed name right after it', position
+                )
+            self.take()
+            return Source(" ".join(_tokens(target)))
+        if target is None or target.kind not in (Kind.WORD, Kind.PHRASE, Kind.LPAREN):
+            position = prefix.index + 1
+            raise QueryError(f'"title:" at position {position} needs a term right after it', position)
+        return _in_title(self.primary())
+
+
+def parse(text: str) -> Node:
+    """The node tree of a query text (already stripped and length-checked); raises ``QueryError``."""
+    return _Parser(text).parse()
+
+
+def make_term(lexeme: Lexeme) -> Term:
+    """A term from a word or phrase lexeme: normalized tokens, with a checked trailing ``*`` on words."""
+    prefix = lexeme.kind == Kind.WORD and lexeme.text.endswith("*")
+    if lexeme.kind == Kind.WORD and "*" in lexeme.text[:-1]:
+        raise QueryError(
+            f'"*" only works at the end of a word, e.g. alumin* (in "{lexeme.text}" at position '
+            f"{lexeme.index + 1})",
+            lexeme.index + 1,
+        )
+    tokens = _tokens(lexeme, allow_empty=prefix)
+    if prefix and tokens and is_cjk(tokens[-1]):
+        prefix = False  # CJK terms already match inside longer text
+    elif prefix and (not tokens or len(tokens[-1]) < MIN_PREFIX):
+        raise QueryError(
+            f'prefix "{lexeme.text}" needs at least {MIN_PREFIX} letters before "*"', lexeme.index + 1
+        )
+    return Term(tokens, prefix=prefix)
+
+
+def _tokens(lexeme: Lexeme, allow_empty: bool = False) -> tuple[str, ...]:
+    tokens = tuple(tokenize(normalize_text(lexeme.text)))
+    if not tokens and not allow_empty:
+        shown = f'"{lexeme.text}"' if lexeme.kind == Kind.PHRASE else lexeme.text
+        raise QueryError(
+            f"nothing to search for in {shown} at position {lexeme.index + 1} (it has no letters or digits)",
+            lexeme.index + 1,
+        )
+    return tokens
+
+
+def _in_title(node: Node) -> Node:
+    if isinstance(node, Term):
+        return dataclasses.replace(node, field=Field.TITLE)
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_in_title(part) for part in node.parts))
+    if isinstance(node, Not):
+        return Not(_in_title(node.part))
+    return node
+
+
+def _join(kind: type[And] | type[Or], parts: list[Node]) -> Node:
+    """One node for several parts, flattening nested nodes of the same kind."""
+    flat: list[Node] = []
+    for part in parts:
+        flat.extend(part.parts if isinstance(part, kind) else (part,))
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def count_terms(node: Node) -> int:
+    """How many terms and sources a query holds (negated ones included)."""
+    if isinstance(node, And | Or):
+        return sum(count_terms(part) for part in node.parts)
+    if isinstance(node, Not):
+        return count_terms(node.part)
+    return 1

@@ -1,0 +1,71 @@
+"""A parsed, validated subscription query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from feeds.query.anchors import anchor_keys
+from feeds.query.describe import describe
+from feeds.query.document import Document
+from feeds.query.evaluate import Predicate, compile_node, fields_of, matched_terms
+from feeds.query.explain import Explanation, MatchedTerm
+from feeds.query.lexer import QueryError
+from feeds.query.nodes import Node, positive_terms
+from feeds.query.parser import count_terms, parse
+
+MAX_LENGTH = 512
+MAX_TERMS = 32
+
+
+@dataclass(frozen=True)
+class Query:
+    """An immutable query: the text as typed (stripped), its tree and its index anchors."""
+
+    text: str
+    node: Node
+    anchors: frozenset[str]
+    _predicate: Predicate = field(repr=False, compare=False)
+
+    def describe(self) -> str:
+        """How the query was understood, one line of plain text."""
+        return describe(self.node)
+
+    def matches(self, doc: Document) -> bool:
+        """Whether the document matches."""
+        return self._predicate(doc)
+
+    def explain(self, doc: Document) -> Explanation | None:
+        """Which terms matched, where, with spans in the original field text; None when no match."""
+        if not self._predicate(doc):
+            return None
+        found: dict[tuple[str, str], MatchedTerm] = {}
+        for term in matched_terms(self.node, doc):
+            for name, text_field in fields_of(term, doc):
+                spans = tuple(
+                    text_field.span_of(start, len(term.tokens))
+                    for start in text_field.occurrences(term.tokens, term.prefix)
+                )
+                if spans and (term.label(), name) not in found:
+                    found[term.label(), name] = MatchedTerm(term.label(), name, spans)
+        return Explanation(tuple(found.values()))
+
+    def positive_terms(self) -> tuple[str, ...]:
+        """Normalized positive terms and phrases (not excluded ones), in query order, for display."""
+        return tuple(dict.fromkeys(term.label() for term in positive_terms(self.node)))
+
+
+def parse_query(text: str) -> Query:
+    """Parse and validate a query; raises ``QueryError`` with a plain message saying what and where."""
+    text = text.strip()
+    if not text:
+        raise QueryError("the query is empty")
+    if len(text) > MAX_LENGTH:
+        raise QueryError(f"query too long ({len(text)} > {MAX_LENGTH} characters)")
+    node = parse(text)
+    terms = count_terms(node)
+    if terms > MAX_TERMS:
+        raise QueryError(f"too many terms ({terms} > {MAX_TERMS})")
+    anchors = anchor_keys(node)
+    if anchors is None:
+        raise QueryError("a query needs at least one term that must appear")
+    return Query(text, node, anchors, compile_node(node))
