@@ -12,6 +12,11 @@ separated by single spaces and never contain whitespace.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import groupby
+
+from feeds.query import Query
+from feeds.query.nodes import And, Node, Or, Term
+from feeds.query.normalize import is_cjk, normalize_text, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +51,70 @@ class AnyOf:
 SearchExpr = Tok | Phrase | AllOf | AnyOf
 
 
-# --- INTERIM implementation (replaced by the query package owner) ------------------------------------------
 def index_tokens(title: str, body: str) -> str:
-    """Space-separated search tokens of title and body (interim: words, CJK bigrams and single characters)."""
-    import re
-    import unicodedata
+    """Space-separated search tokens of title then body, normalized exactly like the matcher.
 
-    text = unicodedata.normalize("NFKC", f"{title}\n{body}").casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    Words are whole tokens; each run of CJK characters (consecutive in the matcher's token stream) gives its
+    overlapping bigrams in place, and every distinct CJK character is added once at the end."""
     tokens: list[str] = []
-    for run in re.findall(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+|[^\W_]+", text):
-        if re.match(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", run):
-            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
-            tokens.extend(run)
-        else:
-            tokens.append(run)
+    singles: dict[str, None] = {}
+    for text in (title, body):
+        run: list[str] = []
+        for token in tokenize(normalize_text(text)):
+            if is_cjk(token):
+                run.append(token)
+                singles[token] = None
+                continue
+            tokens.extend(_bigrams(run))
+            run = []
+            tokens.append(token)
+        tokens.extend(_bigrams(run))
+    tokens.extend(singles)
     return " ".join(tokens)
+
+
+def _bigrams(run: list[str]) -> list[str]:
+    return [run[i] + run[i + 1] for i in range(len(run) - 1)]
+
+
+def candidate_expr(query: Query) -> SearchExpr | None:
+    """An expression over ``index_tokens`` matching a superset of the query's matches; None if none."""
+    return _expr(query.node)
+
+
+def _expr(node: Node) -> SearchExpr | None:
+    if isinstance(node, Term):
+        return _term_expr(node)
+    if isinstance(node, And):
+        parts = [part for part in map(_expr, node.parts) if part is not None]
+        return _combine(AllOf, parts) if parts else None
+    if isinstance(node, Or):
+        options = [_expr(part) for part in node.parts]
+        if any(option is None for option in options):
+            return None
+        return _combine(AnyOf, [option for option in options if option is not None])
+    return None  # Not and Source: dropped (a superset stays a superset)
+
+
+def _term_expr(term: Term) -> SearchExpr:
+    """Words as a Tok or Phrase (trailing prefix as its own Tok), CJK runs as Phrases of their bigrams."""
+    parts: list[SearchExpr] = []
+    for is_cjk_run, group in groupby(term.tokens, key=is_cjk):
+        run = list(group)
+        units = ["".join(run[i : i + 2]) for i in range(max(1, len(run) - 1))] if is_cjk_run else run
+        parts.append(Tok(units[0]) if len(units) == 1 else Phrase(tuple(units)))
+    if term.prefix:
+        last = parts.pop()
+        words = last.tokens if isinstance(last, Phrase) else (last.text,) if isinstance(last, Tok) else ()
+        if len(words) > 1:
+            parts.append(Tok(words[0]) if len(words) == 2 else Phrase(words[:-1]))
+        parts.append(Tok(words[-1], prefix=True))
+    return _combine(AllOf, parts)
+
+
+def _combine(kind: type[AllOf] | type[AnyOf], parts: list[SearchExpr]) -> SearchExpr:
+    """One expression for several parts, flattening nested ones of the same kind."""
+    flat: list[SearchExpr] = []
+    for part in parts:
+        flat.extend(part.parts if isinstance(part, kind) else (part,))
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
