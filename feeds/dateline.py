@@ -17,17 +17,18 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
-_WEEKDAY = r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"
+_WEEKDAY_NAME = r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day"
+_WEEKDAY = rf"(?:{_WEEKDAY_NAME},?\s+)?"
 _DATE = rf"{_WEEKDAY}{_MONTH}\s+\d{{1,2}}(?:,?\s+\d{{4}})?"
 _WORD = r"[A-ZÀ-Þ][\w.'’&-]*"
-_PART = rf"{_WORD}(?:[ ][^\W\d_][\w.'’&-]*){{0,3}}"
+_PART = rf"(?!{_WEEKDAY_NAME}\b){_WORD}(?:[ ][^\W\d_][\w.'’&-]*){{0,3}}"
 _PLACE = rf"{_PART}(?:,[ ]{_PART}){{0,2}}"
 _DASH = r"(?:--|[-–—―]{1,2})"
-_WIRE = r"(?:/(?P<slash>[^/\n]{2,40})/|\((?P<paren>[^()\n]{2,40})\))"
+_WIRE = r"(?:/(?P<slash>[^/:\n]{2,40})/|\((?P<paren>[^():\n]{2,40})\))"
 
 _COMMA_STYLE = re.compile(
     rf"(?P<place>{_PLACE})(?:,\s*(?P<date>{_DATE}))?\s*"
-    rf"(?:{_WIRE}(?:\s*{_DASH})?|(?<=\d)\s*{_DASH}|(?<=\d\.)\s*{_DASH})\s*"
+    rf"(?:{_WIRE}(?:\s*(?P<dash>{_DASH}))?|(?<=\d)\s*{_DASH})\s*"
 )
 _BUSINESS_WIRE_STYLE = re.compile(
     rf"(?P<place>{_PLACE})\s*(?:--|[–—])\s*\((?P<paren>[^()\n]{{2,40}})\)\s*(?:--|[–—])\s*"
@@ -55,7 +56,7 @@ def _match_latin(head: str) -> tuple[Dateline, int] | None:
             continue
         groups = match.groupdict()
         wire = groups.get("slash") or groups.get("paren")
-        if not (wire or groups["date"]):
+        if not groups["date"] and not (wire and groups.get("dash", "--")):
             continue
         place = _tidy_place(match["place"])
         return Dateline(place=place, date=groups["date"], wire=wire.strip() if wire else None), match.end()

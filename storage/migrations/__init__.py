@@ -1,1 +1,70 @@
-"""Schema migrations, applied in order at start."""
+"""Schema migrations, applied in order at start: each step runs in its own transaction and is recorded.
+
+``schema_version`` holds one row per applied step. A step is a function of a ``Connection``; add new steps
+to ``MIGRATIONS`` with the next version number, never edit an applied one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from storage.engine import transaction
+from storage.migrations import m0001_initial
+from storage.tables import schema_version
+
+logger = logging.getLogger(__name__)
+
+# Any fixed number: serializes concurrent migrators on one PostgreSQL database.
+_PG_LOCK_KEY = 7_317_001
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One schema step."""
+
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", m0001_initial.apply),)
+
+
+def current_version(conn: Connection) -> int:
+    """The highest applied version (0 for an empty database)."""
+    schema_version.create(conn, checkfirst=True)
+    return int(conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one())
+
+
+def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply every pending step in order; returns the resulting version."""
+    _check_order(migrations)
+    version = 0
+    for step in migrations:
+        with transaction(engine, write=True) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            version = current_version(conn)
+            if step.version <= version:
+                continue
+            step.apply(conn)
+            now = datetime.now(UTC)
+            conn.execute(insert(schema_version).values(version=step.version, name=step.name, applied_at=now))
+            version = step.version
+            logger.info("schema_migrated version=%s name=%s", step.version, step.name)
+    if migrations and version > migrations[-1].version:
+        raise RuntimeError(
+            f"database schema v{version} is newer than this Wirewatch (v{migrations[-1].version})"
+        )
+    return version
+
+
+def _check_order(migrations: Sequence[Migration]) -> None:
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"migration versions must be 1..n in order, got {versions}")

@@ -1,0 +1,119 @@
+"""Chats and subscriptions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from feeds.models import Chat, ChatKind, DeliveryStatus, Subscription
+from storage.convert import to_chat, to_subscription
+from storage.dialect import upsert
+from storage.tables import chats, deliveries, subscriptions
+
+PENDING = DeliveryStatus.PENDING.value
+
+
+def query_key(query: str) -> str:
+    """What makes two subscriptions of a chat the same: the text with whitespace collapsed."""
+    return " ".join(query.split())
+
+
+def touch_chat(conn: Connection, chat_id: int, kind: ChatKind) -> Chat:
+    """Create the chat, or mark it active again and refresh its kind."""
+    now = datetime.now(UTC)
+    stmt = (
+        upsert(conn, chats)
+        .values(id=chat_id, kind=kind.value, active=True, paused=False, created_at=now, updated_at=now)
+        .on_conflict_do_update(
+            index_elements=[chats.c.id], set_={"kind": kind.value, "active": True, "updated_at": now}
+        )
+        .returning(*chats.c)
+    )
+    return to_chat(conn.execute(stmt).one())
+
+
+def get_chat(conn: Connection, chat_id: int) -> Chat | None:
+    """One chat."""
+    row = conn.execute(select(chats).where(chats.c.id == chat_id)).first()
+    return None if row is None else to_chat(row)
+
+
+def set_paused(conn: Connection, chat_id: int, paused: bool) -> None:
+    """Pause or resume."""
+    conn.execute(
+        update(chats).where(chats.c.id == chat_id).values(paused=paused, updated_at=datetime.now(UTC))
+    )
+
+
+def deactivate_chat(conn: Connection, chat_id: int) -> int:
+    """Mark inactive and cancel pending deliveries; returns how many were cancelled."""
+    conn.execute(
+        update(chats).where(chats.c.id == chat_id).values(active=False, updated_at=datetime.now(UTC))
+    )
+    return cancel_pending(conn, chat_id)
+
+
+def cancel_pending(conn: Connection, chat_id: int) -> int:
+    """Cancel a chat's pending deliveries."""
+    stmt = (
+        update(deliveries)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.status == PENDING)
+        .values(status=DeliveryStatus.CANCELLED.value)
+        .returning(deliveries.c.id)
+    )
+    return len(conn.execute(stmt).all())
+
+
+def add_subscription(conn: Connection, chat_id: int, query: str, now: datetime) -> Subscription | None:
+    """The new subscription, or None when the chat already has this query (caller reports the existing)."""
+    stmt = (
+        upsert(conn, subscriptions)
+        .values(chat_id=chat_id, query=query, query_key=query_key(query), created_at=now)
+        .on_conflict_do_nothing(index_elements=[subscriptions.c.chat_id, subscriptions.c.query_key])
+        .returning(*subscriptions.c)
+    )
+    try:
+        row = conn.execute(stmt).first()
+    except IntegrityError as error:
+        raise LookupError(f"no chat {chat_id}: touch_chat first") from error
+    return None if row is None else to_subscription(row)
+
+
+def find_subscription(conn: Connection, chat_id: int, query: str) -> Subscription | None:
+    """A chat's subscription with this query text (whitespace-collapsed)."""
+    stmt = select(subscriptions).where(
+        subscriptions.c.chat_id == chat_id, subscriptions.c.query_key == query_key(query)
+    )
+    row = conn.execute(stmt).first()
+    return None if row is None else to_subscription(row)
+
+
+def list_subscriptions(conn: Connection, chat_id: int | None) -> list[Subscription]:
+    """A chat's subscriptions (or everyone's) by id."""
+    stmt = select(subscriptions).order_by(subscriptions.c.id)
+    if chat_id is not None:
+        stmt = stmt.where(subscriptions.c.chat_id == chat_id)
+    return [to_subscription(row) for row in conn.execute(stmt)]
+
+
+def count_subscriptions(conn: Connection, chat_id: int) -> int:
+    """How many subscriptions a chat holds."""
+    stmt = select(func.count()).select_from(subscriptions).where(subscriptions.c.chat_id == chat_id)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def remove_subscription(conn: Connection, chat_id: int, subscription_id: int) -> Subscription | None:
+    """Delete a subscription of the chat, cancel its pending alerts; sent rows stay (subscription NULL)."""
+    owned = (subscriptions.c.chat_id == chat_id) & (subscriptions.c.id == subscription_id)
+    row = conn.execute(select(subscriptions).where(owned)).first()
+    if row is None:
+        return None
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.subscription_id == subscription_id, deliveries.c.status == PENDING)
+        .values(status=DeliveryStatus.CANCELLED.value)
+    )
+    conn.execute(delete(subscriptions).where(owned))  # ON DELETE SET NULL keeps the outbox history
+    return to_subscription(row)

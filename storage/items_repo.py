@@ -1,0 +1,141 @@
+"""Items: idempotent batch insert with story assignment and search tokens; reads."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, update
+
+from feeds.models import Item, NewItem
+from feeds.search import index_tokens
+from storage import search_index
+from storage.convert import item_select, story_of, to_item
+from storage.dialect import upsert
+from storage.stories import Known, pick_story, stored_candidates
+from storage.tables import feeds, items
+
+logger = logging.getLogger(__name__)
+
+
+def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: timedelta) -> list[Item]:
+    """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items."""
+    unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
+    if not unique:
+        return []
+    candidates = stored_candidates(conn, unique, window)
+    stories = [pick_story(item, candidates, window) for item in unique]
+    stmt = (
+        upsert(conn, items)
+        .on_conflict_do_nothing(index_elements=[items.c.feed_id, items.c.identity])
+        .returning(items.c.id, items.c.identity)
+    )
+    rows = [_row(feed_id, item, story) for item, story in zip(unique, stories, strict=True)]
+    ids = {row.identity: row.id for row in conn.execute(stmt, rows)}
+    new = [
+        (ids[item.identity], item, story)
+        for item, story in zip(unique, stories, strict=True)
+        if item.identity in ids
+    ]
+    new = _cluster_within_batch(conn, new, window)
+    search_index.add(conn, [(item_id, index_tokens(item.title, item.body)) for item_id, item, _ in new])
+    feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
+    logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))
+    return [_item(item_id, feed_id, feed_name, item, story) for item_id, item, story in new]
+
+
+def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
+    return {
+        "feed_id": feed_id,
+        "identity": item.identity,
+        "story_id": story,
+        "link": item.link,
+        "title": item.title,
+        "body": item.body,
+        "summary": item.summary,
+        "published_at": item.published_at,
+        "first_seen_at": item.first_seen_at,
+        "dateline_place": item.dateline.place,
+        "dateline_date": item.dateline.date,
+        "dateline_wire": item.dateline.wire,
+        "title_fingerprint": item.title_fingerprint,
+        "body_fingerprint": item.body_fingerprint,
+    }
+
+
+NewRow = tuple[int, NewItem, int | None]
+
+
+def _cluster_within_batch(conn: Connection, new: list[NewRow], window: timedelta) -> list[NewRow]:
+    """A new item with no stored story may join an earlier new item of the same batch."""
+    done: list[NewRow] = []
+    moved: list[dict[str, int]] = []
+    for item_id, item, story in new:
+        if story is None:
+            earlier = [_known(i, it, s) for i, it, s in done]
+            story = pick_story(item, earlier, window)
+            if story is not None:
+                moved.append({"b_id": item_id, "b_story": story})
+        done.append((item_id, item, story))
+    if moved:
+        stmt = update(items).where(items.c.id == bindparam("b_id")).values(story_id=bindparam("b_story"))
+        conn.execute(stmt, moved)
+    return done
+
+
+def _known(item_id: int, item: NewItem, story: int | None) -> Known:
+    return Known(
+        story if story is not None else item_id,
+        item.link,
+        item.title_fingerprint,
+        item.body_fingerprint,
+        item.first_seen_at,
+    )
+
+
+def _item(item_id: int, feed_id: int, feed_name: str, item: NewItem, story: int | None) -> Item:
+    return Item(
+        id=item_id,
+        feed_id=feed_id,
+        feed_name=feed_name,
+        story_id=story if story is not None else item_id,
+        identity=item.identity,
+        link=item.link,
+        title=item.title,
+        body=item.body,
+        summary=item.summary,
+        published_at=item.published_at,
+        first_seen_at=item.first_seen_at,
+        dateline=item.dateline,
+    )
+
+
+def unmatched_items(conn: Connection, limit: int) -> list[Item]:
+    """Items not yet matched, oldest first."""
+    stmt = item_select().where(items.c.matched_at.is_(None)).order_by(items.c.id).limit(limit)
+    return [to_item(row) for row in conn.execute(stmt)]
+
+
+def get_item(conn: Connection, item_id: int) -> Item | None:
+    """One item."""
+    row = conn.execute(item_select().where(items.c.id == item_id)).first()
+    return None if row is None else to_item(row)
+
+
+def story_sources(conn: Connection, story_id: int) -> list[tuple[str, str | None]]:
+    """(feed name, link) of every item of the story, first seen first."""
+    stmt = (
+        select(feeds.c.name, items.c.link)
+        .join_from(items, feeds, items.c.feed_id == feeds.c.id)
+        .where((items.c.id == story_id) | (items.c.story_id == story_id))
+        .where(story_of == story_id)
+        .order_by(items.c.first_seen_at, items.c.id)
+    )
+    return [(row.name, row.link) for row in conn.execute(stmt)]
+
+
+def count_items(conn: Connection) -> int:
+    """How many items."""
+    return int(conn.execute(select(func.count()).select_from(items)).scalar_one())

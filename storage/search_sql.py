@@ -1,0 +1,82 @@
+"""Render ``feeds.search.SearchExpr`` for the database: FTS5 MATCH strings, PostgreSQL tsquery/tsvector.
+
+Expressions are simplified first (``simplify``): an empty token or phrase, or an empty ``AllOf``, matches
+everything (candidates must be a superset, so "no constraint" is the safe reading); an empty ``AnyOf``
+matches nothing. Every token is quoted, so no token text can be read as query syntax.
+"""
+
+from __future__ import annotations
+
+from feeds.search import AllOf, AnyOf, Phrase, SearchExpr, Tok
+
+# PostgreSQL limits: positions 1..16383, at most 256 positions per lexeme, lexemes shorter than 2 KB.
+PG_MAX_POSITION = 16383
+PG_MAX_POSITIONS_PER_LEXEME = 256
+PG_MAX_LEXEME_BYTES = 2046
+
+
+def simplify(expr: SearchExpr) -> SearchExpr | bool:
+    """The same expression without empty parts; ``True`` = matches everything, ``False`` = nothing."""
+    if isinstance(expr, Tok):
+        return expr if expr.text else True
+    if isinstance(expr, Phrase):
+        tokens = tuple(t for t in expr.tokens if t)
+        if not tokens:
+            return True
+        return Tok(tokens[0]) if len(tokens) == 1 else Phrase(tokens)
+    parts = [simplify(p) for p in expr.parts]
+    if isinstance(expr, AllOf):
+        if False in parts:
+            return False
+        kept = tuple(p for p in parts if not isinstance(p, bool))
+        return True if not kept else kept[0] if len(kept) == 1 else AllOf(kept)
+    if True in parts:
+        return True
+    kept = tuple(p for p in parts if not isinstance(p, bool))
+    return False if not kept else kept[0] if len(kept) == 1 else AnyOf(kept)
+
+
+def fts5_match(expr: SearchExpr) -> str:
+    """An FTS5 MATCH string for a simplified expression: ``"tok"``, ``"tok"*``, ``"a b"``, AND/OR."""
+    if isinstance(expr, Tok):
+        return _fts5_quote(expr.text) + ("*" if expr.prefix else "")
+    if isinstance(expr, Phrase):
+        return _fts5_quote(" ".join(expr.tokens))
+    joiner = " AND " if isinstance(expr, AllOf) else " OR "
+    return "(" + joiner.join(fts5_match(p) for p in _parts(expr)) + ")"
+
+
+def pg_tsquery(expr: SearchExpr) -> str:
+    """A tsquery literal of a simplified expression: ``'tok'``, ``'tok':*``, ``'a' <-> 'b'``, ``&``, ``|``."""
+    if isinstance(expr, Tok):
+        return _pg_quote(expr.text) + (":*" if expr.prefix else "")
+    if isinstance(expr, Phrase):
+        return "(" + " <-> ".join(_pg_quote(t) for t in expr.tokens) + ")"
+    joiner = " & " if isinstance(expr, AllOf) else " | "
+    return "(" + joiner.join(pg_tsquery(p) for p in _parts(expr)) + ")"
+
+
+def pg_tsvector(tokens: str) -> str:
+    """A tsvector literal of space-separated tokens with their positions (``'a':1,3 'b':2``), in limits."""
+    positions: dict[str, list[int]] = {}
+    for position, token in enumerate(tokens.split()[:PG_MAX_POSITION], start=1):
+        if len(token.encode()) > PG_MAX_LEXEME_BYTES:
+            continue
+        seen = positions.setdefault(token, [])
+        if len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
+            seen.append(position)
+    return " ".join(f"{_pg_quote(tok)}:{','.join(map(str, pos))}" for tok, pos in positions.items())
+
+
+def _fts5_quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _pg_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _parts(expr: AllOf | AnyOf) -> tuple[SearchExpr, ...]:
+    if not expr.parts:
+        raise ValueError("empty AllOf/AnyOf: render a simplified expression (see simplify)")
+    return expr.parts

@@ -1,0 +1,73 @@
+"""Story clustering against stored items: same canonical link, or same title fingerprint and near-identical
+body fingerprint, first seen within the story window (either side)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, select
+
+from feeds.clustering import same_story
+from feeds.models import NewItem
+from storage.convert import story_of
+from storage.dialect import chunks
+from storage.tables import items
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """An item already stored (or just inserted) that a new item may join."""
+
+    story_id: int
+    link: str | None
+    title_fingerprint: str
+    body_fingerprint: str
+    first_seen_at: datetime
+
+
+def joins(item: NewItem, known: Known, window: timedelta) -> bool:
+    """Whether ``item`` belongs to ``known``'s story."""
+    if abs(item.first_seen_at - known.first_seen_at) > window:
+        return False
+    if item.link and item.link == known.link:
+        return True
+    return bool(item.title_fingerprint) and (
+        item.title_fingerprint == known.title_fingerprint
+        and same_story(item.body_fingerprint, known.body_fingerprint)
+    )
+
+
+def pick_story(item: NewItem, candidates: Sequence[Known], window: timedelta) -> int | None:
+    """The story of the first candidate (oldest first) that ``item`` joins, preferring a same-link one."""
+    by_link = [k for k in candidates if item.link and k.link == item.link and joins(item, k, window)]
+    if by_link:
+        return by_link[0].story_id
+    return next((k.story_id for k in candidates if joins(item, k, window)), None)
+
+
+def stored_candidates(conn: Connection, batch: Sequence[NewItem], window: timedelta) -> list[Known]:
+    """Stored items sharing a link or title fingerprint with the batch, within the window; oldest first."""
+    if not batch:
+        return []
+    low = min(i.first_seen_at for i in batch) - window
+    high = max(i.first_seen_at for i in batch) + window
+    links = sorted({i.link for i in batch if i.link})
+    fingerprints = sorted({i.title_fingerprint for i in batch if i.title_fingerprint})
+    found: dict[int, Known] = {}
+    for column, values in ((items.c.link, links), (items.c.title_fingerprint, fingerprints)):
+        for part in chunks(values):
+            stmt = select(
+                items.c.id,
+                story_of.label("story"),
+                items.c.link,
+                items.c.title_fingerprint,
+                items.c.body_fingerprint,
+                items.c.first_seen_at,
+            ).where(column.in_(part), items.c.first_seen_at >= low, items.c.first_seen_at <= high)
+            for row in conn.execute(stmt):
+                found[row.id] = Known(
+                    row.story, row.link, row.title_fingerprint, row.body_fingerprint, row.first_seen_at
+                )
+    return [found[key] for key in sorted(found)]

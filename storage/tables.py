@@ -1,0 +1,160 @@
+"""The current schema as typed SQLAlchemy models; ``migrations`` builds it, these map it.
+
+Repositories use the models' tables with Core statements (fast bulk work); rows become ``feeds.models``
+dataclasses in ``storage.convert`` and never leave the package. The full-text side tables (``items_fts`` on
+SQLite, ``item_search`` on PostgreSQL) are dialect-specific and live in ``storage.search_sql``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+# BIGINT on PostgreSQL; INTEGER on SQLite, where only "INTEGER PRIMARY KEY" is the auto-increasing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Wirewatch table."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), str: Text()}
+
+
+class SchemaVersionRow(Base):
+    """One row per applied migration."""
+
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    applied_at: Mapped[datetime]
+
+
+class FeedRow(Base):
+    """A configured feed with its fetch state and health."""
+
+    __tablename__ = "feeds"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(unique=True)
+    url: Mapped[str]
+    interval_seconds: Mapped[int]
+    enabled: Mapped[bool] = mapped_column(default=True)
+    etag: Mapped[str | None]
+    last_modified: Mapped[str | None]
+    last_success_at: Mapped[datetime | None]
+    last_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    next_poll_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_feeds_due", "enabled", "next_poll_at"),)
+
+
+class ItemRow(Base):
+    """A stored release. ``story_id`` is the id of its story's first item; NULL when it is that first item."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(BigId, ForeignKey("feeds.id"))
+    identity: Mapped[str]
+    story_id: Mapped[int | None] = mapped_column(BigId)
+    link: Mapped[str | None]
+    title: Mapped[str]
+    body: Mapped[str]
+    summary: Mapped[str]
+    published_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    dateline_place: Mapped[str | None]
+    dateline_date: Mapped[str | None]
+    dateline_wire: Mapped[str | None]
+    title_fingerprint: Mapped[str]
+    body_fingerprint: Mapped[str]
+    matched_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("feed_id", "identity", name="uq_items_feed_identity"),
+        Index("ix_items_story", "story_id"),
+        Index("ix_items_link", "link"),
+        Index("ix_items_title_fp", "title_fingerprint"),
+        Index("ix_items_first_seen", "first_seen_at"),
+        Index(
+            "ix_items_unmatched",
+            "id",
+            sqlite_where=text("matched_at IS NULL"),
+            postgresql_where=text("matched_at IS NULL"),
+        ),
+    )
+
+
+class ChatRow(Base):
+    """A Telegram chat (``id`` is Telegram's chat id)."""
+
+    __tablename__ = "chats"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SubscriptionRow(Base):
+    """A chat's saved query; ``query_key`` is the whitespace-collapsed text, unique per chat."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    query: Mapped[str]
+    query_key: Mapped[str]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("chat_id", "query_key", name="uq_subscriptions_chat_query"),)
+
+
+class DeliveryRow(Base):
+    """The outbox: one alert for one story in one chat, ever."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    story_id: Mapped[int] = mapped_column(BigId)
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id"))
+    subscription_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("subscriptions.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None]
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
+        Index(
+            "ix_deliveries_pending",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_deliveries_subscription", "subscription_id"),
+    )
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model (for Core statements)."""
+    return cast(Table, model.__table__)
+
+
+schema_version = table_of(SchemaVersionRow)
+feeds = table_of(FeedRow)
+items = table_of(ItemRow)
+chats = table_of(ChatRow)
+subscriptions = table_of(SubscriptionRow)
+deliveries = table_of(DeliveryRow)

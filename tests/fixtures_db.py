@@ -1,0 +1,71 @@
+"""Database fixtures: ``store`` on SQLite (a temp file) and PostgreSQL (a fresh schema per test).
+
+PostgreSQL runs only when ``WIREWATCH_TEST_DATABASE_URL`` is set (e.g.
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``); otherwise that parameter is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine
+
+from storage.store import Store
+
+PG_ENV = "WIREWATCH_TEST_DATABASE_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pg_url() -> str:
+    """The PostgreSQL URL for tests, or skip the test."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+        )
+    return url
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Remove a test schema and everything in it."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """A SQLite URL of a fresh file, for tests that open the store themselves (e.g. CLI subprocesses)."""
+    return f"sqlite:///{tmp_path / 'wirewatch.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of an empty database on each backend; PostgreSQL schemas are dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'wirewatch.db'}", None
+        return
+    url = pg_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        yield url, schema
+    finally:
+        drop_schema(url, schema)
+
+
+@pytest.fixture
+def store(backend: tuple[str, str | None]) -> Iterator[Store]:
+    """An open, migrated ``Store`` on each backend."""
+    url, schema = backend
+    opened = Store.open(url, schema=schema)
+    try:
+        yield opened
+    finally:
+        opened.close()
