@@ -25,7 +25,11 @@ CASES = [
         "BINZHOU, China, Jan. 27, 2026 /Xinhua-AsiaNet/ — ",
         Dateline("Binzhou, China", "Jan. 27, 2026", "Xinhua-AsiaNet"),
     ),
-    ("prnewswire", "NEW YORK, March 3, 2026 /PRNewswire/ -- ", Dateline("New York", "March 3, 2026", "PRNewswire")),
+    (
+        "prnewswire",
+        "NEW YORK, March 3, 2026 /PRNewswire/ -- ",
+        Dateline("New York", "March 3, 2026", "PRNewswire"),
+    ),
     (
         "prnewswire asianet",
         "SHANGHAI, March 3, 2026 /PRNewswire-AsiaNet/ --",
@@ -41,11 +45,19 @@ CASES = [
         "SAN FRANCISCO--(BUSINESS WIRE)--Mar 3, 2026--",
         Dateline("San Francisco", "Mar 3, 2026", "BUSINESS WIRE"),
     ),
-    ("business wire no date", "SAN FRANCISCO--(BUSINESS WIRE)--", Dateline("San Francisco", None, "BUSINESS WIRE")),
+    (
+        "business wire no date",
+        "SAN FRANCISCO--(BUSINESS WIRE)--",
+        Dateline("San Francisco", None, "BUSINESS WIRE"),
+    ),
     ("xinhua no year", "BEIJING, March 3 (Xinhua) -- ", Dateline("Beijing", "March 3", "Xinhua")),
     ("no wire", "TOKYO, Mar. 3, 2026 -- ", Dateline("Tokyo", "Mar. 3, 2026", None)),
     ("no wire no dash space", "TOKYO, Mar. 3, 2026 - ", Dateline("Tokyo", "Mar. 3, 2026", None)),
-    ("wire without dash", "NEW YORK, March 3, 2026 /PRNewswire/ ", Dateline("New York", "March 3, 2026", "PRNewswire")),
+    (
+        "wire without dash",
+        "NEW YORK, March 3, 2026 /PRNewswire/ ",
+        Dateline("New York", "March 3, 2026", "PRNewswire"),
+    ),
     (
         "state abbreviation",
         "WASHINGTON, D.C., March 3, 2026 /PRNewswire/ -- ",
@@ -57,7 +69,11 @@ CASES = [
         Dateline("St. Louis, Mo.", "Sept. 9, 2025", "PRNewswire"),
     ),
     ("weekday", "PARIS, Tuesday, March 3, 2026 -- ", Dateline("Paris", "Tuesday, March 3, 2026", None)),
-    ("mixed case place kept", "Dubai, UAE, March 3, 2026 /WAM/ -- ", Dateline("Dubai, UAE", "March 3, 2026", "WAM")),
+    (
+        "mixed case place kept",
+        "Dubai, UAE, March 3, 2026 /WAM/ -- ",
+        Dateline("Dubai, UAE", "March 3, 2026", "WAM"),
+    ),
     ("ap style", "NEW YORK (AP) — ", Dateline("New York", None, "AP")),
     ("xinhua chinese", "新华社北京3月3日电", Dateline("北京", "3月3日", "新华社")),
     ("xinhua chinese reporter", "新华社北京3月3日电（记者 张三）", Dateline("北京", "3月3日", "新华社")),

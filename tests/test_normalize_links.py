@@ -39,7 +39,12 @@ CASES = [
     ("order kept", "https://e.com/a?z=1&utm_x=2&a=2&m=3", None, "https://e.com/a?z=1&a=2&m=3"),
     ("blank value kept", "https://e.com/a?flag&x=", None, "https://e.com/a?flag&x="),
     ("whitespace stripped", "\n  https://e.com/a  \n", None, "https://e.com/a"),
-    ("orig link preferred", "https://feedproxy.example/~r/x/1", "https://e.com/real?utm_a=1", "https://e.com/real"),
+    (
+        "orig link preferred",
+        "https://feedproxy.example/~r/x/1",
+        "https://e.com/real?utm_a=1",
+        "https://e.com/real",
+    ),
     ("bad orig link ignored", "https://e.com/a", "javascript:alert(1)", "https://e.com/a"),
     ("mailto is no link", "mailto:press@example.com", None, None),
     ("ftp is no link", "ftp://example.com/file", None, None),
@@ -52,9 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("link", "orig", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@pytest.mark.parametrize(("link", "orig", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_canonical_link(link: str | None, orig: str | None, expected: str | None) -> None:
     assert canonical_link(link, BASE, orig) == expected
 

@@ -25,9 +25,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("body", "max_chars", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@pytest.mark.parametrize(("body", "max_chars", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_summarize(body: str, max_chars: int, expected: str | None) -> None:
     summary = summarize(body, max_chars)
     assert len(summary) <= max_chars
