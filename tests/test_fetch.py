@@ -10,11 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from feeds.fetch import Fetcher, FetchLimits, parse_retry_after
-from tests import fixtures_feeds
 from tests.feed_server import FeedServer
 from tests.fixtures_feeds import feed_bytes
-
-feed_server = fixtures_feeds.feed_server  # until tests.fixtures_feeds is in conftest pytest_plugins
 
 FEED = feed_bytes("rss2_wires.xml")
 LIMITS = FetchLimits(connect_timeout=2.0, read_timeout=0.5, total_timeout=3.0, max_body_bytes=100_000)
