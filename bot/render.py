@@ -8,13 +8,13 @@ renderers cut the summary first, then the other long parts, until the message fi
 from __future__ import annotations
 
 import html
-import importlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from feeds.models import Item
+from feeds.query import QueryError, highlight_spans, parse_query
 from storage.store import PendingAlert, StorySource
 
 MAX_MESSAGE = 4096
@@ -117,10 +117,9 @@ def query_spans(query_text: str | None, text: str) -> list[tuple[int, int]]:
     """Spans of the query's positive terms in ``text`` (none when the query is missing or invalid)."""
     if not query_text:
         return []
-    try:  # the query package may land after this module; without it, nothing is bolded
-        module = importlib.import_module("feeds.query")
-        return list(module.highlight_spans(module.parse_query(query_text), text))
-    except Exception:  # QueryError or a missing package: rendering must never fail on highlighting
+    try:
+        return highlight_spans(parse_query(query_text), text)
+    except QueryError:
         return []
 
 

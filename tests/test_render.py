@@ -150,6 +150,21 @@ def test_bold_spans(text: str, spans: list[tuple[int, int]], expected: str) -> N
     assert bold_spans(text, spans) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "summary", "expected"),
+    [
+        pytest.param("solar", "A Solar plant. Solarium.", "A <b>Solar</b> plant. Solarium.", id="whole-word"),
+        pytest.param("solar -coal", "solar, not coal", "<b>solar</b>, not coal", id="negated-not-bold"),
+        pytest.param("滨州", "山东省滨州市", "山东省<b>滨州</b>市", id="cjk-inside-run"),
+        pytest.param("(((", "solar", "solar", id="invalid-query-no-bold"),
+        pytest.param(None, "solar", "solar", id="no-query"),
+    ],
+)
+def test_matches_from_the_query_are_bold(query: str | None, summary: str, expected: str) -> None:
+    message = render_alert(make_alert(query=query, summary=summary))
+    assert f"\n\n{expected}\n" in message.html or message.html.endswith(f"\n\n{expected}")
+
+
 def test_summary_matches_are_bold_in_the_alert() -> None:
     alert = make_alert()
     summary = alert_summary(alert.item)
