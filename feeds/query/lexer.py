@@ -99,7 +99,8 @@ def _word(text: str, start: int, lexemes: list[Lexeme]) -> int:
                 f"put the text in quotes to search for it)",
                 start + 1,
             )
-        message = f'"{name}:" at position {start + 1} needs a term right after it'
+        wanted = "a feed name" if name == "source" else "a term"
+        message = f'"{name}:" at position {start + 1} needs {wanted} right after it'
         _require_operand(text, start + colon + 1, message, start)
         lexemes.append(Lexeme(Kind.FIELD, name, start))
         return start + colon + 1
