@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -22,10 +21,14 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (default: $WIREWATCH_CONFIG or ./config.toml)")
+    common.add_argument(
+        "--config", metavar="PATH", help="config file (default: $WIREWATCH_CONFIG or ./config.toml)"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser = argparse.ArgumentParser(
-        prog="wirewatch", description="Keyword monitor for news wires, with Telegram alerts.", parents=[common]
+        prog="wirewatch",
+        description="Keyword monitor for news wires, with Telegram alerts.",
+        parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", parents=[common], help="run the bot: poll feeds, match, send alerts, answer chats")
@@ -49,7 +52,9 @@ def _parser() -> argparse.ArgumentParser:
 def _configure_logging(verbose: bool, command: str) -> None:
     quiet = command in ("recent", "match", "feeds", "console", "demo")
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -109,7 +109,7 @@ class ChatService:
         try:
             query = parse_query(args)
         except QueryError as exc:
-            return Reply(f"That query doesn't work: {escape(str(exc))}.\n{USAGE['subscribe']}")
+            return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['subscribe']}")
         if (
             await asyncio.to_thread(self._store.count_subscriptions, ctx.chat_id)
             >= MAX_SUBSCRIPTIONS_PER_CHAT
@@ -129,7 +129,7 @@ class ChatService:
         self._matcher.add(sub, query)
         return Reply(
             f"Subscribed #{sub.id}: <code>{echo(query.text)}</code>\n"
-            f"Understood as: {escape(query.describe())}\n"
+            f"Understood as: {escape(query.describe(), quote=False)}\n"
             "You will be alerted about new releases from now on; /recent shows what is already here."
         )
 
@@ -176,7 +176,7 @@ class ChatService:
             try:
                 query = parse_query(args)
             except QueryError as exc:
-                return Reply(f"That query doesn't work: {escape(str(exc))}.\n{USAGE['recent']}")
+                return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['recent']}")
         since = self._clock() - timedelta(days=7)
         items = await asyncio.to_thread(self._recent.find, query, since, 10)
         return Reply(render_recent(items, args, days=7))

@@ -75,5 +75,7 @@ async def run_demo(out: TextIO) -> int:
             await chat.say("/recent Binzhou")
             await chat.say("/recent 滨州")
             await chat.say("/list")
-    out.write(f"Demo finished: {sent} alerts delivered. Next: `make test`, then see README.md to run it for real.\n")
+    out.write(
+        f"Demo finished: {sent} alerts delivered. Next: `make test`, then see README.md to run it for real.\n"
+    )
     return 0

@@ -29,7 +29,7 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return escape(text)
+    return escape(text, quote=False)
 
 
 USAGE = {
