@@ -14,7 +14,7 @@ import re
 import struct
 import unicodedata
 
-MAX_HAMMING = 10
+MAX_HAMMING = 12
 """Largest Hamming distance between body fingerprints of one story (64 bits; unrelated texts: ~32)."""
 
 MAX_TOKENS = 128
