@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
+from feeds.clustering import body_fingerprint, title_fingerprint
+from feeds.models import Dateline, FeedSpec, FeedState, NewItem
 from storage.store import Store
 
 PG_ENV = "WIREWATCH_TEST_DATABASE_URL"
@@ -69,3 +72,44 @@ def store(backend: tuple[str, str | None]) -> Iterator[Store]:
         yield opened
     finally:
         opened.close()
+
+
+# --- helpers for storage tests ------------------------------------------------------------------------------
+T0 = datetime(2026, 1, 27, 9, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=48)
+
+
+def new_item(
+    identity: str,
+    *,
+    title: str = "Harbor city opens solar ferry terminal",
+    body: str = "The municipal port authority said on Tuesday that its first solar ferry terminal is open.",
+    link: str | None = None,
+    seen: datetime = T0,
+) -> NewItem:
+    """A normalized release with real clustering fingerprints."""
+    return NewItem(
+        identity=identity,
+        link=link,
+        title=title,
+        body=body,
+        summary=body[:80],
+        published_at=seen - timedelta(minutes=5),
+        first_seen_at=seen,
+        dateline=Dateline(place="HARBOR CITY", date="Jan. 27, 2026", wire="Example Wire"),
+        title_fingerprint=title_fingerprint(title),
+        body_fingerprint=body_fingerprint(body),
+    )
+
+
+@pytest.fixture
+def two_feeds(store: Store) -> tuple[FeedState, FeedState]:
+    """Feeds ``alpha`` and ``beta``."""
+    alpha, beta = store.sync_feeds(
+        [
+            FeedSpec("alpha", "http://127.0.0.1/alpha.xml", 300),
+            FeedSpec("beta", "http://127.0.0.1/beta.xml", 600),
+        ],
+        T0,
+    )
+    return alpha, beta
