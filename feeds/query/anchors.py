@@ -25,11 +25,23 @@ def anchor_keys(node: Node) -> frozenset[str] | None:
         return frozenset().union(*(branch for branch in branches if branch is not None))
     if isinstance(node, And):
         options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
-        return min(options, key=_cost) if options else None
+        return min(options, key=cost) if options else None
     return None  # Not, Source: nothing that must appear
 
 
-def _cost(keys: frozenset[str]) -> tuple[int, int]:
+def anchor_options(node: Node) -> tuple[frozenset[str], ...]:
+    """Alternative anchor sets, best first by the static heuristic: each anchored part of a top-level AND.
+
+    The index picks among them the one whose keys currently hold the fewest queries, which spreads queries
+    sharing a common word (``word1 common``, ``word2 common``, ...) over their rarer words."""
+    if isinstance(node, And):
+        options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
+        return tuple(sorted(options, key=cost))
+    keys = anchor_keys(node)
+    return (keys,) if keys is not None else ()
+
+
+def cost(keys: frozenset[str]) -> tuple[int, int]:
     """Fewer keys first, then the most selective weakest key."""
     return len(keys), -min(_score(key) for key in keys)
 

@@ -16,6 +16,7 @@ class SubscriptionIndex:
 
     def __init__(self) -> None:
         self._queries: dict[int, Query] = {}
+        self._anchors: dict[int, frozenset[str]] = {}
         self._postings: dict[str, set[int]] = {}
         self._prefix_keys = 0  # how many posting lists are prefix keys
 
@@ -23,7 +24,8 @@ class SubscriptionIndex:
         """Add a query under ``key``, replacing any query already there."""
         self.remove(key)
         self._queries[key] = query
-        for anchor in query.anchors:
+        self._anchors[key] = anchors = self._choose(query)
+        for anchor in anchors:
             posting = self._postings.get(anchor)
             if posting is None:
                 self._postings[anchor] = posting = set()
@@ -32,15 +34,23 @@ class SubscriptionIndex:
 
     def remove(self, key: int) -> None:
         """Remove the query under ``key``; nothing happens when it is absent."""
-        query = self._queries.pop(key, None)
-        if query is None:
+        if self._queries.pop(key, None) is None:
             return
-        for anchor in query.anchors:
+        for anchor in self._anchors.pop(key):
             posting = self._postings[anchor]
             posting.discard(key)
             if not posting:
                 del self._postings[anchor]
                 self._prefix_keys -= anchor.startswith(PREFIX_KEY)
+
+    def _choose(self, query: Query) -> frozenset[str]:
+        """The anchor option whose keys hold the fewest queries now (ties: the static order)."""
+        if len(query.anchor_options) == 1:
+            return query.anchors
+        postings = self._postings
+        return min(
+            query.anchor_options, key=lambda keys: sum(len(postings.get(anchor, ())) for anchor in keys)
+        )
 
     def __len__(self) -> int:
         return len(self._queries)

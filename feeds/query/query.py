@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from feeds.query.anchors import anchor_keys
+from feeds.query.anchors import anchor_options
 from feeds.query.describe import describe
 from feeds.query.document import Document
 from feeds.query.evaluate import Predicate, compile_node, fields_of, matched_terms
@@ -19,12 +19,20 @@ MAX_TERMS = 32
 
 @dataclass(frozen=True)
 class Query:
-    """An immutable query: the text as typed (stripped), its tree and its index anchors."""
+    """An immutable query: the text as typed (stripped), its tree and its index anchors.
+
+    ``anchor_options``: alternative sets of index keys, one of each set appearing in every match, best first.
+    """
 
     text: str
     node: Node
-    anchors: frozenset[str]
+    anchor_options: tuple[frozenset[str], ...]
     _predicate: Predicate = field(repr=False, compare=False)
+
+    @property
+    def anchors(self) -> frozenset[str]:
+        """The statically best anchor set."""
+        return self.anchor_options[0]
 
     def describe(self) -> str:
         """How the query was understood, one line of plain text."""
@@ -65,7 +73,7 @@ def parse_query(text: str) -> Query:
     terms = count_terms(node)
     if terms > MAX_TERMS:
         raise QueryError(f"too many terms ({terms} > {MAX_TERMS})")
-    anchors = anchor_keys(node)
-    if anchors is None:
+    options = anchor_options(node)
+    if not options:
         raise QueryError("a query needs at least one term that must appear")
-    return Query(text, node, anchors, compile_node(node))
+    return Query(text, node, options, compile_node(node))
