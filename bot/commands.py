@@ -23,6 +23,19 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_CHAT = 50
 UNSUBSCRIBE_PREFIX = "unsub:"
+COMMAND_NAMES = (
+    "start",
+    "help",
+    "subscribe",
+    "sub",
+    "unsubscribe",
+    "unsub",
+    "list",
+    "recent",
+    "pause",
+    "resume",
+    "feeds",
+)
 
 
 async def _always_allowed() -> bool:
@@ -74,10 +87,7 @@ class ChatService:
             "resume": self.resume,
             "feeds": self.feeds,
         }
-
-    @property
-    def command_names(self) -> tuple[str, ...]:
-        return tuple(self._handlers)
+        assert tuple(self._handlers) == COMMAND_NAMES
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""

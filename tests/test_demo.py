@@ -1,0 +1,29 @@
+"""The demo runs on a fresh machine: bundled feeds, loopback only, the expected alerts, exit 0."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from bot.demo import run_demo
+
+
+async def test_demo_shows_the_expected_alerts_once() -> None:
+    out = io.StringIO()
+    assert await run_demo(out) == 0
+    text = out.getvalue()
+    alerts = text.split("=== 3.")[1].split("=== 4.")[0]
+    assert "Binzhou Opens Yellow River Green Aluminum Park" in alerts
+    assert "Weiqiao Pioneering Group Unveils Recycled Cotton Line" in alerts
+    assert "Qingdao Port and Rotterdam Sign Green Shipping Corridor" in alerts
+    assert "Shandong Aluminum Exports Climb" not in alerts, "the exclusion -aluminum was ignored"
+    assert "Northwind Therapeutics" not in alerts
+    assert alerts.count("Binzhou Opens Yellow River") == 1, "one story on two wires alerted twice"
+    assert "also on" in alerts
+    assert "<b>" not in alerts, "HTML was not turned into terminal text"
+    again = text.split("=== 4.")[1].split("=== 5.")[0]
+    assert re.search(r"new items: 0, alerts queued: 0, sent: 0", again)
+    search = text.split("=== 5.")[1]
+    assert "/recent Binzhou" in search and "Binzhou Opens Yellow River" in search
+    assert "滨州黄河绿色铝产业园开园" in search
+    assert "Demo finished: 3 alerts delivered" in text
