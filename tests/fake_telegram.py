@@ -339,6 +339,7 @@ class FakeTelegram:
 
     def start(self) -> None:
         """Bind a random port on 127.0.0.1 and serve in a daemon thread."""
+        self._stopping = False
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         port = self._server.server_address[1]
@@ -544,7 +545,7 @@ class FakeTelegram:
 
     @staticmethod
     def _default_user(chat_id: int, chat_type: str) -> int:
-        return chat_id if chat_type == "private" else DEFAULT_GROUP_USER_ID
+        return chat_id if chat_id > 0 and chat_type == "private" else DEFAULT_GROUP_USER_ID
 
     @staticmethod
     def _default_chat(chat_id: int) -> JSON:
@@ -554,6 +555,8 @@ class FakeTelegram:
         return {"id": chat_id, "type": kind, "title": f"Group {chat_id}"}
 
     def _register_chat(self, chat_id: int, chat_type: str, username: str, title: str | None) -> JSON:
+        if chat_id < 0 and chat_type == "private":  # a negative id is never a private chat
+            chat_type = self._default_chat(chat_id)["type"]
         if chat_id not in self._chats or chat_type == "private" or title:
             self._chats[chat_id] = self._builder.chat(chat_id, chat_type, username, title)
         return self._chats[chat_id]
@@ -699,6 +702,8 @@ class FakeTelegram:
         allowed = _json_field(params, "allowed_updates") or []
         if offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        elif offset < 0:  # Telegram: only the last -offset updates, the rest are forgotten
+            self._updates = self._updates[offset:]
 
         def pending() -> list[JSON]:
             return [u for u in self._updates if not allowed or any(kind in u for kind in allowed)]
@@ -727,6 +732,11 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found")
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _NO_GIFTS}
 
+    def _delete_webhook(self, params: JSON) -> bool:
+        if _bool(params.get("drop_pending_updates")):
+            self._updates.clear()
+        return True
+
     def _get_webhook_info(self, params: JSON) -> JSON:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
@@ -738,7 +748,6 @@ _NO_GIFTS = {
     "premium_subscription": False,
 }
 _ALWAYS_TRUE = (
-    "deleteWebhook",
     "setWebhook",
     "setMyCommands",
     "deleteMyCommands",
@@ -761,6 +770,7 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
         "getchat": fake._get_chat,
         "getwebhookinfo": fake._get_webhook_info,
         "getmycommands": lambda params: [],
+        "deletewebhook": fake._delete_webhook,
     }
     table.update({name.lower(): (lambda params: True) for name in _ALWAYS_TRUE})
     return table

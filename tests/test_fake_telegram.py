@@ -460,3 +460,36 @@ def test_api_error_body_has_telegrams_shape() -> None:
         "description": "Too Many Requests: retry after 3",
         "parameters": {"retry_after": 3},
     }
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "chat_type", "expected_type", "expected_user"),
+    [
+        pytest.param(CHAT, "private", "private", CHAT, id="private-user-is-the-chat"),
+        pytest.param(-42, "group", "group", 777, id="group"),
+        pytest.param(-42, "private", "group", 777, id="negative-id-is-never-private"),
+        pytest.param(-1001234, "private", "supergroup", 777, id="minus-100-is-a-supergroup"),
+    ],
+)
+async def test_user_says_builds_consistent_chats(
+    bot: Bot,
+    fake_telegram: FakeTelegram,
+    chat_id: int,
+    chat_type: str,
+    expected_type: str,
+    expected_user: int,
+) -> None:
+    fake_telegram.user_says(chat_id, "hi", chat_type=chat_type)
+    [update] = await bot.get_updates()
+    assert update.message is not None and update.message.from_user is not None
+    assert (update.message.chat.type, update.message.from_user.id) == (expected_type, expected_user)
+
+
+async def test_negative_offset_and_drop_pending_updates_forget_old_updates(
+    bot: Bot, fake_telegram: FakeTelegram
+) -> None:
+    ids = [fake_telegram.user_says(CHAT, f"m{n}") for n in range(3)]
+    assert [u.update_id for u in await bot.get_updates(offset=-1)] == ids[-1:]
+    assert [u.update_id for u in await bot.get_updates()] == ids[-1:]
+    await bot.delete_webhook(drop_pending_updates=True)
+    assert await bot.get_updates() == ()
