@@ -674,6 +674,24 @@ class FakeTelegram:
         self._record("editMessageText", chat_id, message["message_id"], params, markup)
         return message
 
+    def _edit_message_reply_markup(self, params: JSON) -> JSON:
+        chat_id = self._target_chat(params)
+        message = self._editable(chat_id, params)
+        markup = self._checked_markup(params)
+        if message.get("reply_markup") == markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.pop("reply_markup", None)
+        if markup:
+            message["reply_markup"] = markup
+        self._record(
+            "editMessageReplyMarkup", chat_id, message["message_id"], {"text": message["text"]}, markup
+        )
+        return message
+
     def _editable(self, chat_id: int, params: JSON) -> JSON:
         message = self._messages.get((chat_id, _opt_int(params.get("message_id")) or 0))
         if message is None or message["from"].get("id") != BOT_USER_ID:
@@ -762,6 +780,7 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
         "getme": fake._get_me,
         "sendmessage": fake._send_message,
         "editmessagetext": fake._edit_message_text,
+        "editmessagereplymarkup": fake._edit_message_reply_markup,
         "answercallbackquery": fake._answer_callback_query,
         "deletemessage": fake._delete_message,
         "getupdates": fake._get_updates,

@@ -101,6 +101,15 @@ async def test_edit_message_text_is_recorded_and_unchanged_edit_is_refused(
     assert [m.method for m in fake_telegram.messages_to(CHAT)] == ["sendMessage", "editMessageText"]
 
 
+async def test_edit_reply_markup_replaces_the_keyboard(bot: Bot, fake_telegram: FakeTelegram) -> None:
+    message = await bot.send_message(CHAT, "v1", reply_markup=keyboard("a"))
+    await bot.edit_message_reply_markup(CHAT, message.message_id, reply_markup=keyboard("b"))
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_reply_markup(CHAT, message.message_id, reply_markup=keyboard("b"))
+    edit = fake_telegram.messages_to(CHAT, method="editMessageReplyMarkup")
+    assert [(e.text, e.reply_markup) for e in edit] == [("v1", keyboard("b").to_dict())]
+
+
 @pytest.mark.parametrize(
     ("content_type", "body", "query"),
     [
