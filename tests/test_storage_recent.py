@@ -1,0 +1,96 @@
+"""``recent_items`` on both backends: every SearchExpr kind, CJK bigrams, prefixes, paging, the time bound."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from feeds.models import FeedState
+from feeds.search import AllOf, AnyOf, Phrase, SearchExpr, Tok
+from storage.store import Store
+from tests.fixtures_db import T0, WINDOW, new_item
+
+# identity -> (title, body); each one a separate story, inserted in this order (ids ascending).
+DOCS = {
+    "solar": ("Harbor city opens solar ferry terminal", "The port said the solar ferry runs hourly."),
+    "rail": ("Mountain railway adds night trains", "Night trains cross the pass; tickets on sale."),
+    "5g": ("Telecom group lights up 5G network in the delta", "Coverage reaches 40 towns by March."),
+    "binzhou": ("滨州市举办新能源博览会", "滨州市政府表示，本届博览会吸引了三百家企业。"),
+    "ferry-solar": ("Ferry builders meet", "Builders said solar panels on a ferry are cheaper now."),
+    "quotes": ('Chef\'s "AND" menu', "O'Neil & sons (est. 1901) sell 5g* of spice: a*b."),
+}
+
+
+@pytest.fixture
+def loaded(store: Store, two_feeds: tuple[FeedState, FeedState]) -> dict[str, int]:
+    alpha, _ = two_feeds
+    items = [
+        new_item(key, title=title, body=body, seen=T0 + timedelta(minutes=i))
+        for i, (key, (title, body)) in enumerate(DOCS.items())
+    ]
+    return {item.identity: item.id for item in store.add_items(alpha.id, items, WINDOW)}
+
+
+CASES = [
+    pytest.param(None, ["quotes", "ferry-solar", "binzhou", "5g", "rail", "solar"], id="no-filter"),
+    pytest.param(Tok("solar"), ["ferry-solar", "solar"], id="token"),
+    pytest.param(Tok("sol", prefix=True), ["ferry-solar", "solar"], id="prefix"),
+    pytest.param(Tok("sol"), [], id="no-prefix-no-partial-word"),
+    pytest.param(Tok("5g"), ["quotes", "5g"], id="latin-with-digits"),
+    pytest.param(Tok("滨州"), ["binzhou"], id="cjk-bigram"),
+    pytest.param(Tok("博览", prefix=True), ["binzhou"], id="cjk-prefix"),
+    pytest.param(Phrase(("solar", "ferry")), ["solar"], id="phrase-in-order"),
+    pytest.param(Phrase(("ferry", "solar")), [], id="phrase-wrong-order"),
+    pytest.param(AllOf((Tok("ferry"), Tok("builders"))), ["ferry-solar"], id="all-of"),
+    pytest.param(AnyOf((Tok("trains"), Tok("滨州"))), ["binzhou", "rail"], id="any-of"),
+    pytest.param(
+        AnyOf((AllOf((Tok("night"), Tok("pass"))), Phrase(("port", "said")))), ["rail", "solar"], id="nested"
+    ),
+    pytest.param(AnyOf(()), [], id="empty-any-of-nothing"),
+    pytest.param(Tok("and"), ["quotes"], id="fts-keyword-is-just-a-token"),
+    pytest.param(AllOf((Tok("or"), Tok("not"))), [], id="fts-keywords-absent"),
+    pytest.param(Tok("o'neil"), [], id="quote-in-token-safe"),
+    pytest.param(Tok('"'), [], id="double-quote-token-safe"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), CASES)
+def test_recent_items_by_expression(
+    store: Store, loaded: dict[str, int], expr: SearchExpr | None, expected: list[str]
+) -> None:
+    got = store.recent_items(since=T0 - timedelta(days=7), limit=10, candidates=expr)
+    assert [item.identity for item in got] == expected
+
+
+def test_tokens_are_what_index_tokens_says(store: Store, loaded: dict[str, int]) -> None:
+    # whatever the tokenizer produces (punctuation, digits, CJK), the database must keep each token whole
+    from feeds.search import index_tokens
+
+    title, body = DOCS["quotes"]
+    for token in set(index_tokens(title, body).split()):
+        got = store.recent_items(since=T0, limit=10, candidates=Tok(token))
+        assert "quotes" in [item.identity for item in got], token
+
+
+def test_paging_with_before_id_and_limit(store: Store, loaded: dict[str, int]) -> None:
+    since = T0 - timedelta(days=1)
+    first = store.recent_items(since=since, limit=2)
+    assert [i.identity for i in first] == ["quotes", "ferry-solar"]
+    second = store.recent_items(since=since, limit=2, before_id=first[-1].id)
+    assert [i.identity for i in second] == ["binzhou", "5g"]
+    filtered = store.recent_items(
+        since=since, limit=1, candidates=Tok("solar"), before_id=loaded["ferry-solar"]
+    )
+    assert [i.identity for i in filtered] == ["solar"]
+    assert store.recent_items(since=since, limit=0) == []
+
+
+def test_since_bounds_first_seen(store: Store, loaded: dict[str, int]) -> None:
+    since = T0 + timedelta(minutes=4)  # "ferry-solar" was first seen exactly then
+    assert [i.identity for i in store.recent_items(since=since, limit=10)] == ["quotes", "ferry-solar"]
+    assert [i.identity for i in store.recent_items(since=since, limit=10, candidates=Tok("solar"))] == [
+        "ferry-solar"
+    ]
+    got = store.recent_items(since=since, limit=10)
+    assert all(i.first_seen_at.utcoffset() == timedelta(0) for i in got)
