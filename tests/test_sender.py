@@ -30,7 +30,6 @@ from storage.store import MatchRecord, Store
 from tests.fake_telegram import FakeTelegram
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-FAST = {"retry_base": 0.05, "retry_cap": 0.2}
 
 
 # --- seeding the outbox through the Store ------------------------------------------------------------------
@@ -96,8 +95,13 @@ def make_bot(fake: FakeTelegram) -> telegram.Bot:
     return telegram.Bot(fake.token, base_url=fake.base_url, request=request)
 
 
-def make_sender(store: Store, bot: telegram.Bot, **options: float) -> AlertSender:
-    return AlertSender(store, TelegramTransport(bot), Pacer(), **options)  # type: ignore[arg-type]
+def make_sender(
+    store: Store, bot: telegram.Bot, pacer: Pacer | None = None, *, fast_retry: bool = False
+) -> AlertSender:
+    """A sender with a quick pacer (the fake enforces no limits unless asked) or the given one."""
+    pacer = pacer or Pacer(private_per_second=100, group_per_minute=6000)
+    base, cap = (0.05, 0.2) if fast_retry else (1.0, 300.0)
+    return AlertSender(store, TelegramTransport(bot), pacer, retry_base=base, retry_cap=cap)
 
 
 def texts(fake: FakeTelegram, chat_id: int) -> list[str]:
@@ -263,7 +267,7 @@ async def test_5xx_is_retried_with_backoff_and_nothing_lost(
 ) -> None:
     titles = outbox.alerts(7, outbox.chat(7, ChatKind.PRIVATE), 2)
     fake_telegram.fail_next("sendMessage", code=code, chat_id=7)
-    sender = make_sender(store, bot, **FAST)
+    sender = make_sender(store, bot, fast_retry=True)
     assert await sender.drain_once() == 0
     assert store.count_pending(7) == 2  # not marked sent: Telegram did not say ok
     assert [a.attempts for a in store.pending_alerts(NOW + timedelta(hours=1), 10)] == [1, 1]
@@ -280,7 +284,7 @@ async def test_telegram_down_loses_nothing_and_order_holds(
     fake_telegram: FakeTelegram,
 ) -> None:
     first = outbox.alerts(7, outbox.chat(7, ChatKind.PRIVATE), 2)
-    sender = make_sender(store, bot, **FAST)
+    sender = make_sender(store, bot, fast_retry=True)
     fake_telegram.set_down(True)
     for _ in range(3):
         assert await sender.drain_once() == 0
@@ -330,9 +334,9 @@ async def test_a_flood_of_matches_arrives_complete_without_any_429(
         expected[chat_id] = outbox.alerts(chat_id, outbox.chat(chat_id, ChatKind.PRIVATE), 1)
     for chat_id in (7, 8):
         expected[chat_id] = outbox.alerts(chat_id, outbox.chat(chat_id, ChatKind.PRIVATE), 5)
-    expected[-9] = outbox.alerts(-9, outbox.chat(-9, ChatKind.GROUP), 3)
+    expected[-9] = outbox.alerts(-9, outbox.chat(-9, ChatKind.GROUP), 2)
     async with make_bot(fake_telegram_limited) as real_bot:
-        assert await make_sender(store, real_bot).drain_once() == 50 + 10 + 3
+        assert await make_sender(store, real_bot, Pacer()).drain_once() == 50 + 10 + 2
     assert fake_telegram_limited.stats.too_many_requests == 0
     for chat_id, titles in expected.items():
         assert contains_in_order(texts(fake_telegram_limited, chat_id), titles), chat_id
