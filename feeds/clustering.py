@@ -34,18 +34,21 @@ _FOOTER = re.compile(
     r"|View original content|Forward[- ][Ll]ooking [Ss]tatements|FORWARD[- ]LOOKING|Safe [Hh]arbor|###"
     r"|For (?:more|further) information|关于|联系人|媒体联系)"
 )
+_DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LOW_BITS = [bytes((b >> k) & 1 for b in range(256)) for k in range(8)]
 _TOKEN_CACHE: dict[str, tuple[int, int, int]] = {}
 _TOKEN_CACHE_MAX = 50_000
 
 
 def _fold(text: str) -> str:
-    """NFKC, casefold and strip diacritics."""
+    """NFKC, casefold and strip Latin/Greek/Cyrillic diacritics (CJK and kana marks are kept)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    decomposed = unicodedata.normalize("NFD", text)
+    if len(decomposed) == len(text):
+        return text
+    return unicodedata.normalize("NFC", _DIACRITICS.sub("", decomposed))
 
 
 def title_fingerprint(title: str) -> str:

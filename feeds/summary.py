@@ -69,31 +69,32 @@ _ABBREVIATIONS = frozenset(
         "ph.d",
     ]
 )
-_SENTENCE_END = re.compile(
-    r"(?P<word>[^\s.!?]*(?:\.[^\s.!?]+)*)(?P<mark>[.!?]+)[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[^\s\w]?[A-Z0-9\u3040-\u9fff]|\s*$)"
-    r"|[。！？]+[”’」』）)]*"
-)
-_LOOKAHEAD = 8
-"""Characters past ``max_chars`` the sentence-end pattern may look at (the next word's first letter)."""
+_END_MARK = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s|\Z)|[。！？]+[”’」』）)]*")
+_NEXT_SENTENCE = re.compile(r"\s+[\"'“‘(\[]?[^\s\w]?[A-Z0-9\u3040-\u9fff]")
 _MIN_SENTENCE_SHARE = 0.4
 """Prefer a cut mid-sentence (with "…") over keeping less than this share of ``max_chars``."""
 
 
-def _is_sentence_end(match: re.Match[str]) -> bool:
-    """Whether a candidate end is real: not after an abbreviation or a single initial."""
-    if match["mark"] != ".":
+def _is_sentence_end(text: str, start: int, end: int) -> bool:
+    """Whether the mark at ``text[start:end]`` ends a sentence: a capital (or the end) follows and the word
+    before a single period is no abbreviation or initial."""
+    if text[start] in "。！？":
         return True
-    word = match["word"].lstrip("(\"'“‘[").casefold()
+    if end < len(text) and not _NEXT_SENTENCE.match(text, end):
+        return False
+    if text[start:end].rstrip("\"'”’)]") != ".":
+        return True
+    word = text[text.rfind(" ", 0, start) + 1 : start].lstrip("(\"'“‘[").casefold()
     return word not in _ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
 
 
 def _sentence_cut(text: str, max_chars: int) -> int:
     """Index just past the last sentence end within ``max_chars``, or 0."""
     best = 0
-    for match in _SENTENCE_END.finditer(text, 0, max_chars + _LOOKAHEAD):
+    for match in _END_MARK.finditer(text):
         if match.end() > max_chars:
             break
-        if match["mark"] is None or _is_sentence_end(match):
+        if _is_sentence_end(text, match.start(), match.end()):
             best = match.end()
     return best
 
