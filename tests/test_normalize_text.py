@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from pathlib import Path
+
 import pytest
 
+from feeds.parse import FeedParseError, parse_feed
 from feeds.text import clean_inline, html_to_text
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 BODY_CASES = [
     ("paragraphs", "<p>a</p><p>b</p>", "a\nb"),
@@ -49,3 +55,77 @@ INLINE_CASES = [
 @pytest.mark.parametrize(("raw", "expected"), [c[1:] for c in INLINE_CASES], ids=[c[0] for c in INLINE_CASES])
 def test_clean_inline(raw: str, expected: str) -> None:
     assert clean_inline(raw) == expected
+
+
+MORE_MARKUP = [
+    ("uppercase tags", "<P>a</P><SCRIPT>x()</script>b", "a\nb"),
+    ("unclosed comment", "a<!-- never closed <p>b</p>", "a"),
+    ("cdata and doctype", "<!DOCTYPE html><![CDATA[x]]>text<?xml x?>", "text"),
+    ("self-closing iframe keeps text", "<iframe src='x'/>after", "after"),
+    ("unclosed script keeps later text", "<script>x=1", "x=1"),
+    ("attribute with quotes", '<img alt=\'a "b" >\'>pic<br clear="all">next', "pic\nnext"),
+    ("quoted gt in end tag text", "a</p >b", "a\nb"),
+]
+
+
+@pytest.mark.parametrize(("html", "expected"), [c[1:] for c in MORE_MARKUP], ids=[c[0] for c in MORE_MARKUP])
+def test_html_to_text_tolerates_odd_markup(html: str, expected: str) -> None:
+    assert html_to_text(html) == expected
+
+
+class _Reference(HTMLParser):
+    """The stdlib parser as a reference for the words ``html_to_text`` keeps (script/style dropped)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("script", "style") and self.skip > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def _reference_chars(markup: str) -> str:
+    """The non-space characters the stdlib parser keeps (where breaks go is checked by the tables above)."""
+    parser = _Reference()
+    parser.feed(markup)
+    parser.close()
+    return _chars("".join(parser.parts))
+
+
+def _chars(text: str) -> str:
+    return "".join(text.split()).translate(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")))
+
+
+def _corpus_html() -> list[str]:
+    folder = CORPUS / "wires"
+    if not folder.is_dir():
+        return []
+    docs = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".xml", ".rss", ".atom"):
+            try:
+                docs += [e.content_html for e in parse_feed(path.read_bytes(), {}, "https://c.example/")]
+            except FeedParseError:
+                continue
+    return docs
+
+
+@pytest.mark.parametrize("html", [c[1] for c in BODY_CASES[:13]], ids=[c[0] for c in BODY_CASES[:13]])
+def test_same_words_as_the_stdlib_parser(html: str) -> None:
+    assert _chars(html_to_text(html)) == _reference_chars(html)
+
+
+@pytest.mark.skipif(not (CORPUS / "wires").is_dir(), reason="shared corpus not present")
+def test_corpus_words_match_the_stdlib_parser() -> None:
+    docs = [d for d in _corpus_html() if "<" in d]
+    assert len(docs) > 50
+    differing = [d[:200] for d in docs if _chars(html_to_text(d)) != _reference_chars(d)]
+    assert differing == []
