@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, ParamSpec, TypeVar
 
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 PollStatus = Literal["ok", "not_modified", "error"]
 OnResult = Callable[["FeedPollResult"], None]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +44,11 @@ class FeedPollResult:
 
 
 class Ingestor:
-    """Polls feeds through a ``Fetcher`` into a ``Store``."""
+    """Polls feeds through a ``Fetcher`` into a ``Store``.
+
+    Store calls run in ``store_executor``; the default is one dedicated thread, so SQLite sees a single
+    writer (many writer threads only queue on the database lock, hit ``database is locked`` and contend for
+    the GIL with the event loop)."""
 
     def __init__(
         self,
@@ -50,23 +57,30 @@ class Ingestor:
         *,
         parse_executor: concurrent.futures.Executor | None,
         story_window: timedelta = timedelta(days=3),
+        store_executor: concurrent.futures.Executor | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.parse_executor = parse_executor
         self.story_window = story_window
+        self._store_executor = store_executor or _store_thread()
+
+    async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a synchronous store call off the event loop, in the store executor."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_executor, functools.partial(fn, *args, **kwargs))
 
     async def poll_due(
         self, now: datetime | None = None, on_result: OnResult | None = None
     ) -> list[FeedPollResult]:
         """Poll every feed whose ``next_poll_at`` has passed."""
         now = now or datetime.now(UTC)
-        feeds = await asyncio.to_thread(self.store.due_feeds, now)
+        feeds = await self._db(self.store.due_feeds, now)
         return await self.poll_feeds(feeds, now, on_result)
 
     async def poll_all(self, on_result: OnResult | None = None) -> list[FeedPollResult]:
         """Poll every enabled feed now, due or not (the CLI's ``poll --once``)."""
-        feeds = await asyncio.to_thread(self.store.list_feeds)
+        feeds = await self._db(self.store.list_feeds)
         return await self.poll_feeds(feeds, datetime.now(UTC), on_result)
 
     async def poll_feeds(
@@ -107,7 +121,7 @@ class Ingestor:
             items = await self._parse(fetched, now)
         except FeedParseError as exc:
             return await self._fail(feed, now, f"parse: {exc}", None, started)
-        new_items = await asyncio.to_thread(self.store.add_items, feed.id, items, self.story_window)
+        new_items = await self._db(self.store.add_items, feed.id, items, self.story_window)
         await self._succeed(feed, now, fetched)
         logger.info("feed_polled feed=%s entries=%d new=%d", feed.name, len(items), len(new_items))
         return FeedPollResult(feed.name, "ok", tuple(new_items), time.monotonic() - started)
@@ -124,7 +138,7 @@ class Ingestor:
         """Store validators (and a permanently moved URL), reset failures, schedule the next poll."""
         if fetched.permanent_url:
             logger.info("feed_moved feed=%s old=%s new=%s", feed.name, feed.url, fetched.permanent_url)
-        await asyncio.to_thread(
+        await self._db(
             self.store.record_fetch_success,
             feed.id,
             at=now,
@@ -142,9 +156,15 @@ class Ingestor:
         failures = feed.consecutive_failures + 1
         retry_at = next_poll_after_failure(now, feed.interval_seconds, failures, retry_after)
         try:
-            await asyncio.to_thread(
+            await self._db(
                 self.store.record_fetch_failure, feed.id, at=now, error=error, next_poll_at=retry_at
             )
         except Exception:
             logger.exception("feed_failure_not_recorded feed=%s", feed.name)
         return FeedPollResult(feed.name, "error", (), time.monotonic() - started, error)
+
+
+@functools.cache
+def _store_thread() -> concurrent.futures.ThreadPoolExecutor:
+    """The process-wide single store thread (idle threads cost nothing; one writer suits SQLite)."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-store")
