@@ -36,6 +36,10 @@ _FOOTER = re.compile(
 )
 _DIACRITICS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LOW_BITS = [bytes((b >> k) & 1 for b in range(256)) for k in range(8)]
+_FOLDS = [(64 * rows, (1 << (64 * rows)) - 1) for rows in (64, 32, 16, 8, 4, 2, 1)]
+"""Halving steps that sum ``MAX_TOKENS`` (128) rows of 64 bits into one row of eight byte lanes."""
+_MAJORITY = [bytes(int(count * 2 > n) for count in range(256)) for n in range(MAX_TOKENS + 1)]
+"""Per row count ``n``: a byte table mapping a lane's count of set bits to 1 when it is a majority."""
 _TOKEN_CACHE: dict[str, tuple[int, int, int]] = {}
 _TOKEN_CACHE_MAX = 50_000
 
@@ -80,15 +84,19 @@ def _shingle_hashes(tokens: list[str]) -> list[int]:
 
 
 def _simhash(hashes: list[int]) -> int:
-    """Bit ``i`` is set when more than half of the hashes have bit ``i`` set."""
+    """Bit ``i`` is set when more than half of the hashes have bit ``i`` set (at most ``MAX_TOKENS``).
+
+    Per bit ``k`` of each byte: ``translate`` turns every byte into 0/1, the rows (one per hash) are summed
+    lane-wise by folding the whole table as one big integer, and a lookup table applies the majority."""
     n = len(hashes)
-    data = struct.pack(f"<{n}Q", *hashes)
+    data = struct.pack(f"<{n}Q", *hashes) + bytes(8 * (MAX_TOKENS - n))
+    majority = _MAJORITY[n]
     result = 0
     for k, table in enumerate(_LOW_BITS):
-        column = data.translate(table)
-        for j in range(8):
-            if column[j::8].count(1) * 2 > n:
-                result |= 1 << (j * 8 + k)
+        rows = int.from_bytes(data.translate(table), "little")
+        for shift, mask in _FOLDS:
+            rows = (rows & mask) + (rows >> shift)
+        result |= int.from_bytes(rows.to_bytes(8, "little").translate(majority), "little") << k
     return result
 
 
@@ -97,7 +105,7 @@ def body_fingerprint(body: str) -> str:
     footer = _FOOTER.search(body)
     if footer is not None and footer.start() > 0:
         body = body[: footer.start()]
-    tokens = _TOKEN.findall(_fold(body[: MAX_TOKENS * 12]))[:MAX_TOKENS]
+    tokens = _TOKEN.findall(_fold(body[: MAX_TOKENS * 8]))[:MAX_TOKENS]
     if not tokens:
         return ""
     return f"{_simhash(_shingle_hashes(tokens)):016x}"
