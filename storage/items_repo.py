@@ -72,27 +72,29 @@ def _cluster_within_batch(conn: Connection, new: list[NewRow], window: timedelta
     """A new item with no stored story may join an earlier new item of the same batch."""
     done: list[NewRow] = []
     moved: list[dict[str, int]] = []
+    seen: dict[str, list[Known]] = {}  # earlier new items by link and by title fingerprint
     for item_id, item, story in new:
         if story is None:
-            earlier = [_known(i, it, s) for i, it, s in done]
+            earlier = seen.get(f"l:{item.link}", []) + seen.get(f"t:{item.title_fingerprint}", [])
             story = pick_story(item, earlier, window)
             if story is not None:
                 moved.append({"b_id": item_id, "b_story": story})
+        known = Known(
+            story if story is not None else item_id,
+            item.link,
+            item.title_fingerprint,
+            item.body_fingerprint,
+            item.first_seen_at,
+        )
+        if item.link:
+            seen.setdefault(f"l:{item.link}", []).append(known)
+        if item.title_fingerprint:
+            seen.setdefault(f"t:{item.title_fingerprint}", []).append(known)
         done.append((item_id, item, story))
     if moved:
         stmt = update(items).where(items.c.id == bindparam("b_id")).values(story_id=bindparam("b_story"))
         conn.execute(stmt, moved)
     return done
-
-
-def _known(item_id: int, item: NewItem, story: int | None) -> Known:
-    return Known(
-        story if story is not None else item_id,
-        item.link,
-        item.title_fingerprint,
-        item.body_fingerprint,
-        item.first_seen_at,
-    )
 
 
 def _item(item_id: int, feed_id: int, feed_name: str, item: NewItem, story: int | None) -> Item:

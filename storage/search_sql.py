@@ -65,7 +65,7 @@ def pg_tsvector(tokens: str) -> str:
         seen = positions.setdefault(token, [])
         if len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
             seen.append(position)
-    return " ".join(f"{_pg_quote(tok)}:{','.join(map(str, pos))}" for tok, pos in positions.items())
+    return " ".join([f"{_pg_quote(tok)}:{','.join(map(str, pos))}" for tok, pos in positions.items()])
 
 
 def _fts5_quote(text: str) -> str:
@@ -73,7 +73,9 @@ def _fts5_quote(text: str) -> str:
 
 
 def _pg_quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+    if "'" in text or "\\" in text:
+        text = text.replace("\\", "\\\\").replace("'", "''")
+    return f"'{text}'"
 
 
 def _parts(expr: AllOf | AnyOf) -> tuple[SearchExpr, ...]:
