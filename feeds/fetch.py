@@ -1,5 +1,9 @@
 """The HTTP adapter: fetch a feed politely (conditional GET, limits, manual redirects) and never raise.
 
+aiohttp, not httpx: measured on 1,000 conditional GETs answered 304 (benchmarks/ingest.py), httpx spent
+about 2.3 ms of event-loop CPU per request and aiohttp about 0.2 ms; httpx alone would blow the 2 s warm-pass
+budget. Decompression is done here (``auto_decompress=False``) so the size cap holds after decoding too.
+
 ``Fetcher.fetch`` turns every network or HTTP problem into a ``FetchResult`` with ``status="error"``; the
 caller decides about backoff (``feeds.schedule``). Redirects are followed by hand so that a chain of only
 permanent redirects (301/308) can report the new URL to store, and loops end with an error.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +22,7 @@ from types import TracebackType
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import aiohttp
 
 logger = logging.getLogger(__name__)
 
@@ -100,24 +105,21 @@ class _Answer:
 class Fetcher:
     """An async HTTP client for feeds with global and per-host concurrency caps. Use ``async with``."""
 
-    def __init__(
-        self, limits: FetchLimits | None = None, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
+    def __init__(self, limits: FetchLimits | None = None) -> None:
         self.limits = limits or FetchLimits()
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
         lim = self.limits
-        timeout = httpx.Timeout(lim.read_timeout, connect=lim.connect_timeout, pool=lim.total_timeout)
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=lim.concurrency, limit_per_host=lim.per_host_concurrency),
+            timeout=aiohttp.ClientTimeout(
+                total=None, sock_connect=lim.connect_timeout, sock_read=lim.read_timeout
+            ),
             headers={"User-Agent": lim.user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"},
-            limits=httpx.Limits(max_connections=lim.concurrency, max_keepalive_connections=lim.concurrency),
-            transport=self._transport,
+            auto_decompress=False,
             trust_env=False,
         )
         return self
@@ -129,22 +131,24 @@ class Fetcher:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """GET ``url`` conditionally; never raises for network or HTTP problems."""
+        if self._session is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
         try:
             async with asyncio.timeout(self.limits.total_timeout):
                 return await self._fetch_chain(url, etag, last_modified)
         except FetchError as exc:
             return _error(url, str(exc), exc.http_status, exc.retry_after)
+        except aiohttp.ServerTimeoutError as exc:
+            return _error(url, f"timeout: {exc or type(exc).__name__}"[:300])
         except TimeoutError:
             return _error(url, f"timeout after {self.limits.total_timeout:g}s total")
-        except httpx.TimeoutException as exc:
-            return _error(url, f"timeout: {type(exc).__name__}")
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
+        except (aiohttp.ClientError, OSError, ValueError, zlib.error) as exc:
             return _error(url, f"{type(exc).__name__}: {exc}"[:300])
 
     async def _fetch_chain(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
@@ -168,42 +172,81 @@ class Fetcher:
 
     async def _get_once(self, url: str, headers: Mapping[str, str]) -> _Answer:
         """One GET under the global and per-host caps; body read only for a 2xx answer."""
-        if self._client is None:
-            raise RuntimeError("Fetcher used outside 'async with'")
-        scheme = urlsplit(url).scheme
-        if scheme not in ("http", "https"):
-            raise FetchError(f"unsupported URL scheme {scheme!r}")
-        async with self._global, self._host_semaphore(url):
-            request = self._client.build_request("GET", url, headers=headers)
-            response = await self._client.send(request, stream=True)
-            try:
-                answer_headers = {k.lower(): v for k, v in response.headers.items()}
-                body = await self._read_body(response) if 200 <= response.status_code < 300 else b""
-            finally:
-                await response.aclose()
-        return _Answer(response.status_code, answer_headers, body, url)
+        assert self._session is not None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"unsupported URL {url[:100]!r}")
+        async with (
+            self._global,
+            self._host_semaphore(parts.netloc.lower()),
+            self._session.get(url, headers=headers, allow_redirects=False) as response,
+        ):
+            answer_headers = {k.lower(): v for k, v in response.headers.items()}
+            body = await self._read_body(response, answer_headers) if 200 <= response.status < 300 else b""
+        return _Answer(response.status, answer_headers, body, url)
 
-    def _host_semaphore(self, url: str) -> asyncio.Semaphore:
-        host = urlsplit(url).netloc.lower()
+    def _host_semaphore(self, host: str) -> asyncio.Semaphore:
         sem = self._hosts.get(host)
         if sem is None:
             sem = self._hosts[host] = asyncio.Semaphore(self.limits.per_host_concurrency)
         return sem
 
-    async def _read_body(self, response: httpx.Response) -> bytes:
-        """Stream the decoded body, aborting as soon as the raw or decoded size passes the cap."""
+    async def _read_body(self, response: aiohttp.ClientResponse, headers: Mapping[str, str]) -> bytes:
+        """Stream and decode the body, aborting as soon as the raw or decoded size passes the cap."""
         cap = self.limits.max_body_bytes
-        declared = response.headers.get("content-length", "")
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"body too large: Content-Length {declared} > {cap}", response.status_code)
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > cap or response.num_bytes_downloaded > cap:
-                raise FetchError(f"body too large: more than {cap} bytes", response.status_code)
-            chunks.append(chunk)
-        return b"".join(chunks)
+            raise FetchError(f"body too large: Content-Length {declared} > {cap}", response.status)
+        decoder = _Decoder(headers.get("content-encoding", ""), cap)
+        raw = 0
+        async for chunk in response.content.iter_chunked(65536):
+            raw += len(chunk)
+            if raw > cap:
+                raise FetchError(f"body too large: more than {cap} bytes", response.status)
+            decoder.feed(chunk)
+        return decoder.finish()
+
+
+class _Decoder:
+    """Content-Encoding decoding (identity, gzip, deflate with or without zlib header) under a size cap."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self.encoding = encoding.strip().lower()
+        if self.encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+            raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+        self.cap = cap
+        self.size = 0
+        self.parts: list[bytes] = []
+        self.fed = False
+        self._zlib: zlib._Decompress | None = None
+        if self.encoding in ("gzip", "x-gzip"):
+            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> None:
+        self.fed = self.fed or bool(chunk)
+        if self.encoding in ("", "identity"):
+            self._keep(chunk)
+            return
+        if self._zlib is None:  # deflate: RFC says zlib-wrapped, many servers send raw deflate
+            wbits = zlib.MAX_WBITS if chunk[:1] == b"\x78" else -zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(wbits)
+        data = chunk
+        while data:
+            self._keep(self._zlib.decompress(data, self.cap - self.size + 1))
+            data = self._zlib.unconsumed_tail
+
+    def finish(self) -> bytes:
+        if self._zlib is not None and self.fed:  # an empty body stays empty
+            self._keep(self._zlib.flush())
+            if not self._zlib.eof:
+                raise FetchError(f"truncated {self.encoding} body")
+        return b"".join(self.parts)
+
+    def _keep(self, data: bytes) -> None:
+        self.size += len(data)
+        if self.size > self.cap:
+            raise FetchError(f"body too large: more than {self.cap} bytes after decoding")
+        self.parts.append(data)
 
 
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
+import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -265,3 +267,21 @@ async def test_global_cap_limits_parallel_requests(feed_server: FeedServer) -> N
 async def test_fetch_outside_context_manager_is_a_programming_error(feed_server: FeedServer) -> None:
     with pytest.raises(RuntimeError):
         await Fetcher(LIMITS).fetch(feed_server.add("/f.xml", FEED))
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "status"),
+    [
+        pytest.param(b"", "gzip", "ok", id="empty-gzip-body"),
+        pytest.param(gzip.compress(FEED)[:-20], "gzip", "error", id="truncated-gzip"),
+        pytest.param(zlib.compress(FEED)[2:-4], "deflate", "ok", id="raw-deflate-without-zlib-header"),
+        pytest.param(FEED, "br", "error", id="unsupported-encoding"),
+    ],
+)
+async def test_content_encoding_edge_cases(
+    feed_server: FeedServer, fetcher: Fetcher, body: bytes, encoding: str, status: str
+) -> None:
+    result = await fetcher.fetch(feed_server.add("/enc", body, headers={"Content-Encoding": encoding}))
+    assert result.status == status, result.error
+    if status == "ok":
+        assert result.body in (b"", FEED)
