@@ -33,6 +33,8 @@ MATCHES = [
     ("phrase-wrong-order", '"Weiqiao Pioneering"', "", "Pioneering Weiqiao", "", False),
     ("phrase-gap", '"Weiqiao Pioneering"', "", "Weiqiao and Pioneering", "", False),
     ("phrase-not-across-fields", '"Weiqiao Pioneering"', "Weiqiao", "Pioneering", "", False),
+    ("phrase-longer-than-text", "\"China's China's\"", "", "China's", "", False),
+    ("phrase-at-the-very-end", '"Weiqiao Pioneering"', "", "by Weiqiao Pioneering", "", True),
     ("hyphenated-term-is-phrase", "coal-fired", "", "coal fired plant", "", True),
     ("or-left", "aluminium OR aluminum", "", "aluminium prices", "", True),
     ("or-right", "aluminium OR aluminum", "", "aluminum prices", "", True),

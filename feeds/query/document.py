@@ -6,44 +6,28 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cached_property
 
-from feeds.query.normalize import CJK_CHAR, is_cjk, normalize_text, offset_map, token_spans, tokenize
+from feeds.query.normalize import normalize_text, offset_map, token_spans, tokenize, tokenize_with_pairs
 
 PREFIX_KEY = "\x00"  # index keys for prefix terms: PREFIX_KEY + the first 3 letters
 
 
 class TextField:
-    """One field (title or body): its tokens, looked up by value; positions and spans computed lazily."""
+    """One field (title or body): tokens and their set; CJK pairs, sorted tokens, spans made lazily."""
 
     def __init__(self, original: str) -> None:
         self.original = original
         self.normalized = normalize_text(original)
-        self.tokens = tokenize(self.normalized)
+        if self.normalized.isascii():
+            self.tokens, self.cjk_bigrams = tokenize(self.normalized), frozenset[str]()
+        else:
+            tokens, pairs = tokenize_with_pairs(self.normalized)
+            self.tokens, self.cjk_bigrams = tokens, frozenset(pairs)
         self.token_set = frozenset(self.tokens)
-
-    @cached_property
-    def positions(self) -> dict[str, list[int]]:
-        """Token -> every index where it occurs."""
-        positions: dict[str, list[int]] = {}
-        for index, token in enumerate(self.tokens):
-            positions.setdefault(token, []).append(index)
-        return positions
 
     @cached_property
     def sorted_tokens(self) -> list[str]:
         """Distinct tokens, sorted, for prefix lookups."""
         return sorted(self.token_set)
-
-    @cached_property
-    def cjk_bigrams(self) -> frozenset[str]:
-        """Pairs of consecutive CJK tokens (separators between them ignored, as the matcher does)."""
-        if CJK_CHAR.search(self.normalized) is None:
-            return frozenset()
-        flags = [is_cjk(token) for token in self.tokens]
-        return frozenset(
-            self.tokens[i] + self.tokens[i + 1]
-            for i in range(len(self.tokens) - 1)
-            if flags[i] and flags[i + 1]
-        )
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some word starts with ``prefix``."""
@@ -60,14 +44,18 @@ class TextField:
         if not all(token in self.token_set for token in (tokens[:-1] if prefix else tokens)):
             return
         last = len(tokens) - 1
-        size = len(self.tokens)
-        for start in self.positions[tokens[0]]:
-            if start + last >= size:
-                break
-            if all(self.tokens[start + k] == tokens[k] for k in range(1, last)) and (
-                self.tokens[start + last].startswith(tokens[last])
+        words = self.tokens
+        stop = len(words) - last  # a match must start before this
+        start = -1
+        while start + 1 < stop:
+            try:
+                start = words.index(tokens[0], start + 1, stop)
+            except ValueError:
+                return
+            if all(words[start + k] == tokens[k] for k in range(1, last)) and (
+                words[start + last].startswith(tokens[last])
                 if prefix
-                else self.tokens[start + last] == tokens[last]
+                else words[start + last] == tokens[last]
             ):
                 yield start
 

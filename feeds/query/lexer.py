@@ -5,6 +5,7 @@ Positions in errors count characters from 1, as a user would, in the stripped qu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,7 +47,8 @@ KEYWORDS = {"OR": Kind.OR, "AND": Kind.AND, "NOT": Kind.NOT}
 _PUNCTUATION = str.maketrans(
     {"“": '"', "”": '"', "„": '"', "＂": '"', "（": "(", "）": ")", "：": ":", "－": "-"}
 )
-_BREAKS = set(' \t\r\n\f\v"()\u3000')
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r'[^\s"()]*')
 
 
 def lex(text: str) -> list[Lexeme]:
@@ -57,7 +59,7 @@ def lex(text: str) -> list[Lexeme]:
     while index < len(text):
         char = text[index]
         if char.isspace():
-            index += 1
+            index = _SPACES.match(text, index).end()  # type: ignore[union-attr]
         elif char in "()":
             lexemes.append(Lexeme(Kind.LPAREN if char == "(" else Kind.RPAREN, char, index))
             index += 1
@@ -86,9 +88,7 @@ def _phrase(text: str, start: int, lexemes: list[Lexeme]) -> int:
 
 
 def _word(text: str, start: int, lexemes: list[Lexeme]) -> int:
-    end = start
-    while end < len(text) and text[end] not in _BREAKS:
-        end += 1
+    end = _WORD.match(text, start).end()  # type: ignore[union-attr]
     word = text[start:end]
     colon = word.find(":")
     if colon > 0 and word[:colon].isascii() and word[:colon].isalpha():

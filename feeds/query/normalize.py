@@ -17,10 +17,14 @@ from collections.abc import Iterator
 _CJK_RANGES = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c\u3041-\u3096\u309d-\u309f"
     "\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
-    "\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff\U00020000-\U0003134f"
+    "\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff"
 )
-CJK_CHAR = re.compile(f"[{_CJK_RANGES}]")
-TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}]+|[{_CJK_RANGES}]")
+_CJK_ASTRAL = "\U00020000-\U0003134f"
+CJK_CHAR = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]")
+TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}{_CJK_ASTRAL}]+|[{_CJK_RANGES}{_CJK_ASTRAL}]")
+_RUN_RE = re.compile(r"[^\W_]+")
+_CJK_ONLY_RE = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]+")
+_ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
 
 # Letters with a stroke or similar have no Unicode decomposition; fold the common ones by hand.
 _EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l"}
@@ -65,7 +69,41 @@ def offset_map(text: str) -> list[int]:
 
 def tokenize(normalized: str) -> list[str]:
     """Tokens of already normalized text: words and single CJK characters, in order."""
-    return TOKEN_RE.findall(normalized)
+    if normalized.isascii():
+        return normalized.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    return tokenize_with_pairs(normalized)[0]
+
+
+def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str]]:
+    """Tokens, plus every pair of CJK characters that are consecutive tokens (as the index keys them)."""
+    tokens: list[str] = []
+    pairs: set[str] = set()
+    chain: list[str] = []  # consecutive CJK tokens not yet paired
+    for run in _RUN_RE.findall(normalized):
+        if run.isascii() or CJK_CHAR.search(run) is None:
+            parts = [run]
+        elif _CJK_ONLY_RE.fullmatch(run):
+            tokens.extend(run)
+            chain.append(run)
+            continue
+        else:
+            parts = TOKEN_RE.findall(run)
+        for part in parts:
+            if len(part) == 1 and CJK_CHAR.match(part):
+                chain.append(part)
+            else:
+                _pair(chain, pairs)
+            tokens.append(part)
+    _pair(chain, pairs)
+    return tokens, pairs
+
+
+def _pair(chain: list[str], pairs: set[str]) -> None:
+    """Add the pairs of a chain of consecutive CJK characters, then empty it."""
+    if chain:
+        chars = "".join(chain)
+        pairs.update(map(str.__add__, chars, chars[1:]))
+        chain.clear()
 
 
 def token_spans(normalized: str) -> Iterator[tuple[int, int]]:

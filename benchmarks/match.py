@@ -1,0 +1,131 @@
+"""Match benchmark: the subscription index against the naive loop, at 1k, 10k and 100k subscriptions.
+
+Run: ``.venv/bin/python benchmarks/match.py`` (deterministic: fixed seed). Items are ~2 KB of generated text
+(85% Latin-script with a Zipf word distribution, 15% Chinese); subscriptions mix single words, AND pairs,
+phrases, Chinese terms, exclusions, ORs and prefixes over mid- and low-frequency words, as real watch lists
+name companies and places rather than stop words. Items/s include preparing each ``Document``.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from feeds.query import Document, Query, SubscriptionIndex, parse_query  # noqa: E402
+
+SEED = 20260127
+ITEMS = 2_000
+SIZES = (1_000, 10_000, 100_000)
+NAIVE_SAMPLE = {1_000: 200, 10_000: 40, 100_000: 8}
+SYLLABLES = [c + v for c in "bcdfghjklmnprstvwxyz" for v in ("a", "e", "i", "o", "u", "ai", "ou", "ia")]
+
+
+class Corpus:
+    """A generated vocabulary (Latin words, Han characters) with Zipf weights."""
+
+    def __init__(self, rng: random.Random) -> None:
+        words = {"".join(rng.choices(SYLLABLES, k=rng.randint(1, 4))) for _ in range(60_000)}
+        self.words = sorted(words, key=lambda w: (len(w), w))[:40_000]
+        rng.shuffle(self.words)
+        self.word_weights = [1 / (rank + 1) for rank in range(len(self.words))]
+        self.han = [chr(0x4E00 + i) for i in rng.sample(range(0x5000), 3_000)]
+        self.han_weights = [1 / (rank + 1) for rank in range(len(self.han))]
+        self.rng = rng
+
+    def latin_item(self) -> tuple[str, str]:
+        words = self.rng.choices(self.words, self.word_weights, k=330)
+        for i in range(0, len(words), self.rng.randint(8, 20)):
+            words[i] = words[i].capitalize() + self.rng.choice([",", ".", "", "", "'s"])
+        return " ".join(words[:10]), " ".join(words[10:])
+
+    def chinese_item(self) -> tuple[str, str]:
+        chars = self.rng.choices(self.han, self.han_weights, k=700)
+        for i in range(0, len(chars), 25):
+            chars[i] = "，"
+        return "".join(chars[:20]), "".join(chars[20:])
+
+    def mid_word(self) -> str:
+        """A word a watch list might name (a company, a place): outside the 1,500 most frequent words."""
+        return self.words[self.rng.randrange(1_500, len(self.words))]
+
+    def any_word(self) -> str:
+        """Any word but the 100 most frequent (used for exclusions, which are never looked up)."""
+        return self.words[self.rng.randrange(100, len(self.words))]
+
+    def han_term(self) -> str:
+        start = self.rng.randrange(300, len(self.han))
+        return "".join(self.han[min(start + k, len(self.han) - 1)] for k in range(self.rng.randint(2, 3)))
+
+
+def make_query(corpus: Corpus) -> str:
+    """One subscription of a randomly chosen shape."""
+    rng, w = corpus.rng, corpus.mid_word
+    shape = rng.random()
+    if shape < 0.25:
+        return w()
+    if shape < 0.42:
+        return f"{w()} {w()}"
+    if shape < 0.55:
+        return f'"{w()} {w()}"'
+    if shape < 0.70:
+        return corpus.han_term()
+    if shape < 0.80:
+        return f"{w()} -{corpus.any_word()} -{corpus.any_word()}"
+    if shape < 0.92:
+        return f"({w()} OR {w()} OR {corpus.han_term()}) {w()}"
+    return f"{w()[:4].ljust(4, 'x')}* {w()}"
+
+
+def timed(action: object) -> tuple[float, object]:
+    assert callable(action)
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def run_size(size: int, corpus: Corpus, items: list[tuple[str, str]]) -> None:
+    texts = [make_query(corpus) for _ in range(size)]
+    parse_s, queries = timed(lambda: [parse_query(t) for t in texts])
+    assert isinstance(queries, list)
+    index = SubscriptionIndex()
+    build_s, _ = timed(lambda: [index.add(k, q) for k, q in enumerate(queries)])
+    prep_s, docs = timed(lambda: [Document.from_parts(t, b, "Bench Wire") for t, b in items])
+    assert isinstance(docs, list)
+    match_s, results = timed(lambda: [index.match(d) for d in docs])
+    assert isinstance(results, list)
+    sample = NAIVE_SAMPLE[size]
+    naive_s, naive = timed(lambda: [naive_match(queries, d) for d in docs[:sample]])
+    assert naive == results[:sample], "index and naive loop disagree"
+    candidates = sum(len(index.candidates(d)) for d in docs) / len(docs)
+    naive_rate = sample / naive_s
+    rate = len(docs) / (prep_s + match_s)
+    hits = sum(map(len, results)) / len(docs)
+    print(
+        f"{size:>7,} subs | parse {parse_s:5.2f}s  index build {build_s:5.2f}s | "
+        f"{rate:8,.0f} items/s (prepare {1e6 * prep_s / len(docs):4.0f} us + match "
+        f"{1e6 * match_s / len(docs):4.0f} us per item, {candidates:.0f} candidates, {hits:.1f} hits/item) | naive {naive_rate:8,.1f} items/s "
+        f"(on {sample} items, extrapolated) | x{rate / naive_rate:,.0f}"
+    )
+
+
+def naive_match(queries: list[Query], doc: Document) -> list[int]:
+    """Every subscription evaluated on the item."""
+    return [key for key, query in enumerate(queries) if query.matches(doc)]
+
+
+def main() -> None:
+    rng = random.Random(SEED)
+    corpus = Corpus(rng)
+    items = [corpus.chinese_item() if rng.random() < 0.15 else corpus.latin_item() for _ in range(ITEMS)]
+    size_kb = sum(len((t + b).encode()) for t, b in items) / len(items) / 1024
+    print(f"{ITEMS} items, {size_kb:.1f} KB average (UTF-8); one core; Python {sys.version.split()[0]}")
+    for size in SIZES:
+        run_size(size, corpus, items)
+
+
+if __name__ == "__main__":
+    main()
