@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from feeds.query import Document, Query, SubscriptionIndex, parse_query  # noqa: E402
+from feeds.query import Document, Query, SubscriptionIndex, parse_query
 
 SEED = 20260127
 ITEMS = 2_000
@@ -111,7 +111,8 @@ def run_size(size: int, corpus: Corpus, items: list[tuple[str, str]]) -> None:
     print(
         f"{size:>7,} subs | parse {parse_s:5.2f}s  index build {build_s:5.2f}s | "
         f"{rate:8,.0f} items/s (prepare {1e6 * prep_s / len(docs):4.0f} us + match "
-        f"{1e6 * match_s / len(docs):4.0f} us per item, {candidates:.0f} candidates, {hits:.1f} hits/item) | naive {naive_rate:8,.1f} items/s "
+        f"{1e6 * match_s / len(docs):4.0f} us per item, {candidates:.0f} candidates, {hits:.1f} hits/item) | "
+        f"naive {naive_rate:8,.1f} items/s "
         f"(on {sample} items, extrapolated) | x{rate / naive_rate:,.0f}"
     )
 
