@@ -23,11 +23,14 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
-    connect_args: dict[str, Any] = {}
+    # Plan every execution with its real parameters: a rare and a common search term need different plans,
+    # and psycopg prepares repeated statements (PostgreSQL could then settle on one generic plan).
+    options = "-cplan_cache_mode=force_custom_plan"
     if schema is not None:
         if not _SCHEMA_NAME.fullmatch(schema):
             raise ValueError(f"bad schema name {schema!r}")
-        connect_args["options"] = f"-csearch_path={schema}"
+        options += f" -csearch_path={schema}"
+    connect_args: dict[str, Any] = {"options": options}
     engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
     if schema is not None:
         with engine.begin() as conn:

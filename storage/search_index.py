@@ -1,7 +1,9 @@
 """The full-text side table: SQLite FTS5 ``items_fts`` (rowid = item id), PostgreSQL ``item_search``.
 
-Both hold the item's search tokens exactly (no stemming, no parsing); ``recent`` filters with a rendered
-``SearchExpr`` and walks newest first by id, so a ``LIMIT`` stops early.
+Both hold the item's search tokens exactly (no stemming, no parsing). SQLite walks the FTS5 index newest first
+by rowid, so a ``LIMIT`` stops early. PostgreSQL's planner cannot cost detoasting a tsvector and guesses the
+frequency of unseen tokens, so the plan is chosen here: first look at the newest rows only (enough for a
+common term), else use the GIN index (``item_search`` repeats ``first_seen_at`` so no join is needed there).
 """
 
 from __future__ import annotations
@@ -9,28 +11,45 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, column, table, text
+from sqlalchemy import Connection, bindparam, column, table, text
 
 from feeds.models import Item
 from feeds.search import SearchExpr
 from storage.convert import item_select, to_item
 from storage.search_sql import fts5_match, pg_tsquery, pg_tsvector, simplify
 from storage.tables import items
+from storage.types import UTCDateTime
 
 _fts = table("items_fts", column("rowid"))
-_pg = table("item_search", column("item_id"))
+NEWEST_PROBE = 200
+"""PostgreSQL: how many of the newest rows to test before switching to the GIN index."""
+
+_PG_NEWEST = text(
+    "SELECT item_id FROM (SELECT item_id, tokens FROM item_search"
+    " WHERE item_id < :before AND first_seen_at >= :since ORDER BY item_id DESC LIMIT :probe) AS newest"
+    " WHERE tokens @@ CAST(:query AS tsquery) ORDER BY item_id DESC LIMIT :limit"
+).bindparams(bindparam("since", type_=UTCDateTime()))
+_PG_INDEXED = text(
+    "SELECT item_id FROM item_search WHERE tokens @@ CAST(:query AS tsquery)"
+    " AND item_id < :before AND first_seen_at >= :since ORDER BY item_id DESC LIMIT :limit"
+).bindparams(bindparam("since", type_=UTCDateTime()))
 
 
-def add(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
-    """Index (item id, space-separated tokens) pairs."""
+def add(conn: Connection, rows: Sequence[tuple[int, datetime, str]]) -> None:
+    """Index (item id, first seen, space-separated tokens) triples."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":
-        stmt = text("INSERT INTO item_search (item_id, tokens) VALUES (:id, CAST(:tokens AS tsvector))")
-        conn.execute(stmt, [{"id": item_id, "tokens": pg_tsvector(tokens)} for item_id, tokens in rows])
+        stmt = text(
+            "INSERT INTO item_search (item_id, first_seen_at, tokens)"
+            " VALUES (:id, :seen, CAST(:tokens AS tsvector))"
+        ).bindparams(bindparam("seen", type_=UTCDateTime()))
+        conn.execute(
+            stmt, [{"id": i, "seen": seen, "tokens": pg_tsvector(tokens)} for i, seen, tokens in rows]
+        )
     else:
         stmt = text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)")
-        conn.execute(stmt, [{"id": item_id, "tokens": tokens} for item_id, tokens in rows])
+        conn.execute(stmt, [{"id": i, "tokens": tokens} for i, _, tokens in rows])
 
 
 def recent(
@@ -46,15 +65,31 @@ def recent(
             stmt = stmt.where(items.c.id < before_id)
         return [to_item(row) for row in conn.execute(stmt.order_by(items.c.id.desc()))]
     if conn.dialect.name == "postgresql":
-        stmt = stmt.join(_pg, _pg.c.item_id == items.c.id).where(
-            text("item_search.tokens @@ CAST(:query AS tsquery)").bindparams(query=pg_tsquery(expr))
-        )
-        key = _pg.c.item_id
-    else:
-        stmt = stmt.join(_fts, _fts.c.rowid == items.c.id).where(
-            text("items_fts MATCH :query").bindparams(query=fts5_match(expr))
-        )
-        key = _fts.c.rowid
+        ids = _pg_search(conn, pg_tsquery(expr), since=since, limit=limit, before_id=before_id)
+        stmt = item_select().where(items.c.id.in_(ids)).order_by(items.c.id.desc())
+        return [to_item(row) for row in conn.execute(stmt)] if ids else []
+    stmt = stmt.join(_fts, _fts.c.rowid == items.c.id).where(
+        text("items_fts MATCH :query").bindparams(query=fts5_match(expr))
+    )
     if before_id is not None:
-        stmt = stmt.where(key < before_id)
-    return [to_item(row) for row in conn.execute(stmt.order_by(key.desc()))]
+        stmt = stmt.where(_fts.c.rowid < before_id)
+    return [to_item(row) for row in conn.execute(stmt.order_by(_fts.c.rowid.desc()))]
+
+
+def _pg_search(
+    conn: Connection, query: str, *, since: datetime, limit: int, before_id: int | None
+) -> list[int]:
+    """Ids of the newest matches: probe the newest rows, else use the GIN index (forced, this transaction)."""
+    params = {
+        "query": query,
+        "since": since,
+        "limit": limit,
+        "before": before_id if before_id is not None else 2**63 - 1,
+        "probe": max(NEWEST_PROBE, 10 * limit),
+    }
+    ids = list(conn.execute(_PG_NEWEST, params).scalars())
+    if len(ids) == limit:
+        return ids
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
+    return list(conn.execute(_PG_INDEXED, params).scalars())

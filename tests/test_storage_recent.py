@@ -94,3 +94,9 @@ def test_since_bounds_first_seen(store: Store, loaded: dict[str, int]) -> None:
     ]
     got = store.recent_items(since=since, limit=10)
     assert all(i.first_seen_at.utcoffset() == timedelta(0) for i in got)
+
+
+@pytest.mark.parametrize("expr", [None, Tok("solar")], ids=["no-filter", "search"])
+def test_naive_since_is_refused(store: Store, loaded: dict[str, int], expr: SearchExpr | None) -> None:
+    with pytest.raises(Exception, match="naive"):
+        store.recent_items(since=T0.replace(tzinfo=None), limit=10, candidates=expr)

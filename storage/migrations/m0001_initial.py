@@ -129,7 +129,7 @@ SQLITE_FTS = (
 )
 PG_SEARCH = (
     "CREATE TABLE item_search (item_id BIGINT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE, "
-    "tokens tsvector NOT NULL)",
+    "first_seen_at TIMESTAMPTZ NOT NULL, tokens tsvector NOT NULL)",
     "CREATE INDEX ix_item_search_tokens ON item_search USING gin (tokens)",
 )
 
