@@ -2,7 +2,8 @@
 
 Each bucket is a token bucket in its GCRA form (a "theoretical arrival time" plus a burst tolerance), so a
 waiting sender knows exactly how long to sleep and no coroutine spins. The global bucket hands out slots in
-order (reservations), so hundreds of chats waiting at once wake one by one, not as a herd.
+order (reservations), so hundreds of chats waiting at once wake one by one, not as a herd; a sliding
+one-second window over the actual send times then catches senders that a busy event loop woke late together.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import deque
 from collections.abc import Awaitable, Callable
 from time import monotonic
 
@@ -70,6 +72,8 @@ class Pacer:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._global = Bucket(global_per_second)
+        self._recent: deque[float] = deque()  # actual global sends in the last second
+        self._per_window = max(1, math.floor(global_per_second))
         self._blocked_until = -math.inf
         self._private = (private_per_second, private_burst, chat_margin)
         self._group = (group_per_minute / 60.0, group_burst, chat_margin)
@@ -110,10 +114,25 @@ class Pacer:
         while True:
             await self._sleep_until(bucket.ready_at(self._clock()))
             await self._sleep_until(self._reserve_global())
+            await self._within_window()
             now = self._clock()
             if now >= self._blocked_until and bucket.ready_at(now) <= now:
+                self._recent.append(now)
                 bucket.commit(now)
                 return
+
+    async def _within_window(self) -> None:
+        """Wait while a full second's worth of sends already went out in the last second.
+
+        The global slots are evenly spaced, but a busy event loop can wake several senders late and
+        together; Telegram counts actual messages per second, so this checks actual send times too."""
+        while True:
+            now = self._clock()
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if len(self._recent) < self._per_window:
+                return
+            await self._sleep(self._recent[0] + 1.0 - now + 1e-4)  # the epsilon guarantees progress
 
     def penalize(self, chat_id: int | None, seconds: float) -> None:
         """Telegram said "retry after ``seconds``": hold back that chat, or everything (``None``)."""

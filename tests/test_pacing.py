@@ -129,16 +129,17 @@ async def test_penalize_after_429(penalized: int | None, chat_time: float, other
 class VirtualClock:
     """Virtual time for concurrent sleepers: time jumps to the earliest wake-up once everyone is waiting."""
 
-    def __init__(self) -> None:
+    def __init__(self, lateness: tuple[float, ...] = (0.0,)) -> None:
         self.now = 0.0
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._lateness = itertools.cycle(lateness)  # a busy event loop wakes sleepers late, unevenly
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._sleepers, (self.now + seconds, id(future), future))
+        heapq.heappush(self._sleepers, (self.now + seconds + next(self._lateness), id(future), future))
         await future
 
     async def run(self, *coros: Coroutine[Any, Any, None]) -> None:
@@ -180,6 +181,30 @@ async def test_concurrent_chats_share_the_global_bucket(
     for chat_id in {c for _, c in times if c < 0}:
         group_times = [t for t, c in times if c == chat_id]
         assert min(b - a for a, b in itertools.pairwise(group_times)) >= 3.0 - 1e-9
+
+
+@pytest.mark.parametrize(
+    "lateness",
+    [
+        pytest.param((0.0, 0.0, 0.3), id="every-third-wakes-300ms-late"),
+        pytest.param((0.5, 0.0, 0.0, 0.0, 0.1), id="uneven-stalls"),
+    ],
+)
+async def test_late_wakeups_never_bunch_more_than_the_cap_into_one_second(
+    lateness: tuple[float, ...],
+) -> None:
+    clock = VirtualClock(lateness)
+    pacer = Pacer(clock=clock, sleep=clock.sleep, chat_margin=0.0)
+    times: list[float] = []
+
+    async def one(chat_id: int) -> None:
+        for _ in range(2):
+            await pacer.acquire(chat_id, ChatKind.PRIVATE)
+            times.append(clock.now)
+
+    await clock.run(*(one(chat) for chat in range(1, 151)))
+    assert len(times) == 300
+    assert max_in_window(sorted(times), 0.999) <= 28
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,152 @@
+"""Delivery benchmark: 3,000 alerts to 1,500 chats through the fake Telegram server with its limits on.
+
+    .venv/bin/python -m benchmarks.deliver            # paced sender, then the unpaced baseline
+    .venv/bin/python -m benchmarks.deliver --scale 0.2 --no-baseline
+
+Prints messages per second against Telegram's 30/s cap and the 429s provoked, for the paced ``AlertSender``
+and for a naive baseline: the same sender with pacing switched off (it still obeys each 429's retry_after).
+The outbox is seeded through the real ``Store`` (feeds, items, chats, subscriptions, ``record_matches``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import telegram
+from telegram.request import HTTPXRequest
+
+from bot.pacing import Pacer
+from bot.sender import AlertSender
+from bot.transport import TelegramTransport
+from feeds.models import ChatKind, FeedSpec, NewItem
+from storage.store import MatchRecord, Store
+from tests.fake_telegram import FakeTelegram
+
+CAP = 30.0
+# (chats, alerts per chat, kind): 1,500 chats, 3,000 alerts; chats with more than five get one digest
+MIX = [
+    (700, 1, ChatKind.PRIVATE),
+    (500, 2, ChatKind.PRIVATE),
+    (200, 4, ChatKind.PRIVATE),
+    (80, 4, ChatKind.GROUP),
+    (20, 9, ChatKind.PRIVATE),
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run achieved."""
+
+    label: str
+    alerts: int
+    messages: int
+    seconds: float
+    too_many: int
+    pending_left: int
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<28} {self.messages:>6} msgs in {self.seconds:7.1f} s = {self.rate:5.1f} msg/s "
+            f"({100 * self.rate / CAP:5.1f}% of {CAP:.0f}/s)  429s: {self.too_many:<5} pending left: "
+            f"{self.pending_left}"
+        )
+
+
+def seed(store: Store, scale: float) -> int:
+    """Feeds, chats with one subscription each, items and matches; returns alerts enqueued."""
+    now = datetime.now(UTC)
+    [feed] = store.sync_feeds([FeedSpec("Bench Wire", "https://bench.example.com/rss", 300)], now)
+    matches: list[tuple[int, int]] = []  # (chat, subscription)
+    private_id, group_id = 1_000_000, -1_000_000
+    for chats, per_chat, kind in MIX:
+        for _ in range(max(1, round(chats * scale))):
+            if kind is ChatKind.PRIVATE:
+                private_id += 1
+                chat_id = private_id
+            else:
+                group_id -= 1
+                chat_id = group_id
+            store.touch_chat(chat_id, kind)
+            sub = store.add_subscription(chat_id, "solar", now - timedelta(hours=1))
+            matches.extend([(chat_id, sub.id)] * per_chat)
+    items = store.add_items(feed.id, [_item(n, now) for n in range(len(matches))], timedelta(days=1))
+    records = [MatchRecord(item.id, sub, chat) for item, (chat, sub) in zip(items, matches, strict=True)]
+    return store.record_matches([item.id for item in items], records, now)
+
+
+def _item(n: int, now: datetime) -> NewItem:
+    title = f"Solar release number {n}"
+    return NewItem(
+        identity=f"bench-{n}",
+        link=f"https://bench.example.com/news/{n}",
+        title=title,
+        body=f"{title}. A solar plant opened in Binzhou today. It makes panels.",
+        summary="A solar plant opened in Binzhou today. It makes panels.",
+        published_at=now,
+        first_seen_at=now,
+        title_fingerprint=f"t{n}",
+        body_fingerprint=f"b{n}",
+    )
+
+
+async def run(label: str, pacer: Pacer, scale: float, db_dir: Path) -> Outcome:
+    """Seed a fresh SQLite outbox, drain it through the rate-limited fake, measure."""
+    store = Store.open(f"sqlite:///{db_dir / f'{label.split()[0]}.db'}")
+    alerts = seed(store, scale)
+    with FakeTelegram(enforce_limits=True) as fake:
+        request = HTTPXRequest(connection_pool_size=64, pool_timeout=60, read_timeout=30)
+        async with telegram.Bot(fake.token, base_url=fake.base_url, request=request) as bot:
+            sender = AlertSender(store, TelegramTransport(bot), pacer)
+            started = time.monotonic()
+            deadline = started + 600
+            while store.count_pending() and time.monotonic() < deadline:
+                await sender.drain_once()
+                if store.count_pending():
+                    await asyncio.sleep(0.2)
+            seconds = time.monotonic() - started
+        outcome = Outcome(label, alerts, fake.stats.sent_ok, seconds, fake.stats.too_many_requests, 0)
+    outcome = Outcome(**{**outcome.__dict__, "pending_left": store.count_pending()})
+    store.close()
+    return outcome
+
+
+async def main_async(scale: float, baseline: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = [await run("paced AlertSender (28/s)", Pacer(), scale, Path(tmp))]
+        print(outcomes[-1].line(), flush=True)
+        if baseline:
+            unpaced = Pacer(
+                global_per_second=1e6, private_per_second=1e6, group_per_minute=1e8, chat_margin=0
+            )
+            outcomes.append(await run("unpaced baseline", unpaced, scale, Path(tmp)))
+            print(outcomes[-1].line(), flush=True)
+    paced = outcomes[0]
+    goal = paced.rate >= 0.9 * CAP and paced.too_many == 0 and paced.pending_left == 0
+    print(
+        f"alerts: {paced.alerts}; goal (>= 90% of cap, no 429, nothing left): {'met' if goal else 'MISSED'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 1,500-chat workload")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the unpaced baseline run")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    logging.getLogger("bot.sender").setLevel(logging.WARNING)
+    asyncio.run(main_async(args.scale, not args.no_baseline))
+
+
+if __name__ == "__main__":
+    main()
