@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import multiprocessing
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import telegram
@@ -50,6 +53,7 @@ class Outcome:
     seconds: float
     too_many: int
     pending_left: int
+    busiest: int
 
     @property
     def rate(self) -> float:
@@ -58,8 +62,8 @@ class Outcome:
     def line(self) -> str:
         return (
             f"{self.label:<28} {self.messages:>6} msgs in {self.seconds:7.1f} s = {self.rate:5.1f} msg/s "
-            f"({100 * self.rate / CAP:5.1f}% of {CAP:.0f}/s)  429s: {self.too_many:<5} pending left: "
-            f"{self.pending_left}"
+            f"({100 * self.rate / CAP:5.1f}% of {CAP:.0f}/s)  429s: {self.too_many:<5} "
+            f"busiest second: {self.busiest:>3}  pending left: {self.pending_left}"
         )
 
 
@@ -100,25 +104,70 @@ def _item(n: int, now: datetime) -> NewItem:
     )
 
 
+def _serve(conn: Connection) -> None:
+    """Child process: run the rate-limited fake until told to stop, then report its counters."""
+    with FakeTelegram(enforce_limits=True) as fake:
+        conn.send((fake.token, fake.base_url))
+        conn.recv()
+        conn.send((fake.stats.sent_ok, fake.stats.too_many_requests, [m.at for m in fake.sent]))
+
+
+class RemoteFake:
+    """The fake Telegram server in its own process, like the real one: no GIL shared with the sender."""
+
+    def __enter__(self) -> RemoteFake:
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child,), daemon=True)
+        self._process.start()
+        token, base_url = self._conn.recv()
+        self.token, self.base_url = str(token), str(base_url)
+        return self
+
+    def finish(self) -> tuple[int, int, list[float]]:
+        """Stop the server; (messages accepted, 429s answered, server-side arrival times)."""
+        self._conn.send("stop")
+        sent_ok, too_many, times = self._conn.recv()
+        return int(sent_ok), int(too_many), list(times)
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.join(timeout=10)
+
+
+def busiest_second(times: list[float]) -> int:
+    """Most messages the server accepted within any one second."""
+    times.sort()
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def drain(store: Store, token: str, base_url: str, pacer: Pacer) -> float:
+    """Drain the outbox completely (retries included); returns the seconds it took."""
+    request = HTTPXRequest(connection_pool_size=64, pool_timeout=60, read_timeout=30)
+    async with telegram.Bot(token, base_url=base_url, request=request) as bot:
+        sender = AlertSender(store, TelegramTransport(bot), pacer)
+        started = time.monotonic()
+        while store.count_pending() and time.monotonic() < started + 600:
+            await sender.drain_once()
+            if store.count_pending():
+                await asyncio.sleep(0.2)
+        return time.monotonic() - started
+
+
 async def run(label: str, pacer: Pacer, scale: float, db_dir: Path) -> Outcome:
     """Seed a fresh SQLite outbox, drain it through the rate-limited fake, measure."""
     store = Store.open(f"sqlite:///{db_dir / f'{label.split()[0]}.db'}")
     alerts = seed(store, scale)
-    with FakeTelegram(enforce_limits=True) as fake:
-        request = HTTPXRequest(connection_pool_size=64, pool_timeout=60, read_timeout=30)
-        async with telegram.Bot(fake.token, base_url=fake.base_url, request=request) as bot:
-            sender = AlertSender(store, TelegramTransport(bot), pacer)
-            started = time.monotonic()
-            deadline = started + 600
-            while store.count_pending() and time.monotonic() < deadline:
-                await sender.drain_once()
-                if store.count_pending():
-                    await asyncio.sleep(0.2)
-            seconds = time.monotonic() - started
-        outcome = Outcome(label, alerts, fake.stats.sent_ok, seconds, fake.stats.too_many_requests, 0)
-    outcome = Outcome(**{**outcome.__dict__, "pending_left": store.count_pending()})
-    store.close()
-    return outcome
+    with RemoteFake() as remote, contextlib.closing(store):
+        seconds = await drain(store, remote.token, remote.base_url, pacer)
+        sent_ok, too_many, times = remote.finish()
+        return Outcome(
+            label, alerts, sent_ok, seconds, too_many, store.count_pending(), busiest_second(times)
+        )
 
 
 async def main_async(scale: float, baseline: bool) -> None:

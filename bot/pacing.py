@@ -9,10 +9,11 @@ one-second window over the actual send times then catches senders that a busy ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from time import monotonic
 
 from feeds.models import ChatKind
@@ -72,7 +73,7 @@ class Pacer:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self._global = Bucket(global_per_second)
-        self._recent: deque[float] = deque()  # actual global sends in the last second
+        self._recent: deque[list[float]] = deque()  # [end] of sends in the last second; inf in flight
         self._per_window = max(1, math.floor(global_per_second))
         self._blocked_until = -math.inf
         self._private = (private_per_second, private_burst, chat_margin)
@@ -107,9 +108,26 @@ class Pacer:
         return at
 
     async def acquire(self, chat_id: int, kind: ChatKind) -> None:
-        """Wait until one message to ``chat_id`` is within every limit, and count it.
+        """Wait until one message to ``chat_id`` is within every limit, and count it as sent now.
 
         Meant for one in-flight sender per chat (the sender keeps each chat's alerts in order)."""
+        entry = await self._take(chat_id, kind)
+        entry[0] = self._clock()
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int, kind: ChatKind) -> AsyncIterator[None]:
+        """``acquire``, then send inside the block: the send counts until its answer arrives.
+
+        Telegram counts a message when the request reaches it, somewhere between our start and its
+        answer; counting it until the answer keeps slow requests (new connections) from bunching."""
+        entry = await self._take(chat_id, kind)
+        try:
+            yield
+        finally:
+            entry[0] = self._clock()
+
+    async def _take(self, chat_id: int, kind: ChatKind) -> list[float]:
+        """Wait for every limit; returns the send's window entry (``[inf]`` while in flight)."""
         bucket = self._bucket(chat_id, kind)
         while True:
             await self._sleep_until(bucket.ready_at(self._clock()))
@@ -117,22 +135,24 @@ class Pacer:
             await self._within_window()
             now = self._clock()
             if now >= self._blocked_until and bucket.ready_at(now) <= now:
-                self._recent.append(now)
+                entry = [math.inf]
+                self._recent.append(entry)
                 bucket.commit(now)
-                return
+                return entry
 
     async def _within_window(self) -> None:
-        """Wait while a full second's worth of sends already went out in the last second.
+        """Wait while a full second's worth of sends went out (or are in flight) in the last second.
 
         The global slots are evenly spaced, but a busy event loop can wake several senders late and
         together; Telegram counts actual messages per second, so this checks actual send times too."""
         while True:
-            now = self._clock()
-            while self._recent and self._recent[0] <= now - 1.0:
+            horizon = self._clock() - 1.0
+            while self._recent and self._recent[0][0] <= horizon:
                 self._recent.popleft()
-            if len(self._recent) < self._per_window:
+            if sum(1 for (end,) in self._recent if end > horizon) < self._per_window:
                 return
-            await self._sleep(self._recent[0] + 1.0 - now + 1e-4)  # the epsilon guarantees progress
+            ends = [end for (end,) in self._recent if horizon < end < math.inf]
+            await self._sleep(min(ends) - horizon + 1e-4 if ends else 0.01)  # epsilon: progress
 
     def penalize(self, chat_id: int | None, seconds: float) -> None:
         """Telegram said "retry after ``seconds``": hold back that chat, or everything (``None``)."""

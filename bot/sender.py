@@ -194,10 +194,10 @@ class AlertSender:
     async def _deliver(self, target: _Target, message: RenderedMessage, tries: int) -> _Outcome:
         """Send one message, following 429 waits and migrations; settle its rows in the store."""
         for _ in range(_MAX_TRIES_IN_PROCESS):
-            await self._pacer.acquire(target.chat_id, target.kind)
-            result = await self._transport.send_html(
-                target.chat_id, message.html, plain_text_fallback=message.plain
-            )
+            async with self._pacer.slot(target.chat_id, target.kind):
+                result = await self._transport.send_html(
+                    target.chat_id, message.html, plain_text_fallback=message.plain
+                )
             if result.ok:
                 await asyncio.to_thread(self._store.mark_sent, list(message.delivery_ids), _now())
                 logger.info("alert_sent chat=%s deliveries=%s", target.chat_id, len(message.delivery_ids))

@@ -208,6 +208,35 @@ async def test_late_wakeups_never_bunch_more_than_the_cap_into_one_second(
 
 
 @pytest.mark.parametrize(
+    ("use_slot", "third_at"),
+    [
+        pytest.param(True, 1.5, id="slow-send-in-slot-counts-until-answered"),
+        pytest.param(False, 1.0, id="plain-acquire-counts-at-start"),
+    ],
+)
+async def test_a_send_in_flight_counts_in_the_window(use_slot: bool, third_at: float) -> None:
+    clock = VirtualClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, global_per_second=2, chat_margin=0.0)
+    started: dict[int, float] = {}
+
+    async def slow(chat_id: int) -> None:
+        if use_slot:
+            async with pacer.slot(chat_id, ChatKind.PRIVATE):
+                await clock.sleep(5.0)  # a request that takes 5 s to be answered
+        else:
+            await pacer.acquire(chat_id, ChatKind.PRIVATE)
+            await clock.sleep(5.0)
+
+    async def quick(chat_id: int, delay: float) -> None:
+        await clock.sleep(delay)
+        async with pacer.slot(chat_id, ChatKind.PRIVATE):
+            started[chat_id] = clock.now
+
+    await clock.run(slow(1), quick(2, 0.1), quick(3, 0.2))
+    assert started == pytest.approx({2: 0.5, 3: third_at}, abs=1e-3)
+
+
+@pytest.mark.parametrize(
     ("per_second", "burst", "margin"),
     [
         pytest.param(0.0, 1, 0.0, id="zero-rate"),
