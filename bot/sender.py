@@ -29,6 +29,7 @@ from storage.store import PendingAlert, Store
 logger = logging.getLogger(__name__)
 
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
+_REFILL_EVERY = 0.5  # seconds between outbox fetches while chats are being sent
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
 
 
@@ -83,10 +84,18 @@ class AlertSender:
 
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
-        """Send everything pending now (chats concurrently); returns how many messages were sent."""
-        batches = await self._fetch()
-        counts = await asyncio.gather(*(self._run_chat(chat, alerts) for chat, alerts in batches.items()))
-        return sum(counts)
+        """Send everything due now (chats concurrently, refilled from the outbox as they finish).
+
+        Each delivery is tried at most once per call; returns how many messages were sent."""
+        seen: set[int] = set()
+        tasks: set[asyncio.Task[int]] = set()
+        sent = 0
+        while True:
+            tasks |= await self._dispatch(seen)
+            if not tasks:
+                return sent
+            done, tasks = await asyncio.wait(tasks, timeout=_REFILL_EVERY)
+            sent += sum(task.result() for task in done)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Hand pending alerts to per-chat tasks until ``stop`` is set; wake on ``wake()`` or every 1 s."""
@@ -96,7 +105,7 @@ class AlertSender:
         try:
             while not stop.is_set():
                 self._wake.clear()
-                await self._dispatch()
+                await self._dispatch(set())
                 waker = asyncio.ensure_future(self._wake.wait())
                 await asyncio.wait({waker, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
                 waker.cancel()
@@ -112,21 +121,30 @@ class AlertSender:
             self._wake.set()
 
     # --- dispatching -----------------------------------------------------------------------------------
-    async def _fetch(self) -> dict[int, list[PendingAlert]]:
-        """Pending alerts not already being sent, by chat, oldest first."""
-        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), self._batch_size)
+    async def _fetch(self, skip: set[int]) -> dict[int, list[PendingAlert]]:
+        """Due alerts not being sent (nor in ``skip``), by chat, oldest first.
+
+        The rows in flight come first in the outbox order, so the fetch grows by their number: they must
+        not crowd out the next ``batch_size`` rows."""
+        limit = self._batch_size + len(self._inflight)
+        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), limit)
         batches: dict[int, list[PendingAlert]] = {}
         for alert in alerts:
-            if alert.delivery_id not in self._inflight and alert.chat_id not in self._busy:
+            busy = alert.delivery_id in self._inflight or alert.chat_id in self._busy
+            if not busy and alert.delivery_id not in skip:
                 batches.setdefault(alert.chat_id, []).append(alert)
         return batches
 
-    async def _dispatch(self) -> None:
-        """Start a task for every chat with pending alerts and no task running."""
-        for chat_id, alerts in (await self._fetch()).items():
+    async def _dispatch(self, skip: set[int]) -> set[asyncio.Task[int]]:
+        """Start a task for every chat with due alerts and no task running; adds their ids to ``skip``."""
+        started = set()
+        for chat_id, alerts in (await self._fetch(skip)).items():
+            skip.update(alert.delivery_id for alert in alerts)
             task = asyncio.create_task(self._run_chat(chat_id, alerts))
             self._busy[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
+            started.add(task)
+        return started
 
     def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:
         self._busy.pop(chat_id, None)

@@ -177,6 +177,19 @@ async def test_group_threshold(
     assert len(texts(fake_telegram, 7)) == messages
 
 
+async def test_drain_refills_past_the_batch_size(
+    outbox: Outbox,
+    store: Store,
+    bot: telegram.Bot,
+    fake_telegram: FakeTelegram,
+) -> None:
+    for chat_id in range(1, 11):
+        outbox.alerts(chat_id, outbox.chat(chat_id, ChatKind.PRIVATE), 2)
+    sender = AlertSender(store, TelegramTransport(bot), Pacer(private_per_second=100), batch_size=3)
+    assert await sender.drain_once() == 20
+    assert store.count_pending() == 0
+
+
 # --- Telegram says no ---------------------------------------------------------------------------------------
 async def test_429_waits_retry_after_and_sends_the_same_message_once(
     outbox: Outbox,
