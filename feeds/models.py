@@ -72,6 +72,7 @@ class NewItem:
     dateline: Dateline = field(default_factory=Dateline)
     title_fingerprint: str = ""
     body_fingerprint: str = ""
+    search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
 
 
 @dataclass(frozen=True, slots=True)
