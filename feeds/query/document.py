@@ -5,14 +5,16 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cached_property
+from itertools import chain
 
 from feeds.query.normalize import normalize_text, offset_map, token_spans, tokenize, tokenize_with_pairs
 
 PREFIX_KEY = "\x00"  # index keys for prefix terms: PREFIX_KEY + the first 3 letters
+PREFIX_LENGTH = 3
 
 
 class TextField:
-    """One field (title or body): tokens and their set; CJK pairs, sorted tokens, spans made lazily."""
+    """One field (title or body): tokens and CJK pairs at once; token set, sorted tokens, spans lazily."""
 
     def __init__(self, original: str) -> None:
         self.original = original
@@ -22,7 +24,16 @@ class TextField:
         else:
             tokens, pairs = tokenize_with_pairs(self.normalized)
             self.tokens, self.cjk_bigrams = tokens, frozenset(pairs)
-        self.token_set = frozenset(self.tokens)
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        """Distinct tokens."""
+        return frozenset(self.tokens)
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """Distinct tokens and CJK pairs: a simple term (see ``plan``) matches iff its key is here."""
+        return self.token_set | self.cjk_bigrams
 
     @cached_property
     def sorted_tokens(self) -> list[str]:
@@ -77,24 +88,50 @@ class TextField:
 
 
 class Document:
-    """One item prepared for matching: normalize once, match many."""
+    """One item prepared for matching: normalize once, match many.
+
+    ``keys``: every distinct token and CJK pair of the title and the body, the set the index looks up."""
 
     def __init__(self, title: str, body: str, source: str = "") -> None:
         self.title = TextField(title)
         self.body = TextField(body)
-        self.source = " ".join(tokenize(normalize_text(source)))
+        self._source = source
+        title_, body_ = self.title, self.body
+        if title_.cjk_bigrams or body_.cjk_bigrams:
+            parts = chain(title_.tokens, body_.tokens, title_.cjk_bigrams, body_.cjk_bigrams)
+            self.keys = frozenset(parts)
+        else:
+            self.keys = frozenset(title_.tokens + body_.tokens)
 
     @classmethod
     def from_parts(cls, title: str, body: str, source: str = "") -> Document:
         """A document from an item's title, body and feed name."""
         return cls(title, body, source)
 
+    @cached_property
+    def source(self) -> str:
+        """The feed name as normalized, space-joined tokens (``source:`` terms look inside it)."""
+        return " ".join(tokenize(normalize_text(self._source)))
+
+    @cached_property
+    def prefixes(self) -> frozenset[str]:
+        """The first 3 characters of every key at least that long (prefix terms are indexed by them)."""
+        return frozenset([key[:PREFIX_LENGTH] for key in self.keys if len(key) >= PREFIX_LENGTH])
+
+    @cached_property
+    def sorted_keys(self) -> list[str]:
+        """Distinct keys, sorted, for prefix lookups over both fields."""
+        return sorted(self.keys)
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some word of the title or the body starts with ``prefix`` (a word, never CJK)."""
+        words = self.sorted_keys
+        at = bisect_left(words, prefix)
+        return at < len(words) and words[at].startswith(prefix)
+
     def index_keys(self, with_prefixes: bool) -> set[str]:
         """Keys a subscription index looks up: tokens, CJK bigrams and (optionally) 3-letter prefixes."""
-        keys = set(self.title.token_set)
-        keys.update(self.body.token_set)
-        keys.update(self.title.cjk_bigrams)
-        keys.update(self.body.cjk_bigrams)
+        keys = set(self.keys)
         if with_prefixes:
-            keys.update([PREFIX_KEY + key[:3] for key in keys if len(key) >= 3])
+            keys.update(PREFIX_KEY + prefix for prefix in self.prefixes)
         return keys

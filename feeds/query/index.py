@@ -1,56 +1,164 @@
 """All active subscriptions compiled into one inverted index: anchor key -> subscription keys.
 
 Each query registers only its anchors (see ``anchors``), so add and remove cost O(anchors) with no rebuild.
-Matching looks up each distinct key of the document once and fully evaluates only the candidates, so its
-cost depends on the document and on how many queries share its keys, not on the number of subscriptions.
+Matching intersects the document's distinct keys with the index's anchor keys and checks only the queries
+found there, each by its ``Plan``: queries matched exactly by their anchor come back wholesale, AND/NOT
+shapes cost two set tests, and only the rest run their full predicate.
 """
 
 from __future__ import annotations
 
-from feeds.query.document import PREFIX_KEY, Document
+import gc
+from collections.abc import Iterable, Set
+
+from feeds.query.document import Document
+from feeds.query.evaluate import Predicate
+from feeds.query.plan import Plan, make_plan, split_key
 from feeds.query.query import Query
+
+# (query key, keys it needs besides the anchor, keys it must not have, what else it must satisfy)
+Check = tuple[int, frozenset[str] | None, frozenset[str] | None, Predicate | None]
+
+
+class _Bucket:
+    """The queries under one anchor key: exact ones (a hit is a match) and checked ones."""
+
+    __slots__ = ("checked", "exact")
+
+    def __init__(self, exact: set[int] | None = None, checked: list[Check] | None = None) -> None:
+        self.exact: set[int] = set() if exact is None else exact
+        self.checked: list[Check] = [] if checked is None else checked
+
+    def __len__(self) -> int:
+        return len(self.exact) + len(self.checked)
+
+
+class _Postings:
+    """Anchor key -> bucket, for one kind of key (whole tokens and CJK pairs, or 3-letter prefixes)."""
+
+    def __init__(self) -> None:
+        self.buckets: dict[str, _Bucket] = {}
+
+    def load(self, key: str) -> int:
+        bucket = self.buckets.get(key)
+        return 0 if bucket is None else len(bucket)
+
+    def add(self, key: str, query_key: int, plan: Plan, single_anchor: bool) -> None:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            self.buckets[key] = bucket = _Bucket()
+        if plan.exact:
+            bucket.exact.add(query_key)
+            return
+        required = plan.required - {key} if single_anchor else plan.required  # the anchor is known present
+        bucket.checked.append((query_key, required or None, plan.forbidden or None, plan.residual))
+
+    def discard(self, key: str, query_key: int) -> None:
+        bucket = self.buckets[key]
+        bucket.exact.discard(query_key)
+        bucket.checked[:] = [check for check in bucket.checked if check[0] != query_key]
+        if not bucket:
+            del self.buckets[key]
+
+    def compact(self) -> None:
+        """Rebuild every bucket in one pass, so each bucket's objects lie together in memory."""
+        self.buckets = {
+            key: _Bucket(set(bucket.exact), [_copy(check) for check in bucket.checked])
+            for key, bucket in self.buckets.items()
+        }
+
+    def collect(self, present: Set[str], doc: Document, found: set[int]) -> None:
+        """Add to ``found`` the queries under ``present`` keys that match ``doc``."""
+        keys = doc.keys
+        get = self.buckets.get
+        for anchor in present:
+            bucket = get(anchor)
+            if bucket is None:
+                continue
+            if bucket.exact:
+                found |= bucket.exact
+            for query_key, required, forbidden, residual in bucket.checked:
+                if (
+                    (required is None or required <= keys)
+                    and (forbidden is None or forbidden.isdisjoint(keys))
+                    and (residual is None or residual(doc))
+                ):
+                    found.add(query_key)
+
+    def candidates(self, present: Set[str], found: set[int]) -> None:
+        buckets = self.buckets
+        for anchor in buckets.keys() & present:
+            found |= buckets[anchor].exact
+            found.update(check[0] for check in buckets[anchor].checked)
+
+
+def _copy(check: Check) -> Check:
+    query_key, required, forbidden, residual = check
+    return query_key, _fresh(required), _fresh(forbidden), residual
+
+
+def _fresh(keys: frozenset[str] | None) -> frozenset[str] | None:
+    return None if keys is None else frozenset(list(keys))
 
 
 class SubscriptionIndex:
-    """A mutable set of ``key -> Query`` that finds every query matching a document."""
+    """A mutable set of ``key -> Query`` that finds every query matching a document.
+
+    The index is long-lived: after loading many queries, call ``gc.collect(); gc.freeze()`` so later
+    collections skip its objects (``bulk_load`` keeps the collector out of the load itself)."""
 
     def __init__(self) -> None:
         self._queries: dict[int, Query] = {}
         self._anchors: dict[int, frozenset[str]] = {}
-        self._postings: dict[str, set[int]] = {}
-        self._prefix_keys = 0  # how many posting lists are prefix keys
+        self._words = _Postings()
+        self._prefixes = _Postings()
 
     def add(self, key: int, query: Query) -> None:
         """Add a query under ``key``, replacing any query already there."""
         self.remove(key)
         self._queries[key] = query
         self._anchors[key] = anchors = self._choose(query)
+        plan = make_plan(query.node, query.predicate)
         for anchor in anchors:
-            posting = self._postings.get(anchor)
-            if posting is None:
-                self._postings[anchor] = posting = set()
-                self._prefix_keys += anchor.startswith(PREFIX_KEY)
-            posting.add(key)
+            is_prefix, proper = split_key(anchor)
+            postings = self._prefixes if is_prefix else self._words
+            postings.add(proper, key, plan, len(anchors) == 1)
+
+    def bulk_load(self, items: Iterable[tuple[int, Query]]) -> None:
+        """Add many queries at once (as at start-up), with the garbage collector paused meanwhile."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            for key, query in items:
+                self.add(key, query)
+            self._words.compact()
+            self._prefixes.compact()
+        finally:
+            if enabled:
+                gc.enable()
 
     def remove(self, key: int) -> None:
         """Remove the query under ``key``; nothing happens when it is absent."""
         if self._queries.pop(key, None) is None:
             return
         for anchor in self._anchors.pop(key):
-            posting = self._postings[anchor]
-            posting.discard(key)
-            if not posting:
-                del self._postings[anchor]
-                self._prefix_keys -= anchor.startswith(PREFIX_KEY)
+            is_prefix, proper = split_key(anchor)
+            (self._prefixes if is_prefix else self._words).discard(proper, key)
 
     def _choose(self, query: Query) -> frozenset[str]:
-        """The anchor option whose keys hold the fewest queries now (ties: the static order)."""
+        """The anchor option to use: one without prefix keys if possible (a 3-letter prefix is common),
+        then the one whose keys hold the fewest queries now (ties: the static order)."""
         if len(query.anchor_options) == 1:
             return query.anchors
-        postings = self._postings
-        return min(
-            query.anchor_options, key=lambda keys: sum(len(postings.get(anchor, ())) for anchor in keys)
-        )
+        return min(query.anchor_options, key=self._load)
+
+    def _load(self, anchors: frozenset[str]) -> tuple[bool, int]:
+        total, has_prefix = 0, False
+        for anchor in anchors:
+            is_prefix, proper = split_key(anchor)
+            has_prefix |= is_prefix
+            total += (self._prefixes if is_prefix else self._words).load(proper)
+        return has_prefix, total
 
     def __len__(self) -> int:
         return len(self._queries)
@@ -64,15 +172,16 @@ class SubscriptionIndex:
 
     def candidates(self, doc: Document) -> set[int]:
         """Keys of queries whose anchor the document contains (a superset of the matches)."""
-        postings = self._postings
         found: set[int] = set()
-        for key in doc.index_keys(self._prefix_keys > 0):
-            posting = postings.get(key)
-            if posting is not None:
-                found.update(posting)
+        self._words.candidates(doc.keys, found)
+        if self._prefixes.buckets:
+            self._prefixes.candidates(doc.prefixes, found)
         return found
 
     def match(self, doc: Document) -> list[int]:
         """Keys of every query that matches the document, sorted."""
-        queries = self._queries
-        return sorted(key for key in self.candidates(doc) if queries[key].matches(doc))
+        found: set[int] = set()
+        self._words.collect(doc.keys, doc, found)
+        if self._prefixes.buckets:
+            self._prefixes.collect(doc.prefixes, doc, found)
+        return sorted(found)

@@ -34,6 +34,11 @@ class Query:
         """The statically best anchor set."""
         return self.anchor_options[0]
 
+    @property
+    def predicate(self) -> Predicate:
+        """The compiled test behind ``matches`` (called directly by the index, one frame less)."""
+        return self._predicate
+
     def describe(self) -> str:
         """How the query was understood, one line of plain text."""
         return describe(self.node)

@@ -1,0 +1,84 @@
+"""How the subscription index checks a query once a document contains one of its anchors.
+
+Most watch-list queries need no tree walk: a single word or CJK term (or an OR of them) matches as soon
+as its anchor is found (*exact*); an AND of such terms, with exclusions, is two set tests against
+``Document.keys`` (``required <= keys`` and ``forbidden.isdisjoint(keys)``). The other parts of an AND
+(phrases, prefixes, ORs, title and source terms) become the ``residual`` predicate, run only when the set
+tests pass; ``required`` also holds every key those parts need, so most non-matches never reach it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+from itertools import pairwise
+
+from feeds.query.document import PREFIX_KEY, PREFIX_LENGTH
+from feeds.query.evaluate import Predicate, all_of, compile_node, simple_key, split_and
+from feeds.query.nodes import And, Field, Node, Or, Term
+from feeds.query.normalize import is_cjk
+
+_EMPTY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """``exact``: an anchor hit is a match. Otherwise a document matches iff it holds every ``required``
+    key, no ``forbidden`` key and, when ``residual`` is set, satisfies it too."""
+
+    exact: bool
+    required: frozenset[str]
+    forbidden: frozenset[str]
+    residual: Predicate | None
+
+
+def make_plan(node: Node, predicate: Predicate) -> Plan:
+    """The plan of a query tree whose full predicate is ``predicate``."""
+    if _is_exact(node):
+        return Plan(True, _EMPTY, _EMPTY, None)
+    if not isinstance(node, And):
+        return Plan(False, necessary_keys(node), _EMPTY, predicate)
+    required, forbidden, rest = split_and(node.parts)
+    required = required.union(*map(necessary_keys, rest))
+    residual = all_of([compile_node(part) for part in rest]) if rest else None
+    return Plan(False, required, forbidden, residual)
+
+
+def _is_exact(node: Node) -> bool:
+    """A lone term, or an OR of terms, each matched exactly by the presence of its anchor key."""
+    parts = node.parts if isinstance(node, Or) else (node,)
+    return all(isinstance(part, Term) and _exact_anchor(part) for part in parts)
+
+
+def _exact_anchor(term: Term) -> bool:
+    if term.field != Field.ANY:
+        return False
+    if term.prefix:  # a 3-letter prefix is its own key: PREFIX_KEY + "alu" for alu*
+        return len(term.tokens) == 1 and len(term.tokens[0]) == PREFIX_LENGTH
+    return simple_key(term) is not None
+
+
+def necessary_keys(node: Node) -> frozenset[str]:
+    """Keys of ``Document.keys`` that every document matching ``node`` holds."""
+    if isinstance(node, Term):
+        key = simple_key(node)
+        return frozenset([key]) if key is not None else _term_keys(node)
+    if isinstance(node, And):
+        return _EMPTY.union(*map(necessary_keys, node.parts))
+    if isinstance(node, Or):
+        return reduce(frozenset.intersection, map(necessary_keys, node.parts))
+    return _EMPTY  # Not, Source
+
+
+def _term_keys(term: Term) -> frozenset[str]:
+    """The whole tokens of a term and the pairs of its consecutive CJK tokens."""
+    tokens = term.tokens[:-1] if term.prefix else term.tokens
+    pairs = [a + b for a, b in pairwise(tokens) if is_cjk(a) and is_cjk(b)]
+    return frozenset([*tokens, *pairs])
+
+
+def split_key(anchor: str) -> tuple[bool, str]:
+    """Whether an anchor is a prefix key, and the key proper (the 3 letters of a prefix key)."""
+    if anchor.startswith(PREFIX_KEY):
+        return True, anchor[len(PREFIX_KEY) :]
+    return False, anchor
