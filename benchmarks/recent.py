@@ -111,6 +111,7 @@ def timed(fn: Callable[[], object], runs: int = 15) -> tuple[float, float, objec
 
 QUERIES: list[tuple[str, SearchExpr]] = [
     ("rare term", Tok(RARE)),
+    ("absent term", Tok("qqqnoword")),
     ("common term", Tok("__COMMON__")),
     ("phrase", Phrase(PHRASE)),
     ("OR", AnyOf((Tok(RARE), Tok(RARE_TWIN)))),

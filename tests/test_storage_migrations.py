@@ -106,3 +106,26 @@ def test_sqlite_connection_settings(store_url: str) -> None:
 def test_bad_open_arguments(url: str, schema: str | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_engine(url, schema=schema)
+
+
+def test_two_sqlite_writers_wait_for_each_other(store_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.fixtures_db import WINDOW, new_item
+
+    stores = [Store.open(store_url), Store.open(store_url)]
+    try:
+        (feed,) = stores[0].sync_feeds([FeedSpec("alpha", "http://a", 60)], T0)
+
+        def write(n: int) -> int:
+            batch = [
+                new_item(f"w{n}-{i}", title=f"Writer {n} release {i}", body=f"Body {n} {i}") for i in range(5)
+            ]
+            return len(stores[n % 2].add_items(feed.id, batch, WINDOW))
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            assert sum(pool.map(write, range(40))) == 200
+        assert stores[1].count_items() == 200
+    finally:
+        for opened in stores:
+            opened.close()
