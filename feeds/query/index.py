@@ -118,7 +118,7 @@ class SubscriptionIndex:
         self.remove(key)
         self._queries[key] = query
         self._anchors[key] = anchors = self._choose(query)
-        plan = make_plan(query.node, query.predicate)
+        plan = make_plan(query)
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)
             postings = self._prefixes if is_prefix else self._words

@@ -19,6 +19,7 @@ _CJK_RANGES = (
     "\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
     "\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff"
 )
+HAN_STABLE = "\u3400-\u4dbf\u4e00-\u9fff"  # CJK unified ideographs: normalizing leaves each one unchanged
 _CJK_ASTRAL = "\U00020000-\U0003134f"
 CJK_CHAR = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]")
 TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}{_CJK_ASTRAL}]+|[{_CJK_RANGES}{_CJK_ASTRAL}]")

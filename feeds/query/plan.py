@@ -17,6 +17,7 @@ from feeds.query.document import PREFIX_KEY, PREFIX_LENGTH
 from feeds.query.evaluate import Predicate, all_of, compile_node, simple_key, split_and
 from feeds.query.nodes import And, Field, Node, Or, Term
 from feeds.query.normalize import is_cjk
+from feeds.query.query import Query
 
 _EMPTY: frozenset[str] = frozenset()
 
@@ -32,12 +33,13 @@ class Plan:
     residual: Predicate | None
 
 
-def make_plan(node: Node, predicate: Predicate) -> Plan:
-    """The plan of a query tree whose full predicate is ``predicate``."""
+def make_plan(query: Query) -> Plan:
+    """How the index checks ``query``."""
+    node = query.node
     if _is_exact(node):
         return Plan(True, _EMPTY, _EMPTY, None)
     if not isinstance(node, And):
-        return Plan(False, necessary_keys(node), _EMPTY, predicate)
+        return Plan(False, necessary_keys(node), _EMPTY, query.predicate)
     required, forbidden, rest = split_and(node.parts)
     required = required.union(*map(necessary_keys, rest))
     residual = all_of([compile_node(part) for part in rest]) if rest else None

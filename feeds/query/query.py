@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from feeds.query.anchors import anchor_options
 from feeds.query.describe import describe
@@ -12,6 +13,7 @@ from feeds.query.explain import Explanation, MatchedTerm
 from feeds.query.lexer import QueryError
 from feeds.query.nodes import Node, positive_terms
 from feeds.query.parser import count_terms, parse
+from feeds.query.shortcut import shortcut
 
 MAX_LENGTH = 512
 MAX_TERMS = 32
@@ -27,17 +29,16 @@ class Query:
     text: str
     node: Node
     anchor_options: tuple[frozenset[str], ...]
-    _predicate: Predicate = field(repr=False, compare=False)
 
     @property
     def anchors(self) -> frozenset[str]:
         """The statically best anchor set."""
         return self.anchor_options[0]
 
-    @property
+    @cached_property
     def predicate(self) -> Predicate:
-        """The compiled test behind ``matches`` (called directly by the index, one frame less)."""
-        return self._predicate
+        """The compiled test behind ``matches``, compiled on first use (the index rarely needs it)."""
+        return compile_node(self.node)
 
     def describe(self) -> str:
         """How the query was understood, one line of plain text."""
@@ -45,11 +46,11 @@ class Query:
 
     def matches(self, doc: Document) -> bool:
         """Whether the document matches."""
-        return self._predicate(doc)
+        return self.predicate(doc)
 
     def explain(self, doc: Document) -> Explanation | None:
         """Which terms matched, where, with spans in the original field text; None when no match."""
-        if not self._predicate(doc):
+        if not self.predicate(doc):
             return None
         found: dict[tuple[str, str], MatchedTerm] = {}
         for term in matched_terms(self.node, doc):
@@ -74,11 +75,11 @@ def parse_query(text: str) -> Query:
         raise QueryError("the query is empty")
     if len(text) > MAX_LENGTH:
         raise QueryError(f"query too long ({len(text)} > {MAX_LENGTH} characters)")
-    node = parse(text)
+    node = shortcut(text) or parse(text)
     terms = count_terms(node)
     if terms > MAX_TERMS:
         raise QueryError(f"too many terms ({terms} > {MAX_TERMS})")
     options = anchor_options(node)
     if not options:
         raise QueryError("a query needs at least one term that must appear")
-    return Query(text, node, options, compile_node(node))
+    return Query(text, node, options)

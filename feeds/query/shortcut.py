@@ -1,0 +1,117 @@
+"""Parse the common query shapes without the general lexer and parser, to the very same node trees.
+
+Watch lists are mostly plain words (``Binzhou``), several of them (``Binzhou Shandong``), exclusions
+(``Binzhou -sports``), prefixes (``alumin*``), alternatives (``(Binzhou OR Dongying) Shandong``,
+``aluminium OR aluminum``) or one quoted phrase (``"Weiqiao Pioneering"``). Anything else, and anything
+invalid (so the error message and position come from the general parser), is left to ``parser.parse``:
+``shortcut`` then returns None. Tests check that whatever ``shortcut`` returns, ``parse`` returns too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from feeds.query.lexer import KEYWORDS, Kind, Lexeme, QueryError
+from feeds.query.nodes import And, Node, Not, Or, Term
+from feeds.query.normalize import HAN_STABLE
+from feeds.query.parser import MIN_PREFIX, make_term
+
+# A bare word: none of the characters the lexer treats specially (nor their full-width forms), an
+# optional trailing "*". A leading "-" (exclusion) is handled apart.
+_WORD = re.compile(r'[^\s"()*:“”„＂（）：－]+\*?')
+_HAN = re.compile(f"[{HAN_STABLE}]+")
+_PHRASE = re.compile(r'"[^"“”„＂（）：－]*"')
+
+
+class _Unsupported(Exception):
+    """The text is not one of the shapes handled here."""
+
+
+def shortcut(text: str) -> Node | None:
+    """The node tree of ``text`` (stripped, non-empty) when it has a common shape, else None."""
+    try:
+        if text[0] == '"':
+            return _phrase(text)
+        return _conjunction(text.split())
+    except (QueryError, _Unsupported):
+        return None
+
+
+def _phrase(text: str) -> Node | None:
+    if _PHRASE.fullmatch(text) is None:
+        return None
+    return make_term(Lexeme(Kind.PHRASE, text[1:-1], 0))
+
+
+def _conjunction(words: list[str]) -> Node:
+    """Units side by side (AND); a unit is atoms joined by ``OR``."""
+    parts: list[Node] = []
+    at = 0
+    while at < len(words):
+        branches = [_atom(words, at)]
+        at += _width(words, at)
+        while at + 1 < len(words) and words[at] == "OR":
+            branches.append(_atom(words, at + 1))
+            at += 1 + _width(words, at + 1)
+        parts.append(_join_or(branches))
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
+
+
+def _width(words: list[str], at: int) -> int:
+    """How many words the atom starting at ``at`` spans (a group runs to the word ending with ")")."""
+    if not words[at].startswith("("):
+        return 1
+    end = at
+    while not words[end].endswith(")"):
+        end += 1
+        if end == len(words):
+            raise _Unsupported
+    return end - at + 1
+
+
+def _atom(words: list[str], at: int) -> Node:
+    """A word, an excluded word, or a parenthesized ``a OR b OR c`` of words."""
+    word = words[at]
+    if not word.startswith("("):
+        negated = word[0] == "-"
+        term = _term(word[1:] if negated else word)
+        return Not(term) if negated else term
+    inner = words[at : at + _width(words, at)]
+    inner[0] = inner[0][1:]
+    inner[-1] = inner[-1][:-1]
+    if not all(inner[1::2]) or any(word != "OR" for word in inner[1::2]) or len(inner) % 2 == 0:
+        raise _Unsupported
+    return _join_or([_term(word) for word in inner[::2]])
+
+
+def _join_or(branches: list[Node]) -> Node:
+    flat: list[Node] = []
+    for branch in branches:
+        flat.extend(branch.parts if isinstance(branch, Or) else (branch,))
+    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+
+
+def _term(word: str) -> Term:
+    if not word or word in KEYWORDS:
+        raise _Unsupported
+    term = _ascii_term(word) if word.isascii() else _han_term(word)
+    if term is not None:
+        return term
+    if _WORD.fullmatch(word) is None or word[0] == "-":
+        raise _Unsupported
+    return make_term(Lexeme(Kind.WORD, word, 0))
+
+
+def _han_term(word: str) -> Term | None:
+    """``make_term`` for a run of CJK unified ideographs (normalizing leaves them as they are)."""
+    return Term(tuple(word)) if _HAN.fullmatch(word) is not None else None
+
+
+def _ascii_term(word: str) -> Term | None:
+    """``make_term`` for ASCII letters and digits, maybe with a trailing ``*`` (normalizing is lower())."""
+    if word.isalnum():
+        return Term((word.lower(),))
+    stem = word[:-1]
+    if word[-1:] == "*" and len(stem) >= MIN_PREFIX and stem.isalnum():
+        return Term((stem.lower(),), prefix=True)
+    return None
