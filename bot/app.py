@@ -16,7 +16,6 @@ from bot.sender import AlertSender
 from bot.settings import ConfigError, DeliverySettings, Settings
 from bot.telegram_bot import TelegramFrontend
 from bot.transport import TelegramTransport
-from feeds.models import ChatKind
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +79,11 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             TelegramTransport(app.bot),
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
-            exclude_kinds=(ChatKind.CONSOLE,),
         )
         pipeline = Pipeline(runtime, sender.wake)
         async with app:
             install_stop_signals(stop)
+            await frontend.register_commands()
             await app.start()
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query", "my_chat_member"])

@@ -95,7 +95,7 @@ def recent(args: argparse.Namespace, settings: Settings) -> int:
         print(f"No items{' matching ' + repr(args.query) if query else ''} in the last {args.days:g} days.")
         return 0
     for item in items:
-        print(f"{format_time(item.first_seen_at)}  {item.feed_name}")
+        print(f"{format_time(item.published_at)}  {item.feed_name}")
         print(f"  {item.title}\n  {item.link or '(no link)'}")
     return 0
 

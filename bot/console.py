@@ -75,7 +75,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             transport,
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
-            only_chats=(CONSOLE_CHAT_ID,),
+            kinds=(ChatKind.CONSOLE,),
         )
         pipeline = Pipeline(runtime, sender.wake)
         stop = asyncio.Event()

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import make_pacer
-from bot.console import CONSOLE_CHAT_ID, ConsoleChat
+from bot.console import ConsoleChat
 from bot.runtime import open_runtime
 from bot.sample_server import SampleFeedServer, sample_feeds
 from bot.sender import AlertSender
 from bot.settings import DatabaseSettings, DeliverySettings, Settings
 from bot.transport import ConsoleTransport
-from feeds.models import FeedSpec
+from feeds.models import ChatKind, FeedSpec
 
 FEED_NAMES = {
     "asianet.xml": "Xinhua-AsiaNet (sample)",
@@ -64,7 +64,7 @@ async def run_demo(out: TextIO) -> int:
                 runtime.store,
                 ConsoleTransport(out, lambda chat_id: "the console chat"),
                 make_pacer(settings.delivery),
-                only_chats=(CONSOLE_CHAT_ID,),
+                kinds=(ChatKind.CONSOLE,),
             )
             sent = await sender.drain_once()
             _heading(out, "4. Polling again: nothing is new, nothing is sent twice")

@@ -26,6 +26,9 @@ Sleep = Callable[[float], Awaitable[None]]
 _PRUNE_AT = 10_000
 
 
+_ONE_TO_ONE = (ChatKind.PRIVATE, ChatKind.CONSOLE)  # paced like a private chat
+
+
 class Bucket:
     """A token bucket: ``per_second`` sustained (plus ``margin`` s per send), up to ``burst`` at once."""
 
@@ -58,7 +61,9 @@ class Pacer:
 
     Defaults stay just under Telegram's limits: 28/s for the bot (of 30), 1/s per private chat with a burst of
     3, 20/min per group (and channel) spaced evenly, since Telegram counts groups over a sliding minute.
-    ``chat_margin`` seconds are added to every per-chat interval to absorb network jitter."""
+    ``chat_margin`` seconds are added to every per-chat interval to absorb network jitter. Besides the even
+    global pace, no more than ``floor(global_per_second) + 1`` sends are ever counted in one second (29 by
+    default, Telegram refuses the 31st), counting each send from its start until its answer."""
 
     def __init__(
         self,
@@ -74,7 +79,7 @@ class Pacer:
     ) -> None:
         self._global = Bucket(global_per_second)
         self._recent: deque[list[float]] = deque()  # [end] of sends in the last second; inf in flight
-        self._per_window = max(1, math.floor(global_per_second))
+        self._per_window = math.floor(global_per_second) + 1  # a guard against bunching, not the pace
         self._blocked_until = -math.inf
         self._private = (private_per_second, private_burst, chat_margin)
         self._group = (group_per_minute / 60.0, group_burst, chat_margin)
@@ -87,9 +92,7 @@ class Pacer:
         if bucket is None:
             if len(self._chats) >= _PRUNE_AT:
                 self._prune()
-            bucket = self._chats[chat_id] = Bucket(
-                *(self._private if kind is ChatKind.PRIVATE else self._group)
-            )
+            bucket = self._chats[chat_id] = Bucket(*(self._private if kind in _ONE_TO_ONE else self._group))
         return bucket
 
     def _prune(self) -> None:

@@ -26,23 +26,23 @@ class RecentSearch:
         self._store = store
 
     def find(self, query: Query | None, since: datetime, limit: int) -> list[Item]:
-        """Up to ``limit`` newest matching items; scans at most ``MAX_CANDIDATES`` candidates."""
-        if query is None:
-            return self._store.recent_items(since=since, limit=limit)
-        candidates = candidate_expr(query)
-        found: list[Item] = []
+        """Up to ``limit`` newest matching stories (one item each); scans at most ``MAX_CANDIDATES`` items."""
+        candidates = candidate_expr(query) if query is not None else None
+        found: dict[int, Item] = {}
         before_id: int | None = None
         scanned = 0
         while len(found) < limit and scanned < MAX_CANDIDATES:
             batch = self._store.recent_items(
                 since=since, limit=BATCH, candidates=candidates, before_id=before_id
             )
-            found.extend(item for item in batch if query.matches(document_for(item)))
+            for item in batch:
+                if query is None or query.matches(document_for(item)):
+                    found.setdefault(item.story_id, item)
             scanned += len(batch)
             if len(batch) < BATCH:
                 break
             before_id = batch[-1].id
-        return found[:limit]
+        return list(found.values())[:limit]
 
 
 def format_time(at: datetime) -> str:
@@ -60,7 +60,7 @@ def render_recent(items: list[Item], query_text: str, days: int) -> str:
         title = escape(_shorten(item.title, 160))
         headline = f'<a href="{escape(item.link, quote=True)}">{title}</a>' if item.link else title
         lines.append(
-            f"• {headline}\n  {escape(_shorten(item.feed_name, 60))} · {format_time(item.first_seen_at)}"
+            f"• {headline}\n  {escape(_shorten(item.feed_name, 60))} · {format_time(item.published_at)}"
         )
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
 _REFILL_EVERY = 0.5  # seconds between outbox fetches while chats are being sent
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
 
 class _Outcome(Enum):
@@ -66,8 +67,10 @@ class AlertSender:
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         max_wait: float = 60.0,
+        kinds: Collection[ChatKind] = TELEGRAM_KINDS,
     ) -> None:
         self._store = store
+        self._kinds = tuple(kinds)
         self._transport = transport
         self._pacer = pacer
         self._group_threshold = group_threshold
@@ -127,7 +130,7 @@ class AlertSender:
         The rows in flight come first in the outbox order, so the fetch grows by their number: they must
         not crowd out the next ``batch_size`` rows."""
         limit = self._batch_size + len(self._inflight)
-        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), limit)
+        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), limit, self._kinds)
         batches: dict[int, list[PendingAlert]] = {}
         for alert in alerts:
             busy = alert.delivery_id in self._inflight or alert.chat_id in self._busy

@@ -108,7 +108,6 @@ class TelegramFrontend:
             .token(settings.token)
             .base_url(settings.api_base_url)
             .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
-            .post_init(self._post_init)
             .build()
         )
         self._register()
@@ -122,9 +121,12 @@ class TelegramFrontend:
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
 
-    async def _post_init(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Register the command menu (setMyCommands)."""
-        await app.bot.set_my_commands([BotCommand(name, text[:256]) for name, text in COMMANDS])
+    async def register_commands(self) -> None:
+        """Publish the command menu (setMyCommands); a failure is logged, not fatal."""
+        try:
+            await self.application.bot.set_my_commands([BotCommand(n, t[:256]) for n, t in COMMANDS])
+        except TelegramError as exc:
+            logger.warning("set_commands_failed error=%s", exc)
 
     def _context(self, update: Update) -> ChatContext:
         chat = update.effective_chat

@@ -41,7 +41,11 @@ def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: 
     ]
     new = _cluster_within_batch(conn, new, window)
     search_index.add(
-        conn, [(i, item.first_seen_at, index_tokens(item.title, item.body)) for i, item, _ in new]
+        conn,
+        [
+            (i, item.first_seen_at, item.search_tokens or index_tokens(item.title, item.body))
+            for i, item, _ in new
+        ],
     )
     feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
     logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))

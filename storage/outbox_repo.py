@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from feeds.models import DeliveryStatus
+from feeds.models import ChatKind, DeliveryStatus
 from storage.convert import item_select, to_item
 from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, items, subscriptions
@@ -80,7 +80,9 @@ def _delivery(chat_id: int, story_id: int, match: MatchRecord, now: datetime) ->
     }
 
 
-def pending_rows(conn: Connection, now: datetime, limit: int) -> list[tuple[Any, Any]]:
+def pending_rows(
+    conn: Connection, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+) -> list[tuple[Any, Any]]:
     """(delivery row, item row) of due pending deliveries in active, unpaused chats, oldest first."""
     stmt = (
         item_select()
@@ -102,6 +104,8 @@ def pending_rows(conn: Connection, now: datetime, limit: int) -> list[tuple[Any,
         .order_by(deliveries.c.id)
         .limit(limit)
     )
+    if kinds is not None:
+        stmt = stmt.where(chats.c.kind.in_([kind.value for kind in kinds]))
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 

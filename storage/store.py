@@ -6,7 +6,7 @@ The work itself lives in the repository modules (``feeds_repo``, ``items_repo``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
@@ -213,12 +213,15 @@ class Store:
             return chats_repo.list_subscriptions(conn, None)
 
     # --- deliveries (outbox) -----------------------------------------------------------------------
-    def pending_alerts(self, now: datetime, limit: int) -> list[PendingAlert]:
+    def pending_alerts(
+        self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+    ) -> list[PendingAlert]:
         """Pending deliveries whose ``not_before`` has passed, oldest first, active chats only.
 
-        Paused chats' rows stay pending (not listed) until the chat resumes."""
+        ``kinds`` limits them to chats of those kinds (Telegram chats vs the console's). Paused chats'
+        rows stay pending (not listed) until the chat resumes."""
         with transaction(self._engine, write=False) as conn:
-            rows = outbox_repo.pending_rows(conn, now, limit)
+            rows = outbox_repo.pending_rows(conn, now, limit, kinds)
         return [
             PendingAlert(
                 delivery_id=row.d_id,
