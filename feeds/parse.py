@@ -34,8 +34,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = N
     """Parse a feed document; raise ``FeedParseError`` when it is not a feed or is broken with no entries.
 
     A well-formed feed with no entries gives ``[]``. ``feed_url`` resolves relative entry links; it is not
-    given to feedparser as a base, which would also "resolve" bare guids and make identities URL-dependent."""
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=_response_headers(headers))
+    given to feedparser as a base, which would also "resolve" bare guids and make identities URL-dependent.
+    feedparser's HTML sanitizer and relative-URI rewriter are off: ``feeds.text`` strips all markup (scripts
+    and styles included) and we never render feed HTML, so both would be wasted CPU (~30% of a parse)."""
+    parsed = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=_response_headers(headers),
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries:
         _check_empty(parsed, body)

@@ -1,18 +1,24 @@
-"""Parse and normalize one feed response: a pure, picklable function for a process pool."""
+"""Parse and normalize one feed response: a pure, picklable function for a process pool.
+
+Everything CPU-bound about a new item happens here, in the pool: feedparser, normalization, fingerprints and
+the search tokens (``NewItem.search_tokens``), so the main process (event loop, store thread) only stores.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from feeds.models import NewItem
 from feeds.normalize import normalize_entry
 from feeds.parse import parse_feed
+from feeds.search import index_tokens
 
 __all__ = ["parse_and_normalize"]
 
 
 def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now: datetime) -> list[NewItem]:
-    """Feed bytes to new items, in feed order, one per identity (the first wins).
+    """Feed bytes to new items with their search tokens, in feed order, one per identity (the first wins).
 
     Raises ``feeds.parse.FeedParseError`` when the document is not a usable feed."""
     items: list[NewItem] = []
@@ -21,5 +27,5 @@ def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now
         item = normalize_entry(entry, feed_url, now)
         if item.identity not in seen:
             seen.add(item.identity)
-            items.append(item)
+            items.append(replace(item, search_tokens=index_tokens(item.title, item.body)))
     return items

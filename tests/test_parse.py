@@ -125,3 +125,30 @@ def test_bozo_feed_entries_are_usable() -> None:
     first, second = parse("rss2_bozo_with_entries.xml")
     assert first.title == "Binzhou logistics park opens — sample"
     assert (first.guid, second.guid) == ("sloppy-1", "sloppy-2")
+
+
+RAW_MARKUP_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Raw markup wire</title><link>https://wire.example.org/</link>
+<item><title>Plant opens</title><link>/news/7.html</link><guid isPermaLink="false">raw-7</guid>
+<description><![CDATA[<p>The plant opened.</p><script>track()</script><style>p{}</style>
+<a href="/releases/7">Full release</a>]]></description></item>
+</channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    ("fragment", "why"),
+    [
+        pytest.param("<script>track()</script>", "feedparser's sanitizer would drop it", id="not-sanitized"),
+        pytest.param("<style>p{}</style>", "feedparser's sanitizer would drop it", id="style-kept-raw"),
+        pytest.param('href="/releases/7"', "feedparser would resolve it", id="content-uris-not-rewritten"),
+    ],
+)
+def test_entry_html_is_left_raw_for_our_own_cleaner(fragment: str, why: str) -> None:
+    headers = {"Content-Location": "https://cdn.example.net/feeds/raw.xml"}
+    (entry,) = parse_feed(RAW_MARKUP_FEED, headers, BASE)
+    assert fragment in entry.content_html, why
+
+
+def test_relative_entry_link_still_resolved_by_our_code() -> None:
+    (entry,) = parse_feed(RAW_MARKUP_FEED, {}, BASE)
+    assert entry.link == "https://wire.example.org/news/7.html"

@@ -11,6 +11,7 @@ import pytest
 from feeds.models import NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
+from feeds.search import index_tokens
 from tests.fixtures_feeds import feed_bytes
 
 NOW = datetime(2026, 2, 1, 12, 0, tzinfo=UTC)
@@ -81,3 +82,30 @@ def test_parse_error_crosses_the_process_boundary() -> None:
         future = pool.submit(parse_and_normalize, feed_bytes("not_a_feed.html"), {}, URL, NOW)
         with pytest.raises(FeedParseError, match="not a feed"):
             future.result()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("rss2_wires.xml", id="latin"),
+        pytest.param("rss2_zh_utf8.xml", id="cjk"),
+        pytest.param("atom_binzhou.xml", id="atom"),
+    ],
+)
+def test_search_tokens_are_computed_in_the_pipeline(name: str) -> None:
+    items = run(name)
+    assert items
+    for item in items:
+        assert item.search_tokens, item.title
+        assert item.search_tokens == index_tokens(item.title, item.body)
+
+
+def test_script_and_style_never_reach_the_body() -> None:
+    feed = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>Plant opens</title>'
+        b'<guid isPermaLink="false">s-1</guid><description><![CDATA[<p>Opened.</p><script>track()</script>'
+        b"<style>p{color:red}</style>]]></description></item></channel></rss>"
+    )
+    (item,) = parse_and_normalize(feed, {}, URL, NOW)
+    assert item.body == "Opened."
+    assert "track" not in item.search_tokens
