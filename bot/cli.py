@@ -16,6 +16,8 @@ EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 
+QUERY_COMMANDS = ("recent", "match")
+
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
@@ -36,11 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
     sub.add_parser("feeds", parents=[common], help="every feed with its health")
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
-    recent.add_argument("query", nargs="?", default="", metavar="QUERY")
+    recent.add_argument("query", nargs="*", metavar="QUERY")
     recent.add_argument("--limit", type=int, default=10, metavar="N")
     recent.add_argument("--days", type=float, default=7.0, metavar="D")
     match = sub.add_parser("match", parents=[common], help="test QUERY against a text read from stdin")
-    match.add_argument("query", metavar="QUERY")
+    match.add_argument("query", nargs="*", metavar="QUERY")
     match.add_argument("--title", default="", metavar="TEXT", help="the headline")
     match.add_argument("--source", default="", metavar="NAME", help="the feed name, for source: terms")
     match.add_argument("--explain", action="store_true", help="print what matched where")
@@ -76,7 +78,15 @@ def _commands() -> dict[str, Command]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and (args.command not in QUERY_COMMANDS or any(e.startswith("--") for e in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command in QUERY_COMMANDS:
+        # an unquoted exclusion (`coal -sports`) looks like an option to argparse: it belongs to the query
+        args.query = " ".join([*args.query, *extra])
+        if args.command == "match" and not args.query.strip():
+            parser.error("match needs a QUERY")
     _configure_logging(args.verbose, args.command)
     try:
         settings = load_settings(args.config)
