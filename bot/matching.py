@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -11,6 +13,8 @@ from feeds.query import Document, Query, QueryError, SubscriptionIndex, parse_qu
 from storage.store import MatchRecord, Store
 
 logger = logging.getLogger(__name__)
+
+FULL_SYNC_SECONDS = 300.0
 
 
 def document_for(item: Item) -> Document:
@@ -27,7 +31,8 @@ class MatchService:
         self._batch_size = batch_size
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
-        self._loaded = False
+        self._signature: tuple[int, int, int] | None = None
+        self._full_sync_at = 0.0
 
     @property
     def subscription_count(self) -> int:
@@ -49,14 +54,26 @@ class MatchService:
         self._chat_of.pop(subscription_id, None)
 
     def sync(self) -> None:
-        """Bring the index in line with the database (subscriptions made by another process)."""
+        """Bring the index in line with the database (subscriptions changed by another process).
+
+        Cheap when nothing changed: a signature query, and a full comparison every few minutes."""
+        signature = self._store.subscriptions_signature()
+        due = time.monotonic() >= self._full_sync_at
+        if signature == self._signature and not due:
+            return
+        first_load = self._signature is None
         stored = {s.id: s for s in self._store.all_subscriptions()}
         for gone in set(self._chat_of) - set(stored):
             self.remove(gone)
         for sub_id, subscription in stored.items():
             if self._chat_of.get(sub_id) != subscription.chat_id:
                 self.add(subscription)
-        self._loaded = True
+        self._signature = signature
+        self._full_sync_at = time.monotonic() + FULL_SYNC_SECONDS
+        if first_load:
+            gc.collect()
+            gc.freeze()  # the index is long-lived: keep it out of the collector's way
+            logger.info("subscriptions_loaded count=%s", len(self._index))
 
     def match_items(self, items: Iterable[Item]) -> list[MatchRecord]:
         """Every (item, subscription) pair that matches."""
@@ -68,7 +85,7 @@ class MatchService:
 
     def run_once(self, now: datetime | None = None) -> int:
         """Match every unmatched item, batch by batch; returns how many deliveries were enqueued."""
-        if not self._loaded:
+        if self._signature is None:
             self.sync()
         enqueued = 0
         while items := self._store.unmatched_items(self._batch_size):

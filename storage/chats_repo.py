@@ -98,6 +98,13 @@ def list_subscriptions(conn: Connection, chat_id: int | None) -> list[Subscripti
     return [to_subscription(row) for row in conn.execute(stmt)]
 
 
+def subscriptions_signature(conn: Connection) -> tuple[int, int, int]:
+    """(count, max id, sum of ids): changes whenever a subscription is added or removed."""
+    ids = subscriptions.c.id
+    row = conn.execute(select(func.count(ids), func.max(ids), func.sum(ids))).one()
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
+
+
 def count_subscriptions(conn: Connection, chat_id: int) -> int:
     """How many subscriptions a chat holds."""
     stmt = select(func.count()).select_from(subscriptions).where(subscriptions.c.chat_id == chat_id)

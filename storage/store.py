@@ -212,6 +212,11 @@ class Store:
         with transaction(self._engine, write=False) as conn:
             return chats_repo.list_subscriptions(conn, None)
 
+    def subscriptions_signature(self) -> tuple[int, int, int]:
+        """A cheap fingerprint of the subscription set: (count, max id, sum of ids)."""
+        with transaction(self._engine, write=False) as conn:
+            return chats_repo.subscriptions_signature(conn)
+
     # --- deliveries (outbox) -----------------------------------------------------------------------
     def pending_alerts(
         self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None

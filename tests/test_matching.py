@@ -1,0 +1,103 @@
+"""The match stage: new items against the index, deliveries into the outbox, once per story per chat."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.matching import MatchService
+from feeds.models import ChatKind, Dateline, FeedSpec, NewItem
+from feeds.search import index_tokens
+from storage.store import Store
+
+WINDOW = timedelta(days=3)
+
+
+def release(
+    identity: str, title: str, body: str, *, link: str | None = None, place: str | None = None
+) -> NewItem:
+    now = datetime.now(UTC)
+    return NewItem(
+        identity=identity,
+        link=link or f"https://wire.example.com/{identity}",
+        title=title,
+        body=body,
+        summary=body,
+        published_at=now,
+        first_seen_at=now,
+        dateline=Dateline(place=place),
+        search_tokens=index_tokens(title, body),
+    )
+
+
+def setup_feeds(store: Store) -> tuple[int, int]:
+    specs = [FeedSpec("Wire A", "http://127.0.0.1/a", 60), FeedSpec("Wire B", "http://127.0.0.1/b", 60)]
+    a, b = store.sync_feeds(specs, datetime.now(UTC))
+    return a.id, b.id
+
+
+def subscribe(store: Store, chat_id: int, query: str, *, ago: timedelta = timedelta(seconds=1)) -> int:
+    store.touch_chat(chat_id, ChatKind.PRIVATE)
+    return store.add_subscription(chat_id, query, datetime.now(UTC) - ago).id
+
+
+def test_one_alert_per_story_per_chat(store: Store) -> None:
+    wire_a, wire_b = setup_feeds(store)
+    subscribe(store, 1, "Binzhou")
+    subscribe(store, 1, "aluminum")
+    subscribe(store, 2, "Shandong -aluminum")
+    matcher = MatchService(store)
+    text = "The city of Binzhou opened an aluminum park."
+    store.add_items(wire_a, [release("a1", "Binzhou park", text)], WINDOW)
+    store.add_items(wire_b, [release("b1", "Binzhou park", text, link="https://wire.example.com/a1")], WINDOW)
+    assert matcher.run_once() == 1
+    alerts = store.pending_alerts(datetime.now(UTC), 100)
+    assert [(a.chat_id, a.item.title) for a in alerts] == [(1, "Binzhou park")]
+    assert matcher.run_once() == 0, "matching twice enqueued twice"
+
+
+def test_backlog_never_alerts(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    store.add_items(wire_a, [release("a1", "Binzhou news", "Binzhou.")], WINDOW)
+    subscribe(store, 1, "Binzhou", ago=timedelta(0))
+    assert MatchService(store).run_once() == 0
+
+
+def test_dateline_place_is_part_of_the_text(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    subscribe(store, 1, "Binzhou")
+    store.add_items(wire_a, [release("a1", "Park opens", "A park opened.", place="Binzhou, China")], WINDOW)
+    assert MatchService(store).run_once() == 1
+
+
+def test_paused_chat_gets_nothing(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    subscribe(store, 1, "Binzhou")
+    store.set_paused(1, True)
+    store.add_items(wire_a, [release("a1", "Binzhou", "Binzhou.")], WINDOW)
+    assert MatchService(store).run_once() == 0
+
+
+def test_sync_sees_subscriptions_changed_elsewhere(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    matcher = MatchService(store)
+    matcher.sync()
+    assert matcher.subscription_count == 0
+    gone = subscribe(store, 1, "Dongying")  # as another process (the console) would
+    subscribe(store, 1, "Binzhou")
+    matcher.sync()
+    assert matcher.subscription_count == 2
+    store.remove_subscription(1, gone)
+    matcher.sync()
+    assert matcher.subscription_count == 1
+    store.add_items(wire_a, [release("a1", "Binzhou and Dongying", "Both.")], WINDOW)
+    assert matcher.run_once() == 1
+
+
+def test_an_unparseable_stored_query_is_skipped(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    subscribe(store, 1, '"unclosed')
+    subscribe(store, 1, "Binzhou")
+    matcher = MatchService(store)
+    store.add_items(wire_a, [release("a1", "Binzhou", "Binzhou.")], WINDOW)
+    assert matcher.run_once() == 1
+    assert matcher.subscription_count == 1
