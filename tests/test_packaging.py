@@ -1,0 +1,55 @@
+"""`pip install .` gives a working `wirewatch`: the wheel carries every package, the sample feeds and the
+migrations, and declares the console script."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [path] = out.glob("wirewatch-*.whl")
+    return zipfile.ZipFile(path)
+
+
+def test_wheel_has_every_module(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    for package in ("bot", "feeds", "feeds/query", "storage", "storage/migrations"):
+        sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / package).glob("*.py")}
+        assert sources and sources <= names, sources - names
+
+
+def test_wheel_has_sample_feeds_and_migrations(wheel: zipfile.ZipFile) -> None:
+    names = wheel.namelist()
+    samples = [n for n in names if n.startswith("feeds/samples/") and n.endswith(".xml")]
+    assert len(samples) == len(list((ROOT / "feeds" / "samples").glob("*.xml"))) >= 3
+    assert any(n.startswith("storage/migrations/m0001") for n in names)
+
+
+def test_wheel_declares_the_console_script(wheel: zipfile.ZipFile) -> None:
+    [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    assert "wirewatch = bot.cli:main" in wheel.read(entry_points).decode()
