@@ -10,9 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 
@@ -21,25 +20,9 @@ from bot.settings import DatabaseSettings, PollingSettings, Settings, TelegramSe
 from feeds.models import FeedSpec
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
+from tests.releases import RELEASE, rss
 
 USER = 5001
-RELEASE = (
-    "Binzhou opens green aluminum park",
-    "BINZHOU, China, Nov. 26, 2026 /Xinhua-AsiaNet/ -- The city of Binzhou opened a park where smelters and "
-    "recyclers share one water loop. Officials expect 400,000 tonnes of scrap a year.",
-)
-
-
-def rss(items: Sequence[tuple[str, str, str]]) -> bytes:
-    """An RSS 2.0 document of (guid, title, body) items."""
-    entries = "".join(
-        f"<item><title>{escape(t)}</title><link>https://wire.example.com/{g}</link><guid>{g}</guid>"
-        f"<description>{escape(b)}</description></item>"
-        for g, t, b in items
-    )
-    return (
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>{entries}</channel></rss>'.encode()
-    )
 
 
 def settings_for(tmp_path: Path, telegram: FakeTelegram, feeds: FeedServer) -> Settings:
