@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/match.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/deliver.py
+	$(BIN)/python benchmarks/recent.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
