@@ -17,7 +17,7 @@ _PREFIX_SCORE = 2
 def anchor_keys(node: Node) -> frozenset[str] | None:
     """Keys, one of which every matching document contains; None when nothing positive is required."""
     if isinstance(node, Term):
-        return frozenset([_term_key(node)[1]])
+        return frozenset((term_key(node),))
     if isinstance(node, Or):
         branches = [anchor_keys(part) for part in node.parts]
         if any(branch is None for branch in branches):
@@ -34,24 +34,40 @@ def anchor_options(node: Node) -> tuple[frozenset[str], ...]:
 
     The index picks among them the one whose keys currently hold the fewest queries, which spreads queries
     sharing a common word (``word1 common``, ``word2 common``, ...) over their rarer words."""
+    if isinstance(node, Term):
+        return (frozenset((term_key(node),)),)
     if isinstance(node, And):
         options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
-        return tuple(sorted(options, key=cost))
+        if len(options) > 1:
+            options.sort(key=cost)
+        return tuple(options)
     keys = anchor_keys(node)
     return (keys,) if keys is not None else ()
 
 
 def cost(keys: frozenset[str]) -> tuple[int, int]:
     """Fewer keys first, then the most selective weakest key."""
-    return len(keys), -min(_score(key) for key in keys)
+    if len(keys) == 1:
+        for key in keys:
+            return 1, -_score(key)
+    return len(keys), -min(map(_score, keys))
 
 
 def _score(key: str) -> int:
-    if key.startswith(PREFIX_KEY):
+    first = key[0]
+    if first == PREFIX_KEY:
         return _PREFIX_SCORE
-    if is_cjk(key[0]):
-        return 1 if len(key) == 1 else _CJK_PAIR_SCORE
-    return len(key)
+    if first.isascii() or not is_cjk(first):
+        return len(key)
+    return 1 if len(key) == 1 else _CJK_PAIR_SCORE
+
+
+def term_key(term: Term) -> str:
+    """The most selective key of one term (a single word or CJK character is its own key)."""
+    tokens = term.tokens
+    if len(tokens) == 1 and not term.prefix:
+        return tokens[0]
+    return _term_key(term)[1]
 
 
 def _term_key(term: Term) -> tuple[int, str]:

@@ -16,8 +16,8 @@ from feeds.query.evaluate import Predicate
 from feeds.query.plan import Plan, make_plan, split_key
 from feeds.query.query import Query
 
-# (query key, keys it needs besides the anchor, keys it must not have, what else it must satisfy)
-Check = tuple[int, frozenset[str] | None, frozenset[str] | None, Predicate | None]
+# (query key, keys it needs besides the anchor, keys it must not have, keys it needs one of, what else)
+Check = tuple[int, frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, Predicate | None]
 
 
 class _Bucket:
@@ -51,7 +51,9 @@ class _Postings:
             bucket.exact.add(query_key)
             return
         required = plan.required - {key} if single_anchor else plan.required  # the anchor is known present
-        bucket.checked.append((query_key, required or None, plan.forbidden or None, plan.residual))
+        bucket.checked.append(
+            (query_key, required or None, plan.forbidden or None, plan.alternatives, plan.residual)
+        )
 
     def discard(self, key: str, query_key: int) -> None:
         bucket = self.buckets[key]
@@ -77,10 +79,11 @@ class _Postings:
                 continue
             if bucket.exact:
                 found |= bucket.exact
-            for query_key, required, forbidden, residual in bucket.checked:
+            for query_key, required, forbidden, alternatives, residual in bucket.checked:
                 if (
                     (required is None or required <= keys)
                     and (forbidden is None or forbidden.isdisjoint(keys))
+                    and (alternatives is None or not alternatives.isdisjoint(keys))
                     and (residual is None or residual(doc))
                 ):
                     found.add(query_key)
@@ -93,8 +96,8 @@ class _Postings:
 
 
 def _copy(check: Check) -> Check:
-    query_key, required, forbidden, residual = check
-    return query_key, _fresh(required), _fresh(forbidden), residual
+    query_key, required, forbidden, alternatives, residual = check
+    return query_key, _fresh(required), _fresh(forbidden), _fresh(alternatives), residual
 
 
 def _fresh(keys: frozenset[str] | None) -> frozenset[str] | None:

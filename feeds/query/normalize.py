@@ -115,7 +115,7 @@ def token_spans(normalized: str) -> Iterator[tuple[int, int]]:
 
 def is_cjk(token: str) -> bool:
     """Whether a token is a single CJK character."""
-    return len(token) == 1 and CJK_CHAR.match(token) is not None
+    return len(token) == 1 and not token.isascii() and CJK_CHAR.match(token) is not None
 
 
 def display(tokens: tuple[str, ...] | list[str]) -> str:

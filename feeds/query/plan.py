@@ -25,31 +25,60 @@ _EMPTY: frozenset[str] = frozenset()
 @dataclass(frozen=True, slots=True)
 class Plan:
     """``exact``: an anchor hit is a match. Otherwise a document matches iff it holds every ``required``
-    key, no ``forbidden`` key and, when ``residual`` is set, satisfies it too."""
+    key, no ``forbidden`` key, some ``alternatives`` key (when set) and satisfies ``residual`` (when set)."""
 
     exact: bool
     required: frozenset[str]
     forbidden: frozenset[str]
+    alternatives: frozenset[str] | None
     residual: Predicate | None
+
+
+_EXACT = Plan(True, _EMPTY, _EMPTY, None, None)
 
 
 def make_plan(query: Query) -> Plan:
     """How the index checks ``query``."""
     node = query.node
     if _is_exact(node):
-        return Plan(True, _EMPTY, _EMPTY, None)
+        return _EXACT
     if not isinstance(node, And):
-        return Plan(False, necessary_keys(node), _EMPTY, query.predicate)
+        return Plan(False, necessary_keys(node), _EMPTY, None, query.predicate)
     required, forbidden, rest = split_and(node.parts)
+    alternatives: frozenset[str] | None = None
+    for part in rest:
+        if isinstance(part, Or) and (found := _alternatives(part)) is not None:
+            alternatives, decided = found
+            if decided:
+                rest = [other for other in rest if other is not part]
+            break
     required = required.union(*map(necessary_keys, rest))
     residual = all_of([compile_node(part) for part in rest]) if rest else None
-    return Plan(False, required, forbidden, residual)
+    return Plan(False, required, forbidden, alternatives, residual)
+
+
+def _alternatives(node: Or) -> tuple[frozenset[str], bool] | None:
+    """Keys one of which every match of ``node`` holds (one key per branch), and whether holding one of
+    them is also enough (every branch a simple term); None when some branch needs no key at all."""
+    keys: list[str] = []
+    decided = True
+    for part in node.parts:
+        key = simple_key(part) if isinstance(part, Term) and part.field is Field.ANY else None
+        if key is None:
+            decided = False
+            necessary = necessary_keys(part)
+            if not necessary:
+                return None
+            key = max(necessary, key=len)
+        keys.append(key)
+    return frozenset(keys), decided
 
 
 def _is_exact(node: Node) -> bool:
     """A lone term, or an OR of terms, each matched exactly by the presence of its anchor key."""
-    parts = node.parts if isinstance(node, Or) else (node,)
-    return all(isinstance(part, Term) and _exact_anchor(part) for part in parts)
+    if isinstance(node, Term):
+        return _exact_anchor(node)
+    return isinstance(node, Or) and all(isinstance(part, Term) and _exact_anchor(part) for part in node.parts)
 
 
 def _exact_anchor(term: Term) -> bool:
