@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
 _REFILL_EVERY = 0.5  # seconds between outbox fetches while chats are being sent
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
 
@@ -236,8 +237,11 @@ class AlertSender:
                     "chat_deactivated chat=%s cancelled=%s error=%s", target.chat_id, cancelled, result
                 )
                 return _Outcome.GONE
-            outcome = _Outcome.DEFER if result.transient else _Outcome.NEXT
-            return await self._retry_later(message, result, self._backoff(tries), outcome)
+            if result.transient:
+                return await self._retry_later(message, result, self._backoff(tries), _Outcome.DEFER)
+            if tries + 1 >= MAX_PERMANENT_FAILURES:
+                return await self._give_up(message, result)
+            return await self._retry_later(message, result, self._backoff(tries), _Outcome.NEXT)
         return await self._retry_later(
             message, SendResult(ok=False, error="too many tries"), 1.0, _Outcome.DEFER
         )
@@ -269,6 +273,13 @@ class AlertSender:
             "alert_retry deliveries=%s delay=%.1f error=%s", len(message.delivery_ids), delay, error
         )
         return outcome
+
+    async def _give_up(self, message: RenderedMessage, result: SendResult) -> _Outcome:
+        """Telegram refused this message every time, for a reason retrying won't fix: stop trying."""
+        error = result.error or "unknown error"
+        await asyncio.to_thread(self._store.give_up, list(message.delivery_ids), error)
+        logger.error("alert_given_up deliveries=%s error=%s", list(message.delivery_ids), error)
+        return _Outcome.NEXT
 
     def _backoff(self, tries: int) -> float:
         """Seconds before retry number ``tries + 1``: doubling from ``retry_base`` up to ``retry_cap``."""

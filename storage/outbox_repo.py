@@ -123,6 +123,13 @@ def mark_retry(conn: Connection, delivery_ids: Sequence[int], *, not_before: dat
         conn.execute(stmt.values(attempts=deliveries.c.attempts + 1, not_before=not_before, last_error=error))
 
 
+def give_up(conn: Connection, delivery_ids: Sequence[int], error: str) -> None:
+    """Pending rows that can never be sent: cancelled, the reason kept."""
+    for part in chunks(sorted(set(delivery_ids))):
+        stmt = update(deliveries).where(deliveries.c.id.in_(part), deliveries.c.status == PENDING)
+        conn.execute(stmt.values(status=DeliveryStatus.CANCELLED.value, last_error=error))
+
+
 def count_pending(conn: Connection, chat_id: int | None) -> int:
     """Pending deliveries, for one chat or all."""
     stmt = select(func.count()).select_from(deliveries).where(deliveries.c.status == PENDING)

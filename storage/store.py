@@ -252,6 +252,11 @@ class Store:
         with transaction(self._engine, write=True) as conn:
             outbox_repo.mark_retry(conn, delivery_ids, not_before=not_before, error=error)
 
+    def give_up(self, delivery_ids: Sequence[int], error: str) -> None:
+        """Cancel pending rows that failed permanently too often (the error is kept on the row)."""
+        with transaction(self._engine, write=True) as conn:
+            outbox_repo.give_up(conn, delivery_ids, error)
+
     def count_pending(self, chat_id: int | None = None) -> int:
         """Pending deliveries, for one chat or all."""
         with transaction(self._engine, write=False) as conn:

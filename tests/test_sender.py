@@ -23,7 +23,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.pacing import Pacer
-from bot.sender import AlertSender
+from bot.sender import MAX_PERMANENT_FAILURES, AlertSender
 from bot.transport import ConsoleTransport, SendResult, TelegramTransport, classify_error
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import MatchRecord, Store
@@ -417,3 +417,25 @@ def test_classify_error(error: TelegramError, expected: dict[str, object]) -> No
         "bad_markup": result.bad_markup or None,
     }
     assert {k: v for k, v in reasons.items() if v is not None} == expected
+
+
+async def test_a_message_telegram_always_refuses_is_given_up(
+    outbox: Outbox, store: Store, bot: telegram.Bot, fake_telegram: FakeTelegram
+) -> None:
+    chat = outbox.chat(9, ChatKind.PRIVATE)
+    outbox.alerts(9, chat, 1)
+    refusal = "Bad Request: message can't be sent for a reason retrying won't fix"
+    fake_telegram.fail_next(
+        "sendMessage", code=400, description=refusal, chat_id=9, times=MAX_PERMANENT_FAILURES
+    )
+    sender = make_sender(store, bot, fast_retry=True)
+    for _ in range(MAX_PERMANENT_FAILURES):
+        assert store.count_pending(9) == 1
+        await sender.drain_once()
+        await asyncio.sleep(0.25)
+    assert store.count_pending(9) == 0, "a permanently refused message was retried for ever"
+    [later] = outbox.alerts(9, chat, 1)
+    assert await sender.drain_once() == 1, "the chat stopped receiving after one bad message"
+    assert (
+        later.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in texts(fake_telegram, 9)[-1]
+    )
