@@ -1,10 +1,16 @@
-"""The match stage: new items against the compiled subscription index, deliveries written to the outbox."""
+"""The match stage: new items against the compiled subscription index, deliveries written to the outbox.
+
+The chat service changes subscriptions from the event loop while the match stage runs in a worker thread, so
+changes are queued (``add``/``remove`` never block) and applied under a lock by the thread that matches.
+"""
 
 from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -15,6 +21,8 @@ from storage.store import MatchRecord, Store
 logger = logging.getLogger(__name__)
 
 FULL_SYNC_SECONDS = 300.0
+
+_Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a removal
 
 
 def document_for(item: Item) -> Document:
@@ -33,43 +41,36 @@ class MatchService:
         self._chat_of: dict[int, int] = {}
         self._signature: tuple[int, int, int] | None = None
         self._full_sync_at = 0.0
+        self._lock = threading.Lock()
+        self._changes: deque[_Change] = deque()
 
     @property
     def subscription_count(self) -> int:
-        return len(self._index)
+        with self._lock:
+            self._apply_changes()
+            return len(self._index)
 
     def add(self, subscription: Subscription, query: Query | None = None) -> None:
-        """Index a subscription (the chat service calls this right after storing it)."""
-        try:
-            compiled = query or parse_query(subscription.query)
-        except QueryError as exc:
-            logger.warning("subscription_unparseable id=%s error=%s", subscription.id, exc)
-            return
-        self._index.add(subscription.id, compiled)
-        self._chat_of[subscription.id] = subscription.chat_id
+        """Queue a new subscription for the index (the chat service calls this right after storing it)."""
+        self._changes.append((subscription, query))
 
     def remove(self, subscription_id: int) -> None:
-        """Drop a subscription from the index."""
-        self._index.remove(subscription_id)
-        self._chat_of.pop(subscription_id, None)
+        """Queue a removal from the index."""
+        self._changes.append(subscription_id)
 
     def sync(self) -> None:
         """Bring the index in line with the database (subscriptions changed by another process).
 
         Cheap when nothing changed: a signature query, and a full comparison every few minutes."""
-        signature = self._store.subscriptions_signature()
-        due = time.monotonic() >= self._full_sync_at
-        if signature == self._signature and not due:
-            return
-        first_load = self._signature is None
-        stored = {s.id: s for s in self._store.all_subscriptions()}
-        for gone in set(self._chat_of) - set(stored):
-            self.remove(gone)
-        for sub_id, subscription in stored.items():
-            if self._chat_of.get(sub_id) != subscription.chat_id:
-                self.add(subscription)
-        self._signature = signature
-        self._full_sync_at = time.monotonic() + FULL_SYNC_SECONDS
+        with self._lock:
+            self._apply_changes()
+            signature = self._store.subscriptions_signature()
+            if signature == self._signature and time.monotonic() < self._full_sync_at:
+                return
+            first_load = self._signature is None
+            self._reconcile(self._store.all_subscriptions())
+            self._signature = signature
+            self._full_sync_at = time.monotonic() + FULL_SYNC_SECONDS
         if first_load:
             gc.collect()
             gc.freeze()  # the index is long-lived: keep it out of the collector's way
@@ -77,11 +78,13 @@ class MatchService:
 
     def match_items(self, items: Iterable[Item]) -> list[MatchRecord]:
         """Every (item, subscription) pair that matches."""
-        records: list[MatchRecord] = []
-        for item in items:
-            for sub_id in self._index.match(document_for(item)):
-                records.append(MatchRecord(item.id, sub_id, self._chat_of[sub_id]))
-        return records
+        with self._lock:
+            self._apply_changes()
+            return [
+                MatchRecord(item.id, sub_id, self._chat_of[sub_id])
+                for item in items
+                for sub_id in self._index.match(document_for(item))
+            ]
 
     def run_once(self, now: datetime | None = None) -> int:
         """Match every unmatched item, batch by batch; returns how many deliveries were enqueued."""
@@ -96,3 +99,32 @@ class MatchService:
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued
+
+    def _reconcile(self, stored_subscriptions: list[Subscription]) -> None:
+        stored = {s.id: s for s in stored_subscriptions}
+        for gone in set(self._chat_of) - set(stored):
+            self._remove(gone)
+        for sub_id, subscription in stored.items():
+            if self._chat_of.get(sub_id) != subscription.chat_id:
+                self._add(subscription, None)
+
+    def _apply_changes(self) -> None:
+        while self._changes:
+            change = self._changes.popleft()
+            if isinstance(change, int):
+                self._remove(change)
+            else:
+                self._add(*change)
+
+    def _add(self, subscription: Subscription, query: Query | None) -> None:
+        try:
+            compiled = query or parse_query(subscription.query)
+        except QueryError as exc:
+            logger.warning("subscription_unparseable id=%s error=%s", subscription.id, exc)
+            return
+        self._index.add(subscription.id, compiled)
+        self._chat_of[subscription.id] = subscription.chat_id
+
+    def _remove(self, subscription_id: int) -> None:
+        self._index.remove(subscription_id)
+        self._chat_of.pop(subscription_id, None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.matching import MatchService
-from feeds.models import ChatKind, Dateline, FeedSpec, NewItem
+from feeds.models import ChatKind, Dateline, FeedSpec, NewItem, Subscription
 from feeds.search import index_tokens
-from storage.store import Store
+from storage.store import MatchRecord, Store
 
 WINDOW = timedelta(days=3)
 
@@ -101,3 +101,14 @@ def test_an_unparseable_stored_query_is_skipped(store: Store) -> None:
     store.add_items(wire_a, [release("a1", "Binzhou", "Binzhou.")], WINDOW)
     assert matcher.run_once() == 1
     assert matcher.subscription_count == 1
+
+
+def test_added_and_removed_subscriptions_take_effect_at_the_next_match(store: Store) -> None:
+    wire_a, _ = setup_feeds(store)
+    store.touch_chat(1, ChatKind.PRIVATE)
+    [item] = store.add_items(wire_a, [release("a1", "Binzhou news", "Binzhou.")], WINDOW)
+    matcher = MatchService(store)
+    matcher.add(Subscription(id=7, chat_id=1, query="Binzhou", created_at=datetime.now(UTC)))
+    assert matcher.match_items([item]) == [MatchRecord(item.id, 7, 1)]
+    matcher.remove(7)
+    assert matcher.match_items([item]) == []
