@@ -121,8 +121,7 @@ class Ingestor:
             items = await self._parse(fetched, now)
         except FeedParseError as exc:
             return await self._fail(feed, now, f"parse: {exc}", None, started)
-        new_items = await self._db(self.store.add_items, feed.id, items, self.story_window)
-        await self._succeed(feed, now, fetched)
+        new_items = await self._db(self._store_items, feed, items, now, fetched)
         logger.info("feed_polled feed=%s entries=%d new=%d", feed.name, len(items), len(new_items))
         return FeedPollResult(feed.name, "ok", tuple(new_items), time.monotonic() - started)
 
@@ -134,12 +133,22 @@ class Ingestor:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.parse_executor, parse_and_normalize, *args)
 
+    def _store_items(
+        self, feed: FeedState, items: list[NewItem], now: datetime, fetched: FetchResult
+    ) -> list[Item]:
+        """On the store thread: add the items, then record the success (one hop from the loop, not two)."""
+        new_items = self.store.add_items(feed.id, items, self.story_window)
+        self._record_success(feed, now, fetched)
+        return new_items
+
     async def _succeed(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
         """Store validators (and a permanently moved URL), reset failures, schedule the next poll."""
+        await self._db(self._record_success, feed, now, fetched)
+
+    def _record_success(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
         if fetched.permanent_url:
             logger.info("feed_moved feed=%s old=%s new=%s", feed.name, feed.url, fetched.permanent_url)
-        await self._db(
-            self.store.record_fetch_success,
+        self.store.record_fetch_success(
             feed.id,
             at=now,
             next_poll_at=next_poll_after_success(now, feed.interval_seconds),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import struct
 import unicodedata
 
 MAX_HAMMING = 12
@@ -40,7 +39,9 @@ _FOLDS = [(64 * rows, (1 << (64 * rows)) - 1) for rows in (64, 32, 16, 8, 4, 2, 
 """Halving steps that sum ``MAX_TOKENS`` (128) rows of 64 bits into one row of eight byte lanes."""
 _MAJORITY = [bytes(int(count * 2 > n) for count in range(256)) for n in range(MAX_TOKENS + 1)]
 """Per row count ``n``: a byte table mapping a lane's count of set bits to 1 when it is a majority."""
-_TOKEN_CACHE: dict[str, tuple[int, int, int]] = {}
+_ASCII_SEPARATORS = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes([32] * 128)
+"""Maps every ASCII byte except letters and digits to a space (``_TOKEN`` on ASCII text, at C speed)."""
+_TOKEN_CACHE: dict[bytes, bytes] = {}
 _TOKEN_CACHE_MAX = 50_000
 
 
@@ -64,32 +65,45 @@ def title_fingerprint(title: str) -> str:
     return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()
 
 
-def _token_values(token: str) -> tuple[int, int, int]:
-    """Three independent 64-bit hashes of a token, one per position in a shingle (cached)."""
-    values = _TOKEN_CACHE.get(token)
-    if values is None:
+def _token_digest(token: bytes) -> bytes:
+    """Three independent 64-bit hashes of a token as 24 bytes, one per position in a shingle (cached)."""
+    digest = _TOKEN_CACHE.get(token)
+    if digest is None:
         if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
             _TOKEN_CACHE.clear()
-        digest = hashlib.blake2b(token.encode(), digest_size=24).digest()
-        values = _TOKEN_CACHE[token] = struct.unpack("<3Q", digest)
-    return values
+        digest = _TOKEN_CACHE[token] = hashlib.blake2b(token, digest_size=24).digest()
+    return digest
 
 
-def _shingle_hashes(tokens: list[str]) -> list[int]:
-    """A 64-bit hash per 3-shingle (cyclic-polynomial style: XOR of position-specific token hashes)."""
-    values = [_token_values(t) for t in tokens]
-    if len(values) < 3:
-        return [v[0] for v in values]
-    return [a[0] ^ b[1] ^ c[2] for a, b, c in zip(values, values[1:], values[2:], strict=False)]
+def _tokens(folded: str) -> list[bytes]:
+    """The first ``MAX_TOKENS`` tokens (words, single CJK characters) as UTF-8; ASCII is split at C speed."""
+    if folded.isascii():
+        return folded.encode().translate(_ASCII_SEPARATORS).split()[:MAX_TOKENS]
+    return [token.encode() for token in _TOKEN.findall(folded)[:MAX_TOKENS]]
 
 
-def _simhash(hashes: list[int]) -> int:
-    """Bit ``i`` is set when more than half of the hashes have bit ``i`` set (at most ``MAX_TOKENS``).
+def _shingle_hashes(tokens: list[bytes]) -> bytes:
+    """Packed 64-bit hashes, one per 3-shingle: the XOR of position-specific token hashes.
+
+    The token digests are joined once; each position's hashes are a strided view of them, and the XOR runs
+    once over the three views taken as big integers."""
+    cached = _TOKEN_CACHE.get
+    table = memoryview(b"".join([cached(t) or _token_digest(t) for t in tokens])).cast("Q")
+    count = len(tokens) - 2
+    if count < 1:
+        return table[::3].tobytes()
+    a, b, c = (int.from_bytes(table[4 * k : 3 * (k + count) : 3], "little") for k in range(3))
+    return (a ^ b ^ c).to_bytes(8 * count, "little")
+
+
+def _simhash(hashes: bytes) -> int:
+    """Bit ``i`` is set when more than half of the packed 64-bit hashes have bit ``i`` set (at most
+    ``MAX_TOKENS``).
 
     Per bit ``k`` of each byte: ``translate`` turns every byte into 0/1, the rows (one per hash) are summed
     lane-wise by folding the whole table as one big integer, and a lookup table applies the majority."""
-    n = len(hashes)
-    data = struct.pack(f"<{n}Q", *hashes) + bytes(8 * (MAX_TOKENS - n))
+    n = len(hashes) // 8
+    data = hashes + bytes(8 * (MAX_TOKENS - n))
     majority = _MAJORITY[n]
     result = 0
     for k, table in enumerate(_LOW_BITS):
@@ -105,7 +119,7 @@ def body_fingerprint(body: str) -> str:
     footer = _FOOTER.search(body)
     if footer is not None and footer.start() > 0:
         body = body[: footer.start()]
-    tokens = _TOKEN.findall(_fold(body[: MAX_TOKENS * 8]))[:MAX_TOKENS]
+    tokens = _tokens(_fold(body[: MAX_TOKENS * 8]))
     if not tokens:
         return ""
     return f"{_simhash(_shingle_hashes(tokens)):016x}"

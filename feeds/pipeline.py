@@ -6,6 +6,8 @@ the search tokens (``NewItem.search_tokens``), so the main process (event loop, 
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import replace
 from datetime import datetime
 
@@ -14,7 +16,12 @@ from feeds.normalize import normalize_entry
 from feeds.parse import parse_feed
 from feeds.search import index_tokens
 
-__all__ = ["parse_and_normalize"]
+__all__ = ["WORKER_NICENESS", "lower_priority", "parse_and_normalize"]
+
+logger = logging.getLogger(__name__)
+
+WORKER_NICENESS = 10
+"""How much lower a parse worker's CPU priority is than the main process's (event loop, store thread)."""
 
 
 def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now: datetime) -> list[NewItem]:
@@ -29,3 +36,14 @@ def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now
             seen.add(item.identity)
             items.append(replace(item, search_tokens=index_tokens(item.title, item.body)))
     return items
+
+
+def lower_priority(niceness: int = WORKER_NICENESS) -> None:
+    """Process-pool initializer: lower this worker's CPU priority (the parent's chat replies come first).
+
+    Parsing is batch work that may fill whatever CPU is left; at equal priority, busy workers and the main
+    process share the cores equally and the event loop stalls. Best effort: where unsupported, a no-op."""
+    try:
+        os.nice(niceness)
+    except (AttributeError, OSError) as exc:
+        logger.debug("worker_priority_unchanged error=%s", exc)

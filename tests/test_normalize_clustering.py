@@ -142,3 +142,35 @@ def test_title_fingerprint_tells_titles_apart(a: str, b: str) -> None:
 
 def test_title_without_words_has_empty_fingerprint() -> None:
     assert title_fingerprint(" -- !! ") == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param(
+            "The aluminum plant in Binzhou opened on Monday, adding 200,000 tonnes of alloy capacity for car "
+            "makers.",
+            "56e9505b4c30104b",
+            id="ascii-lede",
+        ),
+        pytest.param(
+            "Société Générale annonce un accord de coopération à Zürich avec la région.",
+            "460c61d824286023",
+            id="accents-folded",
+        ),
+        pytest.param("滨州铝业新工厂投产，山东轻量化材料产能提升。", "143b09e2e42d24f7", id="cjk-characters"),
+        pytest.param("Hello world", "cc80460012044180", id="two-tokens"),
+        pytest.param("Hello", "ccc8572ab3466d92", id="one-token"),
+        pytest.param(
+            "Plant opens today in Jinan.\nAbout Example Corp\nExample Corp makes alloys.",
+            "6bf3a53c56a695d0",
+            id="footer-cut",
+        ),
+        pytest.param(
+            " ".join(f"word{i % 37} part{i % 11}" for i in range(400)), "f9b07722639ab523", id="long-body"
+        ),
+    ],
+)
+def test_body_fingerprint_values_are_pinned(body: str, expected: str) -> None:
+    """Stored fingerprints are compared with new ones: a faster implementation must give the same bits."""
+    assert body_fingerprint(body) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ import pytest
 
 from feeds.models import NewItem
 from feeds.parse import FeedParseError
-from feeds.pipeline import parse_and_normalize
+from feeds.pipeline import WORKER_NICENESS, lower_priority, parse_and_normalize
 from feeds.search import index_tokens
 from tests.fixtures_feeds import feed_bytes
 
@@ -109,3 +110,9 @@ def test_script_and_style_never_reach_the_body() -> None:
     (item,) = parse_and_normalize(feed, {}, URL, NOW)
     assert item.body == "Opened."
     assert "track" not in item.search_tokens
+
+
+def test_pool_workers_run_at_lower_priority() -> None:
+    with ProcessPoolExecutor(max_workers=1, initializer=lower_priority) as pool:
+        worker_niceness = pool.submit(os.nice, 0).result()
+    assert worker_niceness == min(os.nice(0) + WORKER_NICENESS, 19)
