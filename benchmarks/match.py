@@ -12,7 +12,7 @@ import gc
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -108,10 +108,10 @@ def run_size(size: int, corpus: Corpus, items: list[tuple[str, str]]) -> None:
     texts = [make_query(corpus) for _ in range(size)]
     parse, _ = timed(lambda: paused_gc(lambda: [parse_query(text) for text in texts]))
     index = SubscriptionIndex()
-    queries: list[Query] = []
-    restart, _ = timed(lambda: index.bulk_load(parsed(texts, queries)))  # stored texts to a ready index
-    gc.collect()
-    gc.freeze()  # long-lived subscriptions: keep them out of every later collection (as the app should)
+    # from stored texts to a ready index; freezing keeps the subscriptions out of every later collection
+    restart, refused = timed(lambda: index.load_texts(enumerate(texts), freeze=True))
+    assert not refused
+    queries = [query for key in range(size) if (query := index.get(key)) is not None]
     prep, match, docs, results = prepare_and_match(index, items)
     sample = NAIVE_SAMPLE[size]
     naive, naive_results = timed(lambda: [naive_match(queries, d) for d in docs[:sample]])
@@ -129,14 +129,6 @@ def run_size(size: int, corpus: Corpus, items: list[tuple[str, str]]) -> None:
         f"{match.cpu * per_item:3.0f} us CPU per item; {candidates:.0f} candidates, {hits:.1f} hits/item) | "
         f"naive {sample / naive.cpu:6,.1f} items/s CPU (on {sample} items) | x{speedup:,.0f}"
     )
-
-
-def parsed(texts: list[str], queries: list[Query]) -> Iterator[tuple[int, Query]]:
-    """(key, query) for each text, as a start-up load from storage would feed ``bulk_load``."""
-    for key, text in enumerate(texts):
-        query = parse_query(text)
-        queries.append(query)
-        yield key, query
 
 
 def paused_gc(action: Callable[[], T]) -> T:

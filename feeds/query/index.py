@@ -9,12 +9,14 @@ shapes cost two set tests, and only the rest run their full predicate.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
+from contextlib import contextmanager
 
 from feeds.query.document import Document
 from feeds.query.evaluate import Predicate
+from feeds.query.lexer import QueryError
 from feeds.query.plan import Plan, make_plan, split_key
-from feeds.query.query import Query
+from feeds.query.query import Query, parse_query
 
 # (query key, keys it needs besides the anchor, keys it must not have, keys it needs one of, what else)
 Check = tuple[int, frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, Predicate | None]
@@ -25,9 +27,9 @@ class _Bucket:
 
     __slots__ = ("checked", "exact")
 
-    def __init__(self, exact: set[int] | None = None, checked: list[Check] | None = None) -> None:
-        self.exact: set[int] = set() if exact is None else exact
-        self.checked: list[Check] = [] if checked is None else checked
+    def __init__(self) -> None:
+        self.exact: list[int] = []
+        self.checked: list[Check] = []
 
     def __len__(self) -> int:
         return len(self.exact) + len(self.checked)
@@ -48,7 +50,7 @@ class _Postings:
         if bucket is None:
             self.buckets[key] = bucket = _Bucket()
         if plan.exact:
-            bucket.exact.add(query_key)
+            bucket.exact.append(query_key)
             return
         required = plan.required - {key} if single_anchor else plan.required  # the anchor is known present
         bucket.checked.append(
@@ -57,17 +59,11 @@ class _Postings:
 
     def discard(self, key: str, query_key: int) -> None:
         bucket = self.buckets[key]
-        bucket.exact.discard(query_key)
+        if query_key in bucket.exact:
+            bucket.exact.remove(query_key)
         bucket.checked[:] = [check for check in bucket.checked if check[0] != query_key]
         if not bucket:
             del self.buckets[key]
-
-    def compact(self) -> None:
-        """Rebuild every bucket in one pass, so each bucket's objects lie together in memory."""
-        self.buckets = {
-            key: _Bucket(set(bucket.exact), [_copy(check) for check in bucket.checked])
-            for key, bucket in self.buckets.items()
-        }
 
     def collect(self, present: Set[str], doc: Document, found: set[int]) -> None:
         """Add to ``found`` the queries under ``present`` keys that match ``doc``."""
@@ -78,7 +74,7 @@ class _Postings:
             if bucket is None:
                 continue
             if bucket.exact:
-                found |= bucket.exact
+                found.update(bucket.exact)
             for query_key, required, forbidden, alternatives, residual in bucket.checked:
                 if (
                     (required is None or required <= keys)
@@ -91,24 +87,40 @@ class _Postings:
     def candidates(self, present: Set[str], found: set[int]) -> None:
         buckets = self.buckets
         for anchor in buckets.keys() & present:
-            found |= buckets[anchor].exact
+            found.update(buckets[anchor].exact)
             found.update(check[0] for check in buckets[anchor].checked)
 
 
-def _copy(check: Check) -> Check:
-    query_key, required, forbidden, alternatives, residual = check
-    return query_key, _fresh(required), _fresh(forbidden), _fresh(alternatives), residual
+@contextmanager
+def _collector_paused(freeze: bool) -> Iterator[None]:
+    """Bulk loads allocate many long-lived objects: collecting meanwhile only rescans them. With
+    ``freeze``, end with ``gc.freeze()``, so no later collection scans them either (not even the young
+    generation's next one, which would otherwise scan everything allocated here)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
-def _fresh(keys: frozenset[str] | None) -> frozenset[str] | None:
-    return None if keys is None else frozenset(list(keys))
+def _parse(text: str) -> tuple[Query, Plan] | QueryError:
+    try:
+        query = parse_query(text)
+    except QueryError as error:
+        return error
+    return query, make_plan(query)
 
 
 class SubscriptionIndex:
     """A mutable set of ``key -> Query`` that finds every query matching a document.
 
-    The index is long-lived: after loading many queries, call ``gc.collect(); gc.freeze()`` so later
-    collections skip its objects (``bulk_load`` keeps the collector out of the load itself)."""
+    The index is long-lived: load many queries with ``load_texts`` (from stored texts) or ``bulk_load``,
+    which keep the collector out of the load itself, and then freeze them (``freeze=True``, or
+    ``gc.collect(); gc.freeze()`` by the owner) so that later collections skip the index's objects."""
 
     def __init__(self) -> None:
         self._queries: dict[int, Query] = {}
@@ -118,27 +130,43 @@ class SubscriptionIndex:
 
     def add(self, key: int, query: Query) -> None:
         """Add a query under ``key``, replacing any query already there."""
-        self.remove(key)
+        self._add(key, query, make_plan(query))
+
+    def _add(self, key: int, query: Query, plan: Plan) -> None:
+        if key in self._queries:
+            self.remove(key)
         self._queries[key] = query
         self._anchors[key] = anchors = self._choose(query)
-        plan = make_plan(query)
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)
             postings = self._prefixes if is_prefix else self._words
             postings.add(proper, key, plan, len(anchors) == 1)
 
-    def bulk_load(self, items: Iterable[tuple[int, Query]]) -> None:
-        """Add many queries at once (as at start-up), with the garbage collector paused meanwhile."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+    def bulk_load(self, items: Iterable[tuple[int, Query]], freeze: bool = False) -> None:
+        """Add many queries at once (as at start-up), with the garbage collector paused meanwhile
+        (``freeze``: see ``load_texts``)."""
+        with _collector_paused(freeze):
             for key, query in items:
                 self.add(key, query)
-            self._words.compact()
-            self._prefixes.compact()
-        finally:
-            if enabled:
-                gc.enable()
+
+    def load_texts(self, items: Iterable[tuple[int, str]], freeze: bool = False) -> dict[int, QueryError]:
+        """Parse and add many stored query texts at once (as at start-up), each distinct text parsed once
+        and shared, the garbage collector paused meanwhile; returns the keys whose text is refused.
+
+        ``freeze=True`` ends with ``gc.freeze()`` (process-wide: every object alive then is never scanned
+        again), which is what a start-up load wants: cheaper than ``gc.collect(); gc.freeze()``."""
+        refused: dict[int, QueryError] = {}
+        parsed: dict[str, tuple[Query, Plan] | QueryError] = {}
+        with _collector_paused(freeze):
+            for key, text in items:
+                entry = parsed.get(text)
+                if entry is None:
+                    entry = parsed[text] = _parse(text)
+                if isinstance(entry, QueryError):
+                    refused[key] = entry
+                else:
+                    self._add(key, *entry)
+        return refused
 
     def remove(self, key: int) -> None:
         """Remove the query under ``key``; nothing happens when it is absent."""

@@ -115,7 +115,9 @@ def token_spans(normalized: str) -> Iterator[tuple[int, int]]:
 
 def is_cjk(token: str) -> bool:
     """Whether a token is a single CJK character."""
-    return len(token) == 1 and not token.isascii() and CJK_CHAR.match(token) is not None
+    if len(token) != 1 or token.isascii():
+        return False
+    return "\u4e00" <= token <= "\u9fff" or CJK_CHAR.match(token) is not None
 
 
 def display(tokens: tuple[str, ...] | list[str]) -> str:

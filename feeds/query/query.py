@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from feeds.query.anchors import anchor_options
 from feeds.query.describe import describe
@@ -19,26 +18,30 @@ MAX_LENGTH = 512
 MAX_TERMS = 32
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """An immutable query: the text as typed (stripped), its tree and its index anchors.
 
     ``anchor_options``: alternative sets of index keys, one of each set appearing in every match, best first.
+    (Slots keep the 100k queries of a big index small; the predicate is compiled on first use.)
     """
 
     text: str
     node: Node
     anchor_options: tuple[frozenset[str], ...]
+    _compiled: list[Predicate] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @property
     def anchors(self) -> frozenset[str]:
         """The statically best anchor set."""
         return self.anchor_options[0]
 
-    @cached_property
+    @property
     def predicate(self) -> Predicate:
         """The compiled test behind ``matches``, compiled on first use (the index rarely needs it)."""
-        return compile_node(self.node)
+        if not self._compiled:
+            self._compiled.append(compile_node(self.node))
+        return self._compiled[0]
 
     def describe(self) -> str:
         """How the query was understood, one line of plain text."""

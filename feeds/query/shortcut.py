@@ -46,42 +46,37 @@ def _phrase(text: str) -> Node | None:
 def _conjunction(words: list[str]) -> Node:
     """Units side by side (AND); a unit is atoms joined by ``OR``."""
     parts: list[Node] = []
-    at = 0
-    while at < len(words):
-        branches = [_atom(words, at)]
-        at += _width(words, at)
-        while at + 1 < len(words) and words[at] == "OR":
-            branches.append(_atom(words, at + 1))
-            at += 1 + _width(words, at + 1)
-        parts.append(_join_or(branches))
+    at, count = 0, len(words)
+    while at < count:
+        node, at = _atom(words, at)
+        if at + 1 < count and words[at] == "OR":
+            branches = [node]
+            while at + 1 < count and words[at] == "OR":
+                node, at = _atom(words, at + 1)
+                branches.append(node)
+            node = _join_or(branches)
+        parts.append(node)
     return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
-def _width(words: list[str], at: int) -> int:
-    """How many words the atom starting at ``at`` spans (a group runs to the word ending with ")")."""
-    if not words[at].startswith("("):
-        return 1
+def _atom(words: list[str], at: int) -> tuple[Node, int]:
+    """A word, an excluded word, or a parenthesized ``a OR b OR c`` of words; and where the next starts."""
+    word = words[at]
+    if word[0] == "-":
+        return Not(_term(word[1:])), at + 1
+    if word[0] != "(":
+        return _term(word), at + 1
     end = at
     while not words[end].endswith(")"):
         end += 1
         if end == len(words):
             raise _Unsupported
-    return end - at + 1
-
-
-def _atom(words: list[str], at: int) -> Node:
-    """A word, an excluded word, or a parenthesized ``a OR b OR c`` of words."""
-    word = words[at]
-    if not word.startswith("("):
-        negated = word[0] == "-"
-        term = _term(word[1:] if negated else word)
-        return Not(term) if negated else term
-    inner = words[at : at + _width(words, at)]
+    inner = words[at : end + 1]
     inner[0] = inner[0][1:]
     inner[-1] = inner[-1][:-1]
-    if not all(inner[1::2]) or any(word != "OR" for word in inner[1::2]) or len(inner) % 2 == 0:
+    if len(inner) % 2 == 0 or any(word != "OR" for word in inner[1::2]):
         raise _Unsupported
-    return _join_or([_term(word) for word in inner[::2]])
+    return _join_or([_term(word) for word in inner[::2]]), end + 1
 
 
 def _join_or(branches: list[Node]) -> Node:
