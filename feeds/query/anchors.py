@@ -19,14 +19,30 @@ def anchor_keys(node: Node) -> frozenset[str] | None:
     if isinstance(node, Term):
         return frozenset((term_key(node),))
     if isinstance(node, Or):
-        branches = [anchor_keys(part) for part in node.parts]
-        if any(branch is None for branch in branches):
-            return None
-        return frozenset().union(*(branch for branch in branches if branch is not None))
+        keys: list[str] = []
+        for part in node.parts:
+            if isinstance(part, Term):
+                keys.append(term_key(part))
+            elif (branch := anchor_keys(part)) is not None:
+                keys.extend(branch)
+            else:
+                return None
+        return frozenset(keys)
     if isinstance(node, And):
-        options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
+        options = _part_options(node)
         return min(options, key=cost) if options else None
     return None  # Not, Source: nothing that must appear
+
+
+def _part_options(node: And) -> list[frozenset[str]]:
+    """The anchor keys of each part of an AND that has some."""
+    options: list[frozenset[str]] = []
+    for part in node.parts:
+        if isinstance(part, Term):
+            options.append(frozenset((term_key(part),)))
+        elif isinstance(part, (And, Or)) and (keys := anchor_keys(part)) is not None:
+            options.append(keys)
+    return options
 
 
 def anchor_options(node: Node) -> tuple[frozenset[str], ...]:
@@ -37,7 +53,7 @@ def anchor_options(node: Node) -> tuple[frozenset[str], ...]:
     if isinstance(node, Term):
         return (frozenset((term_key(node),)),)
     if isinstance(node, And):
-        options = [keys for keys in map(anchor_keys, node.parts) if keys is not None]
+        options = _part_options(node)
         if len(options) > 1:
             options.sort(key=cost)
         return tuple(options)

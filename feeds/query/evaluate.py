@@ -14,6 +14,7 @@ from feeds.query.nodes import And, Field, Node, Not, Or, Source, Term
 from feeds.query.normalize import is_cjk
 
 Predicate = Callable[[Document], bool]
+_ANY = Field.ANY
 
 
 def compile_node(node: Node) -> Predicate:
@@ -58,14 +59,16 @@ def split_and(parts: Sequence[Node]) -> tuple[frozenset[str], frozenset[str], li
     forbidden: list[str] = []
     rest: list[Node] = []
     for part in parts:
-        key = _any_field_key(part)
-        negated = _any_field_key(part.part) if isinstance(part, Not) else None
-        if key is not None:
-            required.append(key)
-        elif negated is not None:
-            forbidden.append(negated)
-        else:
-            rest.append(part)
+        if isinstance(part, Term):
+            if part.field is _ANY and (key := simple_key(part)) is not None:
+                required.append(key)
+                continue
+        elif isinstance(part, Not):
+            inner = part.part
+            if isinstance(inner, Term) and inner.field is _ANY and (key := simple_key(inner)) is not None:
+                forbidden.append(key)
+                continue
+        rest.append(part)
     return frozenset(required), frozenset(forbidden), rest
 
 
@@ -86,7 +89,7 @@ def any_of(checks: Sequence[Predicate]) -> Predicate:
 
 
 def _any_field_key(node: Node) -> str | None:
-    return simple_key(node) if isinstance(node, Term) and node.field == Field.ANY else None
+    return simple_key(node) if isinstance(node, Term) and node.field is _ANY else None
 
 
 def _compile_term(term: Term) -> Predicate:
@@ -113,11 +116,13 @@ def simple_key(term: Term) -> str | None:
 
     A single word or CJK character is a token; two CJK characters are a CJK pair (consecutive CJK tokens)."""
     tokens = term.tokens
-    if term.prefix or len(tokens) > 2:
+    if term.prefix:
         return None
     if len(tokens) == 1:
         return tokens[0]
-    return tokens[0] + tokens[1] if is_cjk(tokens[0]) and is_cjk(tokens[1]) else None
+    if len(tokens) == 2 and is_cjk(tokens[0]) and is_cjk(tokens[1]):
+        return tokens[0] + tokens[1]
+    return None
 
 
 def fields_of(term: Term, doc: Document) -> Iterator[tuple[str, TextField]]:

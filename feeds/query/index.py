@@ -12,7 +12,7 @@ import gc
 from collections.abc import Iterable, Iterator, Set
 from contextlib import contextmanager
 
-from feeds.query.document import Document
+from feeds.query.document import PREFIX_KEY, Document
 from feeds.query.evaluate import Predicate
 from feeds.query.lexer import QueryError
 from feeds.query.plan import Plan, make_plan, split_key
@@ -52,7 +52,9 @@ class _Postings:
         if plan.exact:
             bucket.exact.append(query_key)
             return
-        required = plan.required - {key} if single_anchor else plan.required  # the anchor is known present
+        required = plan.required
+        if single_anchor and key in required:
+            required = required.difference((key,))  # the anchor is known present
         bucket.checked.append(
             (query_key, required or None, plan.forbidden or None, plan.alternatives, plan.residual)
         )
@@ -136,11 +138,17 @@ class SubscriptionIndex:
         if key in self._queries:
             self.remove(key)
         self._queries[key] = query
-        self._anchors[key] = anchors = self._choose(query)
+        options = query.anchor_options
+        if len(options) == 1:
+            anchors = options[0]  # remove() finds them on the query again
+        else:
+            self._anchors[key] = anchors = min(options, key=self._load)
+        single = len(anchors) == 1
         for anchor in anchors:
-            is_prefix, proper = split_key(anchor)
-            postings = self._prefixes if is_prefix else self._words
-            postings.add(proper, key, plan, len(anchors) == 1)
+            if anchor[0] == PREFIX_KEY:
+                self._prefixes.add(anchor[len(PREFIX_KEY) :], key, plan, single)
+            else:
+                self._words.add(anchor, key, plan, single)
 
     def bulk_load(self, items: Iterable[tuple[int, Query]], freeze: bool = False) -> None:
         """Add many queries at once (as at start-up), with the garbage collector paused meanwhile
@@ -170,20 +178,16 @@ class SubscriptionIndex:
 
     def remove(self, key: int) -> None:
         """Remove the query under ``key``; nothing happens when it is absent."""
-        if self._queries.pop(key, None) is None:
+        query = self._queries.pop(key, None)
+        if query is None:
             return
-        for anchor in self._anchors.pop(key):
+        for anchor in self._anchors.pop(key, None) or query.anchors:
             is_prefix, proper = split_key(anchor)
             (self._prefixes if is_prefix else self._words).discard(proper, key)
 
-    def _choose(self, query: Query) -> frozenset[str]:
-        """The anchor option to use: one without prefix keys if possible (a 3-letter prefix is common),
-        then the one whose keys hold the fewest queries now (ties: the static order)."""
-        if len(query.anchor_options) == 1:
-            return query.anchors
-        return min(query.anchor_options, key=self._load)
-
     def _load(self, anchors: frozenset[str]) -> tuple[bool, int]:
+        """How to rank an anchor option: options with a prefix key last (a 3-letter prefix is common),
+        then fewest queries under its keys now (``min`` keeps the static order on ties)."""
         total, has_prefix = 0, False
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)

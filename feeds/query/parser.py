@@ -184,8 +184,11 @@ def _join(kind: type[And] | type[Or], parts: list[Node]) -> Node:
 
 def count_terms(node: Node) -> int:
     """How many terms and sources a query holds (negated ones included)."""
-    if isinstance(node, And | Or):
-        return sum(count_terms(part) for part in node.parts)
+    if isinstance(node, (And, Or)):
+        total = 0
+        for part in node.parts:
+            total += 1 if isinstance(part, (Term, Source)) else count_terms(part)
+        return total
     if isinstance(node, Not):
         return count_terms(node.part)
     return 1

@@ -9,9 +9,9 @@ tests pass; ``required`` also holds every key those parts need, so most non-matc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import reduce
 from itertools import pairwise
+from typing import NamedTuple
 
 from feeds.query.document import PREFIX_KEY, PREFIX_LENGTH
 from feeds.query.evaluate import Predicate, all_of, compile_node, simple_key, split_and
@@ -22,8 +22,7 @@ from feeds.query.query import Query
 _EMPTY: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):  # a value like a frozen dataclass, but built much faster (one per query)
     """``exact``: an anchor hit is a match. Otherwise a document matches iff it holds every ``required``
     key, no ``forbidden`` key, some ``alternatives`` key (when set) and satisfies ``residual`` (when set)."""
 
@@ -52,9 +51,10 @@ def make_plan(query: Query) -> Plan:
             if decided:
                 rest = [other for other in rest if other is not part]
             break
+    if not rest:
+        return Plan(False, required, forbidden, alternatives, None)
     required = required.union(*map(necessary_keys, rest))
-    residual = all_of([compile_node(part) for part in rest]) if rest else None
-    return Plan(False, required, forbidden, alternatives, residual)
+    return Plan(False, required, forbidden, alternatives, all_of([compile_node(part) for part in rest]))
 
 
 def _alternatives(node: Or) -> tuple[frozenset[str], bool] | None:
@@ -78,11 +78,13 @@ def _is_exact(node: Node) -> bool:
     """A lone term, or an OR of terms, each matched exactly by the presence of its anchor key."""
     if isinstance(node, Term):
         return _exact_anchor(node)
-    return isinstance(node, Or) and all(isinstance(part, Term) and _exact_anchor(part) for part in node.parts)
+    if not isinstance(node, Or):
+        return False
+    return all(isinstance(part, Term) and _exact_anchor(part) for part in node.parts)
 
 
 def _exact_anchor(term: Term) -> bool:
-    if term.field != Field.ANY:
+    if term.field is not Field.ANY:
         return False
     if term.prefix:  # a 3-letter prefix is its own key: PREFIX_KEY + "alu" for alu*
         return len(term.tokens) == 1 and len(term.tokens[0]) == PREFIX_LENGTH
