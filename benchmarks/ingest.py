@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python benchmarks/ingest.py`` (``--help`` for sizes). The feed servers run in a separate
 process (one ``ThreadingHTTPServer`` per address 127.0.0.1 … 127.0.0.8, every answer delayed 50 ms); the
 store is SQLite in a temp dir; parse+normalize runs in a ``ProcessPoolExecutor`` (``--workers``, default 2, at
-lowered priority like production's). Prints the average item and feed size, wall times, items/s, the event
+lowered priority, ``--niceness``). Prints the average item and feed size, wall times, items/s, the event
 loop's worst lag (a 10 ms ticker), the main process's CPU time, time spent in store calls, and a naive
 sequential baseline. Goals on a 2-core machine: cold <= 30 s, warm <= 2 s, loop lag <= 200 ms.
 """
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.ingest import Ingestor
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.models import FeedSpec, FeedState
-from feeds.pipeline import lower_priority, parse_and_normalize
+from feeds.pipeline import WORKER_NICENESS, lower_priority, parse_and_normalize
 from storage.store import Store
 from tests.feed_server import FeedServer
 
@@ -94,7 +94,7 @@ class Config:
     limits: FetchLimits
     baseline_sample: int
     workers: int
-    nice: bool
+    niceness: int
 
 
 def release(rng: random.Random, feed: int, item: int, when: datetime) -> str:
@@ -240,8 +240,9 @@ async def run(cfg: Config, urls: list[str], tmp: Path) -> None:
     base_store.close()
     per_feed = await baseline(sample, tmp / "baseline.sqlite3", cfg.limits)
     context = multiprocessing.get_context("forkserver")  # as production: the parent runs threads
-    initializer = lower_priority if cfg.nice else None
-    with ProcessPoolExecutor(cfg.workers, mp_context=context, initializer=initializer) as pool:
+    with ProcessPoolExecutor(
+        cfg.workers, mp_context=context, initializer=lower_priority, initargs=(cfg.niceness,)
+    ) as pool:
         for future in [pool.submit(time.sleep, 0.2) for _ in range(cfg.workers)]:
             future.result()  # start every worker before the clock runs
         async with Fetcher(cfg.limits) as fetcher:
@@ -270,10 +271,12 @@ def parse_args() -> Config:
     p.add_argument("--per-host", type=int, default=8)
     p.add_argument("--baseline-sample", type=int, default=20)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parse processes")
-    p.add_argument("--no-nice", dest="nice", action="store_false", help="workers at the parent's priority")
+    p.add_argument(
+        "--niceness", type=int, default=WORKER_NICENESS, help="workers' priority below the parent's"
+    )
     a = p.parse_args()
     limits = FetchLimits(concurrency=a.concurrency, per_host_concurrency=a.per_host)
-    return Config(a.feeds, a.items, a.hosts, a.delay, limits, a.baseline_sample, a.workers, a.nice)
+    return Config(a.feeds, a.items, a.hosts, a.delay, limits, a.baseline_sample, a.workers, a.niceness)
 
 
 def main() -> None:
@@ -289,7 +292,7 @@ def main() -> None:
         f"{cfg.feeds} feeds × {cfg.items} items on {cfg.hosts} hosts, {cfg.delay * 1000:.0f} ms per answer; "
         f"feed {feed_kb:.1f} KB, item {feed_kb / cfg.items * 1000:,.0f} bytes on average; "
         f"concurrency={cfg.limits.concurrency} per_host={cfg.limits.per_host_concurrency}; "
-        f"cpus={os.cpu_count()} workers={cfg.workers} nice={cfg.nice}"
+        f"cpus={os.cpu_count()} workers={cfg.workers} niceness={cfg.niceness}"
     )
     try:
         with tempfile.TemporaryDirectory(prefix="wirewatch-bench-") as tmp:

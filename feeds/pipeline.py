@@ -20,7 +20,7 @@ __all__ = ["WORKER_NICENESS", "lower_priority", "parse_and_normalize"]
 
 logger = logging.getLogger(__name__)
 
-WORKER_NICENESS = 10
+WORKER_NICENESS = 5
 """How much lower a parse worker's CPU priority is than the main process's (event loop, store thread)."""
 
 

@@ -31,6 +31,10 @@ BODY_CASES = [
     ("attribute with gt", '<a title="x>y" href="/a">link</a> after', "link after"),
     ("unclosed tag at end", "text <b>bold", "text bold"),
     ("windows newlines", "a\r\nb", "a\nb"),
+    ("old mac newline", "a\rb", "a\nb"),
+    ("unicode line and paragraph separators", "a\u2028b\u2029c", "a\nb\nc"),
+    ("nel, vertical tab, form feed", "a\x85b\x0bc\x0cd", "a\nb\nc\nd"),
+    ("invisible between ascii words", "plant\u200d opens\u2060 today", "plant opens today"),
     ("empty", "", ""),
 ]
 
@@ -49,6 +53,7 @@ INLINE_CASES = [
     ("numeric", "Acme &#8211; news", "Acme – news"),
     ("cjk", "新华社&nbsp;新闻", "新华社 新闻"),
     ("less-than kept", "S&P 500 < 5000", "S&P 500 < 5000"),
+    ("invisible dropped", "Ac\u200bme\u00ad wins\ufeff", "Acme wins"),
 ]
 
 
