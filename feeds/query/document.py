@@ -11,6 +11,7 @@ from feeds.query.normalize import normalize_text, offset_map, token_spans, token
 
 PREFIX_KEY = "\x00"  # index keys for prefix terms: PREFIX_KEY + the first 3 letters
 PREFIX_LENGTH = 3
+_NO_KEYS: frozenset[str] = frozenset()
 
 
 class TextField:
@@ -20,10 +21,11 @@ class TextField:
         self.original = original
         self.normalized = normalize_text(original)
         if self.normalized.isascii():
-            self.tokens, self.cjk_bigrams = tokenize(self.normalized), frozenset[str]()
+            self.tokens = self.words = tokenize(self.normalized)
+            self.cjk_bigrams = _NO_KEYS
         else:
-            tokens, pairs = tokenize_with_pairs(self.normalized)
-            self.tokens, self.cjk_bigrams = tokens, frozenset(pairs)
+            self.tokens, pairs, self.words = tokenize_with_pairs(self.normalized)
+            self.cjk_bigrams = frozenset(pairs)
 
     @cached_property
     def token_set(self) -> frozenset[str]:
@@ -90,18 +92,27 @@ class TextField:
 class Document:
     """One item prepared for matching: normalize once, match many.
 
-    ``keys``: every distinct token and CJK pair of the title and the body, the set the index looks up."""
+    ``keys``: every distinct token and CJK pair of the title and the body, the set queries test. The index
+    looks up ``words`` (tokens that are not CJK characters) and ``pairs`` (CJK pairs), and ``cjk_chars``
+    (single CJK characters, made on demand) only when some query is anchored on a single character."""
 
     def __init__(self, title: str, body: str, source: str = "") -> None:
         self.title = TextField(title)
         self.body = TextField(body)
         self._source = source
         title_, body_ = self.title, self.body
-        if title_.cjk_bigrams or body_.cjk_bigrams:
-            parts = chain(title_.tokens, body_.tokens, title_.cjk_bigrams, body_.cjk_bigrams)
-            self.keys = frozenset(parts)
+        if title_.words is title_.tokens and body_.words is body_.tokens:  # no CJK character at all
+            self.keys = self.words = frozenset(title_.tokens + body_.tokens)
+            self.pairs = _NO_KEYS
         else:
-            self.keys = frozenset(title_.tokens + body_.tokens)
+            self.words = frozenset(title_.words + body_.words)
+            self.pairs = title_.cjk_bigrams | body_.cjk_bigrams
+            self.keys = frozenset(chain(title_.tokens, body_.tokens, self.pairs))
+
+    @cached_property
+    def cjk_chars(self) -> frozenset[str]:
+        """The distinct single CJK characters."""
+        return self.keys - self.words - self.pairs
 
     @classmethod
     def from_parts(cls, title: str, body: str, source: str = "") -> Document:

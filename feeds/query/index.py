@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from feeds.query.document import PREFIX_KEY, Document
 from feeds.query.evaluate import Predicate
 from feeds.query.lexer import QueryError
+from feeds.query.normalize import is_cjk
 from feeds.query.plan import Plan, make_plan, split_key
 from feeds.query.query import Query, parse_query
 
@@ -40,6 +41,7 @@ class _Postings:
 
     def __init__(self) -> None:
         self.buckets: dict[str, _Bucket] = {}
+        self.chars = 0  # how many keys are single CJK characters
 
     def load(self, key: str) -> int:
         bucket = self.buckets.get(key)
@@ -49,6 +51,7 @@ class _Postings:
         bucket = self.buckets.get(key)
         if bucket is None:
             self.buckets[key] = bucket = _Bucket()
+            self.chars += is_cjk(key)
         if plan.exact:
             bucket.exact.append(query_key)
             return
@@ -66,6 +69,7 @@ class _Postings:
         bucket.checked[:] = [check for check in bucket.checked if check[0] != query_key]
         if not bucket:
             del self.buckets[key]
+            self.chars -= is_cjk(key)
 
     def collect(self, present: Set[str], doc: Document, found: set[int]) -> None:
         """Add to ``found`` the queries under ``present`` keys that match ``doc``."""
@@ -85,6 +89,14 @@ class _Postings:
                     and (residual is None or residual(doc))
                 ):
                     found.add(query_key)
+
+    def collect_all(self, doc: Document, found: set[int]) -> None:
+        """``collect`` over every kind of document key this index holds."""
+        self.collect(doc.words, doc, found)
+        if doc.pairs:
+            self.collect(doc.pairs, doc, found)
+        if self.chars:
+            self.collect(doc.cjk_chars, doc, found)
 
     def candidates(self, present: Set[str], found: set[int]) -> None:
         buckets = self.buckets
@@ -208,7 +220,7 @@ class SubscriptionIndex:
     def candidates(self, doc: Document) -> set[int]:
         """Keys of queries whose anchor the document contains (a superset of the matches)."""
         found: set[int] = set()
-        self._words.candidates(doc.keys, found)
+        self._words.candidates(doc.keys, found)  # (every kind of key: this is for tests and statistics)
         if self._prefixes.buckets:
             self._prefixes.candidates(doc.prefixes, found)
         return found
@@ -216,7 +228,7 @@ class SubscriptionIndex:
     def match(self, doc: Document) -> list[int]:
         """Keys of every query that matches the document, sorted."""
         found: set[int] = set()
-        self._words.collect(doc.keys, doc, found)
+        self._words.collect_all(doc, found)
         if self._prefixes.buckets:
             self._prefixes.collect(doc.prefixes, doc, found)
         return sorted(found)

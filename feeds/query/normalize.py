@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from operator import add
 
 _CJK_RANGES = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c\u3041-\u3096\u309d-\u309f"
@@ -75,10 +76,12 @@ def tokenize(normalized: str) -> list[str]:
     return tokenize_with_pairs(normalized)[0]
 
 
-def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str]]:
-    """Tokens, plus every pair of CJK characters that are consecutive tokens (as the index keys them)."""
+def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str], list[str]]:
+    """Tokens, every pair of CJK characters that are consecutive tokens (as the index keys them), and the
+    tokens that are words (not CJK characters)."""
     tokens: list[str] = []
     pairs: set[str] = set()
+    words: list[str] = []
     chain: list[str] = []  # consecutive CJK tokens not yet paired
     for run in _RUN_RE.findall(normalized):
         if run.isascii() or CJK_CHAR.search(run) is None:
@@ -94,16 +97,17 @@ def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str]]:
                 chain.append(part)
             else:
                 _pair(chain, pairs)
+                words.append(part)
             tokens.append(part)
     _pair(chain, pairs)
-    return tokens, pairs
+    return tokens, pairs, tokens if len(words) == len(tokens) else words
 
 
 def _pair(chain: list[str], pairs: set[str]) -> None:
     """Add the pairs of a chain of consecutive CJK characters, then empty it."""
     if chain:
         chars = "".join(chain)
-        pairs.update(map(str.__add__, chars, chars[1:]))
+        pairs.update(map(add, chars, chars[1:]))
         chain.clear()
 
 
