@@ -130,15 +130,13 @@ class Document:
         return frozenset([key[:PREFIX_LENGTH] for key in self.keys if len(key) >= PREFIX_LENGTH])
 
     @cached_property
-    def sorted_keys(self) -> list[str]:
-        """Distinct keys, sorted, for prefix lookups over both fields."""
-        return sorted(self.keys)
+    def spaced_words(self) -> str:
+        """The distinct words, each after a space: ``" " + prefix in spaced_words`` tests a prefix."""
+        return " " + " ".join(self.words)
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some word of the title or the body starts with ``prefix`` (a word, never CJK)."""
-        words = self.sorted_keys
-        at = bisect_left(words, prefix)
-        return at < len(words) and words[at].startswith(prefix)
+        return " " + prefix in self.spaced_words
 
     def index_keys(self, with_prefixes: bool) -> set[str]:
         """Keys a subscription index looks up: tokens, CJK bigrams and (optionally) 3-letter prefixes."""
