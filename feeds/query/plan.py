@@ -69,7 +69,7 @@ def _alternatives(node: Or) -> tuple[frozenset[str], bool] | None:
             necessary = necessary_keys(part)
             if not necessary:
                 return None
-            key = max(necessary, key=len)
+            key = max(necessary, key=lambda k: (len(k), k))  # a longer word is usually rarer
         keys.append(key)
     return frozenset(keys), decided
 
