@@ -104,31 +104,52 @@ def timed(action: Callable[[], T]) -> tuple[Spent, T]:
     return Spent(time.perf_counter() - wall, time.process_time() - cpu), result
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What one size measured."""
+
+    restart: Spent
+    prep: Spent
+    match: Spent
+    naive: Spent
+    sample: int
+    count: int
+    candidates: float
+    hits: float
+
+
 def run_size(size: int, corpus: Corpus, items: list[tuple[str, str]]) -> None:
     texts = [make_query(corpus) for _ in range(size)]
+    m = measure(texts, items, NAIVE_SAMPLE[size])
+    # parse alone last: a heap full of freed queries would scatter the index built after it
     parse, _ = timed(lambda: paused_gc(lambda: [parse_query(text) for text in texts]))
+    total = m.prep + m.match
+    per_item = 1e6 / m.count
+    speedup = m.naive.cpu * m.count / m.sample / total.cpu
+    print(
+        f"{size:>7,} subs | restart {m.restart.cpu:5.2f}s CPU, {m.restart.wall:5.2f}s wall "
+        f"(parse alone {parse.cpu:4.2f}s CPU) | {m.count / total.cpu:6,.0f} items/s CPU, "
+        f"{m.count / total.wall:6,.0f} wall (prepare {m.prep.cpu * per_item:3.0f} us + match "
+        f"{m.match.cpu * per_item:3.0f} us CPU per item; {m.candidates:.0f} candidates, "
+        f"{m.hits:.1f} hits/item) | naive {m.sample / m.naive.cpu:6,.1f} items/s CPU "
+        f"(on {m.sample} items) | x{speedup:,.0f}"
+    )
+
+
+def measure(texts: list[str], items: list[tuple[str, str]], sample: int) -> Measured:
+    """Restart (stored texts to a ready, frozen index), then prepare and match every item."""
     index = SubscriptionIndex()
-    # from stored texts to a ready index; freezing keeps the subscriptions out of every later collection
     restart, refused = timed(lambda: index.load_texts(enumerate(texts), freeze=True))
     assert not refused
-    queries = [query for key in range(size) if (query := index.get(key)) is not None]
-    prep, match, docs, results = prepare_and_match(index, items)
-    sample = NAIVE_SAMPLE[size]
-    naive, naive_results = timed(lambda: [naive_match(queries, d) for d in docs[:sample]])
+    queries = [query for key in range(len(texts)) if (query := index.get(key)) is not None]
+    prep, match, results = prepare_and_match(index, items)
+    docs = [Document.from_parts(title, body, "Bench Wire") for title, body in items[:sample]]
+    naive, naive_results = timed(lambda: [naive_match(queries, d) for d in docs])
     assert naive_results == results[:sample], "index and naive loop disagree"
-    candidates = sum(len(index.candidates(d)) for d in docs) / len(docs)
-    hits = sum(map(len, results)) / len(docs)
+    candidates = sum(len(index.candidates(Document.from_parts(*item))) for item in items) / len(items)
+    hits = sum(map(len, results)) / len(items)
     gc.unfreeze()
-    total = prep + match
-    per_item = 1e6 / len(docs)
-    speedup = naive.cpu * len(docs) / sample / total.cpu
-    print(
-        f"{size:>7,} subs | restart {restart.cpu:5.2f}s CPU, {restart.wall:5.2f}s wall "
-        f"(parse alone {parse.cpu:4.2f}s CPU) | {len(docs) / total.cpu:6,.0f} items/s CPU, "
-        f"{len(docs) / total.wall:6,.0f} wall (prepare {prep.cpu * per_item:3.0f} us + match "
-        f"{match.cpu * per_item:3.0f} us CPU per item; {candidates:.0f} candidates, {hits:.1f} hits/item) | "
-        f"naive {sample / naive.cpu:6,.1f} items/s CPU (on {sample} items) | x{speedup:,.0f}"
-    )
+    return Measured(restart, prep, match, naive, sample, len(items), candidates, hits)
 
 
 def paused_gc(action: Callable[[], T]) -> T:
@@ -141,11 +162,11 @@ def paused_gc(action: Callable[[], T]) -> T:
 
 def prepare_and_match(
     index: SubscriptionIndex, items: list[tuple[str, str]]
-) -> tuple[Spent, Spent, list[Document], list[list[int]]]:
-    """Prepare and match item by item, as the match stage does; time spent in each, documents, results."""
+) -> tuple[Spent, Spent, list[list[int]]]:
+    """Prepare and match item by item, as the match stage does (each document dropped after use); time
+    spent in each, and the results."""
     wall, cpu = time.perf_counter, time.process_time
     prep = match = Spent()
-    docs: list[Document] = []
     results: list[list[int]] = []
     for title, body in items:
         wall_0, cpu_0 = wall(), cpu()
@@ -155,8 +176,7 @@ def prepare_and_match(
         wall_2, cpu_2 = wall(), cpu()
         prep += Spent(wall_1 - wall_0, cpu_1 - cpu_0)
         match += Spent(wall_2 - wall_1, cpu_2 - cpu_1)
-        docs.append(doc)
-    return prep, match, docs, results
+    return prep, match, results
 
 
 def naive_match(queries: list[Query], doc: Document) -> list[int]:
