@@ -38,8 +38,13 @@ Matching many queries
 ---------------------
 
 ``SubscriptionIndex`` holds every active query in one inverted index keyed by each query's *anchors*
-(a term every match must contain); an item is prepared once (``Document``), its distinct words and CJK
-character pairs are looked up, and only the few queries found are fully evaluated.
+(a term every match must contain); an item is prepared once (``Document``: its distinct words and CJK
+character pairs), those keys are looked up, and only the queries found are checked, each by a plan made
+when it was added (``plan``): a lone word or CJK term matches outright, ANDs and exclusions of words are
+set tests, and only phrases, prefixes, ``title:`` and ``source:`` terms run a compiled predicate. Load many
+stored queries with ``SubscriptionIndex.load_texts`` (each distinct text parsed once; ``freeze=True`` keeps
+the collector from rescanning them); common query shapes are parsed without the general parser
+(``shortcut``).
 """
 
 from feeds.query.document import Document

@@ -24,8 +24,7 @@ class TextField:
             self.tokens = self.words = tokenize(self.normalized)
             self.cjk_bigrams = _NO_KEYS
         else:
-            self.tokens, pairs, self.words = tokenize_with_pairs(self.normalized)
-            self.cjk_bigrams = frozenset(pairs)
+            self.tokens, self.cjk_bigrams, self.words = tokenize_with_pairs(self.normalized)
 
     @cached_property
     def token_set(self) -> frozenset[str]:

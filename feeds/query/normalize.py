@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from itertools import chain as _chain
 from operator import add
 
 _CJK_RANGES = (
@@ -76,11 +77,11 @@ def tokenize(normalized: str) -> list[str]:
     return tokenize_with_pairs(normalized)[0]
 
 
-def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str], list[str]]:
+def tokenize_with_pairs(normalized: str) -> tuple[list[str], frozenset[str], list[str]]:
     """Tokens, every pair of CJK characters that are consecutive tokens (as the index keys them), and the
     tokens that are words (not CJK characters)."""
     tokens: list[str] = []
-    pairs: set[str] = set()
+    pairs: list[Iterator[str]] = []
     words: list[str] = []
     chain: list[str] = []  # consecutive CJK tokens not yet paired
     for run in _RUN_RE.findall(normalized):
@@ -100,14 +101,14 @@ def tokenize_with_pairs(normalized: str) -> tuple[list[str], set[str], list[str]
                 words.append(part)
             tokens.append(part)
     _pair(chain, pairs)
-    return tokens, pairs, tokens if len(words) == len(tokens) else words
+    return tokens, frozenset(_chain.from_iterable(pairs)), tokens if len(words) == len(tokens) else words
 
 
-def _pair(chain: list[str], pairs: set[str]) -> None:
+def _pair(chain: list[str], pairs: list[Iterator[str]]) -> None:
     """Add the pairs of a chain of consecutive CJK characters, then empty it."""
     if chain:
         chars = "".join(chain)
-        pairs.update(map(add, chars, chars[1:]))
+        pairs.append(map(add, chars, chars[1:]))
         chain.clear()
 
 
