@@ -6,7 +6,6 @@ changes are queued (``add``/``remove`` never block) and applied under a lock by 
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -67,14 +66,13 @@ class MatchService:
             signature = self._store.subscriptions_signature()
             if signature == self._signature and time.monotonic() < self._full_sync_at:
                 return
-            first_load = self._signature is None
-            self._reconcile(self._store.all_subscriptions())
+            stored = self._store.all_subscriptions()
+            if self._signature is None:
+                self._load(stored)
+            else:
+                self._reconcile(stored)
             self._signature = signature
             self._full_sync_at = time.monotonic() + FULL_SYNC_SECONDS
-        if first_load:
-            gc.collect()
-            gc.freeze()  # the index is long-lived: keep it out of the collector's way
-            logger.info("subscriptions_loaded count=%s", len(self._index))
 
     def match_items(self, items: Iterable[Item]) -> list[MatchRecord]:
         """Every (item, subscription) pair that matches."""
@@ -99,6 +97,16 @@ class MatchService:
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued
+
+    def _load(self, subscriptions: list[Subscription]) -> None:
+        """The first load: every text parsed once, then the long-lived index frozen out of the GC's way."""
+        refused = self._index.load_texts(((s.id, s.query) for s in subscriptions), freeze=True)
+        for subscription in subscriptions:
+            if subscription.id not in refused:
+                self._chat_of[subscription.id] = subscription.chat_id
+        for sub_id, error in refused.items():
+            logger.warning("subscription_unparseable id=%s error=%s", sub_id, error)
+        logger.info("subscriptions_loaded count=%s refused=%s", len(self._index), len(refused))
 
     def _reconcile(self, stored_subscriptions: list[Subscription]) -> None:
         stored = {s.id: s for s in stored_subscriptions}
