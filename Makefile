@@ -33,10 +33,10 @@ demo: $(STAMP)
 
 ## bench: run every benchmark
 bench: $(STAMP)
-	$(BIN)/python benchmarks/match.py
-	$(BIN)/python benchmarks/ingest.py
-	$(BIN)/python benchmarks/deliver.py
-	$(BIN)/python benchmarks/recent.py
+	$(BIN)/python -m benchmarks.match
+	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.deliver
+	$(BIN)/python -m benchmarks.recent
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
