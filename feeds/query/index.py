@@ -9,15 +9,21 @@ shapes cost two set tests, and only the rest run their full predicate.
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import Iterable, Iterator, Set
 from contextlib import contextmanager
 
 from feeds.query.document import PREFIX_KEY, Document
 from feeds.query.evaluate import Predicate
+from feeds.query.frequency import DocumentFrequency
 from feeds.query.lexer import QueryError
 from feeds.query.normalize import is_cjk
 from feeds.query.plan import Plan, make_plan, split_key
 from feeds.query.query import Query, parse_query
+
+logger = logging.getLogger(__name__)
+
+LEARN_DOCUMENTS = 200  # documents counted for rebalance (see frequency), then re-anchored once
 
 # (query key, keys it needs besides the anchor, keys it must not have, keys it needs one of, what else)
 Check = tuple[int, frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, Predicate | None]
@@ -74,11 +80,9 @@ class _Postings:
     def collect(self, present: Set[str], doc: Document, found: set[int]) -> None:
         """Add to ``found`` the queries under ``present`` keys that match ``doc``."""
         keys = doc.keys
-        get = self.buckets.get
-        for anchor in present:
-            bucket = get(anchor)
-            if bucket is None:
-                continue
+        buckets = self.buckets
+        for anchor in buckets.keys() & present:  # C-level: iterates the smaller side
+            bucket = buckets[anchor]
             if bucket.exact:
                 found.update(bucket.exact)
             for query_key, required, forbidden, alternatives, residual in bucket.checked:
@@ -103,6 +107,10 @@ class _Postings:
         for anchor in buckets.keys() & present:
             found.update(buckets[anchor].exact)
             found.update(check[0] for check in buckets[anchor].checked)
+
+
+def _prefix_last(anchors: frozenset[str]) -> bool:
+    return any(anchor[0] == PREFIX_KEY for anchor in anchors)
 
 
 @contextmanager
@@ -136,11 +144,14 @@ class SubscriptionIndex:
     which keep the collector out of the load itself, and then freeze them (``freeze=True``, or
     ``gc.collect(); gc.freeze()`` by the owner) so that later collections skip the index's objects."""
 
-    def __init__(self) -> None:
+    def __init__(self, learn_documents: int = LEARN_DOCUMENTS, auto_rebalance: bool = True) -> None:
         self._queries: dict[int, Query] = {}
-        self._anchors: dict[int, frozenset[str]] = {}
+        # queries with several anchor options: the chosen one and the plan (to move them in rebalance)
+        self._anchors: dict[int, tuple[frozenset[str], Plan]] = {}
         self._words = _Postings()
         self._prefixes = _Postings()
+        self._frequency = DocumentFrequency(learn_documents)
+        self._auto_rebalance = auto_rebalance and learn_documents > 0
 
     def add(self, key: int, query: Query) -> None:
         """Add a query under ``key``, replacing any query already there."""
@@ -154,13 +165,22 @@ class SubscriptionIndex:
         if len(options) == 1:
             anchors = options[0]  # remove() finds them on the query again
         else:
-            self._anchors[key] = anchors = min(options, key=self._load)
+            anchors = min(options, key=self._rank)
+            self._anchors[key] = anchors, plan
+        self._place(key, anchors, plan)
+
+    def _place(self, key: int, anchors: frozenset[str], plan: Plan) -> None:
         single = len(anchors) == 1
         for anchor in anchors:
             if anchor[0] == PREFIX_KEY:
                 self._prefixes.add(anchor[len(PREFIX_KEY) :], key, plan, single)
             else:
                 self._words.add(anchor, key, plan, single)
+
+    def _unplace(self, key: int, anchors: frozenset[str]) -> None:
+        for anchor in anchors:
+            is_prefix, proper = split_key(anchor)
+            (self._prefixes if is_prefix else self._words).discard(proper, key)
 
     def bulk_load(self, items: Iterable[tuple[int, Query]], freeze: bool = False) -> None:
         """Add many queries at once (as at start-up), with the garbage collector paused meanwhile
@@ -193,19 +213,40 @@ class SubscriptionIndex:
         query = self._queries.pop(key, None)
         if query is None:
             return
-        for anchor in self._anchors.pop(key, None) or query.anchors:
-            is_prefix, proper = split_key(anchor)
-            (self._prefixes if is_prefix else self._words).discard(proper, key)
+        chosen = self._anchors.pop(key, None)
+        self._unplace(key, chosen[0] if chosen is not None else query.anchors)
 
-    def _load(self, anchors: frozenset[str]) -> tuple[bool, int]:
+    def _rank(self, anchors: frozenset[str]) -> tuple[bool, int, int]:
         """How to rank an anchor option: options with a prefix key last (a 3-letter prefix is common),
-        then fewest queries under its keys now (``min`` keeps the static order on ties)."""
+        then fewest sampled documents holding its keys (all 0 before any sample), then fewest queries
+        under its keys now (``min`` keeps the static order on ties)."""
         total, has_prefix = 0, False
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)
             has_prefix |= is_prefix
             total += (self._prefixes if is_prefix else self._words).load(proper)
-        return has_prefix, total
+        return has_prefix, self._frequency.total(anchors) if self._frequency.seen else 0, total
+
+    def rebalance(self) -> int:
+        """Re-anchor each query with several anchor options on the option held by the fewest documents
+        seen so far (see ``frequency``); results never change, only how many queries are checked.
+        Deterministic; returns how many queries moved. Runs by itself once ``learn_documents`` documents
+        have been matched (unless ``auto_rebalance=False``)."""
+        frequency, moved = self._frequency, 0
+        for key, (anchors, plan) in self._anchors.items():
+            best = _prefix_last(anchors), frequency.total(anchors)
+            choice = anchors
+            for option in self._queries[key].anchor_options:
+                rank = _prefix_last(option), frequency.total(option)
+                if rank < best:
+                    best, choice = rank, option
+            if choice is not anchors:
+                self._unplace(key, anchors)
+                self._place(key, choice, plan)
+                self._anchors[key] = choice, plan
+                moved += 1
+        logger.info("index_rebalanced sampled=%d queries=%d moved=%d", frequency.seen, len(self), moved)
+        return moved
 
     def __len__(self) -> int:
         return len(self._queries)
@@ -226,7 +267,13 @@ class SubscriptionIndex:
         return found
 
     def match(self, doc: Document) -> list[int]:
-        """Keys of every query that matches the document, sorted."""
+        """Keys of every query that matches the document, sorted (the first ``learn_documents`` are also
+        counted for ``rebalance``)."""
+        frequency = self._frequency
+        if frequency.learning:
+            frequency.observe(doc)
+            if self._auto_rebalance and not frequency.learning:
+                self.rebalance()
         found: set[int] = set()
         self._words.collect_all(doc, found)
         if self._prefixes.buckets:
