@@ -39,7 +39,7 @@ def _part_options(node: And) -> list[frozenset[str]]:
     options: list[frozenset[str]] = []
     for part in node.parts:
         if isinstance(part, Term):
-            options.append(frozenset((term_key(part),)))
+            options.extend(term_options(part))
         elif isinstance(part, (And, Or)) and (keys := anchor_keys(part)) is not None:
             options.append(keys)
     return options
@@ -51,7 +51,7 @@ def anchor_options(node: Node) -> tuple[frozenset[str], ...]:
     The index picks among them the one whose keys currently hold the fewest queries, which spreads queries
     sharing a common word (``word1 common``, ``word2 common``, ...) over their rarer words."""
     if isinstance(node, Term):
-        return (frozenset((term_key(node),)),)
+        return tuple(term_options(node))
     if isinstance(node, And):
         options = _part_options(node)
         if len(options) > 1:
@@ -78,6 +78,21 @@ def _score(key: str) -> int:
     return 1 if len(key) == 1 else _CJK_PAIR_SCORE
 
 
+def term_options(term: Term) -> list[frozenset[str]]:
+    """Each key of a phrase or prefix term that every match holds (a word, a CJK pair), best first; a
+    term matched by one key (a word, one or two CJK characters) has that key only."""
+    tokens = term.tokens
+    if len(tokens) == 1 and not term.prefix:
+        return [frozenset(tokens)]
+    candidates = _term_candidates(term)
+    if not term.prefix and len(tokens) == 2 and is_cjk(tokens[0]) and is_cjk(tokens[1]):
+        return [frozenset((max(candidates)[1],))]  # a CJK pair: its own key
+    candidates.sort(reverse=True)
+    best = candidates[0][1]
+    keys = dict.fromkeys([best, *(key for score, key in candidates if score > 1)])
+    return [frozenset((key,)) for key in keys]
+
+
 def term_key(term: Term) -> str:
     """The most selective key of one term (a single word or CJK character is its own key)."""
     tokens = term.tokens
@@ -88,6 +103,11 @@ def term_key(term: Term) -> str:
 
 def _term_key(term: Term) -> tuple[int, str]:
     """The most selective key of one term, with its score."""
+    return max(_term_candidates(term))
+
+
+def _term_candidates(term: Term) -> list[tuple[int, str]]:
+    """Every key of one term that a match holds, with its score (higher: more selective)."""
     tokens = term.tokens
     candidates: list[tuple[int, str]] = []
     plain = tokens[:-1] if term.prefix else tokens
@@ -101,4 +121,4 @@ def _term_key(term: Term) -> tuple[int, str]:
     if term.prefix:
         key = PREFIX_KEY + tokens[-1][:3]
         candidates.append((_PREFIX_SCORE, key))
-    return max(candidates)
+    return candidates
