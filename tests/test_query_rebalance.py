@@ -98,3 +98,29 @@ def test_rebalanced_index_agrees_with_the_reference_evaluator(
     for title, body, source in docs:
         expected = [key for key in list(valid)[1::2] if reference(valid[key].node, title, body, source)]
         assert index.match(Document.from_parts(title, body, source)) == expected
+
+
+OPTIONS = [
+    ("word", "Binzhou", [{"binzhou"}]),
+    ("cjk-pair-is-its-own-key", "滨州", [{"滨州"}]),
+    ("phrase-each-word", '"Weiqiao Pioneering"', [{"pioneering"}, {"weiqiao"}]),
+    ("phrase-skips-one-letter-words", '"a Pioneering"', [{"pioneering"}]),
+    ("cjk-phrase-pairs", "滨州市", [{"滨州"}, {"州市"}]),
+    ("prefix-term-prefix-key-last", "Weiqiao alu*", [{"weiqiao"}, {"\x00alu"}]),
+    ("and-of-phrase-and-word", '"ab cde" fg', [{"cde"}, {"ab"}, {"fg"}]),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), [o[1:] for o in OPTIONS], ids=[o[0] for o in OPTIONS])
+def test_anchor_options_offer_every_word_of_a_phrase(query: str, expected: list[set[str]]) -> None:
+    assert list(parse_query(query).anchor_options) == [frozenset(keys) for keys in expected]
+
+
+def test_rebalance_moves_phrases_to_their_rarest_word() -> None:
+    index = SubscriptionIndex(learn_documents=1)
+    index.add(1, parse_query('"zq market"'))
+    probe = Document.from_parts("market", "")
+    assert index.candidates(probe) == {1}  # static choice: the longer word
+    index.match(Document.from_parts(COMMON, ""))
+    assert index.candidates(probe) == set()
+    assert index.match(Document.from_parts("zq market", "")) == [1]
