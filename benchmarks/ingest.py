@@ -81,6 +81,8 @@ WORDS = [
     "forum",
     "innovation",
 ]
+BODY_WORDS = 215
+"""Mean words per generated release: ~2 KB items, heavier than the ~1 KB descriptions most RSS items carry."""
 PLACES = ["BINZHOU, China", "ZOUPING, China", "SAN JOSE, Calif.", "LONDON", "SINGAPORE", "JINAN, China"]
 WIRES = ["/PRNewswire/ --", "(GLOBE NEWSWIRE) --", "/Xinhua-AsiaNet/ --"]
 
@@ -89,6 +91,7 @@ WIRES = ["/PRNewswire/ --", "(GLOBE NEWSWIRE) --", "/Xinhua-AsiaNet/ --"]
 class Config:
     feeds: int
     items: int
+    words: int
     hosts: int
     delay: float
     limits: FetchLimits
@@ -97,10 +100,10 @@ class Config:
     niceness: int
 
 
-def release(rng: random.Random, feed: int, item: int, when: datetime) -> str:
-    """One generated ~1-2 KB RSS item."""
+def release(rng: random.Random, feed: int, item: int, when: datetime, words: int = BODY_WORDS) -> str:
+    """One generated RSS item: a dateline and about ``words`` words (the default gives ~2 KB items)."""
     title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 12))).capitalize()
-    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(150, 280)))
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(words * 7 // 10, words * 13 // 10)))
     lede = f"{rng.choice(PLACES)}, {when:%b. %d, %Y} {rng.choice(WIRES)}"
     return (
         f"<item><title>{title} {feed}-{item}</title>"
@@ -111,24 +114,24 @@ def release(rng: random.Random, feed: int, item: int, when: datetime) -> str:
     )
 
 
-def feed_document(feed: int, items: int) -> bytes:
+def feed_document(feed: int, items: int, words: int = BODY_WORDS) -> bytes:
     rng = random.Random(feed)
     start = datetime(2026, 1, 27, tzinfo=UTC)
-    entries = "".join(release(rng, feed, i, start - timedelta(minutes=7 * i)) for i in range(items))
+    entries = "".join(release(rng, feed, i, start - timedelta(minutes=7 * i), words) for i in range(items))
     head = f"<channel><title>Bench feed {feed}</title><link>https://bench.example.com/{feed}</link>"
     return (
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0">{head}{entries}</channel></rss>'.encode()
     )
 
 
-def serve(conn: Connection, feeds: int, items: int, hosts: int, delay: float) -> None:
+def serve(conn: Connection, feeds: int, items: int, words: int, hosts: int, delay: float) -> None:
     """Server process: one FeedServer per loopback address; sends back the feed URLs, waits for 'stop'."""
     servers = [FeedServer(f"127.0.0.{h + 1}", record=False).start() for h in range(hosts)]
     urls = []
     total_bytes = 0
     for i in range(feeds):
         server = servers[i % hosts]
-        document = feed_document(i, items)
+        document = feed_document(i, items, words)
         total_bytes += len(document)
         urls.append(server.add(f"/feed/{i}.xml", document, etag=f'"bench-{i}-v1"', delay=delay))
     conn.send((urls, total_bytes))
@@ -283,6 +286,9 @@ def parse_args() -> Config:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     p.add_argument("--feeds", type=int, default=1000)
     p.add_argument("--items", type=int, default=50)
+    p.add_argument(
+        "--body-words", type=int, default=BODY_WORDS, help="mean words per item (120: ~1 KB items)"
+    )
     p.add_argument("--hosts", type=int, default=8)
     p.add_argument("--delay", type=float, default=0.05)
     p.add_argument("--concurrency", type=int, default=64)
@@ -294,14 +300,16 @@ def parse_args() -> Config:
     )
     a = p.parse_args()
     limits = FetchLimits(concurrency=a.concurrency, per_host_concurrency=a.per_host)
-    return Config(a.feeds, a.items, a.hosts, a.delay, limits, a.baseline_sample, a.workers, a.niceness)
+    return Config(
+        a.feeds, a.items, a.body_words, a.hosts, a.delay, limits, a.baseline_sample, a.workers, a.niceness
+    )
 
 
 def main() -> None:
     cfg = parse_args()
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.get_context("spawn").Process(
-        target=serve, args=(child, cfg.feeds, cfg.items, cfg.hosts, cfg.delay), daemon=True
+        target=serve, args=(child, cfg.feeds, cfg.items, cfg.words, cfg.hosts, cfg.delay), daemon=True
     )
     server.start()
     urls, total_bytes = parent.recv()
