@@ -21,6 +21,7 @@ from bot.ingest import Ingestor
 from bot.matching import MatchService
 from bot.settings import Settings
 from feeds.fetch import Fetcher, FetchLimits
+from feeds.pipeline import lower_priority
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -53,9 +54,12 @@ def fetch_limits(settings: Settings) -> FetchLimits:
 
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool for feed parsing; forkserver, since the parent runs threads (fork would be unsafe)."""
+    """A process pool for feed parsing: forkserver, since the parent runs threads (fork would be unsafe);
+    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers or os.cpu_count() or 1, mp_context=context, initializer=lower_priority
+    )
 
 
 def open_store(settings: Settings) -> Store:

@@ -65,8 +65,9 @@ def index_tokens(title: str, body: str) -> str:
                 run.append(token)
                 singles[token] = None
                 continue
-            tokens.extend(_bigrams(run))
-            run = []
+            if run:
+                tokens.extend(_bigrams(run))
+                run = []
             tokens.append(token)
         tokens.extend(_bigrams(run))
     tokens.extend(singles)
