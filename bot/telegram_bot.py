@@ -116,7 +116,7 @@ class TelegramFrontend:
         app = self.application
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_handler(MessageHandler(filters.COMMAND, self._on_command))
-        app.add_handler(MessageHandler(filters.TEXT & filters.ChatType.PRIVATE, self._on_text))
+        app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, self._on_text))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
@@ -162,7 +162,7 @@ class TelegramFrontend:
         await self._answer(update, lambda ctx: self.service.handle(ctx, command, args))
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Plain text in a private chat."""
+        """Anything else in a private chat (text, a sticker, a photo): a pointer to the commands."""
         text = update.effective_message.text if update.effective_message else ""
         await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
 

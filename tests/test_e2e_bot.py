@@ -198,3 +198,22 @@ def test_missing_token_is_one_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "telegram.token: missing" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_list_button_unsubscribes_and_refreshes_the_list(
+    tmp_path: Path, fake_telegram: FakeTelegram, wires: FeedServer
+) -> None:
+    settings = settings_for(tmp_path, fake_telegram, wires)
+    async with running(settings):
+        await ask(fake_telegram, "/subscribe Binzhou")
+        await ask(fake_telegram, "/subscribe Dongying")
+        await ask(fake_telegram, "/list")
+        listing = fake_telegram.messages_to(USER, method="sendMessage")[-1]
+        assert listing.reply_markup is not None
+        buttons = [b for row in listing.reply_markup["inline_keyboard"] for b in row]
+        first = next(b for b in buttons if "Binzhou" in b["text"])
+        fake_telegram.press_button(USER, listing.message_id, first["callback_data"])
+        [edit] = await fake_telegram.wait_for_messages(USER, 1, timeout=15, method="editMessageText")
+        assert "Dongying" in edit.text and "Binzhou" not in edit.text
+        answers = [p for m, p in fake_telegram.calls if m.lower() == "answercallbackquery"]
+        assert answers and "Unsubscribed" in str(answers[-1].get("text"))
