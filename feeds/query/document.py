@@ -6,12 +6,15 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from functools import cached_property
 from itertools import chain
+from operator import itemgetter
 
 from feeds.query.normalize import normalize_text, offset_map, token_spans, tokenize, tokenize_with_pairs
 
 PREFIX_KEY = "\x00"  # index keys for prefix terms: PREFIX_KEY + the first 3 letters
 PREFIX_LENGTH = 3
 _NO_KEYS: frozenset[str] = frozenset()
+_HEAD_LENGTH = 4
+_HEAD = itemgetter(slice(None, _HEAD_LENGTH))
 
 
 class TextField:
@@ -99,6 +102,7 @@ class Document:
         self.title = TextField(title)
         self.body = TextField(body)
         self._source = source
+        self._heads: frozenset[str] | None = None
         title_, body_ = self.title, self.body
         if title_.words is title_.tokens and body_.words is body_.tokens:  # no CJK character at all
             self.keys = self.words = frozenset(title_.tokens + body_.tokens)
@@ -134,8 +138,19 @@ class Document:
         return " " + " ".join(self.words)
 
     def has_prefix(self, prefix: str) -> bool:
-        """Whether some word of the title or the body starts with ``prefix`` (a word, never CJK)."""
-        return " " + prefix in self.spaced_words
+        """Whether some word of the title or the body starts with ``prefix`` (a word, never CJK).
+
+        A prefix of 4 letters or more is first looked up among the words' first 4 letters (made at the
+        first such test; cheaper than scanning ``spaced_words`` once a few prefixes are tested), and only
+        a longer one found there is confirmed by a scan."""
+        if len(prefix) < _HEAD_LENGTH:
+            return " " + prefix in self.spaced_words
+        heads = self._heads
+        if heads is None:
+            heads = self._heads = frozenset(map(_HEAD, self.words))
+        return prefix[:_HEAD_LENGTH] in heads and (
+            len(prefix) == _HEAD_LENGTH or " " + prefix in self.spaced_words
+        )
 
     def index_keys(self, with_prefixes: bool) -> set[str]:
         """Keys a subscription index looks up: tokens, CJK bigrams and (optionally) 3-letter prefixes."""

@@ -102,8 +102,8 @@ def _compile_term(term: Term) -> Predicate:
     if term.field == Field.TITLE:
         return lambda doc: doc.title.contains(tokens, prefix)
     if prefix and len(tokens) == 1:
-        spaced = " " + tokens[0]  # see Document.spaced_words
-        return lambda doc: spaced in doc.spaced_words
+        head = tokens[0]
+        return lambda doc: doc.has_prefix(head)
     needed = tokens[:-1] if prefix else tokens  # every one of these is a token of any match
     return lambda doc: (
         all(token in doc.keys for token in needed)
