@@ -44,7 +44,9 @@ when it was added (``plan``): a lone word or CJK term matches outright, ANDs and
 set tests, and only phrases, prefixes, ``title:`` and ``source:`` terms run a compiled predicate. Load many
 stored queries with ``SubscriptionIndex.load_texts`` (each distinct text parsed once; ``freeze=True`` keeps
 the collector from rescanning them); common query shapes are parsed without the general parser
-(``shortcut``).
+(``shortcut``). The index counts which words and CJK pairs are common in the first documents it matches
+(``frequency``) and then, once, re-anchors each AND or phrase on its rarest option (``rebalance``; the
+results never change, only how many queries are checked).
 """
 
 from feeds.query.document import Document

@@ -233,7 +233,7 @@ class SubscriptionIndex:
         Deterministic; returns how many queries moved. Runs by itself once ``learn_documents`` documents
         have been matched (unless ``auto_rebalance=False``)."""
         frequency, moved = self._frequency, 0
-        for key, (anchors, plan) in self._anchors.items():
+        for key, (anchors, plan) in list(self._anchors.items()):
             best = _prefix_last(anchors), frequency.total(anchors)
             choice = anchors
             for option in self._queries[key].anchor_options:
