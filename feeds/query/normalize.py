@@ -53,11 +53,23 @@ class _FoldTable(dict[int, str]):
 _TABLE = _FoldTable()
 
 
+_NOT_HAN_RUN = re.compile(f"[^{HAN_STABLE}]+")
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    return match.group().translate(_TABLE)
+
+
 def normalize_text(text: str) -> str:
-    """NFKC + casefold + diacritics folded, character by character (``Zürich`` -> ``zurich``)."""
+    """NFKC + casefold + diacritics folded, character by character (``Zürich`` -> ``zurich``).
+
+    Text with Chinese characters is folded run by run between them (they fold to themselves): a table
+    lookup per character costs more than one per run of other characters."""
     if text.isascii():
         return text.lower()
-    return text.translate(_TABLE)
+    if _NOT_HAN_RUN.fullmatch(text):
+        return text.translate(_TABLE)
+    return _NOT_HAN_RUN.sub(_fold_run, text)
 
 
 def offset_map(text: str) -> list[int]:
