@@ -51,7 +51,7 @@ class _Postings:
 
     def load(self, key: str) -> int:
         bucket = self.buckets.get(key)
-        return 0 if bucket is None else len(bucket)
+        return 0 if bucket is None else len(bucket.exact) + len(bucket.checked)
 
     def add(self, key: str, query_key: int, plan: Plan, single_anchor: bool) -> None:
         bucket = self.buckets.get(key)
@@ -220,6 +220,12 @@ class SubscriptionIndex:
         """How to rank an anchor option: options with a prefix key last (a 3-letter prefix is common),
         then fewest sampled documents holding its keys (all 0 before any sample), then fewest queries
         under its keys now (``min`` keeps the static order on ties)."""
+        frequency = self._frequency
+        if len(anchors) == 1:  # most options are one key: ranked without the loop
+            (anchor,) = anchors
+            if anchor[0] == PREFIX_KEY:
+                return True, frequency.seen, self._prefixes.load(anchor[len(PREFIX_KEY) :])
+            return False, frequency.of(anchor) if frequency.seen else 0, self._words.load(anchor)
         total, has_prefix = 0, False
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)
