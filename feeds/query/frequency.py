@@ -42,7 +42,7 @@ class DocumentFrequency:
         is assumed to be in every one."""
         if key[0] == PREFIX_KEY or is_cjk(key):
             return self.seen
-        return self.counts[key]
+        return self.counts.get(key, 0)
 
     def total(self, keys: frozenset[str]) -> int:
         """Documents of the sample that may hold one of ``keys`` (the sum: an upper bound)."""

@@ -240,10 +240,10 @@ class SubscriptionIndex:
         have been matched (unless ``auto_rebalance=False``)."""
         frequency, moved = self._frequency, 0
         for key, (anchors, plan) in list(self._anchors.items()):
-            best = _prefix_last(anchors), frequency.total(anchors)
+            best = self._rarity(anchors)
             choice = anchors
             for option in self._queries[key].anchor_options:
-                rank = _prefix_last(option), frequency.total(option)
+                rank = self._rarity(option)
                 if rank < best:
                     best, choice = rank, option
             if choice is not anchors:
@@ -253,6 +253,13 @@ class SubscriptionIndex:
                 moved += 1
         logger.info("index_rebalanced sampled=%d queries=%d moved=%d", frequency.seen, len(self), moved)
         return moved
+
+    def _rarity(self, anchors: frozenset[str]) -> tuple[bool, int]:
+        """How ``rebalance`` ranks an option: prefix keys last, then fewest sampled documents."""
+        if len(anchors) == 1:
+            (anchor,) = anchors
+            return anchor[0] == PREFIX_KEY, self._frequency.of(anchor)
+        return _prefix_last(anchors), self._frequency.total(anchors)
 
     def __len__(self) -> int:
         return len(self._queries)
