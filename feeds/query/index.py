@@ -109,6 +109,9 @@ class _Postings:
             found.update(check[0] for check in buckets[anchor].checked)
 
 
+_RAREST = (False, 0)
+
+
 def _prefix_last(anchors: frozenset[str]) -> bool:
     return any(anchor[0] == PREFIX_KEY for anchor in anchors)
 
@@ -241,6 +244,8 @@ class SubscriptionIndex:
         frequency, moved = self._frequency, 0
         for key, (anchors, plan) in list(self._anchors.items()):
             best = self._rarity(anchors)
+            if best == _RAREST:
+                continue  # no option can do better
             choice = anchors
             for option in self._queries[key].anchor_options:
                 rank = self._rarity(option)
