@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from bot.commands import ChatService
 from bot.ingest import Ingestor
 from bot.matching import MatchService
-from bot.settings import Settings
+from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.pipeline import lower_priority
 from storage.store import Store
@@ -64,7 +64,10 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
 
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the database and bring the configured feeds into it."""
-    store = Store.open(settings.database.url)
+    try:
+        store = Store.open(settings.database.url)
+    except ValueError as exc:  # a URL of a database we don't support
+        raise ConfigError(f"database.url: {exc}") from None
     store.sync_feeds(settings.feeds, datetime.now(UTC))
     return store
 

@@ -17,6 +17,8 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
     """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL; ``schema`` sets PG's search_path."""
     parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship with
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed)
         _configure_sqlite(engine)

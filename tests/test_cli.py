@@ -133,3 +133,11 @@ def test_unreachable_database_is_exit_3(tmp_path: Path) -> None:
     done = wirewatch("poll", "--once", "--config", str(path))
     assert done.returncode == 3, done.stderr
     assert done.stderr.startswith("wirewatch: database unavailable:") and "Traceback" not in done.stderr
+
+
+def test_unsupported_database_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[database]\nurl = "mysql://root@127.0.0.1/test"\n')
+    done = wirewatch("feeds", "--config", str(path))
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("wirewatch: config error: database.url: unsupported database 'mysql'")
