@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
+from telegram.error import InvalidToken, TelegramError
 
 from bot.config import load_settings
 from bot.settings import ConfigError, Settings
@@ -15,6 +16,7 @@ from bot.settings import ConfigError, Settings
 EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
+EXIT_TELEGRAM = 4
 
 QUERY_COMMANDS = ("recent", "match")
 
@@ -98,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)
         return EXIT_DATABASE
+    except InvalidToken:
+        print("wirewatch: config error: telegram.token: Telegram does not accept this token", file=sys.stderr)
+        return EXIT_CONFIG
+    except TelegramError as exc:
+        print(f"wirewatch: Telegram unavailable: {exc}", file=sys.stderr)
+        return EXIT_TELEGRAM
     except KeyboardInterrupt:
         return 130
 

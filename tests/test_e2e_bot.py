@@ -217,3 +217,22 @@ async def test_list_button_unsubscribes_and_refreshes_the_list(
         assert "Dongying" in edit.text and "Binzhou" not in edit.text
         answers = [p for m, p in fake_telegram.calls if m.lower() == "answercallbackquery"]
         assert answers and "Unsubscribed" in str(answers[-1].get("text"))
+
+
+def test_unreachable_telegram_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "x.db"}"\n'
+        '[telegram]\ntoken = "123:abc"\napi_base_url = "http://127.0.0.1:9/bot"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stderr
+    assert "wirewatch: Telegram unavailable:" in done.stderr
+    assert "Traceback" not in done.stderr
