@@ -13,7 +13,6 @@ from telegram.error import InvalidToken, TelegramError
 from bot.config import load_settings
 from bot.settings import ConfigError, Settings
 
-EXIT_OK = 0
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 EXIT_TELEGRAM = 4

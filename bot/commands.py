@@ -23,19 +23,21 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_CHAT = 50
 UNSUBSCRIBE_PREFIX = "unsub:"
-COMMAND_NAMES = (
-    "start",
-    "help",
-    "subscribe",
-    "sub",
-    "unsubscribe",
-    "unsub",
-    "list",
-    "recent",
-    "pause",
-    "resume",
-    "feeds",
-)
+# command (as typed) → the ChatService method that answers it
+COMMAND_METHODS = {
+    "start": "help",
+    "help": "help",
+    "subscribe": "subscribe",
+    "sub": "subscribe",
+    "unsubscribe": "unsubscribe",
+    "unsub": "unsubscribe",
+    "list": "list",
+    "recent": "recent",
+    "pause": "pause",
+    "resume": "resume",
+    "feeds": "feeds",
+}
+COMMAND_NAMES = tuple(COMMAND_METHODS)
 
 
 async def _always_allowed() -> bool:
@@ -75,19 +77,8 @@ class ChatService:
         self._clock = clock
         self._recent = RecentSearch(store)
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
-            "start": self.help,
-            "help": self.help,
-            "subscribe": self.subscribe,
-            "sub": self.subscribe,
-            "unsubscribe": self.unsubscribe,
-            "unsub": self.unsubscribe,
-            "list": self.list,
-            "recent": self.recent,
-            "pause": self.pause,
-            "resume": self.resume,
-            "feeds": self.feeds,
+            name: getattr(self, method) for name, method in COMMAND_METHODS.items()
         }
-        assert tuple(self._handlers) == COMMAND_NAMES
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""

@@ -129,18 +129,3 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     CANCELLED = "cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    """An outbox row: one alert for one story in one chat."""
-
-    id: int
-    chat_id: int
-    story_id: int
-    item_id: int
-    subscription_id: int | None
-    status: DeliveryStatus
-    attempts: int
-    created_at: datetime
-    not_before: datetime | None = None

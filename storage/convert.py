@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from feeds.models import Chat, ChatKind, Dateline, FeedState, Item, Subscription
-from storage.tables import chats, feeds, items, subscriptions
+from storage.tables import feeds, items
 
 # The story of an item: its own id when it started the story.
 story_of = func.coalesce(items.c.story_id, items.c.id)
@@ -63,8 +63,3 @@ def to_chat(row: Any) -> Chat:
 def to_subscription(row: Any) -> Subscription:
     """A row of ``subscriptions``."""
     return Subscription(id=row.id, chat_id=row.chat_id, query=row.query, created_at=row.created_at)
-
-
-FEED_COLUMNS = tuple(feeds.c)
-CHAT_COLUMNS = tuple(chats.c)
-SUBSCRIPTION_COLUMNS = tuple(subscriptions.c)

@@ -151,10 +151,3 @@ class Document:
         return prefix[:_HEAD_LENGTH] in heads and (
             len(prefix) == _HEAD_LENGTH or " " + prefix in self.spaced_words
         )
-
-    def index_keys(self, with_prefixes: bool) -> set[str]:
-        """Keys a subscription index looks up: tokens, CJK bigrams and (optionally) 3-letter prefixes."""
-        keys = set(self.keys)
-        if with_prefixes:
-            keys.update(PREFIX_KEY + prefix for prefix in self.prefixes)
-        return keys
