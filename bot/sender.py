@@ -1,11 +1,15 @@
-"""The outbox sender: pending deliveries -> rendered messages -> paced sends -> marked sent.
+"""The outbox sender: claim a chat's due rows -> render -> paced sends -> settle each row in the database.
 
-Chats are sent concurrently, each chat's alerts strictly in order (one task per chat). A row is marked sent
-only after the transport says ok. 429: the chat (or, when several chats are refused at once, the whole bot)
-waits ``retry_after`` and the same message goes again. Network trouble: the chat's rows wait with
-exponential backoff (``Store.mark_retry``), nothing is dropped. Blocked or vanished chat: deactivated.
-Migrated group: subscriptions move to the supergroup and the message follows. All store calls run in
-``asyncio.to_thread`` because the store is synchronous.
+The database decides what is sent: a chat's due rows are *claimed* (moved to ``sending`` with this
+process as owner and a lease) before anything goes out, and a row is settled (sent, retried, given up)
+only while this process still owns it. Nothing in memory decides what to send, so a row is never sent
+twice in normal running; only the message in flight when a process dies can go again, once its lease
+expires. Chats are sent concurrently, each chat's alerts strictly in order (one task per claimed chat).
+
+429: the chat (or, when several chats are refused at once, the whole bot) waits ``retry_after`` and the
+same message goes again. Network trouble: the chat's rows wait with exponential backoff, nothing is
+dropped. Blocked or vanished chat: deactivated. Migrated group: subscriptions move to the supergroup and
+the message follows. A database error logs one line and the loop backs off and carries on.
 """
 
 from __future__ import annotations
@@ -14,23 +18,31 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+import os
+import socket
+import uuid
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from time import monotonic
+from typing import ParamSpec, TypeVar
 
 from bot.pacing import Pacer
 from bot.render import RenderedMessage, render_alert, render_digest
 from bot.transport import SendResult, Transport
 from feeds.models import ChatKind
-from storage.store import PendingAlert, Store
+from storage.store import Claim, PendingAlert, Store
 
 logger = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+T = TypeVar("T")
+Clock = Callable[[], datetime]
+
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
-_REFILL_EVERY = 0.5  # seconds between outbox fetches while chats are being sent
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+_DB_RETRY_CAP = 30.0  # seconds: the longest pause between attempts while the database is unreachable
 MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
@@ -48,14 +60,25 @@ class _Target:
 
     chat_id: int
     kind: ChatKind
+    unsettled: set[int] = field(default_factory=set)  # claimed rows not yet settled
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_owner_id() -> str:
+    """A claim owner id unique to this process run: host, pid and a random part."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _db_error(exc: BaseException) -> str:
+    """One short line about a failed store call (never a traceback, never SQL)."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
+
+
 class AlertSender:
-    """Drains the deliveries outbox through a ``Transport`` under a ``Pacer``."""
+    """Drains the deliveries outbox through a ``Transport`` under a ``Pacer``, claiming rows first."""
 
     def __init__(
         self,
@@ -64,121 +87,146 @@ class AlertSender:
         pacer: Pacer,
         *,
         group_threshold: int = 5,
-        batch_size: int = 500,
+        max_chats: int = 64,
+        per_chat: int = 100,
+        lease_seconds: float = 30.0,
         retry_base: float = 1.0,
         retry_cap: float = 300.0,
         max_wait: float = 60.0,
         kinds: Collection[ChatKind] = TELEGRAM_KINDS,
+        owner: str | None = None,
+        clock: Clock = _now,
+        batch_size: int | None = None,
     ) -> None:
         self._store = store
         self._kinds = tuple(kinds)
         self._transport = transport
         self._pacer = pacer
         self._group_threshold = group_threshold
-        self._batch_size = batch_size
+        self._max_chats = max(1, batch_size or max_chats)
+        self._per_chat = per_chat
+        self._lease = timedelta(seconds=lease_seconds)
         self._retry_base = retry_base
         self._retry_cap = retry_cap
         self._max_wait = max_wait
+        self.owner = owner or new_owner_id()
+        self._clock = clock
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._inflight: set[int] = set()
-        self._busy: dict[int, asyncio.Task[int]] = {}
+        self._tasks: dict[int, asyncio.Task[int]] = {}  # running chat tasks: capacity and shutdown only
         self._last_flood: tuple[float, int] | None = None
         self._stopping = False
+        self.last_pass: float | None = None  # monotonic time of the last completed claim pass
 
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
-        """Send everything due now (chats concurrently, refilled from the outbox as they finish).
+        """Send everything due at the moment of the call (chats concurrently, claimed as others finish).
 
-        Each delivery is tried at most once per call; returns how many messages were sent."""
-        seen: set[int] = set()
+        A row retried during the call is due again only later, so each is tried at most once per call;
+        returns how many messages were sent. Database errors propagate."""
+        due_at = self._clock()
         tasks: set[asyncio.Task[int]] = set()
         sent = 0
         while True:
-            tasks |= await self._dispatch(seen)
+            tasks |= await self._dispatch(due_at)
             if not tasks:
                 return sent
-            done, tasks = await asyncio.wait(tasks, timeout=_REFILL_EVERY)
+            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             sent += sum(task.result() for task in done)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Hand pending alerts to per-chat tasks until ``stop`` is set; wake on ``wake()`` or every 1 s."""
+        """Claim and send until ``stop`` is set; wake on ``wake()``, a finished chat, or every 1 s.
+
+        A failing database never ends the loop: one log line, a capped backoff, and on it goes."""
         self._loop = asyncio.get_running_loop()
         self._stopping = False
         stopper = asyncio.ensure_future(stop.wait())
+        failures = 0
+        renew_at = monotonic() + self._lease.total_seconds() / 3
         try:
             while not stop.is_set():
                 self._wake.clear()
-                await self._dispatch(set())
+                try:
+                    await self._dispatch(self._clock())
+                    if monotonic() >= renew_at:
+                        await self._db(self._store.renew_leases, self.owner, self._clock() + self._lease)
+                        renew_at = monotonic() + self._lease.total_seconds() / 3
+                    failures, timeout = 0, 1.0
+                    self.last_pass = monotonic()
+                except Exception as exc:  # the database (or a bug): log, back off, go on
+                    failures += 1
+                    timeout = min(_DB_RETRY_CAP, 0.5 * 2**failures)
+                    logger.warning("outbox_pass_failed error=%s retry_in=%.1f", _db_error(exc), timeout)
                 waker = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait({waker, stopper}, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({waker, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
                 waker.cancel()
         finally:
             stopper.cancel()
             await self._finish()
 
     def wake(self) -> None:
-        """New alerts were enqueued: drain now (safe to call from any thread)."""
+        """New alerts were enqueued (or a chat finished): claim now (safe to call from any thread)."""
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake.set)
         else:
             self._wake.set()
 
-    # --- dispatching -----------------------------------------------------------------------------------
-    async def _fetch(self, skip: set[int]) -> dict[int, list[PendingAlert]]:
-        """Due alerts not being sent (nor in ``skip``), by chat, oldest first.
+    # --- claiming --------------------------------------------------------------------------------------
+    async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A synchronous store call, off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
 
-        The rows in flight come first in the outbox order, so the fetch grows by their number: they must
-        not crowd out the next ``batch_size`` rows."""
-        limit = self._batch_size + len(self._inflight)
-        alerts = await asyncio.to_thread(self._store.pending_alerts, _now(), limit, self._kinds)
-        batches: dict[int, list[PendingAlert]] = {}
+    async def _dispatch(self, due_at: datetime) -> set[asyncio.Task[int]]:
+        """Claim the due rows of as many chats as there is room for; start one task per claimed chat."""
+        room = self._max_chats - len(self._tasks)
+        if room <= 0:
+            return set()
+        claim = Claim(self.owner, self._clock() + self._lease, room, self._per_chat, self._kinds)
+        alerts = await self._db(self._store.claim_alerts, claim, due_at)
+        by_chat: dict[int, list[PendingAlert]] = {}
         for alert in alerts:
-            busy = alert.delivery_id in self._inflight or alert.chat_id in self._busy
-            if not busy and alert.delivery_id not in skip:
-                batches.setdefault(alert.chat_id, []).append(alert)
-        return batches
-
-    async def _dispatch(self, skip: set[int]) -> set[asyncio.Task[int]]:
-        """Start a task for every chat with due alerts and no task running; adds their ids to ``skip``."""
+            by_chat.setdefault(alert.chat_id, []).append(alert)
         started = set()
-        for chat_id, alerts in (await self._fetch(skip)).items():
-            skip.update(alert.delivery_id for alert in alerts)
-            task = asyncio.create_task(self._run_chat(chat_id, alerts))
-            self._busy[chat_id] = task
+        for chat_id, chat_alerts in by_chat.items():
+            task = asyncio.create_task(self._run_chat(chat_id, chat_alerts))
+            self._tasks[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
             started.add(task)
         return started
 
     def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:
-        self._busy.pop(chat_id, None)
+        self._tasks.pop(chat_id, None)
+        self._wake.set()
 
     async def _finish(self) -> None:
-        """Let running chats finish their current message (up to 10 s), then cancel them."""
+        """Let running chats finish their current message (up to 10 s), cancel them, release the rest."""
         self._stopping = True
-        tasks = list(self._busy.values())
+        tasks = list(self._tasks.values())
         if tasks:
             _done, pending = await asyncio.wait(tasks, timeout=10.0)
             for task in pending:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._db(self._store.release_claims, self.owner)
+        except Exception as exc:  # the leases expire by themselves
+            logger.warning("outbox_release_failed error=%s", _db_error(exc))
 
     # --- one chat --------------------------------------------------------------------------------------
     async def _run_chat(self, chat_id: int, alerts: list[PendingAlert]) -> int:
-        ids = {alert.delivery_id for alert in alerts}
-        self._inflight |= ids
+        target = _Target(chat_id, alerts[0].chat_kind, {alert.delivery_id for alert in alerts})
         try:
-            return await self._send_chat(chat_id, alerts)
+            return await self._send_chat(target, alerts)
         except Exception:
             logger.exception("chat_send_crashed chat=%s", chat_id)
             return 0
         finally:
-            self._inflight -= ids
+            if target.unsettled:  # not tried (stopping, crashed): back to pending, untouched
+                await self._settle(self._store.release_claims, self.owner, sorted(target.unsettled))
 
-    async def _send_chat(self, chat_id: int, alerts: list[PendingAlert]) -> int:
+    async def _send_chat(self, target: _Target, alerts: list[PendingAlert]) -> int:
         """Render the chat's alerts (grouped when many) and send them in order."""
-        target = _Target(chat_id, alerts[0].chat_kind)
         attempts = {alert.delivery_id: alert.attempts for alert in alerts}
         messages = await self._render(alerts)
         sent = 0
@@ -189,7 +237,7 @@ class AlertSender:
             outcome = await self._deliver(target, message, tries)
             sent += outcome is _Outcome.SENT
             if outcome is _Outcome.DEFER:
-                await self._hold_rest(messages[index + 1 :], tries)
+                await self._hold_rest(target, messages[index + 1 :], tries)
             if outcome in (_Outcome.DEFER, _Outcome.GONE):
                 break
         return sent
@@ -199,18 +247,51 @@ class AlertSender:
             return render_digest(alerts)
         messages = []
         for alert in alerts:
-            sources = await asyncio.to_thread(self._store.story_sources, alert.story_id)
+            sources = await self._db(self._store.story_sources, alert.story_id)
             messages.append(render_alert(alert, sources))
         return messages
 
-    async def _hold_rest(self, rest: Sequence[RenderedMessage], tries: int) -> None:
+    async def _hold_rest(self, target: _Target, rest: Sequence[RenderedMessage], tries: int) -> None:
         """Keep the chat's later messages behind a deferred one, so order holds."""
         ids = [d for message in rest for d in message.delivery_ids]
         if ids:
-            not_before = _now() + timedelta(seconds=self._backoff(tries))
-            await asyncio.to_thread(
-                self._store.mark_retry, ids, not_before=not_before, error="behind an earlier alert"
+            not_before = self._clock() + timedelta(seconds=self._backoff(tries))
+            await self._settle_rows(
+                target,
+                ids,
+                self._store.mark_retry,
+                ids,
+                not_before=not_before,
+                error="behind an earlier alert",
+                owner=self.owner,
             )
+
+    async def _settle(self, fn: Callable[P, object], *args: P.args, **kwargs: P.kwargs) -> bool:
+        """A store call that settles claimed rows, retried while the database is away (until stopping)."""
+        failures = 0
+        while True:
+            try:
+                await self._db(fn, *args, **kwargs)
+                return True
+            except Exception as exc:
+                failures += 1
+                if self._stopping and failures > 3:
+                    logger.warning("outbox_settle_abandoned error=%s", _db_error(exc))
+                    return False  # the lease returns the rows to pending
+                delay = min(_DB_RETRY_CAP, 0.25 * 2**failures)
+                logger.warning("outbox_settle_failed error=%s retry_in=%.1f", _db_error(exc), delay)
+                await asyncio.sleep(delay)
+
+    async def _settle_rows(
+        self,
+        target: _Target,
+        ids: Sequence[int],
+        fn: Callable[P, object],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        if await self._settle(fn, *args, **kwargs):
+            target.unsettled.difference_update(ids)
 
     # --- one message -----------------------------------------------------------------------------------
     async def _deliver(self, target: _Target, message: RenderedMessage, tries: int) -> _Outcome:
@@ -221,29 +302,31 @@ class AlertSender:
                     target.chat_id, message.html, plain_text_fallback=message.plain
                 )
             if result.ok:
-                await asyncio.to_thread(self._store.mark_sent, list(message.delivery_ids), _now())
-                logger.info("alert_sent chat=%s deliveries=%s", target.chat_id, len(message.delivery_ids))
+                ids = list(message.delivery_ids)
+                await self._settle_rows(target, ids, self._store.mark_sent, ids, self._clock(), self.owner)
+                logger.info("alert_sent chat=%s deliveries=%s", target.chat_id, len(ids))
                 return _Outcome.SENT
             if result.retry_after is not None:
                 if self._on_flood(target.chat_id, result.retry_after):
                     continue
-                return await self._retry_later(message, result, result.retry_after, _Outcome.DEFER)
+                return await self._retry_later(target, message, result, result.retry_after, _Outcome.DEFER)
             if result.migrated_to is not None:
                 await self._migrate(target, result.migrated_to)
                 continue
             if result.blocked:
-                cancelled = await asyncio.to_thread(self._store.deactivate_chat, target.chat_id)
+                cancelled = await self._db(self._store.deactivate_chat, target.chat_id)
+                target.unsettled.clear()  # cancelled with the chat
                 logger.info(
                     "chat_deactivated chat=%s cancelled=%s error=%s", target.chat_id, cancelled, result
                 )
                 return _Outcome.GONE
             if result.transient:
-                return await self._retry_later(message, result, self._backoff(tries), _Outcome.DEFER)
+                return await self._retry_later(target, message, result, self._backoff(tries), _Outcome.DEFER)
             if tries + 1 >= MAX_PERMANENT_FAILURES:
-                return await self._give_up(message, result)
-            return await self._retry_later(message, result, self._backoff(tries), _Outcome.NEXT)
+                return await self._give_up(target, message, result)
+            return await self._retry_later(target, message, result, self._backoff(tries), _Outcome.NEXT)
         return await self._retry_later(
-            message, SendResult(ok=False, error="too many tries"), 1.0, _Outcome.DEFER
+            target, message, SendResult(ok=False, error="too many tries"), 1.0, _Outcome.DEFER
         )
 
     def _on_flood(self, chat_id: int, seconds: float) -> bool:
@@ -257,27 +340,29 @@ class AlertSender:
         return seconds <= self._max_wait
 
     async def _migrate(self, target: _Target, new_chat_id: int) -> None:
-        await asyncio.to_thread(self._store.migrate_chat, target.chat_id, new_chat_id, ChatKind.SUPERGROUP)
+        await self._db(self._store.migrate_chat, target.chat_id, new_chat_id, ChatKind.SUPERGROUP)
         logger.info("chat_migrated old=%s new=%s", target.chat_id, new_chat_id)
         target.chat_id, target.kind = new_chat_id, ChatKind.SUPERGROUP
 
     async def _retry_later(
-        self, message: RenderedMessage, result: SendResult, delay: float, outcome: _Outcome
+        self, target: _Target, message: RenderedMessage, result: SendResult, delay: float, outcome: _Outcome
     ) -> _Outcome:
-        not_before = _now() + timedelta(seconds=delay)
+        not_before = self._clock() + timedelta(seconds=delay)
         error = result.error or "unknown error"
-        await asyncio.to_thread(
-            self._store.mark_retry, list(message.delivery_ids), not_before=not_before, error=error
+        ids = list(message.delivery_ids)
+        await self._settle_rows(
+            target, ids, self._store.mark_retry, ids, not_before=not_before, error=error, owner=self.owner
         )
         logger.warning(
             "alert_retry deliveries=%s delay=%.1f error=%s", len(message.delivery_ids), delay, error
         )
         return outcome
 
-    async def _give_up(self, message: RenderedMessage, result: SendResult) -> _Outcome:
+    async def _give_up(self, target: _Target, message: RenderedMessage, result: SendResult) -> _Outcome:
         """Telegram refused this message every time, for a reason retrying won't fix: stop trying."""
         error = result.error or "unknown error"
-        await asyncio.to_thread(self._store.give_up, list(message.delivery_ids), error)
+        ids = list(message.delivery_ids)
+        await self._settle_rows(target, ids, self._store.give_up, ids, error, self.owner)
         logger.error("alert_given_up deliveries=%s error=%s", list(message.delivery_ids), error)
         return _Outcome.NEXT
 

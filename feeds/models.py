@@ -127,5 +127,6 @@ class DeliveryStatus(StrEnum):
     """Lifecycle of an outbox row."""
 
     PENDING = "pending"
+    SENDING = "sending"  # claimed by one deliver process until its lease ends
     SENT = "sent"
     CANCELLED = "cancelled"

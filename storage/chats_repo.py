@@ -13,6 +13,7 @@ from storage.dialect import upsert
 from storage.tables import chats, deliveries, subscriptions
 
 PENDING = DeliveryStatus.PENDING.value
+WAITING = (PENDING, DeliveryStatus.SENDING.value)  # not yet sent: cancelled when the chat or query goes
 
 
 def query_key(query: str) -> str:
@@ -59,8 +60,8 @@ def cancel_pending(conn: Connection, chat_id: int) -> int:
     """Cancel a chat's pending deliveries."""
     stmt = (
         update(deliveries)
-        .where(deliveries.c.chat_id == chat_id, deliveries.c.status == PENDING)
-        .values(status=DeliveryStatus.CANCELLED.value)
+        .where(deliveries.c.chat_id == chat_id, deliveries.c.status.in_(WAITING))
+        .values(status=DeliveryStatus.CANCELLED.value, claimed_by=None, lease_until=None)
         .returning(deliveries.c.id)
     )
     return len(conn.execute(stmt).all())
@@ -119,8 +120,8 @@ def remove_subscription(conn: Connection, chat_id: int, subscription_id: int) ->
         return None
     conn.execute(
         update(deliveries)
-        .where(deliveries.c.subscription_id == subscription_id, deliveries.c.status == PENDING)
-        .values(status=DeliveryStatus.CANCELLED.value)
+        .where(deliveries.c.subscription_id == subscription_id, deliveries.c.status.in_(WAITING))
+        .values(status=DeliveryStatus.CANCELLED.value, claimed_by=None, lease_until=None)
     )
     conn.execute(delete(subscriptions).where(owned))  # ON DELETE SET NULL keeps the outbox history
     return to_subscription(row)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
 from feeds.models import ChatKind, DeliveryStatus
 from storage.convert import item_select, to_item
@@ -18,6 +19,20 @@ from storage.values import MatchRecord
 logger = logging.getLogger(__name__)
 
 PENDING = DeliveryStatus.PENDING.value
+SENDING = DeliveryStatus.SENDING.value
+SENT = DeliveryStatus.SENT.value
+CANCELLED = DeliveryStatus.CANCELLED.value
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who claims outbox rows and until when; at most ``max_chats`` chats, ``per_chat`` rows each."""
+
+    owner: str
+    lease_until: datetime
+    max_chats: int
+    per_chat: int
+    kinds: Collection[ChatKind] | None = None
 
 
 def record_matches(
@@ -80,11 +95,9 @@ def _delivery(chat_id: int, story_id: int, match: MatchRecord, now: datetime) ->
     }
 
 
-def pending_rows(
-    conn: Connection, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
-) -> list[tuple[Any, Any]]:
-    """(delivery row, item row) of due pending deliveries in active, unpaused chats, oldest first."""
-    stmt = (
+def _alert_select() -> Select[Any]:
+    """Delivery rows joined with their item, chat kind and subscription query (for rendering)."""
+    return (
         item_select()
         .add_columns(
             deliveries.c.id.label("d_id"),
@@ -99,40 +112,172 @@ def pending_rows(
         .join(deliveries, deliveries.c.item_id == items.c.id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
         .outerjoin(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
-        .where(deliveries.c.status == PENDING, chats.c.active.is_(True), chats.c.paused.is_(False))
-        .where(deliveries.c.not_before.is_(None) | (deliveries.c.not_before <= now))
-        .order_by(deliveries.c.id)
-        .limit(limit)
     )
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        deliveries.c.status == PENDING,
+        deliveries.c.not_before.is_(None) | (deliveries.c.not_before <= now),
+    )
+
+
+def _sendable_chat(kinds: Collection[ChatKind] | None) -> ColumnElement[bool]:
+    condition = and_(chats.c.active.is_(True), chats.c.paused.is_(False))
     if kinds is not None:
-        stmt = stmt.where(chats.c.kind.in_([kind.value for kind in kinds]))
+        condition = and_(condition, chats.c.kind.in_([kind.value for kind in kinds]))
+    return condition
+
+
+def pending_rows(
+    conn: Connection, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+) -> list[tuple[Any, Any]]:
+    """(delivery row, item row) of due pending deliveries in active, unpaused chats, oldest first."""
+    stmt = _alert_select().where(_due(now), _sendable_chat(kinds)).order_by(deliveries.c.id).limit(limit)
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 
-def mark_sent(conn: Connection, delivery_ids: Sequence[int], at: datetime) -> None:
-    """Acknowledged by Telegram."""
+def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any, Any]]:
+    """Claim the due rows of up to ``claim.max_chats`` chats for ``claim.owner``; returns them with items.
+
+    A chat is claimed whole or not at all, and only while none of its rows is ``sending`` (one sender per
+    chat keeps its order). Rows whose lease expired in another owner's hands return to pending first. On
+    PostgreSQL the candidate chats are locked ``FOR UPDATE SKIP LOCKED``, so concurrent claimers divide
+    the chats between them; SQLite serializes writers anyway."""
+    _expire_leases(conn, claim.owner, now)
+    candidates = _candidate_chats(conn, claim, now)
+    if not candidates:
+        return []
+    locked = conn.execute(
+        select(chats.c.id).where(chats.c.id.in_(candidates)).with_for_update(skip_locked=True)
+    ).scalars()
+    taken = _chats_sending(conn, candidates)
+    locked_ids = set(locked)
+    free = [chat for chat in candidates if chat in locked_ids and chat not in taken][: claim.max_chats]
+    if not free:
+        return []
+    ids = _first_due_rows(conn, free, claim.per_chat, now)
+    conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(ids), deliveries.c.status == PENDING)
+        .values(status=SENDING, claimed_by=claim.owner, lease_until=claim.lease_until)
+    )
+    stmt = _alert_select().where(deliveries.c.id.in_(ids)).order_by(deliveries.c.id)
+    return [(row, to_item(row)) for row in conn.execute(stmt)]
+
+
+def _expire_leases(conn: Connection, owner: str, now: datetime) -> None:
+    expired = and_(
+        deliveries.c.status == SENDING, deliveries.c.lease_until < now, deliveries.c.claimed_by != owner
+    )
+    result = conn.execute(
+        update(deliveries).where(expired).values(status=PENDING, claimed_by=None, lease_until=None)
+    )
+    if result.rowcount:
+        logger.warning("outbox_leases_expired rows=%s", result.rowcount)
+
+
+def _candidate_chats(conn: Connection, claim: Claim, now: datetime) -> list[int]:
+    """Chats with due rows, the one waiting longest first (a few more than wanted: some may be taken)."""
+    stmt = (
+        select(deliveries.c.chat_id)
+        .join(chats, chats.c.id == deliveries.c.chat_id)
+        .where(_due(now), _sendable_chat(claim.kinds))
+        .group_by(deliveries.c.chat_id)
+        .order_by(func.min(deliveries.c.id))
+        .limit(claim.max_chats * 2)
+    )
+    return list(conn.execute(stmt).scalars())
+
+
+def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
+    stmt = select(deliveries.c.chat_id).where(
+        deliveries.c.chat_id.in_(chat_ids), deliveries.c.status == SENDING
+    )
+    return set(conn.execute(stmt.distinct()).scalars())
+
+
+def _first_due_rows(conn: Connection, chat_ids: Sequence[int], per_chat: int, now: datetime) -> list[int]:
+    """Ids of each chat's first ``per_chat`` due rows."""
+    ranked = (
+        select(
+            deliveries.c.id,
+            func.row_number().over(partition_by=deliveries.c.chat_id, order_by=deliveries.c.id).label("rn"),
+        )
+        .where(deliveries.c.chat_id.in_(chat_ids), _due(now))
+        .subquery()
+    )
+    return list(conn.execute(select(ranked.c.id).where(ranked.c.rn <= per_chat)).scalars())
+
+
+def renew_leases(conn: Connection, owner: str, lease_until: datetime) -> int:
+    """Extend the lease of every row ``owner`` is sending; returns how many."""
+    stmt = update(deliveries).where(deliveries.c.status == SENDING, deliveries.c.claimed_by == owner)
+    return int(conn.execute(stmt.values(lease_until=lease_until)).rowcount)
+
+
+def _owned(delivery_ids: Sequence[int], owner: str) -> ColumnElement[bool]:
+    return and_(
+        deliveries.c.id.in_(delivery_ids), deliveries.c.status == SENDING, deliveries.c.claimed_by == owner
+    )
+
+
+def mark_sent(conn: Connection, delivery_ids: Sequence[int], at: datetime, owner: str) -> int:
+    """Acknowledged by Telegram: settles only rows ``owner`` is sending; returns how many."""
+    settled = 0
     for part in chunks(sorted(set(delivery_ids))):
-        stmt = update(deliveries).where(deliveries.c.id.in_(part))
-        conn.execute(stmt.values(status=DeliveryStatus.SENT.value, sent_at=at, last_error=None))
+        stmt = update(deliveries).where(_owned(part, owner))
+        values = {"status": SENT, "sent_at": at, "last_error": None, "claimed_by": None, "lease_until": None}
+        settled += conn.execute(stmt.values(**values)).rowcount
+    return settled
 
 
-def mark_retry(conn: Connection, delivery_ids: Sequence[int], *, not_before: datetime, error: str) -> None:
-    """Still pending: one more attempt, not before the given time."""
+def mark_retry(
+    conn: Connection, delivery_ids: Sequence[int], *, not_before: datetime, error: str, owner: str | None
+) -> int:
+    """Back to pending (from ``owner``'s claim, or still pending when no owner): one more attempt later."""
+    done = 0
     for part in chunks(sorted(set(delivery_ids))):
-        stmt = update(deliveries).where(deliveries.c.id.in_(part), deliveries.c.status == PENDING)
-        conn.execute(stmt.values(attempts=deliveries.c.attempts + 1, not_before=not_before, last_error=error))
+        where = (
+            _owned(part, owner) if owner else and_(deliveries.c.id.in_(part), deliveries.c.status == PENDING)
+        )
+        values = {
+            "status": PENDING,
+            "attempts": deliveries.c.attempts + 1,
+            "not_before": not_before,
+            "last_error": error,
+            "claimed_by": None,
+            "lease_until": None,
+        }
+        done += conn.execute(update(deliveries).where(where).values(**values)).rowcount
+    return done
 
 
-def give_up(conn: Connection, delivery_ids: Sequence[int], error: str) -> None:
-    """Pending rows that can never be sent: cancelled, the reason kept."""
+def release(conn: Connection, owner: str, delivery_ids: Sequence[int] | None = None) -> int:
+    """Return claimed rows (all of ``owner``'s, or these) to pending untouched: they were not tried."""
+    values = {"status": PENDING, "claimed_by": None, "lease_until": None}
+    if delivery_ids is None:
+        stmt = update(deliveries).where(deliveries.c.status == SENDING, deliveries.c.claimed_by == owner)
+        return int(conn.execute(stmt.values(**values)).rowcount)
+    done = 0
     for part in chunks(sorted(set(delivery_ids))):
-        stmt = update(deliveries).where(deliveries.c.id.in_(part), deliveries.c.status == PENDING)
-        conn.execute(stmt.values(status=DeliveryStatus.CANCELLED.value, last_error=error))
+        done += conn.execute(update(deliveries).where(_owned(part, owner)).values(**values)).rowcount
+    return done
+
+
+def give_up(conn: Connection, delivery_ids: Sequence[int], error: str, owner: str | None) -> None:
+    """Rows that can never be sent: cancelled, the reason kept."""
+    for part in chunks(sorted(set(delivery_ids))):
+        where = (
+            _owned(part, owner) if owner else and_(deliveries.c.id.in_(part), deliveries.c.status == PENDING)
+        )
+        values = {"status": CANCELLED, "last_error": error, "claimed_by": None, "lease_until": None}
+        conn.execute(update(deliveries).where(where).values(**values))
 
 
 def count_pending(conn: Connection, chat_id: int | None) -> int:
-    """Pending deliveries, for one chat or all."""
-    stmt = select(func.count()).select_from(deliveries).where(deliveries.c.status == PENDING)
+    """Deliveries not yet sent (pending or being sent), for one chat or all."""
+    stmt = select(func.count()).select_from(deliveries).where(deliveries.c.status.in_((PENDING, SENDING)))
     if chat_id is not None:
         stmt = stmt.where(deliveries.c.chat_id == chat_id)
     return int(conn.execute(stmt).scalar_one())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,9 +17,10 @@ from feeds.search import SearchExpr
 from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
 from storage.engine import make_engine, transaction
 from storage.migrations import migrate
+from storage.outbox_repo import Claim
 from storage.values import DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
 
-__all__ = ["DuplicateSubscriptionError", "MatchRecord", "PendingAlert", "Store", "StorySource"]
+__all__ = ["Claim", "DuplicateSubscriptionError", "MatchRecord", "PendingAlert", "Store", "StorySource"]
 
 
 class Store:
@@ -221,43 +223,67 @@ class Store:
     def pending_alerts(
         self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
     ) -> list[PendingAlert]:
-        """Pending deliveries whose ``not_before`` has passed, oldest first, active chats only.
+        """Pending deliveries whose ``not_before`` has passed, oldest first, active chats only (a read-only
+        view; senders use ``claim_alerts``).
 
         ``kinds`` limits them to chats of those kinds (Telegram chats vs the console's). Paused chats'
         rows stay pending (not listed) until the chat resumes."""
         with transaction(self._engine, write=False) as conn:
             rows = outbox_repo.pending_rows(conn, now, limit, kinds)
-        return [
-            PendingAlert(
-                delivery_id=row.d_id,
-                chat_id=row.d_chat_id,
-                chat_kind=ChatKind(row.d_chat_kind),
-                story_id=row.d_story_id,
-                item=item,
-                subscription_id=row.d_subscription_id,
-                query=row.d_query,
-                attempts=row.d_attempts,
-                created_at=row.d_created_at,
-            )
-            for row, item in rows
-        ]
+        return [_pending_alert(row, item) for row, item in rows]
 
-    def mark_sent(self, delivery_ids: Sequence[int], at: datetime) -> None:
-        """Telegram acknowledged these."""
-        with transaction(self._engine, write=True) as conn:
-            outbox_repo.mark_sent(conn, delivery_ids, at)
+    def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]:
+        """Move the due rows of up to ``claim.max_chats`` whole chats to ``sending`` for ``claim.owner``.
 
-    def mark_retry(self, delivery_ids: Sequence[int], *, not_before: datetime, error: str) -> None:
-        """Keep the rows pending, bump attempts, try again no earlier than ``not_before``."""
+        Only chats with no row being sent are taken; expired leases of other owners return to pending
+        first. Returns the claimed rows, by chat, oldest first."""
         with transaction(self._engine, write=True) as conn:
-            outbox_repo.mark_retry(conn, delivery_ids, not_before=not_before, error=error)
+            rows = outbox_repo.claim_chats(conn, claim, now)
+        return [_pending_alert(row, item) for row, item in rows]
 
-    def give_up(self, delivery_ids: Sequence[int], error: str) -> None:
-        """Cancel pending rows that failed permanently too often (the error is kept on the row)."""
+    def renew_leases(self, owner: str, lease_until: datetime) -> int:
+        """Extend the lease of every row ``owner`` is sending."""
         with transaction(self._engine, write=True) as conn:
-            outbox_repo.give_up(conn, delivery_ids, error)
+            return outbox_repo.renew_leases(conn, owner, lease_until)
+
+    def release_claims(self, owner: str, delivery_ids: Sequence[int] | None = None) -> int:
+        """Return ``owner``'s claimed rows (all, or these) to pending, untried."""
+        with transaction(self._engine, write=True) as conn:
+            return outbox_repo.release(conn, owner, delivery_ids)
+
+    def mark_sent(self, delivery_ids: Sequence[int], at: datetime, owner: str) -> int:
+        """Telegram acknowledged these: settles the rows ``owner`` is sending; returns how many it settled."""
+        with transaction(self._engine, write=True) as conn:
+            return outbox_repo.mark_sent(conn, delivery_ids, at, owner)
+
+    def mark_retry(
+        self, delivery_ids: Sequence[int], *, not_before: datetime, error: str, owner: str | None = None
+    ) -> int:
+        """Back to pending with one more attempt, no earlier than ``not_before`` (from ``owner``'s claim, or
+        rows still pending when ``owner`` is None)."""
+        with transaction(self._engine, write=True) as conn:
+            return outbox_repo.mark_retry(conn, delivery_ids, not_before=not_before, error=error, owner=owner)
+
+    def give_up(self, delivery_ids: Sequence[int], error: str, owner: str | None = None) -> None:
+        """Cancel rows that failed permanently too often (the error is kept on the row)."""
+        with transaction(self._engine, write=True) as conn:
+            outbox_repo.give_up(conn, delivery_ids, error, owner)
 
     def count_pending(self, chat_id: int | None = None) -> int:
         """Pending deliveries, for one chat or all."""
         with transaction(self._engine, write=False) as conn:
             return outbox_repo.count_pending(conn, chat_id)
+
+
+def _pending_alert(row: Any, item: Item) -> PendingAlert:
+    return PendingAlert(
+        delivery_id=row.d_id,
+        chat_id=row.d_chat_id,
+        chat_kind=ChatKind(row.d_chat_kind),
+        story_id=row.d_story_id,
+        item=item,
+        subscription_id=row.d_subscription_id,
+        query=row.d_query,
+        attempts=row.d_attempts,
+        created_at=row.d_created_at,
+    )

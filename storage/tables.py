@@ -134,6 +134,8 @@ class DeliveryRow(Base):
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
@@ -144,6 +146,19 @@ class DeliveryRow(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_subscription", "subscription_id"),
+        Index(
+            "ix_deliveries_sending",
+            "chat_id",
+            sqlite_where=text("status = 'sending'"),
+            postgresql_where=text("status = 'sending'"),
+        ),
+        Index(
+            "ix_deliveries_pending_chat",
+            "chat_id",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
 

@@ -37,17 +37,23 @@ def _version(engine: Engine) -> int:
 
 def test_old_database_is_upgraded_and_keeps_rows(backend: Backend, engine: Engine) -> None:
     url, schema = backend
-    old = Store.open(url, schema=schema)
-    old.sync_feeds([FeedSpec("alpha", "http://a", 60)], T0)
-    old.close()
-    assert _version(engine) == 1
-    v2 = Migration(2, "feed notes", _add_feed_notes)
-    assert migrate(engine, (*MIGRATIONS, v2)) == 2
+    assert migrate(engine, MIGRATIONS[:1]) == 1  # a database made by the first release
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO feeds (name, url, interval_seconds, enabled, consecutive_failures, next_poll_at,"
+                " created_at, updated_at) VALUES ('alpha', 'http://a', 60, true, 0, :t, :t, :t)"
+            ),
+            {"t": T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0},
+        )
+    last = len(MIGRATIONS)
+    step = Migration(last + 1, "feed notes", _add_feed_notes)
+    assert migrate(engine, (*MIGRATIONS, step)) == last + 1
     with engine.begin() as conn:
         assert conn.execute(text("SELECT name, note FROM feeds")).all() == [("alpha", "was alpha")]
         versions = conn.execute(text("SELECT version, name FROM schema_version ORDER BY version")).all()
-    assert versions == [(1, "initial schema"), (2, "feed notes")]
-    assert migrate(engine, (*MIGRATIONS, v2)) == 2  # idempotent
+    assert versions == [(m.version, m.name) for m in (*MIGRATIONS, step)]
+    assert migrate(engine, (*MIGRATIONS, step)) == last + 1  # idempotent
     with pytest.raises(RuntimeError, match="newer"):
         Store.open(url, schema=schema)
 
@@ -59,8 +65,8 @@ def test_failed_step_rolls_back(engine: Engine) -> None:
 
     migrate(engine)
     with pytest.raises(RuntimeError, match="step failed"):
-        migrate(engine, (*MIGRATIONS, Migration(2, "broken", broken)))
-    assert _version(engine) == 1
+        migrate(engine, (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "broken", broken)))
+    assert _version(engine) == len(MIGRATIONS)
     assert "half_done" not in inspect(engine).get_table_names()
 
 

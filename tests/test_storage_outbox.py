@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from feeds.models import ChatKind, FeedState, Item
-from storage.store import MatchRecord, Store
+from storage.store import Claim, MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
 Feeds = tuple[FeedState, FeedState]
@@ -93,7 +93,11 @@ def test_pending_respects_not_before_and_retry_keeps_row(store: Store, story: tu
     assert store.pending_alerts(T0 + timedelta(seconds=29), 10) == []
     (retried,) = store.pending_alerts(T0 + timedelta(seconds=30), 10)
     assert (retried.delivery_id, retried.attempts) == (alert.delivery_id, 1)
-    store.mark_sent([alert.delivery_id], T0 + timedelta(minutes=1))
+    claim = Claim("test", T0 + timedelta(minutes=5), max_chats=10, per_chat=10)
+    assert [a.delivery_id for a in store.claim_alerts(claim, T0 + timedelta(seconds=30))] == [
+        alert.delivery_id
+    ]
+    assert store.mark_sent([alert.delivery_id], T0 + timedelta(minutes=1), "test") == 1
     assert store.pending_alerts(T0 + timedelta(days=1), 10) == []
     assert store.count_pending() == 0
     store.mark_retry([alert.delivery_id], not_before=T0, error="late")  # sent rows stay sent
