@@ -12,10 +12,12 @@ from telegram.error import InvalidToken, TelegramError
 
 from bot.config import load_settings
 from bot.settings import ConfigError, Settings
+from storage.instance import InstanceLockedError
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 EXIT_TELEGRAM = 4
+EXIT_ALREADY_RUNNING = 5
 
 QUERY_COMMANDS = ("recent", "match")
 
@@ -95,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"wirewatch: config error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except InstanceLockedError as exc:
+        print(f"wirewatch: refused to start: {exc}", file=sys.stderr)
+        return EXIT_ALREADY_RUNNING
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)

@@ -74,8 +74,13 @@ def open_store(settings: Settings) -> Store:
 
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, use_processes: bool = True) -> AsyncIterator[Runtime]:
-    """Build the runtime; close everything on exit."""
+    """Build the runtime (holding the database's instance lock); close everything on exit."""
     store = await asyncio.to_thread(open_store, settings)
+    try:
+        lock = await asyncio.to_thread(store.lock_instance)
+    except BaseException:
+        await asyncio.to_thread(store.close)
+        raise
     executor: Executor | None = parse_pool() if use_processes else None
     try:
         async with Fetcher(fetch_limits(settings)) as fetcher:
@@ -93,6 +98,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(lock.release)
         await asyncio.to_thread(store.close)
 
 

@@ -16,11 +16,21 @@ from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Sub
 from feeds.search import SearchExpr
 from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
 from storage.engine import make_engine, transaction
+from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.outbox_repo import Claim
 from storage.values import DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
 
-__all__ = ["Claim", "DuplicateSubscriptionError", "MatchRecord", "PendingAlert", "Store", "StorySource"]
+__all__ = [
+    "Claim",
+    "DuplicateSubscriptionError",
+    "InstanceLock",
+    "InstanceLockedError",
+    "MatchRecord",
+    "PendingAlert",
+    "Store",
+    "StorySource",
+]
 
 
 class Store:
@@ -41,6 +51,10 @@ class Store:
             engine.dispose()
             raise
         return cls(engine)
+
+    def lock_instance(self, role: str = "instance") -> InstanceLock:
+        """Hold this database's lock for ``role`` (``InstanceLockedError`` if another process holds it)."""
+        return InstanceLock.acquire(self._engine, role)
 
     def close(self) -> None:
         """Dispose of the engine."""

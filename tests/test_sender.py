@@ -439,3 +439,39 @@ async def test_a_message_telegram_always_refuses_is_given_up(
     assert (
         later.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in texts(fake_telegram, 9)[-1]
     )
+
+
+# --- nothing twice ------------------------------------------------------------------------------------------
+async def test_a_burst_with_grouped_messages_sends_nothing_twice(
+    outbox: Outbox,
+    store: Store,
+    fake_telegram_limited: FakeTelegram,
+) -> None:
+    """40 chats, alerts arriving in waves while the loop runs (grouped messages, per-chat pacing): every
+    alert arrives exactly once, in order. The old sender filtered a stale read against in-memory sets and
+    sent a chat's rows again right after that chat's task had marked them sent."""
+    subs = {chat_id: outbox.chat(chat_id, ChatKind.PRIVATE) for chat_id in range(200, 240)}
+    expected: dict[int, list[str]] = {chat_id: [] for chat_id in subs}
+    async with make_bot(fake_telegram_limited) as real_bot:
+        sender = make_sender(store, real_bot, Pacer())
+        stop = asyncio.Event()
+        loop_task = asyncio.create_task(sender.run(stop))
+        for wave in range(3):
+            for chat_id, sub in subs.items():
+                expected[chat_id] += outbox.alerts(chat_id, sub, 7 if wave != 1 else 2)
+            sender.wake()
+            await asyncio.sleep(0.4)
+        deadline = time.monotonic() + 60
+        while store.count_pending() and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        stop.set()
+        await asyncio.wait_for(loop_task, timeout=15)
+    assert store.count_pending() == 0
+    for chat_id, titles in expected.items():
+        received = "\n".join(texts(fake_telegram_limited, chat_id))
+        escaped = [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in titles]
+        counts = [received.count(f"{title}<") + received.count(f"{title}\n") for title in escaped]
+        assert counts == [1] * len(titles), (chat_id, counts)
+        positions = [received.index(title) for title in escaped]
+        assert positions == sorted(positions), chat_id
+    assert fake_telegram_limited.stats.too_many_requests == 0
