@@ -14,7 +14,7 @@ from feeds.search import index_tokens
 from storage import search_index
 from storage.convert import item_select, story_of, to_item
 from storage.dialect import upsert
-from storage.stories import Known, pick_story, stored_candidates
+from storage.stories import Known, lock_story_keys, pick_story, stored_candidates
 from storage.tables import feeds, items
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: 
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
     if not unique:
         return []
+    lock_story_keys(conn, unique)
     candidates = stored_candidates(conn, unique, window)
     stories = [pick_story(item, candidates, window) for item in unique]
     stmt = (

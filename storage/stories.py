@@ -3,11 +3,12 @@ body fingerprint, first seen within the story window (either side)."""
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from feeds.clustering import same_story
 from feeds.models import NewItem
@@ -45,6 +46,28 @@ def pick_story(item: NewItem, candidates: Sequence[Known], window: timedelta) ->
     if by_link:
         return by_link[0].story_id
     return next((k.story_id for k in candidates if joins(item, k, window)), None)
+
+
+_STORY_LOCK_SPACE = 7_317_003
+
+
+def lock_story_keys(conn: Connection, batch: Sequence[NewItem]) -> None:
+    """PostgreSQL: serialize writers that could join the same story (same link or title fingerprint).
+
+    Transaction-scoped advisory locks, taken in ascending key order (no deadlock), before the stored
+    candidates are read: a concurrent fetch worker adding the same release on another wire waits for
+    this transaction and then sees its items. SQLite has one writer at a time anyway."""
+    if conn.dialect.name != "postgresql":
+        return
+    keys = {f"l:{i.link}" for i in batch if i.link} | {
+        f"t:{i.title_fingerprint}" for i in batch if i.title_fingerprint
+    }
+    hashed = sorted({zlib.crc32(key.encode()) - 2**31 for key in keys})
+    if hashed:
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:space, k) FROM unnest(CAST(:keys AS integer[])) AS k"),
+            {"space": _STORY_LOCK_SPACE, "keys": hashed},
+        )
 
 
 def stored_candidates(conn: Connection, batch: Sequence[NewItem], window: timedelta) -> list[Known]:
