@@ -21,7 +21,7 @@ from bot.ingest import Ingestor
 from bot.matching import MatchService
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
-from feeds.pipeline import lower_priority
+from feeds.pipeline import init_worker
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,10 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1, mp_context=context, initializer=lower_priority
+        max_workers=workers or os.cpu_count() or 1,
+        mp_context=context,
+        initializer=init_worker,
+        initargs=(os.getpid(),),
     )
 
 

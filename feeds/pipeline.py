@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -36,6 +38,26 @@ def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now
             seen.add(item.identity)
             items.append(replace(item, search_tokens=index_tokens(item.title, item.body)))
     return items
+
+
+def init_worker(parent_pid: int, niceness: int = WORKER_NICENESS) -> None:
+    """Process-pool initializer: lower priority, and exit when ``parent_pid`` is gone (no orphans).
+
+    The pool's workers are children of the forkserver, not of the process that uses them, so a
+    parent-death signal would not fire when that process is killed; a daemon thread checks instead."""
+    lower_priority(niceness)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # the pid exists (reused by another user's process): keep watching
+            continue
 
 
 def lower_priority(niceness: int = WORKER_NICENESS) -> None:
