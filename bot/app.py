@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from bot.pacing import Pacer
 from bot.runtime import Pipeline, open_runtime
 from bot.sender import AlertSender
 from bot.settings import ConfigError, DeliverySettings, Settings
+from bot.supervisor import Supervisor
 from bot.telegram_bot import TelegramFrontend
 from bot.transport import TelegramTransport
 
@@ -88,14 +90,17 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
             scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
-            sender_task = asyncio.create_task(sender.run(stop))
+            supervisor = Supervisor(stop)
+            supervisor.start("deliver", functools.partial(sender.run, stop))
             logger.info("wirewatch_started bot=%s feeds=%s", app.bot.username, len(settings.feeds))
             await stop.wait()
             logger.info("wirewatch_stopping")
             await stop_pipeline(scheduler, pipeline)
             await app.updater.stop()
             await app.stop()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(sender_task, SHUTDOWN_GRACE_SECONDS)
+            await supervisor.wait(SHUTDOWN_GRACE_SECONDS + 10.0)
+    if supervisor.failed:
+        logger.error("wirewatch_stopped stage_failing=%s", supervisor.failed)
+        return 1
     logger.info("wirewatch_stopped")
     return 0

@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.config import load_settings
 from bot.settings import ConfigError, Settings
 from storage.instance import InstanceLockedError
+from storage.store import StoreUnavailableError
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -100,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InstanceLockedError as exc:
         print(f"wirewatch: refused to start: {exc}", file=sys.stderr)
         return EXIT_ALREADY_RUNNING
+    except StoreUnavailableError as exc:
+        print(f"wirewatch: database unavailable: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)

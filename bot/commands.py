@@ -17,7 +17,7 @@ from bot.recent import RecentSearch, render_recent
 from bot.replies import USAGE, Button, Reply, echo, help_text
 from feeds.models import ChatKind, Subscription
 from feeds.query import QueryError, parse_query
-from storage.store import DuplicateSubscriptionError, Store
+from storage.store import DuplicateSubscriptionError, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +84,15 @@ class ChatService:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
         if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
             return Reply("Sorry, this Wirewatch bot is private to its owner's chats.")
-        await asyncio.to_thread(self._store.touch_chat, ctx.chat_id, ctx.kind)
-        handler = self._handlers.get(command.lower())
-        if handler is None:
-            return Reply(f"Unknown command /{echo(command, 40)}. Send /help to see what I can do.")
-        return await handler(ctx, args.strip())
+        try:
+            await asyncio.to_thread(self._store.touch_chat, ctx.chat_id, ctx.kind)
+            handler = self._handlers.get(command.lower())
+            if handler is None:
+                return Reply(f"Unknown command /{echo(command, 40)}. Send /help to see what I can do.")
+            return await handler(ctx, args.strip())
+        except StoreUnavailableError as exc:
+            logger.warning("command_failed_database command=%s error=%s", command[:40], exc)
+            return Reply("The database is not answering right now. Please try again in a minute.")
 
     async def text(self, ctx: ChatContext, text: str) -> Reply:
         """A message that is not a command."""

@@ -22,7 +22,7 @@ from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
-from storage.store import Store
+from storage.store import Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +168,8 @@ class Ingestor:
             await self._db(
                 self.store.record_fetch_failure, feed.id, at=now, error=error, next_poll_at=retry_at
             )
+        except StoreUnavailableError as exc:
+            logger.warning("feed_failure_not_recorded feed=%s error=%s", feed.name, exc)
         except Exception:
             logger.exception("feed_failure_not_recorded feed=%s", feed.name)
         return FeedPollResult(feed.name, "error", (), time.monotonic() - started, error)

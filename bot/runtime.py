@@ -22,7 +22,7 @@ from bot.matching import MatchService
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.pipeline import init_worker
-from storage.store import Store
+from storage.store import Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,9 @@ class Pipeline:
             enqueued = await asyncio.to_thread(matcher.run_once)
             if results:
                 logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
+        except StoreUnavailableError as exc:  # the next tick tries again
+            logger.warning("tick_failed error=%s", exc)
+            return 0
         except Exception:
             logger.exception("tick_failed")
             return 0

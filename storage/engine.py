@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -60,11 +61,26 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+class StoreUnavailableError(Exception):
+    """The database did not answer (down, restarting, unreachable, locked too long); worth retrying."""
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """A one-line description of a database error: the driver's first line, no SQL, no parameters."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {reason[0][:200] if reason else ''}"
+
+
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with engine.connect() as conn:
-        if write:
-            conn.execution_options(wirewatch_write=True)
-        with conn.begin():
-            yield conn
+    """One transaction: committed when the block ends, rolled back if it raises.
+
+    A lost or refused connection surfaces as ``StoreUnavailableError`` (one line, retryable)."""
+    try:
+        with engine.connect() as conn:
+            if write:
+                conn.execution_options(wirewatch_write=True)
+            with conn.begin():
+                yield conn
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailableError(describe_db_error(exc)) from exc

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.search import SearchExpr
 from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
-from storage.engine import make_engine, transaction
+from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.outbox_repo import Claim
@@ -29,6 +29,7 @@ __all__ = [
     "MatchRecord",
     "PendingAlert",
     "Store",
+    "StoreUnavailableError",
     "StorySource",
 ]
 
