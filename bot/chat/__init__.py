@@ -1,0 +1,1 @@
+"""The chat, transport-free: the service, replies, rendering, recent search (never imports telegram)."""

@@ -1,0 +1,1 @@
+"""Entry points: the command line, console, demo, and starting a set of roles."""

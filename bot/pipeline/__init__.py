@@ -1,0 +1,1 @@
+"""The pipeline: schedule, ingest, match, deliver and pacing (never imports telegram)."""
