@@ -25,9 +25,9 @@ from pathlib import Path
 import telegram
 from telegram.request import HTTPXRequest
 
-from bot.pacing import Pacer
-from bot.sender import AlertSender
-from bot.transport import TelegramTransport
+from bot.pipeline.deliver import AlertSender
+from bot.pipeline.pacing import Pacer
+from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import MatchRecord, Store
 from tests.fake_telegram import FakeTelegram
@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the unpaced baseline run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    logging.getLogger("bot.sender").setLevel(logging.WARNING)
+    logging.getLogger("bot.pipeline.deliver").setLevel(logging.WARNING)
     asyncio.run(main_async(args.scale, not args.no_baseline))
 
 

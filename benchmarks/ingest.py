@@ -32,7 +32,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.ingest import Ingestor
+from bot.pipeline.ingest import Ingestor
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.models import FeedSpec, FeedState
 from feeds.pipeline import WORKER_NICENESS, lower_priority, parse_and_normalize

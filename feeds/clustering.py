@@ -12,6 +12,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from feeds.models import NewItem
 
 MAX_HAMMING = 12
 """Largest Hamming distance between body fingerprints of one story (64 bits; unrelated texts: ~32)."""
@@ -134,3 +139,34 @@ def same_story(body_fp_a: str, body_fp_b: str) -> bool:
     except ValueError:
         return False
     return distance <= MAX_HAMMING
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """An item already stored (or just inserted) that a new item may join."""
+
+    story_id: int
+    link: str | None
+    title_fingerprint: str
+    body_fingerprint: str
+    first_seen_at: datetime
+
+
+def joins(item: NewItem, known: Known, window: timedelta) -> bool:
+    """Whether ``item`` belongs to ``known``'s story."""
+    if abs(item.first_seen_at - known.first_seen_at) > window:
+        return False
+    if item.link and item.link == known.link:
+        return True
+    return bool(item.title_fingerprint) and (
+        item.title_fingerprint == known.title_fingerprint
+        and same_story(item.body_fingerprint, known.body_fingerprint)
+    )
+
+
+def pick_story(item: NewItem, candidates: Sequence[Known], window: timedelta) -> int | None:
+    """The story of the first candidate (oldest first) that ``item`` joins, preferring a same-link one."""
+    by_link = [k for k in candidates if item.link and k.link == item.link and joins(item, k, window)]
+    if by_link:
+        return by_link[0].story_id
+    return next((k.story_id for k in candidates if joins(item, k, window)), None)

@@ -1,7 +1,8 @@
-"""Values and errors of the storage contract (re-exported by ``storage.store``)."""
+"""The values the stages exchange with storage and with each other (re-exported by ``storage.store``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,3 +47,14 @@ class StorySource:
 
     feed_name: str
     link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Who claims outbox rows and until when; at most ``max_chats`` chats, ``per_chat`` rows each."""
+
+    owner: str
+    lease_until: datetime
+    max_chats: int
+    per_chat: int
+    kinds: Collection[ChatKind] | None = None

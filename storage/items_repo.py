@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
+from feeds.clustering import Known, pick_story
 from feeds.models import Item, NewItem
 from feeds.search import index_tokens
 from storage import search_index
 from storage.convert import item_select, story_of, to_item
 from storage.dialect import upsert
-from storage.stories import Known, lock_story_keys, pick_story, stored_candidates
+from storage.stories import lock_story_keys, stored_candidates
 from storage.tables import feeds, items
 
 logger = logging.getLogger(__name__)

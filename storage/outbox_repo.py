@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
 
+from feeds.eligibility import ItemFacts, SubscriptionFacts, eligible_alerts
 from feeds.models import ChatKind, DeliveryStatus
+from feeds.values import Claim, MatchRecord
 from storage.convert import item_select, to_item
 from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, items, subscriptions
-from storage.values import MatchRecord
 
 logger = logging.getLogger(__name__)
 
@@ -22,17 +22,6 @@ PENDING = DeliveryStatus.PENDING.value
 SENDING = DeliveryStatus.SENDING.value
 SENT = DeliveryStatus.SENT.value
 CANCELLED = DeliveryStatus.CANCELLED.value
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """Who claims outbox rows and until when; at most ``max_chats`` chats, ``per_chat`` rows each."""
-
-    owner: str
-    lease_until: datetime
-    max_chats: int
-    per_chat: int
-    kinds: Collection[ChatKind] | None = None
 
 
 def record_matches(
@@ -57,13 +46,14 @@ def record_matches(
 
 
 def _eligible(conn: Connection, matches: Sequence[MatchRecord], now: datetime) -> list[dict[str, Any]]:
-    """Delivery rows for matches whose subscription predates the item and whose chat is active, unpaused."""
-    item_info: dict[int, tuple[int, datetime]] = {}
+    """Delivery rows for the matches that alert (``feeds.eligibility``), from the items' and the
+    subscriptions' stored facts (only subscriptions of active, unpaused chats can alert)."""
+    item_facts: dict[int, ItemFacts] = {}
     for part in chunks(sorted({m.item_id for m in matches})):
         stmt = select(items.c.id, func.coalesce(items.c.story_id, items.c.id), items.c.first_seen_at)
         for item_id, story_id, seen in conn.execute(stmt.where(items.c.id.in_(part))):
-            item_info[item_id] = (story_id, seen)
-    subs: dict[int, tuple[int, datetime]] = {}
+            item_facts[item_id] = ItemFacts(story_id, seen)
+    sub_facts: dict[int, SubscriptionFacts] = {}
     for part in chunks(sorted({m.subscription_id for m in matches})):
         stmt = (
             select(subscriptions.c.id, subscriptions.c.chat_id, subscriptions.c.created_at)
@@ -71,16 +61,11 @@ def _eligible(conn: Connection, matches: Sequence[MatchRecord], now: datetime) -
             .where(subscriptions.c.id.in_(part), chats.c.active.is_(True), chats.c.paused.is_(False))
         )
         for sub_id, chat_id, created in conn.execute(stmt):
-            subs[sub_id] = (chat_id, created)
-    rows: dict[tuple[int, int], dict[str, Any]] = {}
-    for match in sorted(matches, key=lambda m: (m.item_id, m.subscription_id)):
-        if match.item_id not in item_info or match.subscription_id not in subs:
-            continue
-        (story_id, seen), (chat_id, created) = item_info[match.item_id], subs[match.subscription_id]
-        if chat_id != match.chat_id or not created < seen:
-            continue
-        rows.setdefault((chat_id, story_id), _delivery(chat_id, story_id, match, now))
-    return list(rows.values())
+            sub_facts[sub_id] = SubscriptionFacts(chat_id, created)
+    return [
+        _delivery(alert.chat_id, alert.story_id, alert.match, now)
+        for alert in eligible_alerts(matches, item_facts, sub_facts)
+    ]
 
 
 def _delivery(chat_id: int, story_id: int, match: MatchRecord, now: datetime) -> dict[str, Any]:

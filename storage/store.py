@@ -14,12 +14,11 @@ from sqlalchemy import Engine
 
 from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.search import SearchExpr
+from feeds.values import Claim, DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
 from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
 from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
-from storage.outbox_repo import Claim
-from storage.values import DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
 
 __all__ = [
     "Claim",

@@ -5,48 +5,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import Connection, select, text
 
-from feeds.clustering import same_story
+from feeds.clustering import Known
 from feeds.models import NewItem
 from storage.convert import story_of
 from storage.dialect import chunks
 from storage.tables import items
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """An item already stored (or just inserted) that a new item may join."""
-
-    story_id: int
-    link: str | None
-    title_fingerprint: str
-    body_fingerprint: str
-    first_seen_at: datetime
-
-
-def joins(item: NewItem, known: Known, window: timedelta) -> bool:
-    """Whether ``item`` belongs to ``known``'s story."""
-    if abs(item.first_seen_at - known.first_seen_at) > window:
-        return False
-    if item.link and item.link == known.link:
-        return True
-    return bool(item.title_fingerprint) and (
-        item.title_fingerprint == known.title_fingerprint
-        and same_story(item.body_fingerprint, known.body_fingerprint)
-    )
-
-
-def pick_story(item: NewItem, candidates: Sequence[Known], window: timedelta) -> int | None:
-    """The story of the first candidate (oldest first) that ``item`` joins, preferring a same-link one."""
-    by_link = [k for k in candidates if item.link and k.link == item.link and joins(item, k, window)]
-    if by_link:
-        return by_link[0].story_id
-    return next((k.story_id for k in candidates if joins(item, k, window)), None)
-
 
 _STORY_LOCK_SPACE = 7_317_003
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.commands import MAX_SUBSCRIPTIONS_PER_CHAT, ChatContext, ChatService
-from bot.matching import MatchService
+from bot.chat.service import MAX_SUBSCRIPTIONS_PER_CHAT, ChatContext, ChatService
+from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import Store
 

@@ -23,7 +23,7 @@ FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 def wirewatch(*args: str, stdin: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.entry.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -23,7 +23,7 @@ class Terminal:
     def __init__(self, config: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "console", "--config", str(config)],
+            [sys.executable, "-m", "bot.entry.cli", "console", "--config", str(config)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import Ingestor
+from bot.pipeline.ingest import Ingestor
 from feeds.fetch import Fetcher
 from feeds.models import FeedSpec
 from feeds.parse import FeedParseError

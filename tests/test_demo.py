@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from bot.demo import run_demo
+from bot.entry.demo import run_demo
 
 
 async def test_demo_shows_the_expected_alerts_once() -> None:

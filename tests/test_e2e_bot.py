@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import run_bot
+from bot.entry.roles import run_bot
 from bot.settings import DatabaseSettings, PollingSettings, Settings, TelegramSettings
 from feeds.models import FeedSpec
 from tests.fake_telegram import FakeTelegram
@@ -162,7 +162,7 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path, fake_telegram: FakeTelegra
     )
     env = {**os.environ, "WIREWATCH_TELEGRAM_TOKEN": fake_telegram.token}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot.entry.cli", "run", "--config", str(config)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -189,7 +189,7 @@ def test_missing_token_is_one_clear_error(tmp_path: Path) -> None:
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "x.db"}"\n')
     env = {k: v for k, v in os.environ.items() if k != "WIREWATCH_TELEGRAM_TOKEN"}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot.entry.cli", "run", "--config", str(config)],
         env=env,
         capture_output=True,
         text=True,
@@ -227,7 +227,7 @@ def test_unreachable_telegram_is_a_clear_error(tmp_path: Path) -> None:
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "bot.entry.cli", "run", "--config", str(config)],
         env=env,
         capture_output=True,
         text=True,

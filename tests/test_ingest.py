@@ -1,4 +1,4 @@
-"""bot.ingest.Ingestor end to end: real feed server on 127.0.0.1, real Fetcher, real SQLite store."""
+"""bot.pipeline.ingest.Ingestor end to end: real feed server on 127.0.0.1, real Fetcher, real SQLite store."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ingest import FeedPollResult, Ingestor
+from bot.pipeline.ingest import FeedPollResult, Ingestor
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.models import FeedSpec, FeedState
 from storage.store import Store

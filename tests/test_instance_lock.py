@@ -58,7 +58,7 @@ def test_a_second_process_on_the_same_database_is_refused(tmp_path: Path, feed_s
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
     first = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "poll", "--config", str(config)],
+        [sys.executable, "-m", "bot.entry.cli", "poll", "--config", str(config)],
         env={**env, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,

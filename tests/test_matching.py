@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.matching import MatchService
+from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, Dateline, FeedSpec, NewItem, Subscription
 from feeds.search import index_tokens
 from storage.store import MatchRecord, Store

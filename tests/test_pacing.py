@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.pacing import Bucket, Pacer
+from bot.pipeline.pacing import Bucket, Pacer
 from feeds.models import ChatKind
 
 

@@ -52,4 +52,4 @@ def test_wheel_has_sample_feeds_and_migrations(wheel: zipfile.ZipFile) -> None:
 
 def test_wheel_declares_the_console_script(wheel: zipfile.ZipFile) -> None:
     [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
-    assert "wirewatch = bot.cli:main" in wheel.read(entry_points).decode()
+    assert "wirewatch = bot.entry.cli:main" in wheel.read(entry_points).decode()

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 OWNER = """
 import os, time
-from bot.runtime import parse_pool
+from bot.entry.runtime import parse_pool
 pool = parse_pool(2)
 print(sorted({pool.submit(os.getpid).result() for _ in range(8)}), flush=True)
 time.sleep(120)

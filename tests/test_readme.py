@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.commands import COMMAND_NAMES
+from bot.chat.service import COMMAND_NAMES
+from bot.entry.cli import main
 from bot.settings_parse import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent

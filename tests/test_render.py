@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.render import (
+from bot.chat.render import (
     MAX_MESSAGE,
     RenderedMessage,
     alert_summary,

@@ -22,9 +22,10 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.pacing import Pacer
-from bot.sender import MAX_PERMANENT_FAILURES, AlertSender
-from bot.transport import ConsoleTransport, SendResult, TelegramTransport, classify_error
+from bot.pipeline.deliver import MAX_PERMANENT_FAILURES, AlertSender
+from bot.pipeline.pacing import Pacer
+from bot.pipeline.transport import ConsoleTransport, SendResult
+from bot.tg.transport import TelegramTransport, classify_error
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import MatchRecord, Store
 from tests.fake_telegram import FakeTelegram

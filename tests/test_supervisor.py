@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.supervisor import Supervisor
+from bot.pipeline.supervisor import Supervisor
 
 
 async def test_a_crashed_stage_is_restarted_and_keeps_working() -> None:

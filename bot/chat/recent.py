@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from bot.matching import document_for
-from bot.replies import echo
+from bot.chat.replies import echo
+from feeds.documents import document_for
 from feeds.models import Item
 from feeds.query import Query
 from feeds.search import candidate_expr

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 from feeds.models import Item
 from feeds.query import QueryError, highlight_spans, parse_query
-from storage.store import PendingAlert, StorySource
+from feeds.values import PendingAlert, StorySource
 
 MAX_MESSAGE = 4096
 _ELLIPSIS = "…"

@@ -5,18 +5,18 @@ The Telegram adapter, the console and the tests all drive this same service.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html import escape
+from typing import Protocol
 
-from bot.matching import MatchService
-from bot.recent import RecentSearch, render_recent
-from bot.replies import USAGE, Button, Reply, echo, help_text
+from bot.chat.recent import RecentSearch, render_recent
+from bot.chat.replies import USAGE, Button, Reply, echo, help_text
+from bot.offload import off_loop
 from feeds.models import ChatKind, Subscription
-from feeds.query import QueryError, parse_query
+from feeds.query import Query, QueryError, parse_query
 from storage.store import DuplicateSubscriptionError, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,14 @@ COMMAND_METHODS = {
     "feeds": "feeds",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
+
+
+class IndexUpdates(Protocol):
+    """Where the chat reports subscription changes (the match stage's in-memory index)."""
+
+    def add(self, subscription: Subscription, query: Query | None = None) -> None: ...
+
+    def remove(self, subscription_id: int) -> None: ...
 
 
 async def _always_allowed() -> bool:
@@ -64,7 +72,7 @@ class ChatService:
     def __init__(
         self,
         store: Store,
-        matcher: MatchService,
+        matcher: IndexUpdates,
         *,
         admins: frozenset[int] = frozenset(),
         allowed_chats: frozenset[int] = frozenset(),
@@ -85,7 +93,7 @@ class ChatService:
         if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
             return Reply("Sorry, this Wirewatch bot is private to its owner's chats.")
         try:
-            await asyncio.to_thread(self._store.touch_chat, ctx.chat_id, ctx.kind)
+            await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
             handler = self._handlers.get(command.lower())
             if handler is None:
                 return Reply(f"Unknown command /{echo(command, 40)}. Send /help to see what I can do.")
@@ -115,18 +123,13 @@ class ChatService:
             query = parse_query(args)
         except QueryError as exc:
             return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['subscribe']}")
-        if (
-            await asyncio.to_thread(self._store.count_subscriptions, ctx.chat_id)
-            >= MAX_SUBSCRIPTIONS_PER_CHAT
-        ):
+        if await off_loop(self._store.count_subscriptions, ctx.chat_id) >= MAX_SUBSCRIPTIONS_PER_CHAT:
             return Reply(
                 f"This chat already has {MAX_SUBSCRIPTIONS_PER_CHAT} subscriptions, the most it can hold. "
                 "Remove one with /unsubscribe first."
             )
         try:
-            sub = await asyncio.to_thread(
-                self._store.add_subscription, ctx.chat_id, query.text, self._clock()
-            )
+            sub = await off_loop(self._store.add_subscription, ctx.chat_id, query.text, self._clock())
         except DuplicateSubscriptionError as dup:
             return Reply(
                 f"You are already subscribed to <code>{echo(dup.existing.query)}</code> (#{dup.existing.id})."
@@ -146,9 +149,9 @@ class ChatService:
             return refusal
         ident = args.removeprefix("#")
         if ident.isdecimal() and len(ident) < 19:
-            removed = await asyncio.to_thread(self._store.remove_subscription, ctx.chat_id, int(ident))
+            removed = await off_loop(self._store.remove_subscription, ctx.chat_id, int(ident))
         else:
-            removed = await asyncio.to_thread(self._store.remove_subscription_by_query, ctx.chat_id, args)
+            removed = await off_loop(self._store.remove_subscription_by_query, ctx.chat_id, args)
         if removed is None:
             return Reply(
                 f"No subscription <code>{echo(args)}</code> in this chat. /list shows the ones you have."
@@ -164,8 +167,8 @@ class ChatService:
 
     async def list(self, ctx: ChatContext, args: str) -> Reply:
         """/list — this chat's subscriptions, each with an unsubscribe button."""
-        subs = await asyncio.to_thread(self._store.list_subscriptions, ctx.chat_id)
-        chat = await asyncio.to_thread(self._store.get_chat, ctx.chat_id)
+        subs = await off_loop(self._store.list_subscriptions, ctx.chat_id)
+        chat = await off_loop(self._store.get_chat, ctx.chat_id)
         if not subs:
             return Reply("No subscriptions yet. " + USAGE["subscribe"])
         lines = [f"<b>Subscriptions ({len(subs)})</b>"]
@@ -183,30 +186,30 @@ class ChatService:
             except QueryError as exc:
                 return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['recent']}")
         since = self._clock() - timedelta(days=7)
-        items = await asyncio.to_thread(self._recent.find, query, since, 10)
+        items = await off_loop(self._recent.find, query, since, 10)
         return Reply(render_recent(items, args, days=7))
 
     async def pause(self, ctx: ChatContext, args: str) -> Reply:
         """/pause — stop alerts for this chat, keeping its subscriptions."""
         if refusal := await self._refuse_unless_manager(ctx):
             return refusal
-        await asyncio.to_thread(self._store.set_paused, ctx.chat_id, True)
+        await off_loop(self._store.set_paused, ctx.chat_id, True)
         return Reply("Alerts paused. Your subscriptions are kept; /resume turns alerts back on.")
 
     async def resume(self, ctx: ChatContext, args: str) -> Reply:
         """/resume — alerts on again (for releases first seen from now on)."""
         if refusal := await self._refuse_unless_manager(ctx):
             return refusal
-        await asyncio.to_thread(self._store.set_paused, ctx.chat_id, False)
+        await off_loop(self._store.set_paused, ctx.chat_id, False)
         return Reply("Alerts resumed. Releases that came while paused are in /recent.")
 
     async def feeds(self, ctx: ChatContext, args: str) -> Reply:
         """/feeds — feed health, for the bot's admins only."""
         if not self._is_admin(ctx):
             return Reply("/feeds is for the bot's administrators only.")
-        from bot.feed_report import render_feed_health
+        from bot.chat.feed_report import render_feed_health
 
-        feeds = await asyncio.to_thread(self._store.list_feeds)
+        feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock()))
 
     def _is_admin(self, ctx: ChatContext) -> bool:

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram.error import InvalidToken, TelegramError
 
 from bot.config import load_settings
 from bot.settings import ConfigError, Settings
+from bot.tg.errors import startup_failure
 from storage.instance import InstanceLockedError
 from storage.store import StoreUnavailableError
 
@@ -67,7 +67,7 @@ def _configure_logging(verbose: bool, command: str) -> None:
 
 
 def _commands() -> dict[str, Command]:
-    from bot import cli_commands
+    from bot.entry import commands as cli_commands
 
     return {
         "run": cli_commands.run,
@@ -108,12 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)
         return EXIT_DATABASE
-    except InvalidToken:
-        print("wirewatch: config error: telegram.token: Telegram does not accept this token", file=sys.stderr)
-        return EXIT_CONFIG
-    except TelegramError as exc:
-        print(f"wirewatch: Telegram unavailable: {exc}", file=sys.stderr)
-        return EXIT_TELEGRAM
+    except Exception as exc:
+        failure = startup_failure(exc)
+        if failure is None:
+            raise
+        print(f"wirewatch: {failure[1]}", file=sys.stderr)
+        return failure[0]
     except KeyboardInterrupt:
         return 130
 

@@ -7,10 +7,12 @@ import asyncio
 import sys
 from datetime import UTC, datetime, timedelta
 
-from bot.feed_report import feed_health_table, format_table
-from bot.ingest import FeedPollResult
-from bot.recent import RecentSearch, format_time
-from bot.runtime import Pipeline, open_runtime, open_store
+from bot.chat.feed_report import feed_health_table, format_table
+from bot.chat.recent import RecentSearch, format_time
+from bot.entry.runtime import open_runtime, open_store
+from bot.offload import off_loop
+from bot.pipeline.ingest import FeedPollResult
+from bot.pipeline.schedule import Pipeline
 from bot.settings import Settings
 from feeds.query import Document, QueryError, parse_query
 
@@ -21,7 +23,7 @@ BAD_QUERY = 2
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """``wirewatch run``: the product, until SIGINT/SIGTERM."""
-    from bot.app import run_bot
+    from bot.entry.roles import run_bot
 
     return asyncio.run(run_bot(settings))
 
@@ -35,8 +37,8 @@ async def _poll_once(settings: Settings) -> int:
     async with open_runtime(settings) as runtime:
         print(f"Polling {len(settings.feeds)} feeds…", flush=True)
         results = await runtime.ingestor.poll_all(on_result=_progress)
-        await asyncio.to_thread(runtime.matcher.sync)
-        alerts = await asyncio.to_thread(runtime.matcher.run_once)
+        await off_loop(runtime.matcher.sync)
+        alerts = await off_loop(runtime.matcher.run_once)
     rows = [(r.feed_name, r.status, str(len(r.new_items)), f"{r.seconds:.2f}s") for r in results]
     print()
     print(format_table(("FEED", "STATUS", "NEW", "TIME"), rows))
@@ -47,12 +49,13 @@ async def _poll_once(settings: Settings) -> int:
 
 
 async def _poll_forever(settings: Settings) -> int:
-    from bot.app import install_stop_signals, start_scheduler, stop_pipeline
+    from bot.entry.roles import install_stop_signals
+    from bot.pipeline.schedule import start_scheduler, stop_pipeline
 
     stop = asyncio.Event()
     async with open_runtime(settings) as runtime:
         install_stop_signals(stop)
-        pipeline = Pipeline(runtime)
+        pipeline = Pipeline(runtime.ingestor, runtime.matcher)
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         await stop.wait()
         await stop_pipeline(scheduler, pipeline)
@@ -121,13 +124,13 @@ def match(args: argparse.Namespace, settings: Settings) -> int:
 
 def console(args: argparse.Namespace, settings: Settings) -> int:
     """``wirewatch console``: the chat in the terminal, against the real config and database."""
-    from bot.console import run_console
+    from bot.entry.console import run_console
 
     return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     """``wirewatch demo``: bundled sample feeds, a throwaway database, no token, no network."""
-    from bot.demo import run_demo
+    from bot.entry.demo import run_demo
 
     return asyncio.run(run_demo(sys.stdout))

@@ -6,14 +6,16 @@ import asyncio
 import contextlib
 from typing import TextIO
 
-from bot.app import make_pacer, start_scheduler, stop_pipeline
-from bot.commands import ChatContext, ChatService
-from bot.render import html_to_terminal
-from bot.replies import Reply
-from bot.runtime import Pipeline, open_runtime
-from bot.sender import AlertSender
+from bot.chat.render import html_to_terminal
+from bot.chat.replies import Reply
+from bot.chat.service import ChatContext, ChatService
+from bot.entry.roles import make_pacer
+from bot.entry.runtime import open_runtime
+from bot.offload import off_loop
+from bot.pipeline.deliver import AlertSender
+from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
+from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
-from bot.transport import ConsoleTransport
 from feeds.models import ChatKind
 
 CONSOLE_CHAT_ID = 0
@@ -58,7 +60,7 @@ async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:
     while True:
         out.write(PROMPT)
         out.flush()
-        line = await asyncio.to_thread(stdin.readline)
+        line = await off_loop(stdin.readline)
         if not line or line.strip() in QUIT:
             return
         if line.strip():
@@ -77,7 +79,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             group_threshold=settings.delivery.group_threshold,
             kinds=(ChatKind.CONSOLE,),
         )
-        pipeline = Pipeline(runtime, sender.wake)
+        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         stop = asyncio.Event()
         out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {settings.database.url}\n")
         out.write("Type /help for commands, /quit to leave.\n\n")

@@ -10,13 +10,13 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import make_pacer
-from bot.console import ConsoleChat
-from bot.runtime import open_runtime
-from bot.sample_server import SampleFeedServer, sample_feeds
-from bot.sender import AlertSender
+from bot.entry.console import ConsoleChat
+from bot.entry.roles import make_pacer
+from bot.entry.runtime import open_runtime
+from bot.entry.sample_server import SampleFeedServer, sample_feeds
+from bot.pipeline.deliver import AlertSender
+from bot.pipeline.transport import ConsoleTransport
 from bot.settings import DatabaseSettings, DeliverySettings, Settings
-from bot.transport import ConsoleTransport
 from feeds.models import ChatKind, FeedSpec
 
 FEED_NAMES = {

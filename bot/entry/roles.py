@@ -3,42 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import signal
-from datetime import UTC, datetime
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-from bot.pacing import Pacer
-from bot.runtime import Pipeline, open_runtime
-from bot.sender import AlertSender
+from bot.entry.runtime import open_runtime
+from bot.pipeline.deliver import AlertSender
+from bot.pipeline.pacing import Pacer
+from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
+from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
-from bot.supervisor import Supervisor
-from bot.telegram_bot import TelegramFrontend
-from bot.transport import TelegramTransport
+from bot.tg.frontend import TelegramFrontend
+from bot.tg.transport import TelegramTransport
 
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 5.0
-
-
-def start_scheduler(pipeline: Pipeline, tick_seconds: int) -> AsyncIOScheduler:
-    """One repeating job, never overlapping itself, missed runs coalesced, a little jitter."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        pipeline.tick,
-        "interval",
-        seconds=tick_seconds,
-        id="tick",
-        max_instances=1,
-        coalesce=True,
-        jitter=max(1, tick_seconds // 10),
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.start()
-    return scheduler
 
 
 def make_pacer(delivery: DeliverySettings) -> Pacer:
@@ -58,16 +38,6 @@ def install_stop_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def stop_pipeline(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
-    """Stop scheduling and cancel a tick in flight (the database says where to resume)."""
-    scheduler.shutdown(wait=False)
-    task = pipeline.running
-    if task is not None and not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
-
-
 async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """Run until ``stop`` is set (or SIGINT/SIGTERM); returns the exit code."""
     if not settings.telegram.token:
@@ -82,7 +52,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
         )
-        pipeline = Pipeline(runtime, sender.wake)
+        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         async with app:
             install_stop_signals(stop)
             await frontend.register_commands()

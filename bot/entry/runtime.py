@@ -6,23 +6,23 @@ scheduled job (ingest due feeds, match new items, wake the sender).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.commands import ChatService
-from bot.ingest import Ingestor
-from bot.matching import MatchService
+from bot.chat.service import ChatService
+from bot.offload import off_loop
+from bot.pipeline.ingest import Ingestor
+from bot.pipeline.match import MatchService
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.pipeline import init_worker
-from storage.store import Store, StoreUnavailableError
+from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +78,11 @@ def open_store(settings: Settings) -> Store:
 @asynccontextmanager
 async def open_runtime(settings: Settings, *, use_processes: bool = True) -> AsyncIterator[Runtime]:
     """Build the runtime (holding the database's instance lock); close everything on exit."""
-    store = await asyncio.to_thread(open_store, settings)
+    store = await off_loop(open_store, settings)
     try:
-        lock = await asyncio.to_thread(store.lock_instance)
+        lock = await off_loop(store.lock_instance)
     except BaseException:
-        await asyncio.to_thread(store.close)
+        await off_loop(store.close)
         raise
     executor: Executor | None = parse_pool() if use_processes else None
     try:
@@ -90,7 +90,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
             window = timedelta(hours=settings.polling.story_window_hours)
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
             matcher = MatchService(store)
-            await asyncio.to_thread(matcher.sync)
+            await off_loop(matcher.sync)
             service = ChatService(
                 store,
                 matcher,
@@ -101,38 +101,5 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
-        await asyncio.to_thread(lock.release)
-        await asyncio.to_thread(store.close)
-
-
-class Pipeline:
-    """One tick of the product: ingest due feeds, match what is new, wake the sender."""
-
-    def __init__(self, runtime: Runtime, wake_sender: Callable[[], None] | None = None) -> None:
-        self._runtime = runtime
-        self._wake_sender = wake_sender
-        self.running: asyncio.Task[object] | None = None
-
-    async def tick(self) -> int:
-        """Run one cycle; returns the number of alerts enqueued. Never raises (but can be cancelled)."""
-        self.running = asyncio.current_task()
-        enqueued = 0
-        try:
-            results = await self._runtime.ingestor.poll_due()
-            new_items = sum(len(r.new_items) for r in results)
-            matcher = self._runtime.matcher
-            await asyncio.to_thread(matcher.sync)
-            enqueued = await asyncio.to_thread(matcher.run_once)
-            if results:
-                logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
-        except StoreUnavailableError as exc:  # the next tick tries again
-            logger.warning("tick_failed error=%s", exc)
-            return 0
-        except Exception:
-            logger.exception("tick_failed")
-            return 0
-        finally:
-            self.running = None
-        if enqueued and self._wake_sender is not None:
-            self._wake_sender()
-        return enqueued
+        await off_loop(lock.release)
+        await off_loop(store.close)

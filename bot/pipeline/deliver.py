@@ -28,11 +28,13 @@ from enum import Enum
 from time import monotonic
 from typing import ParamSpec, TypeVar
 
-from bot.pacing import Pacer
-from bot.render import RenderedMessage, render_alert, render_digest
-from bot.transport import SendResult, Transport
+from bot.chat.render import RenderedMessage, render_alert, render_digest
+from bot.offload import off_loop
+from bot.pipeline.pacing import Pacer
+from bot.pipeline.ports import OutboxStore
+from bot.pipeline.transport import SendResult, Transport
 from feeds.models import ChatKind
-from storage.store import Claim, PendingAlert, Store
+from feeds.values import Claim, PendingAlert
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +84,7 @@ class AlertSender:
 
     def __init__(
         self,
-        store: Store,
+        store: OutboxStore,
         transport: Transport,
         pacer: Pacer,
         *,
@@ -173,8 +175,8 @@ class AlertSender:
 
     # --- claiming --------------------------------------------------------------------------------------
     async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """A synchronous store call, off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """A synchronous store call, off the event loop (``bot.offload``)."""
+        return await off_loop(fn, *args, **kwargs)
 
     async def _dispatch(self, due_at: datetime) -> set[asyncio.Task[int]]:
         """Claim the due rows of as many chats as there is room for; start one task per claimed chat."""

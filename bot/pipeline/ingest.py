@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal, ParamSpec, TypeVar
 
+from bot.offload import off_loop
+from bot.pipeline.ports import IngestStore
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
-from storage.store import Store, StoreUnavailableError
+from storage.store import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,7 @@ class Ingestor:
 
     def __init__(
         self,
-        store: Store,
+        store: IngestStore,
         fetcher: Fetcher,
         *,
         parse_executor: concurrent.futures.Executor | None,
@@ -129,7 +131,7 @@ class Ingestor:
         """Parse and normalize in the executor (a thread when there is none)."""
         args = (fetched.body, fetched.headers, fetched.final_url, now)
         if self.parse_executor is None:
-            return await asyncio.to_thread(parse_and_normalize, *args)
+            return await off_loop(parse_and_normalize, *args)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.parse_executor, parse_and_normalize, *args)
 

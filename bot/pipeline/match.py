@@ -13,9 +13,11 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.pipeline.ports import MatchStore
+from feeds.documents import document_for
 from feeds.models import Item, Subscription
-from feeds.query import Document, Query, QueryError, SubscriptionIndex, parse_query
-from storage.store import MatchRecord, Store
+from feeds.query import Query, QueryError, SubscriptionIndex, parse_query
+from feeds.values import MatchRecord
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +26,10 @@ FULL_SYNC_SECONDS = 300.0
 _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a removal
 
 
-def document_for(item: Item) -> Document:
-    """The text a query sees: headline, and the body with the dateline place in front of it."""
-    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
-    return Document.from_parts(item.title, body, item.feed_name)
-
-
 class MatchService:
     """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
 
-    def __init__(self, store: Store, batch_size: int = 500) -> None:
+    def __init__(self, store: MatchStore, batch_size: int = 500) -> None:
         self._store = store
         self._batch_size = batch_size
         self._index = SubscriptionIndex()

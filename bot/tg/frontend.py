@@ -31,9 +31,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import ChatContext, ChatService
-from bot.render import html_to_plain
-from bot.replies import COMMANDS, Reply
+from bot.chat.render import html_to_plain
+from bot.chat.replies import COMMANDS, Reply
+from bot.chat.service import ChatContext, ChatService
+from bot.offload import off_loop
 from bot.settings import TelegramSettings
 from feeds.models import ChatKind
 from storage.store import Store
@@ -189,7 +190,7 @@ class TelegramFrontend:
         if message is None or message.migrate_to_chat_id is None:
             return
         old, new = message.chat.id, message.migrate_to_chat_id
-        await asyncio.to_thread(self.store.migrate_chat, old, new, ChatKind.SUPERGROUP)
+        await off_loop(self.store.migrate_chat, old, new, ChatKind.SUPERGROUP)
         logger.info("chat_migrated old=%s new=%s", old, new)
 
     async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -199,10 +200,10 @@ class TelegramFrontend:
             return
         chat = change.chat
         if change.new_chat_member.status in _GONE_STATUSES:
-            await asyncio.to_thread(self.store.deactivate_chat, chat.id)
+            await off_loop(self.store.deactivate_chat, chat.id)
             logger.info("chat_left chat=%s", chat.id)
         else:
-            await asyncio.to_thread(self.store.touch_chat, chat.id, _kind(chat.type))
+            await off_loop(self.store.touch_chat, chat.id, _kind(chat.type))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure and still answer the user."""

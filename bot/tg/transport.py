@@ -1,24 +1,18 @@
-"""Where rendered alerts go: Telegram (through python-telegram-bot) or a text stream for the console.
-
-A transport never raises for Telegram's answers: it returns a ``SendResult`` that says what happened, and the
-sender decides (mark sent, wait and retry, deactivate the chat, follow a migration, resend as plain text).
-"""
+"""The Telegram transport of the deliver stage: python-telegram-bot's answers mapped to ``SendResult``."""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import timedelta
-from typing import Protocol, TextIO
 
 import telegram
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot.render import html_to_terminal
+from bot.pipeline.transport import SENT, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -30,39 +24,6 @@ _BAD_MARKUP = (
     "message is too long",
     "text must be non-empty",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """What Telegram answered to one send.
-
-    ``ok``: delivered. Otherwise exactly one reason is set: ``retry_after`` (429: wait that many seconds,
-    then send the same message again), ``blocked`` (403 or the chat is gone: stop sending to it),
-    ``migrated_to`` (the group is now this supergroup id: resend there), ``bad_markup`` (400 about our
-    HTML: resend as plain text), ``transient`` (timeout, network error, 5xx: retry later with backoff).
-    ``error`` carries Telegram's description for logs; a result with no reason set is a permanent error.
-    ``used_fallback``: the HTML was refused and the plain-text fallback was sent instead (this result).
-    """
-
-    ok: bool
-    retry_after: float | None = None
-    blocked: bool = False
-    migrated_to: int | None = None
-    transient: bool = False
-    bad_markup: bool = False
-    error: str | None = None
-    used_fallback: bool = False
-
-
-SENT = SendResult(ok=True)
-
-
-class Transport(Protocol):
-    """Sends one HTML message to one chat."""
-
-    async def send_html(
-        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
-    ) -> SendResult: ...
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -118,21 +79,4 @@ class TelegramTransport:
             result = classify_error(exc)
             logger.info("telegram_send_failed chat=%s error=%s", chat_id, result.error)
             return result
-        return SENT
-
-
-class ConsoleTransport:
-    """Prints each message as terminal text to ``out`` (for ``wirewatch console`` and the demo)."""
-
-    def __init__(self, out: TextIO, chat_label: Callable[[int], str] | None = None) -> None:
-        self._out = out
-        self._label = chat_label or (lambda chat_id: f"chat {chat_id}")
-
-    async def send_html(
-        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
-    ) -> SendResult:
-        """Write the message as terminal text, headed by the chat label; always succeeds."""
-        text = html_to_terminal(html)
-        self._out.write(f"── to {self._label(chat_id)} ──\n{text}\n\n")
-        self._out.flush()
         return SENT

@@ -1,0 +1,83 @@
+"""Scheduling the ingest and match stages: one repeating job (ingest due feeds, match, wake the sender)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.offload import off_loop
+from bot.pipeline.ingest import Ingestor
+from bot.pipeline.match import MatchService
+from storage.store import StoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+class Pipeline:
+    """One tick of the product: ingest due feeds, match what is new, wake the sender."""
+
+    def __init__(
+        self, ingestor: Ingestor, matcher: MatchService, wake_sender: Callable[[], None] | None = None
+    ) -> None:
+        self._ingestor = ingestor
+        self._matcher = matcher
+        self._wake_sender = wake_sender
+        self.running: asyncio.Task[object] | None = None
+
+    async def tick(self) -> int:
+        """Run one cycle; returns the number of alerts enqueued. Never raises (but can be cancelled)."""
+        self.running = asyncio.current_task()
+        enqueued = 0
+        try:
+            results = await self._ingestor.poll_due()
+            new_items = sum(len(r.new_items) for r in results)
+            matcher = self._matcher
+            await off_loop(matcher.sync)
+            enqueued = await off_loop(matcher.run_once)
+            if results:
+                logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
+        except StoreUnavailableError as exc:  # the next tick tries again
+            logger.warning("tick_failed error=%s", exc)
+            return 0
+        except Exception:
+            logger.exception("tick_failed")
+            return 0
+        finally:
+            self.running = None
+        if enqueued and self._wake_sender is not None:
+            self._wake_sender()
+        return enqueued
+
+
+def start_scheduler(pipeline: Pipeline, tick_seconds: int) -> AsyncIOScheduler:
+    """One repeating job, never overlapping itself, missed runs coalesced, a little jitter."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(
+        pipeline.tick,
+        "interval",
+        seconds=tick_seconds,
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        jitter=max(1, tick_seconds // 10),
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def stop_pipeline(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
+    """Stop scheduling and cancel a tick in flight (the database says where to resume)."""
+    scheduler.shutdown(wait=False)
+    task = pipeline.running
+    if task is not None and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, SHUTDOWN_GRACE_SECONDS)
