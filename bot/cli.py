@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 
@@ -18,8 +19,28 @@ EXIT_DATABASE = 3
 EXIT_TELEGRAM = 4
 
 QUERY_COMMANDS = ("recent", "match")
+MAX_DAYS = 3650
+MAX_LIMIT = 1000
 
 Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _days(text: str) -> float:
+    """``recent --days``: a number greater than 0, at most ``MAX_DAYS`` (NaN and infinity refused)."""
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not 0 < days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"expected days greater than 0 and at most {MAX_DAYS}, got {text!r}")
+    return days
+
+
+def _limit(text: str) -> int:
+    """``recent --limit``: a whole number from 1 to ``MAX_LIMIT``."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LIMIT}, got {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("feeds", parents=[common], help="every feed with its health")
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
     recent.add_argument("query", nargs="*", metavar="QUERY")
-    recent.add_argument("--limit", type=int, default=10, metavar="N")
-    recent.add_argument("--days", type=float, default=7.0, metavar="D")
+    recent.add_argument("--limit", type=_limit, default=10, metavar="N")
+    recent.add_argument("--days", type=_days, default=7.0, metavar="D")
     match = sub.add_parser("match", parents=[common], help="test QUERY against a text read from stdin")
     match.add_argument("query", nargs="*", metavar="QUERY")
     match.add_argument("--title", default="", metavar="TEXT", help="the headline")

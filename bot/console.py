@@ -15,6 +15,7 @@ from bot.sender import AlertSender
 from bot.settings import Settings
 from bot.transport import ConsoleTransport
 from feeds.models import ChatKind
+from storage.engine import redact_url
 
 CONSOLE_CHAT_ID = 0
 CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
@@ -79,7 +80,8 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         )
         pipeline = Pipeline(runtime, sender.wake)
         stop = asyncio.Event()
-        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {settings.database.url}\n")
+        database = redact_url(settings.database.url)
+        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")
         out.write("Type /help for commands, /quit to leave.\n\n")
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         sender_task = asyncio.create_task(sender.run(stop))
