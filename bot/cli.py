@@ -45,10 +45,14 @@ def _limit(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand must not reset to None what was given before it (`wirewatch --config X feeds`)
     common.add_argument(
-        "--config", metavar="PATH", help="config file (default: $WIREWATCH_CONFIG or ./config.toml)"
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $WIREWATCH_CONFIG or ./config.toml)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
     parser = argparse.ArgumentParser(
         prog="wirewatch",
         description="Keyword monitor for news wires, with Telegram alerts.",
@@ -102,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
+    args.config, args.verbose = getattr(args, "config", None), getattr(args, "verbose", False)
     if extra and (args.command not in QUERY_COMMANDS or any(e.startswith("--") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command in QUERY_COMMANDS:

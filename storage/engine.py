@@ -46,7 +46,7 @@ def _create(url: URL, **kwargs: Any) -> Engine:
     except ImportError:
         raise ValueError(f"{url.drivername} needs a driver that is not installed: {POSTGRES_EXTRA}") from None
     except ArgumentError as exc:  # e.g. an unknown +driver
-        raise ValueError(f"{url.drivername}: {exc} ({URL_FORMS})") from None
+        raise ValueError(f"{url.drivername}: {str(exc).splitlines()[0]} ({URL_FORMS})") from None
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
