@@ -36,6 +36,11 @@ def load_settings(cli_path: str | None = None, env: Mapping[str, str] | None = N
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
         except OSError as exc:
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                "save the file as UTF-8"
+            ) from None
     elif explicit:
         raise ConfigError(f"config file {path} does not exist")
     settings = parse_settings_document(raw)

@@ -68,19 +68,39 @@ class Settings:
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {None: 1, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+DAY = 86400
+MAX_INTERVAL = 30 * DAY
 
 
-def parse_duration(value: object, key: str) -> int:
-    """Integer seconds, or a string like ``"90s"``, ``"5m"``, ``"1h"``; at least 1 second."""
+def shown(value: object, limit: int = 40) -> str:
+    """A value as an error message quotes it: its repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_seconds(seconds: int) -> str:
+    """``86400`` -> ``"1 day"``, ``7200`` -> ``"2 hours"``, ``90`` -> ``"90 seconds"``."""
+    for size, unit in ((DAY, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    raise AssertionError("unreachable: every whole number of seconds is a multiple of 1")
+
+
+def parse_duration(value: object, key: str, *, low: int = 1, high: int = MAX_INTERVAL) -> int:
+    """Integer seconds, or a string like ``"90s"``, ``"5m"``, ``"1h"``; from ``low`` to ``high`` seconds."""
+    seconds: float
     if isinstance(value, bool):
-        raise ConfigError(f'{key}: expected seconds or a duration like "5m", got {value!r}')
+        raise ConfigError(f'{key}: expected seconds or a duration like "5m", got {shown(value)}')
     if isinstance(value, int | float):
-        seconds = float(value)
+        seconds = value
     elif isinstance(value, str) and (m := _DURATION.match(value)):
         unit = m.group(2).lower() if m.group(2) else None
         seconds = float(m.group(1)) * _UNIT_SECONDS[unit]
     else:
-        raise ConfigError(f'{key}: expected seconds or a duration like "5m", got {value!r}')
-    if seconds < 1:
-        raise ConfigError(f"{key}: must be at least 1 second, got {value!r}")
+        raise ConfigError(f'{key}: expected seconds or a duration like "5m", got {shown(value)}')
+    if not low <= seconds <= high:  # NaN compares false: refused too
+        raise ConfigError(
+            f"{key}: must be from {describe_seconds(low)} to {describe_seconds(high)}, got {shown(value)}"
+        )
     return int(seconds)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.settings import (
+    MAX_INTERVAL,
     ConfigError,
     DatabaseSettings,
     DeliverySettings,
@@ -14,42 +15,81 @@ from bot.settings import (
     Settings,
     TelegramSettings,
     parse_duration,
+    shown,
 )
 from feeds.models import FeedSpec
 
 Parser = Callable[[object, str], object]
 
+MAX_TICK = 3600
+MAX_STORY_WINDOW = 30 * 86400
+MAX_ID = 2**63 - 1
+"""Telegram ids fit in 64 bits (the database column)."""
+MAX_HEADER = 512
+
 
 def _string(value: object, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}: expected a non-empty string, got {value!r}")
+        raise ConfigError(f"{key}: expected a non-empty string, got {shown(value)}")
     return value.strip()
 
 
-def _positive_int(value: object, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{key}: expected a whole number of at least 1, got {value!r}")
-    return value
+def _whole(low: int, high: int) -> Parser:
+    """A parser of whole numbers from ``low`` to ``high``."""
+
+    def parse(value: object, key: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ConfigError(f"{key}: expected a whole number from {low} to {high}, got {shown(value)}")
+        return value
+
+    return parse
 
 
-def _positive_float(value: object, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"{key}: expected a number greater than 0, got {value!r}")
-    return float(value)
+def _positive(high: float) -> Parser:
+    """A parser of numbers greater than 0 and at most ``high`` (NaN and infinity refused)."""
+
+    def parse(value: object, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= high:
+            raise ConfigError(
+                f"{key}: expected a number greater than 0 and at most {high:g}, got {shown(value)}"
+            )
+        return float(value)
+
+    return parse
 
 
 def _id_set(value: object, key: str) -> frozenset[int]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise ConfigError(f"{key}: expected a list of Telegram ids (whole numbers), got {value!r}")
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and -MAX_ID <= v <= MAX_ID for v in value
+    ):
+        raise ConfigError(
+            f"{key}: expected a list of Telegram ids (whole numbers from {-MAX_ID} to {MAX_ID}), "
+            f"got {shown(value)}"
+        )
     return frozenset(value)
 
 
 def _http_url(value: object, key: str) -> str:
     url = _string(value, key)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{key}: expected an http(s) URL, got {url!r}")
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a bad IPv6 literal or port
+        valid = False
+    if not valid or any(char.isspace() or not char.isprintable() for char in url):
+        raise ConfigError(f"{key}: expected an http(s) URL, got {shown(url)}")
     return url
+
+
+def _header_value(value: object, key: str) -> str:
+    """A string sent as an HTTP header: printable, one line, at most ``MAX_HEADER`` characters."""
+    text = _string(value, key)
+    if len(text) > MAX_HEADER or not text.isprintable():
+        raise ConfigError(
+            f"{key}: expected one line of at most {MAX_HEADER} printable characters "
+            f"(no line breaks or control characters), got {shown(text)}"
+        )
+    return text
 
 
 def _optional_string(value: object, key: str) -> str | None:
@@ -58,8 +98,12 @@ def _optional_string(value: object, key: str) -> str | None:
     return _string(value, key)
 
 
+def _duration(low: int, high: int) -> Parser:
+    return lambda value, key: parse_duration(value, key, low=low, high=high)
+
+
 def _hours(value: object, key: str) -> int:
-    return max(1, parse_duration(value, key) // 3600)
+    return max(1, parse_duration(value, key, high=MAX_STORY_WINDOW) // 3600)
 
 
 SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
@@ -67,16 +111,16 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     "polling": (
         PollingSettings,
         {
-            "interval": ("interval_seconds", parse_duration),
-            "tick": ("tick_seconds", parse_duration),
-            "concurrency": ("concurrency", _positive_int),
-            "per_host_concurrency": ("per_host_concurrency", _positive_int),
-            "connect_timeout": ("connect_timeout", _positive_float),
-            "read_timeout": ("read_timeout", _positive_float),
-            "total_timeout": ("total_timeout", _positive_float),
-            "max_body_bytes": ("max_body_bytes", _positive_int),
-            "max_redirects": ("max_redirects", _positive_int),
-            "user_agent": ("user_agent", _string),
+            "interval": ("interval_seconds", _duration(1, MAX_INTERVAL)),
+            "tick": ("tick_seconds", _duration(1, MAX_TICK)),
+            "concurrency": ("concurrency", _whole(1, 1000)),
+            "per_host_concurrency": ("per_host_concurrency", _whole(1, 100)),
+            "connect_timeout": ("connect_timeout", _positive(300)),
+            "read_timeout": ("read_timeout", _positive(600)),
+            "total_timeout": ("total_timeout", _positive(3600)),
+            "max_body_bytes": ("max_body_bytes", _whole(1, 1_000_000_000)),
+            "max_redirects": ("max_redirects", _whole(1, 20)),
+            "user_agent": ("user_agent", _header_value),
             "story_window": ("story_window_hours", _hours),
         },
     ),
@@ -92,11 +136,11 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     "delivery": (
         DeliverySettings,
         {
-            "global_per_second": ("global_per_second", _positive_float),
-            "private_per_second": ("private_per_second", _positive_float),
-            "private_burst": ("private_burst", _positive_int),
-            "group_per_minute": ("group_per_minute", _positive_float),
-            "group_threshold": ("group_threshold", _positive_int),
+            "global_per_second": ("global_per_second", _positive(1000)),
+            "private_per_second": ("private_per_second", _positive(100)),
+            "private_burst": ("private_burst", _whole(1, 100)),
+            "group_per_minute": ("group_per_minute", _positive(1000)),
+            "group_threshold": ("group_threshold", _whole(1, 1000)),
         },
     ),
 }

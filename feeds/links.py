@@ -1,8 +1,13 @@
-"""Canonical links: absolute http(s), lower-cased scheme and host, no default port, fragment or trackers."""
+"""Canonical links: absolute http(s), lower-cased scheme and host, no default port, fragment or trackers.
+
+No user info either (``https://good.example@evil.example/`` reads as the first host but goes to the second),
+and no control or invisible characters (``feeds.invisible``)."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from feeds.invisible import strip_hidden
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING_PARAMS = frozenset(
@@ -43,10 +48,11 @@ def _is_tracking(pair: str) -> bool:
 
 def _absolute(link: str | None, base_url: str) -> str | None:
     """``link`` resolved against ``base_url`` if it is an http(s) URL with a host, else None."""
-    if link is None or not link.strip():
+    link = strip_hidden(link).strip() if link else ""
+    if not link:
         return None
     try:
-        absolute = urljoin(base_url.strip(), link.strip())
+        absolute = urljoin(strip_hidden(base_url).strip(), link)
         parts = urlsplit(absolute)
         scheme = parts.scheme.lower()
         host = parts.hostname
@@ -58,8 +64,6 @@ def _absolute(link: str | None, base_url: str) -> str | None:
     netloc = f"[{host}]" if ":" in host else host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    if "@" in parts.netloc:
-        netloc = f"{parts.netloc.rpartition('@')[0]}@{netloc}"
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from feeds.clustering import body_fingerprint, title_fingerprint
 from feeds.dateline import split_dateline
 from feeds.identity import item_identity
+from feeds.invisible import strip_controls
 from feeds.links import canonical_link
 from feeds.models import NewItem, ParsedEntry
 from feeds.summary import ELLIPSIS, summarize
@@ -59,7 +60,7 @@ def normalize_entry(entry: ParsedEntry, feed_url: str, now: datetime) -> NewItem
     dateline, body = split_dateline(html_to_text(entry.content_html))
     title = clean_inline(entry.title) or _title_from_body(body)
     return NewItem(
-        identity=item_identity(entry.guid, link, title, body),
+        identity=item_identity(entry.guid and strip_controls(entry.guid), link, title, body),
         link=link,
         title=title,
         body=body,

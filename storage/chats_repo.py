@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from feeds.invisible import strip_hidden
 from feeds.models import Chat, ChatKind, DeliveryStatus, Subscription
 from storage.convert import to_chat, to_subscription
 from storage.dialect import upsert
@@ -17,8 +18,9 @@ WAITING = (PENDING, DeliveryStatus.SENDING.value)  # not yet sent: cancelled whe
 
 
 def query_key(query: str) -> str:
-    """What makes two subscriptions of a chat the same: the text with whitespace collapsed."""
-    return " ".join(query.split())
+    """What makes two subscriptions of a chat the same: the text without hidden characters (NUL, bidi
+    controls, zero-width spaces; ``feeds.invisible``) and with whitespace collapsed."""
+    return " ".join(strip_hidden(query).split())
 
 
 def touch_chat(conn: Connection, chat_id: int, kind: ChatKind) -> Chat:

@@ -7,25 +7,57 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
+URL_FORMS = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DATABASE"
+POSTGRES_EXTRA = "for PostgreSQL, pip install 'wirewatch[postgres]' (psycopg 3)"
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password as ``***`` (``postgresql://user:***@host/db``), for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
+
+
+def _parse_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it; ``ValueError`` (with the password hidden) when it is none we use."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(f"not a database URL: {redact_url(url)!r} ({URL_FORMS})") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship with
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {parsed.get_backend_name()!r} ({URL_FORMS})")
+    return parsed
+
+
+def _create(url: URL, **kwargs: Any) -> Engine:
+    """``create_engine``, with a missing or unknown driver said as a ``ValueError`` and what to install."""
+    try:
+        return create_engine(url, **kwargs)
+    except ImportError:
+        raise ValueError(f"{url.drivername} needs a driver that is not installed: {POSTGRES_EXTRA}") from None
+    except ArgumentError as exc:  # e.g. an unknown +driver
+        raise ValueError(f"{url.drivername}: {str(exc).splitlines()[0]} ({URL_FORMS})") from None
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL; ``schema`` sets PG's search_path."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship with
+    """An engine for a ``sqlite:///`` or ``postgresql+psycopg://`` URL; ``schema`` sets PG's search_path.
+
+    Raises ``ValueError`` (password hidden) for a URL that is not one of those, or a missing driver."""
+    parsed = _parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed)
+        engine = _create(parsed)
         _configure_sqlite(engine)
         return engine
-    if parsed.get_backend_name() != "postgresql":
-        raise ValueError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
     # Plan every execution with its real parameters: a rare and a common search term need different plans,
     # and psycopg prepares repeated statements (PostgreSQL could then settle on one generic plan).
     options = "-cplan_cache_mode=force_custom_plan"
@@ -34,7 +66,7 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
             raise ValueError(f"bad schema name {schema!r}")
         options += f" -csearch_path={schema}"
     connect_args: dict[str, Any] = {"options": options}
-    engine = create_engine(parsed, connect_args=connect_args, pool_pre_ping=True)
+    engine = _create(parsed, connect_args=connect_args, pool_pre_ping=True)
     if schema is not None:
         with engine.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

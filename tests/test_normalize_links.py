@@ -52,7 +52,11 @@ CASES = [
     ("none", None, None, None),
     ("blank", "   ", None, None),
     ("bad port", "https://e.com:99999/a", None, None),
-    ("userinfo kept, host lowered", "https://User@EXAMPLE.com/a", None, "https://User@example.com/a"),
+    ("userinfo dropped, host lowered", "https://User@EXAMPLE.com/a", None, "https://example.com/a"),
+    ("userinfo posing as host", "https://good.example@evil.example/path", None, "https://evil.example/path"),
+    ("user and password dropped", "http://u:p@example.com:8080/a", None, "http://example.com:8080/a"),
+    ("bidi and nul removed", "https://example.com/a\u202e\x00b", None, "https://example.com/ab"),
+    ("only invisible is no link", "\u200b\u2066", None, None),
     ("ipv6 host", "http://[::1]:80/a", None, "http://[::1]/a"),
 ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from feeds.invisible import strip_hidden
+
 ECHO_LIMIT = 120
 
 
@@ -25,8 +27,8 @@ class Reply:
 
 
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:
-    """User text made safe to quote back: shortened, then escaped."""
-    text = " ".join(text.split())
+    """User text made safe to quote back: control and invisible characters dropped, shortened, escaped."""
+    text = " ".join(strip_hidden(text).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return escape(text, quote=False)

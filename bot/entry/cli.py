@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 
@@ -21,16 +22,40 @@ EXIT_TELEGRAM = 4
 EXIT_ALREADY_RUNNING = 5
 
 QUERY_COMMANDS = ("recent", "match")
+MAX_DAYS = 3650
+MAX_LIMIT = 1000
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
+def _days(text: str) -> float:
+    """``recent --days``: a number greater than 0, at most ``MAX_DAYS`` (NaN and infinity refused)."""
+    try:
+        days = float(text)
+    except ValueError:
+        days = math.nan
+    if not 0 < days <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(f"expected days greater than 0 and at most {MAX_DAYS}, got {text!r}")
+    return days
+
+
+def _limit(text: str) -> int:
+    """``recent --limit``: a whole number from 1 to ``MAX_LIMIT``."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LIMIT}, got {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand must not reset to None what was given before it (`wirewatch --config X feeds`)
     common.add_argument(
-        "--config", metavar="PATH", help="config file (default: $WIREWATCH_CONFIG or ./config.toml)"
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="config file (default: $WIREWATCH_CONFIG or ./config.toml)",
     )
-    common.add_argument("-v", "--verbose", action="store_true", help="log more")
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
     parser = argparse.ArgumentParser(
         prog="wirewatch",
         description="Keyword monitor for news wires, with Telegram alerts.",
@@ -43,8 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("feeds", parents=[common], help="every feed with its health")
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
     recent.add_argument("query", nargs="*", metavar="QUERY")
-    recent.add_argument("--limit", type=int, default=10, metavar="N")
-    recent.add_argument("--days", type=float, default=7.0, metavar="D")
+    recent.add_argument("--limit", type=_limit, default=10, metavar="N")
+    recent.add_argument("--days", type=_days, default=7.0, metavar="D")
     match = sub.add_parser("match", parents=[common], help="test QUERY against a text read from stdin")
     match.add_argument("query", nargs="*", metavar="QUERY")
     match.add_argument("--title", default="", metavar="TEXT", help="the headline")
@@ -84,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
+    args.config, args.verbose = getattr(args, "config", None), getattr(args, "verbose", False)
     if extra and (args.command not in QUERY_COMMANDS or any(e.startswith("--") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command in QUERY_COMMANDS:

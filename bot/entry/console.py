@@ -17,6 +17,7 @@ from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
+from storage.engine import redact_url
 
 CONSOLE_CHAT_ID = 0
 CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
@@ -81,7 +82,8 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         )
         pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         stop = asyncio.Event()
-        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {settings.database.url}\n")
+        database = redact_url(settings.database.url)
+        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")
         out.write("Type /help for commands, /quit to leave.\n\n")
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         sender_task = asyncio.create_task(sender.run(stop))

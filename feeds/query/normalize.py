@@ -1,6 +1,7 @@
 """Text normalization and tokenization shared by queries, documents and search tokens.
 
-Normalization is NFKC, then casefold, then diacritics folded (combining marks dropped), applied character by
+Normalization is NFKC, then casefold, then diacritics folded (combining marks dropped), invisible format
+characters (zero-width space, bidi controls, ...) dropped, applied character by
 character so every normalized character can be traced back to the original one (``offset_map``).
 
 Tokens are what the matcher compares: a *word* is a maximal run of letters and digits outside the CJK
@@ -15,6 +16,8 @@ import unicodedata
 from collections.abc import Iterator
 from itertools import chain as _chain
 from operator import add
+
+from feeds.invisible import is_invisible_format
 
 _CJK_RANGES = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c\u3041-\u3096\u309d-\u309f"
@@ -34,7 +37,11 @@ _EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t"
 
 
 def _fold_char(char: str) -> str:
-    """NFKC, casefold and diacritics folding of one character (may return 0..n characters)."""
+    """NFKC, casefold and diacritics folding of one character (may return 0..n characters).
+
+    Invisible format characters fold to nothing, as normalized feed text has none (``feeds.invisible``)."""
+    if is_invisible_format(char):
+        return ""
     text = unicodedata.normalize("NFKC", char).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = unicodedata.normalize("NFC", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from feeds.invisible import first_control, strip_hidden
 from feeds.query.anchors import anchor_options
 from feeds.query.describe import describe
 from feeds.query.document import Document
@@ -72,8 +73,13 @@ class Query:
 
 
 def parse_query(text: str) -> Query:
-    """Parse and validate a query; raises ``QueryError`` with a plain message saying what and where."""
+    """Parse and validate a query; raises ``QueryError`` with a plain message saying what and where.
+
+    Control characters are refused; invisible format characters are dropped, as from feed text."""
     text = text.strip()
+    if (control := first_control(text)) is not None:
+        raise QueryError(f"control character at position {control + 1}", control + 1)
+    text = strip_hidden(text).strip()
     if not text:
         raise QueryError("the query is empty")
     if len(text) > MAX_LENGTH:
