@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.commands import ChatContext, ChatService
-from bot.ingest import Ingestor
-from bot.matching import MatchService
+from bot.chat.service import ChatContext, ChatService
+from bot.pipeline.ingest import Ingestor
+from bot.pipeline.match import MatchService
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.models import ChatKind, FeedSpec
 from storage.store import Store

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.replies import echo
+from bot.chat.replies import echo
 from feeds.invisible import VISIBLE_FORMAT, first_control, strip_hidden
 from feeds.models import ParsedEntry
 from feeds.normalize import normalize_entry
