@@ -46,3 +46,11 @@ class StorySource:
 
     feed_name: str
     link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """The outbox at a glance: rows waiting (active, unpaused chats), since when the oldest due one is due."""
+
+    pending: int
+    oldest_due_at: datetime | None
