@@ -7,6 +7,8 @@ were there); with ``username``/``password`` set, every path also needs HTTP basi
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hmac
 import ipaddress
 import logging
@@ -14,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
-from aiohttp import BasicAuth, web
+from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.ops.metrics import Metrics
@@ -47,14 +49,23 @@ def _allowed(address: str | None, networks: tuple[Network, ...]) -> bool:
     return any(ip.version == net.version and ip in net for net in networks)
 
 
-def _credentials_match(header: str | None, username: str, password: str) -> bool:
+def _basic_credentials(header: str | None) -> tuple[bytes, bytes] | None:
+    """(user, password) of an ``Authorization: Basic …`` header, or None."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
     try:
-        given = BasicAuth.decode(header) if header else None
-    except ValueError:
-        given = None
-    user_ok = hmac.compare_digest((given.login if given else "").encode(), username.encode())
-    password_ok = hmac.compare_digest((given.password if given else "").encode(), password.encode())
-    return given is not None and user_ok and password_ok
+        user, sep, password = base64.b64decode(encoded.strip(), validate=True).partition(b":")
+    except (binascii.Error, ValueError):
+        return None
+    return (user, password) if sep else None
+
+
+def _credentials_match(header: str | None, username: str, password: str) -> bool:
+    given = _basic_credentials(header) or (b"", b"")
+    user_ok = hmac.compare_digest(given[0], username.encode())
+    password_ok = hmac.compare_digest(given[1], password.encode())
+    return user_ok and password_ok
 
 
 def make_app(
