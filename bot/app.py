@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.ops.metrics import process_metrics
+from bot.ops.readiness import Readiness
+from bot.ops.server import start_ops_server
 from bot.pacing import Pacer
 from bot.runtime import Pipeline, open_runtime
 from bot.sender import AlertSender
@@ -80,7 +83,17 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
         )
-        pipeline = Pipeline(runtime, sender.wake)
+        readiness = Readiness()
+        # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
+        readiness.declare("pipeline", max(settings.polling.tick_seconds, settings.polling.total_timeout))
+        pipeline = Pipeline(runtime, sender.wake, lambda: readiness.beat("pipeline"))
+        process_metrics().watch_database(runtime.store)
+        ops = await start_ops_server(
+            settings.metrics,
+            metrics=process_metrics(),
+            readiness=readiness,
+            database_probe=runtime.store.ping,
+        )
         async with app:
             install_stop_signals(stop)
             await frontend.register_commands()
@@ -97,5 +110,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             await app.stop()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(sender_task, SHUTDOWN_GRACE_SECONDS)
+        if ops is not None:
+            await ops.stop()
     logger.info("wirewatch_stopped")
     return 0

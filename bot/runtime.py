@@ -99,9 +99,15 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
 class Pipeline:
     """One tick of the product: ingest due feeds, match what is new, wake the sender."""
 
-    def __init__(self, runtime: Runtime, wake_sender: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        wake_sender: Callable[[], None] | None = None,
+        on_tick_done: Callable[[], None] | None = None,
+    ) -> None:
         self._runtime = runtime
         self._wake_sender = wake_sender
+        self._on_tick_done = on_tick_done  # readiness: the pipeline did a cycle
         self.running: asyncio.Task[object] | None = None
 
     async def tick(self) -> int:
@@ -121,6 +127,8 @@ class Pipeline:
             return 0
         finally:
             self.running = None
+        if self._on_tick_done is not None:
+            self._on_tick_done()
         if enqueued and self._wake_sender is not None:
             self._wake_sender()
         return enqueued

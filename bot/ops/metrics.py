@@ -100,6 +100,7 @@ class Metrics:
         info.labels(version or build_version()).set(1)
         for outcome in FETCH_OUTCOMES:
             self.feed_fetches.labels(outcome)
+        self._database: DatabaseCollector | None = None
 
     def record_fetch(self, result: FetchOutcome, seconds: float) -> None:
         """One feed fetch finished with ``result`` after ``seconds``."""
@@ -127,10 +128,12 @@ class Metrics:
         self.telegram.labels(method, result if result in TELEGRAM_RESULTS else "error").inc()
 
     def watch_database(self, stats: OpsStats, clock: Clock | None = None) -> DatabaseCollector:
-        """Serve the database gauges from ``stats`` at every scrape."""
-        collector = DatabaseCollector(stats, clock)
-        self.registry.register(collector)
-        return collector
+        """Serve the database gauges from ``stats`` at every scrape (replacing an earlier database)."""
+        if self._database is not None:
+            self.registry.unregister(self._database)
+        self._database = DatabaseCollector(stats, clock)
+        self.registry.register(self._database)
+        return self._database
 
 
 class DatabaseCollector:
