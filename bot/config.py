@@ -54,4 +54,7 @@ def _apply_env(settings: Settings, env: Mapping[str, str], source: Path | None) 
     database = settings.database
     if env.get("WIREWATCH_DATABASE_URL"):
         database = replace(database, url=env["WIREWATCH_DATABASE_URL"].strip())
-    return replace(settings, telegram=telegram, database=database, source=source)
+    metrics = settings.metrics
+    if env.get("WIREWATCH_METRICS_PASSWORD"):
+        metrics = replace(metrics, password=env["WIREWATCH_METRICS_PASSWORD"])
+    return replace(settings, telegram=telegram, database=database, metrics=metrics, source=source)

@@ -56,12 +56,34 @@ class DeliverySettings:
     group_threshold: int = 5
 
 
+LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """The ops server (``/metrics``, ``/healthz``, ``/readyz``): off unless ``listen`` is set."""
+
+    listen: tuple[str, int] | None = None
+    allowed_networks: tuple[str, ...] = LOOPBACK_NETWORKS
+    username: str | None = None
+    password: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    """Log line format: ``text`` (human-readable, the default) or ``json`` (one object per line)."""
+
+    format: str = "text"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

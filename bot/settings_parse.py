@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -11,6 +12,8 @@ from bot.settings import (
     ConfigError,
     DatabaseSettings,
     DeliverySettings,
+    LoggingSettings,
+    MetricsSettings,
     PollingSettings,
     Settings,
     TelegramSettings,
@@ -106,6 +109,34 @@ def _hours(value: object, key: str) -> int:
     return max(1, parse_duration(value, key, high=MAX_STORY_WINDOW) // 3600)
 
 
+def _listen(value: object, key: str) -> tuple[str, int]:
+    """``"host:port"`` (``"[::1]:9108"`` for IPv6); port 0 picks a free one (tests)."""
+    text = _string(value, key)
+    host, sep, port = text.rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f'{key}: expected "host:port" with a port 0-65535, got {text!r}')
+    return host, int(port)
+
+
+def _networks(value: object, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f'{key}: expected a non-empty list of networks like "127.0.0.0/8", got {value!r}')
+    networks = []
+    for entry in value:
+        try:
+            networks.append(str(ipaddress.ip_network(str(entry), strict=False)))
+        except ValueError:
+            raise ConfigError(f'{key}: expected networks like "10.0.0.0/8" or "::1", got {entry!r}') from None
+    return tuple(networks)
+
+
+def _log_format(value: object, key: str) -> str:
+    if value not in ("text", "json"):
+        raise ConfigError(f'{key}: expected "text" or "json", got {value!r}')
+    return str(value)
+
+
 SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     "database": (DatabaseSettings, {"url": ("url", _string)}),
     "polling": (
@@ -143,6 +174,16 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "group_threshold": ("group_threshold", _whole(1, 1000)),
         },
     ),
+    "metrics": (
+        MetricsSettings,
+        {
+            "listen": ("listen", _listen),
+            "allowed_networks": ("allowed_networks", _networks),
+            "username": ("username", _optional_string),
+            "password": ("password", _optional_string),
+        },
+    ),
+    "logging": (LoggingSettings, {"format": ("format", _log_format)}),
 }
 
 
@@ -192,4 +233,7 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     sections: dict[str, Any] = {name: _section(name, raw.get(name, {})) for name in SECTIONS}
     polling: PollingSettings = sections["polling"]
     feeds = _feeds(raw.get("feeds", []), polling.interval_seconds)
+    metrics: MetricsSettings = sections["metrics"]
+    if (metrics.username is None) != (metrics.password is None):
+        raise ConfigError("metrics.username, metrics.password: set both for basic auth, or neither")
     return Settings(feeds=feeds, **sections)

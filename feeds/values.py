@@ -58,3 +58,11 @@ class Claim:
     max_chats: int
     per_chat: int
     kinds: Collection[ChatKind] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """The outbox at a glance: rows waiting (active, unpaused chats), since when the oldest due one is due."""
+
+    pending: int
+    oldest_due_at: datetime | None

@@ -14,8 +14,15 @@ from sqlalchemy import Engine
 
 from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.search import SearchExpr
-from feeds.values import Claim, DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
-from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
+from feeds.values import (
+    Claim,
+    DuplicateSubscriptionError,
+    MatchRecord,
+    OutboxStats,
+    PendingAlert,
+    StorySource,
+)
+from storage import chat_migration, chats_repo, feeds_repo, items_repo, ops_repo, outbox_repo, search_index
 from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
@@ -26,6 +33,7 @@ __all__ = [
     "InstanceLock",
     "InstanceLockedError",
     "MatchRecord",
+    "OutboxStats",
     "PendingAlert",
     "Store",
     "StoreUnavailableError",
@@ -287,6 +295,32 @@ class Store:
         """Pending deliveries, for one chat or all."""
         with transaction(self._engine, write=False) as conn:
             return outbox_repo.count_pending(conn, chat_id)
+
+    # --- operations (metrics) ----------------------------------------------------------------------
+    def ping(self) -> None:
+        """Raise when the database does not answer (``SELECT 1``)."""
+        with transaction(self._engine, write=False) as conn:
+            ops_repo.ping(conn)
+
+    def feed_states(self) -> dict[str, int]:
+        """Feeds by state: ok, failing, paused (disabled)."""
+        with transaction(self._engine, write=False) as conn:
+            return ops_repo.feed_states(conn)
+
+    def outbox_stats(self, now: datetime) -> OutboxStats:
+        """Pending alerts of active, unpaused chats and since when the oldest due one is due."""
+        with transaction(self._engine, write=False) as conn:
+            return ops_repo.outbox_stats(conn, now)
+
+    def chat_counts(self) -> dict[str, int]:
+        """Telegram chats by state: active, paused, inactive."""
+        with transaction(self._engine, write=False) as conn:
+            return ops_repo.chat_counts(conn)
+
+    def subscription_count(self) -> int:
+        """Every subscription of every chat."""
+        with transaction(self._engine, write=False) as conn:
+            return ops_repo.subscription_count(conn)
 
 
 def _pending_alert(row: Any, item: Item) -> PendingAlert:

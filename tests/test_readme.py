@@ -57,6 +57,7 @@ def test_every_config_key_in_the_readme_exists() -> None:
 
 
 def test_every_chat_command_in_the_readme_exists() -> None:
-    names = set(re.findall(r"`/([a-z]+)", README)) - {"newbot"}  # /newbot is BotFather's
+    # /newbot is BotFather's; /metrics, /healthz, /readyz are the ops server's HTTP paths
+    names = set(re.findall(r"`/([a-z]+)", README)) - {"newbot", "metrics", "healthz", "readyz"}
     assert {"subscribe", "unsubscribe", "list", "recent", "pause", "resume", "feeds", "help"} <= names
     assert names <= set(COMMAND_NAMES), names - set(COMMAND_NAMES)

@@ -7,10 +7,12 @@ import logging
 import math
 import sys
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import load_settings
+from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings
 from bot.tg.errors import startup_failure
 from storage.instance import InstanceLockedError
@@ -56,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
         help="config file (default: $WIREWATCH_CONFIG or ./config.toml)",
     )
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
+    common.add_argument(
+        "--log-format",
+        choices=FORMATS,
+        default=argparse.SUPPRESS,
+        help="text (default) or json: one object per line",
+    )
     parser = argparse.ArgumentParser(
         prog="wirewatch",
         description="Keyword monitor for news wires, with Telegram alerts.",
@@ -80,12 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _configure_logging(verbose: bool, command: str) -> None:
-    quiet = command in ("recent", "match", "feeds", "console", "demo")
+def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
+    verbose, quiet = args.verbose, args.command in ("recent", "match", "feeds", "console", "demo")
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
-    )
+    secrets = (settings.telegram.token, settings.metrics.password, urlsplit(settings.database.url).password)
+    setup_logging(level, args.log_format or settings.logging.format, secrets)
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -117,9 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.query = " ".join([*args.query, *extra])
         if args.command == "match" and not args.query.strip():
             parser.error("match needs a QUERY")
-    _configure_logging(args.verbose, args.command)
     try:
         settings = load_settings(args.config)
+        _configure_logging(args, settings)
         return _commands()[args.command](args, settings)
     except ConfigError as exc:
         print(f"wirewatch: config error: {exc}", file=sys.stderr)
@@ -132,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_DATABASE
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"wirewatch: database unavailable: {reason}", file=sys.stderr)
+        print(f"wirewatch: database unavailable: {redact(reason)}", file=sys.stderr)
         return EXIT_DATABASE
     except Exception as exc:
         failure = startup_failure(exc)

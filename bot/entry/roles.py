@@ -8,6 +8,9 @@ import logging
 import signal
 
 from bot.entry.runtime import open_runtime
+from bot.ops.metrics import process_metrics
+from bot.ops.readiness import Readiness
+from bot.ops.server import start_ops_server
 from bot.pipeline.deliver import AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
@@ -52,7 +55,19 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
         )
-        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
+        readiness = Readiness()
+        # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
+        readiness.declare("pipeline", max(settings.polling.tick_seconds, settings.polling.total_timeout))
+        pipeline = Pipeline(
+            runtime.ingestor, runtime.matcher, sender.wake, lambda: readiness.beat("pipeline")
+        )
+        process_metrics().watch_database(runtime.store)
+        ops = await start_ops_server(
+            settings.metrics,
+            metrics=process_metrics(),
+            readiness=readiness,
+            database_probe=runtime.store.ping,
+        )
         async with app:
             install_stop_signals(stop)
             await frontend.register_commands()
@@ -69,6 +84,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             await app.updater.stop()
             await app.stop()
             await supervisor.wait(SHUTDOWN_GRACE_SECONDS + 10.0)
+        if ops is not None:
+            await ops.stop()
     if supervisor.failed:
         logger.error("wirewatch_stopped stage_failing=%s", supervisor.failed)
         return 1

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, ParamSpec, TypeVar
 
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, fetch_outcome, process_metrics
 from bot.pipeline.ports import IngestStore
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
@@ -60,12 +61,14 @@ class Ingestor:
         parse_executor: concurrent.futures.Executor | None,
         story_window: timedelta = timedelta(days=3),
         store_executor: concurrent.futures.Executor | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
         self.parse_executor = parse_executor
         self.story_window = story_window
         self._store_executor = store_executor or _store_thread()
+        self.metrics = metrics or process_metrics()
 
     async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a synchronous store call off the event loop, in the store executor."""
@@ -114,6 +117,9 @@ class Ingestor:
     async def _ingest(self, feed: FeedState, now: datetime, started: float) -> FeedPollResult:
         """The pipeline for one feed: fetch, parse+normalize, store, schedule."""
         fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+        fetch_seconds = time.monotonic() - started
+        if fetched.status != "ok":
+            self.metrics.record_fetch(fetch_outcome(fetched), fetch_seconds)
         if fetched.status == "error":
             return await self._fail(feed, now, fetched.error or "fetch failed", fetched.retry_after, started)
         if fetched.status == "not_modified":
@@ -122,8 +128,11 @@ class Ingestor:
         try:
             items = await self._parse(fetched, now)
         except FeedParseError as exc:
+            self.metrics.record_fetch("parse_error", fetch_seconds)
             return await self._fail(feed, now, f"parse: {exc}", None, started)
+        self.metrics.record_fetch("ok", fetch_seconds)
         new_items = await self._db(self._store_items, feed, items, now, fetched)
+        self.metrics.items_ingested(len(new_items))
         logger.info("feed_polled feed=%s entries=%d new=%d", feed.name, len(items), len(new_items))
         return FeedPollResult(feed.name, "ok", tuple(new_items), time.monotonic() - started)
 

@@ -24,11 +24,16 @@ class Pipeline:
     """One tick of the product: ingest due feeds, match what is new, wake the sender."""
 
     def __init__(
-        self, ingestor: Ingestor, matcher: MatchService, wake_sender: Callable[[], None] | None = None
+        self,
+        ingestor: Ingestor,
+        matcher: MatchService,
+        wake_sender: Callable[[], None] | None = None,
+        on_tick_done: Callable[[], None] | None = None,
     ) -> None:
         self._ingestor = ingestor
         self._matcher = matcher
         self._wake_sender = wake_sender
+        self._on_tick_done = on_tick_done  # readiness: the pipeline did a cycle
         self.running: asyncio.Task[object] | None = None
 
     async def tick(self) -> int:
@@ -51,6 +56,8 @@ class Pipeline:
             return 0
         finally:
             self.running = None
+        if self._on_tick_done is not None:
+            self._on_tick_done()
         if enqueued and self._wake_sender is not None:
             self._wake_sender()
         return enqueued

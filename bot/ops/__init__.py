@@ -1,0 +1,1 @@
+"""Operations: metrics, the health server, readiness and logging setup (no telegram import)."""
