@@ -281,12 +281,20 @@ async def test_5xx_is_retried_with_backoff_and_nothing_lost(
 ) -> None:
     titles = outbox.alerts(7, outbox.chat(7, ChatKind.PRIVATE), 2)
     fake_telegram.fail_next("sendMessage", code=code, chat_id=7)
-    sender = make_sender(store, bot, fast_retry=True)
+    now = [datetime.now(UTC)]
+    sender = AlertSender(
+        store,
+        TelegramTransport(bot),
+        Pacer(private_per_second=100, group_per_minute=6000),
+        retry_base=5.0,
+        clock=lambda: now[0],
+    )
     assert await sender.drain_once() == 0
     assert store.count_pending(7) == 2  # not marked sent: Telegram did not say ok
     assert [a.attempts for a in store.pending_alerts(NOW + timedelta(hours=1), 10)] == [1, 1]
+    now[0] += timedelta(seconds=4)
     assert await sender.drain_once() == 0  # backing off: not due yet
-    await asyncio.sleep(0.15)
+    now[0] += timedelta(seconds=6)
     assert await sender.drain_once() == 2
     assert contains_in_order(texts(fake_telegram, 7), titles)
 
