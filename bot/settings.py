@@ -57,11 +57,17 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageSettings:
+    keep_items_seconds: int = 365 * 86400  # releases first seen longer ago are pruned daily
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

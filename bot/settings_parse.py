@@ -12,6 +12,7 @@ from bot.settings import (
     DeliverySettings,
     PollingSettings,
     Settings,
+    StorageSettings,
     TelegramSettings,
     parse_duration,
 )
@@ -99,6 +100,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "group_threshold": ("group_threshold", _positive_int),
         },
     ),
+    "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", parse_duration)}),
 }
 
 
@@ -140,6 +142,16 @@ def _feeds(raw: object, default_interval: int) -> tuple[FeedSpec, ...]:
     return tuple(specs)
 
 
+def _check_retention(storage: StorageSettings, polling: PollingSettings) -> None:
+    """Items must outlive the story window: a new copy must never join a story that is being pruned."""
+    window = polling.story_window_hours * 3600
+    if storage.keep_items_seconds <= window:
+        raise ConfigError(
+            f"storage.keep_items: must be longer than polling.story_window ({window // 3600}h), "
+            f"got {storage.keep_items_seconds}s"
+        )
+
+
 def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     """Validate a parsed TOML document; raise ``ConfigError`` naming the first bad key."""
     unknown = set(raw) - set(SECTIONS) - {"feeds"}
@@ -147,5 +159,6 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section (known: {', '.join([*SECTIONS, 'feeds'])})")
     sections: dict[str, Any] = {name: _section(name, raw.get(name, {})) for name in SECTIONS}
     polling: PollingSettings = sections["polling"]
+    _check_retention(sections["storage"], polling)
     feeds = _feeds(raw.get("feeds", []), polling.interval_seconds)
     return Settings(feeds=feeds, **sections)
