@@ -1,4 +1,4 @@
-"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo."""
+"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo, prune, doctor."""
 
 from __future__ import annotations
 
@@ -49,11 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--explain", action="store_true", help="print what matched where")
     sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
     sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
+    prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     return parser
 
 
 def _configure_logging(verbose: bool, command: str) -> None:
-    quiet = command in ("recent", "match", "feeds", "console", "demo")
+    quiet = command in ("recent", "match", "feeds", "console", "demo", "prune", "doctor")
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
@@ -65,6 +67,7 @@ def _configure_logging(verbose: bool, command: str) -> None:
 
 def _commands() -> dict[str, Command]:
     from bot import cli_commands
+    from bot.entry import prune
 
     return {
         "run": cli_commands.run,
@@ -74,6 +77,7 @@ def _commands() -> dict[str, Command]:
         "match": cli_commands.match,
         "console": cli_commands.console,
         "demo": cli_commands.demo,
+        "prune": prune.command,
     }
 
 

@@ -1,0 +1,1 @@
+"""Entry points: cli, console, demo, doctor, role start-up."""

@@ -1,0 +1,1 @@
+"""The pipeline: schedule, ingest, match, deliver, pacing, retention (no telegram import)."""
