@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--explain", action="store_true", help="print what matched where")
     sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
     sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
     prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
     prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     return parser
@@ -93,6 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "match" and not args.query.strip():
             parser.error("match needs a QUERY")
     _configure_logging(args.verbose, args.command)
+    if args.command == "doctor":  # checks the config itself: a bad one is a row of its report
+        from bot.entry.doctor import run_doctor
+
+        return run_doctor(args.config)
     try:
         settings = load_settings(args.config)
         return _commands()[args.command](args, settings)
