@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.pacing import Pacer
+from bot.pipeline.retention import schedule_retention
 from bot.runtime import Pipeline, open_runtime
 from bot.sender import AlertSender
 from bot.settings import ConfigError, DeliverySettings, Settings
@@ -88,6 +89,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
             scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+            schedule_retention(
+                scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds)
+            )
             sender_task = asyncio.create_task(sender.run(stop))
             logger.info("wirewatch_started bot=%s feeds=%s", app.bot.username, len(settings.feeds))
             await stop.wait()

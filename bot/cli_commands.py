@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.feed_report import feed_health_table, format_table
 from bot.ingest import FeedPollResult
+from bot.pipeline.retention import schedule_retention
 from bot.recent import RecentSearch, format_time
 from bot.runtime import Pipeline, open_runtime, open_store
 from bot.settings import Settings
@@ -54,6 +55,7 @@ async def _poll_forever(settings: Settings) -> int:
         install_stop_signals(stop)
         pipeline = Pipeline(runtime)
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+        schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
         await stop.wait()
         await stop_pipeline(scheduler, pipeline)
     return 0

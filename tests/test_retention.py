@@ -126,3 +126,20 @@ def test_prune_command_dry_run_then_real(tmp_path: Path) -> None:
         assert reopened.count_items() == 1
     finally:
         reopened.close()
+
+
+async def test_the_daily_job_is_scheduled_an_hour_after_start(store: Store) -> None:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.pipeline.retention import schedule_retention
+
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    schedule_retention(scheduler, store, KEEP, Clock(DAY1))
+    scheduler.start(paused=True)
+    try:
+        job = scheduler.get_job("retention")
+        assert job.next_run_time == DAY1 + timedelta(hours=1)
+        assert job.trigger.interval == timedelta(days=1)
+        assert job.args == (store, KEEP, job.args[2])
+    finally:
+        scheduler.shutdown(wait=False)

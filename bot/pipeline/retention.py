@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from storage.retention import PruneResult
 from storage.store import Store
 
@@ -19,6 +21,7 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 500
 BATCH_PAUSE_SECONDS = 0.05
 RUN_EVERY = timedelta(days=1)
+FIRST_RUN_AFTER = timedelta(hours=1)  # not during start-up's catch-up polling
 
 Clock = Callable[[], datetime]
 
@@ -60,6 +63,22 @@ async def retention_tick(store: Store, keep: timedelta, clock: Clock = utc_now) 
     except Exception:
         logger.exception("retention_failed")
         return None
+
+
+def schedule_retention(
+    scheduler: AsyncIOScheduler, store: Store, keep: timedelta, clock: Clock = utc_now
+) -> None:
+    """Add the daily job to the pipeline's scheduler: first run an hour after start, then every day."""
+    scheduler.add_job(
+        retention_tick,
+        "interval",
+        seconds=int(RUN_EVERY.total_seconds()),
+        args=(store, keep, clock),
+        id="retention",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=clock() + FIRST_RUN_AFTER,
+    )
 
 
 def describe(before: datetime, result: PruneResult, *, dry_run: bool) -> str:
