@@ -77,6 +77,11 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageSettings:
+    keep_items_seconds: int = 365 * 86400  # releases first seen longer ago are pruned daily
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
@@ -84,6 +89,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

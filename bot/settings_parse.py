@@ -16,6 +16,7 @@ from bot.settings import (
     MetricsSettings,
     PollingSettings,
     Settings,
+    StorageSettings,
     TelegramSettings,
     parse_duration,
     shown,
@@ -184,6 +185,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
         },
     ),
     "logging": (LoggingSettings, {"format": ("format", _log_format)}),
+    "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", parse_duration)}),
 }
 
 
@@ -225,6 +227,16 @@ def _feeds(raw: object, default_interval: int) -> tuple[FeedSpec, ...]:
     return tuple(specs)
 
 
+def _check_retention(storage: StorageSettings, polling: PollingSettings) -> None:
+    """Items must outlive the story window: a new copy must never join a story that is being pruned."""
+    window = polling.story_window_hours * 3600
+    if storage.keep_items_seconds <= window:
+        raise ConfigError(
+            f"storage.keep_items: must be longer than polling.story_window ({window // 3600}h), "
+            f"got {storage.keep_items_seconds}s"
+        )
+
+
 def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     """Validate a parsed TOML document; raise ``ConfigError`` naming the first bad key."""
     unknown = set(raw) - set(SECTIONS) - {"feeds"}
@@ -232,6 +244,7 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section (known: {', '.join([*SECTIONS, 'feeds'])})")
     sections: dict[str, Any] = {name: _section(name, raw.get(name, {})) for name in SECTIONS}
     polling: PollingSettings = sections["polling"]
+    _check_retention(sections["storage"], polling)
     feeds = _feeds(raw.get("feeds", []), polling.interval_seconds)
     metrics: MetricsSettings = sections["metrics"]
     if (metrics.username is None) != (metrics.password is None):

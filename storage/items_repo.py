@@ -7,16 +7,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from feeds.clustering import Known, pick_story
 from feeds.models import Item, NewItem
 from feeds.search import index_tokens
 from storage import search_index
 from storage.convert import item_select, story_of, to_item
-from storage.dialect import upsert
+from storage.dialect import chunks, upsert
 from storage.stories import lock_story_keys, stored_candidates
-from storage.tables import feeds, items
+from storage.tables import feeds, items, pruned_identities
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: 
         .returning(items.c.id, items.c.identity)
     )
     rows = [_row(feed_id, item, story) for item, story in zip(unique, stories, strict=True)]
-    ids = {row.identity: row.id for row in conn.execute(stmt, rows)}
+    ids = _forget_pruned(conn, feed_id, {row.identity: row.id for row in conn.execute(stmt, rows)})
     new = [
         (ids[item.identity], item, story)
         for item, story in zip(unique, stories, strict=True)
@@ -52,6 +52,25 @@ def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: 
     feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
     logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))
     return [_item(item_id, feed_id, feed_name, item, story) for item_id, item, story in new]
+
+
+def _forget_pruned(conn: Connection, feed_id: int, ids: dict[str, int]) -> dict[str, int]:
+    """Delete again the just-inserted items whose identity retention remembers; return the others.
+
+    Checked after the insert, not before: it costs nothing when nothing is new, and on PostgreSQL it also
+    sees a prune that committed while this insert waited on the row it deleted."""
+    pruned: set[str] = set()
+    for part in chunks(sorted(ids)):
+        stmt = select(pruned_identities.c.identity).where(
+            pruned_identities.c.feed_id == feed_id, pruned_identities.c.identity.in_(part)
+        )
+        pruned.update(conn.execute(stmt).scalars())
+    if not pruned:
+        return ids
+    for doomed in chunks(sorted(ids[identity] for identity in pruned)):
+        conn.execute(delete(items).where(items.c.id.in_(doomed)))
+    logger.debug("items_pruned_before feed_id=%s skipped=%s", feed_id, len(pruned))
+    return {identity: item_id for identity, item_id in ids.items() if identity not in pruned}
 
 
 def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:

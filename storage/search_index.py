@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, bindparam, column, table, text
+from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
 
 from feeds.models import Item
 from feeds.search import SearchExpr
 from storage.convert import item_select, to_item
+from storage.dialect import chunks
 from storage.search_sql import fts5_match, pg_tsquery, pg_tsvector, simplify
 from storage.tables import items
 from storage.types import UTCDateTime
@@ -24,6 +26,10 @@ _fts = table("items_fts", column("rowid"))
 NEWEST_PROBE = 200
 """PostgreSQL: how many of the newest rows to test before switching to the GIN index."""
 
+_FTS_DELETE = text("INSERT INTO items_fts (items_fts, rowid, tokens) VALUES ('delete', :id, :tokens)")
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_SQLITE_TOKENS = text("SELECT item_id, tokens FROM item_tokens WHERE item_id IN :ids").bindparams(_IDS)
+_PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
     "SELECT item_id FROM (SELECT item_id, tokens FROM item_search"
     " WHERE item_id < :before AND first_seen_at >= :since ORDER BY item_id DESC LIMIT :probe) AS newest"
@@ -48,8 +54,28 @@ def add(conn: Connection, rows: Sequence[tuple[int, datetime, str]]) -> None:
             stmt, [{"id": i, "seen": seen, "tokens": pg_tsvector(tokens)} for i, seen, tokens in rows]
         )
     else:
-        stmt = text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)")
-        conn.execute(stmt, [{"id": i, "tokens": tokens} for i, _, tokens in rows])
+        params = [{"id": i, "tokens": tokens} for i, _, tokens in rows]
+        conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
+        conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+
+
+def remove(conn: Connection, item_ids: Sequence[int]) -> int:
+    """Drop these items from the index; returns how many entries were removed.
+
+    SQLite: FTS5's ``delete`` command with the exact tokens kept in ``item_tokens`` (a contentless table
+    cannot find them itself)."""
+    removed = 0
+    for part in chunks(sorted(set(item_ids))):
+        if conn.dialect.name == "postgresql":
+            removed += conn.execute(_PG_DELETE, {"ids": list(part)}).rowcount
+            continue
+        found = conn.execute(_SQLITE_TOKENS, {"ids": list(part)})
+        rows = [{"id": r.item_id, "tokens": r.tokens} for r in found]
+        if rows:
+            conn.execute(_FTS_DELETE, rows)
+            conn.execute(text("DELETE FROM item_tokens WHERE item_id = :id"), rows)
+        removed += len(rows)
+    return removed
 
 
 def recent(

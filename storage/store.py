@@ -6,6 +6,7 @@ The work itself lives in the repository modules (``feeds_repo``, ``items_repo``,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,10 +23,20 @@ from feeds.values import (
     PendingAlert,
     StorySource,
 )
-from storage import chat_migration, chats_repo, feeds_repo, items_repo, ops_repo, outbox_repo, search_index
+from storage import (
+    chat_migration,
+    chats_repo,
+    feeds_repo,
+    items_repo,
+    ops_repo,
+    outbox_repo,
+    retention,
+    search_index,
+)
 from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
+from storage.retention import PruneResult
 
 __all__ = [
     "Claim",
@@ -35,6 +46,7 @@ __all__ = [
     "MatchRecord",
     "OutboxStats",
     "PendingAlert",
+    "PruneResult",
     "Store",
     "StoreUnavailableError",
     "StorySource",
@@ -166,6 +178,27 @@ class Store:
             return search_index.recent(
                 conn, since=since, limit=limit, candidates=candidates, before_id=before_id
             )
+
+    def prune(
+        self, before: datetime, batch_size: int = 500, dry_run: bool = False, *, pause: float = 0.0
+    ) -> PruneResult:
+        """Delete items first seen before ``before`` (whole stories, see ``storage.retention``) with their
+        search entries and sent/cancelled outbox rows, remembering their identities; returns the counts.
+
+        Works in batches of about ``batch_size`` items, each its own short transaction, sleeping ``pause``
+        seconds between them so other writers get the database. ``dry_run`` counts without deleting."""
+        total, cursor, done = PruneResult(), None, set[int]()
+        while True:
+            with transaction(self._engine, write=not dry_run) as conn:
+                outcome = retention.prune_batch(
+                    conn, before, after=cursor, limit=batch_size, dry_run=dry_run, done=done
+                )
+            if outcome.cursor is None:
+                return total
+            total, cursor = total + outcome.result, outcome.cursor
+            done.update(outcome.stories)
+            if pause:
+                time.sleep(pause)
 
     def count_items(self) -> int:
         """How many items are stored."""

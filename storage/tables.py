@@ -159,7 +159,18 @@ class DeliveryRow(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        Index("ix_deliveries_item", "item_id"),
     )
+
+
+class PrunedIdentityRow(Base):
+    """An item deleted by retention, still known: its feed listing it again stores and alerts nothing."""
+
+    __tablename__ = "pruned_identities"
+    feed_id: Mapped[int] = mapped_column(BigId, ForeignKey("feeds.id"), primary_key=True)
+    identity: Mapped[str] = mapped_column(primary_key=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
 
 def table_of(model: type[Base]) -> Table:
@@ -173,3 +184,4 @@ items = table_of(ItemRow)
 chats = table_of(ChatRow)
 subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)
+pruned_identities = table_of(PrunedIdentityRow)

@@ -309,6 +309,7 @@ class FakeTelegram:
 
     def __init__(self, *, enforce_limits: bool = False, bot_username: str = "wirewatch_test_bot") -> None:
         self.enforce_limits = enforce_limits
+        self.accepted_tokens: set[str] | None = None  # None: any token works; else others get 401
         self.bot_username = bot_username
         self.stats = FakeStats()
         self.base_url = ""
@@ -888,6 +889,10 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if match is None:
             self._reply(404, ApiError(404, "Not Found").body())
+            return
+        accepted = self.server.fake.accepted_tokens
+        if accepted is not None and match["token"] not in accepted:
+            self._reply(401, ApiError(401, "Unauthorized").body())  # what Telegram answers a wrong token
             return
         try:
             params.update(_body_params(self.headers.get("Content-Type", ""), body))

@@ -113,3 +113,11 @@ def two_feeds(store: Store) -> tuple[FeedState, FeedState]:
         T0,
     )
     return alpha, beta
+
+
+def settle_as_sent(store: Store, due: datetime, sent_at: datetime | None = None) -> int:
+    """Claim every due alert as a test sender and mark it sent, as a delivery pass does; returns how many."""
+    from feeds.values import Claim
+
+    claimed = store.claim_alerts(Claim("test-sender", due + timedelta(minutes=5), 10_000, 10_000), due)
+    return store.mark_sent([a.delivery_id for a in claimed], sent_at or due, "test-sender")

@@ -15,6 +15,7 @@ from storage.tables import Base
 from tests.fixtures_db import T0
 
 Backend = tuple[str, str | None]
+LATEST = MIGRATIONS[-1].version
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from feeds.models import ChatKind, FeedSpec, FeedState
 from storage.store import MatchRecord, OutboxStats, Store
-from tests.fixtures_db import T0, WINDOW, new_item
+from tests.fixtures_db import T0, WINDOW, new_item, settle_as_sent
 
 Feeds = tuple[FeedState, FeedState]
 
@@ -66,5 +66,5 @@ def test_outbox_stats(store: Store, two_feeds: Feeds) -> None:
 
     store.set_paused(20, True)  # a paused chat's alerts wait on purpose
     assert store.outbox_stats(now) == OutboxStats(pending=2, oldest_due_at=T0 + timedelta(minutes=9))
-    store.mark_sent([a.delivery_id for a in store.pending_alerts(later, 10)], later)
+    settle_as_sent(store, later, later)
     assert store.outbox_stats(later) == OutboxStats(pending=0, oldest_due_at=None)

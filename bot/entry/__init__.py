@@ -1,1 +1,1 @@
-"""Entry points: the command line, console, demo, and starting a set of roles."""
+"""Entry points: the command line, console, demo, doctor, and starting a set of roles."""

@@ -1,4 +1,4 @@
-"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo."""
+"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo, prune, doctor."""
 
 from __future__ import annotations
 
@@ -85,11 +85,15 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--explain", action="store_true", help="print what matched where")
     sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
     sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
+    prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
+    prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     return parser
 
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
-    verbose, quiet = args.verbose, args.command in ("recent", "match", "feeds", "console", "demo")
+    quiet = args.command in ("recent", "match", "feeds", "console", "demo", "prune", "doctor")
+    verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     secrets = (settings.telegram.token, settings.metrics.password, urlsplit(settings.database.url).password)
     setup_logging(level, args.log_format or settings.logging.format, secrets)
@@ -100,6 +104,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
 
 def _commands() -> dict[str, Command]:
     from bot.entry import commands as cli_commands
+    from bot.entry import prune
 
     return {
         "run": cli_commands.run,
@@ -109,6 +114,7 @@ def _commands() -> dict[str, Command]:
         "match": cli_commands.match,
         "console": cli_commands.console,
         "demo": cli_commands.demo,
+        "prune": prune.command,
     }
 
 
@@ -117,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     args.config, args.verbose = getattr(args, "config", None), getattr(args, "verbose", False)
+    args.log_format = getattr(args, "log_format", None)
     if extra and (args.command not in QUERY_COMMANDS or any(e.startswith("--") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command in QUERY_COMMANDS:
@@ -124,6 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.query = " ".join([*args.query, *extra])
         if args.command == "match" and not args.query.strip():
             parser.error("match needs a QUERY")
+    if args.command == "doctor":  # checks the config itself: a bad one is a row of its report
+        from bot.entry.doctor import run_doctor
+
+        setup_logging(logging.DEBUG if args.verbose else logging.WARNING, args.log_format or "text", ())
+        return run_doctor(args.config)
     try:
         settings = load_settings(args.config)
         _configure_logging(args, settings)

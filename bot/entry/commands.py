@@ -12,6 +12,7 @@ from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.offload import off_loop
 from bot.pipeline.ingest import FeedPollResult
+from bot.pipeline.retention import schedule_retention
 from bot.pipeline.schedule import Pipeline
 from bot.settings import Settings
 from feeds.query import Document, QueryError, parse_query
@@ -57,6 +58,7 @@ async def _poll_forever(settings: Settings) -> int:
         install_stop_signals(stop)
         pipeline = Pipeline(runtime.ingestor, runtime.matcher)
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+        schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
         await stop.wait()
         await stop_pipeline(scheduler, pipeline)
     return 0

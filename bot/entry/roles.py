@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import signal
+from datetime import timedelta
 
 from bot.entry.runtime import open_runtime
 from bot.ops.metrics import process_metrics
@@ -13,6 +14,7 @@ from bot.ops.readiness import Readiness
 from bot.ops.server import start_ops_server
 from bot.pipeline.deliver import AlertSender
 from bot.pipeline.pacing import Pacer
+from bot.pipeline.retention import schedule_retention
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
 from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
@@ -75,6 +77,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
             scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
+            schedule_retention(
+                scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds)
+            )
             supervisor = Supervisor(stop)
             supervisor.start("deliver", functools.partial(sender.run, stop))
             logger.info("wirewatch_started bot=%s feeds=%s", app.bot.username, len(settings.feeds))

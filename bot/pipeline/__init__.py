@@ -1,1 +1,1 @@
-"""The pipeline: schedule, ingest, match, deliver and pacing (never imports telegram)."""
+"""The pipeline: schedule, ingest, match, deliver, pacing and retention (never imports telegram)."""
