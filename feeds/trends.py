@@ -135,11 +135,7 @@ def is_spike(today: int, previous: Sequence[int]) -> bool:
 def spike_days(counts: Sequence[int], history: int = 0) -> list[int]:
     """Indexes (from ``history`` on) of spike days, each against the 7 days before it (zeros before start)."""
     padded = [0] * AVERAGE_DAYS + list(counts)
-    return [
-        i
-        for i in range(history, len(counts))
-        if is_spike(counts[i], padded[i : i + AVERAGE_DAYS])
-    ]
+    return [i for i in range(history, len(counts)) if is_spike(counts[i], padded[i : i + AVERAGE_DAYS])]
 
 
 def percent_change(current: int, previous: int) -> float | None:

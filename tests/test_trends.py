@@ -122,7 +122,7 @@ def test_spike_days_count_days_before_the_series_as_zero() -> None:
 
 
 def test_trend_summary() -> None:
-    stories = (1, 1, 0, 0) + (0, 4, 0, 2)  # previous period, then the four days shown
+    stories = (1, 1, 0, 0, 0, 4, 0, 2)  # the previous period, then the four days shown
     shown = trend(DailyCounts(date(2026, 1, 1), stories, stories), 4)
     assert shown.first_day == date(2026, 1, 5) and shown.counts == (0, 4, 0, 2)
     assert (shown.total, shown.previous_total, shown.change) == (6, 2, pytest.approx(2.0))
@@ -166,8 +166,8 @@ def test_sparkline(counts: list[int], expected: str) -> None:
     "text",
     [
         '"weiqiao pioneering" aluminium -sports',
-        "(a OR \"b c\") -(d e)",
-        "title:(a OR b) -title:c source:\"xinhua net\"",
+        '(a OR "b c") -(d e)',
+        'title:(a OR b) -title:c source:"xinhua net"',
         "滨州 alumin*",
     ],
 )
