@@ -118,5 +118,5 @@ def test_installed_font_lookup_returns_a_name_or_none() -> None:
     ],
 )
 def test_bad_input_is_refused(count: int, lengths: int) -> None:
-    with pytest.raises(ValueError, match="series|count per day"):
+    with pytest.raises(ValueError, match=r"series|count per day"):
         trend_chart(DAYS_30, [Series(str(n), [1] * lengths) for n in range(count)], title="t")

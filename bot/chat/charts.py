@@ -2,9 +2,9 @@
 
 1200×600 pixels, readable on a phone: large fonts, dates on the x axis, no frame or chart junk. One query:
 stories per day as bars, the 7-day moving average as a line, spike days marked. Two to four queries: one
-line each, the 7-day average when given (daily counts of several queries read as noise). Query text in Chinese, Japanese or Korean is drawn with a CJK font when one is installed;
-otherwise the series are labelled A, B, C… in the image and ``Chart.legend`` maps the letters to the queries
-for the caption. Drawing takes a few hundred milliseconds: callers run it off the event loop.
+line each, the 7-day average when given (daily counts of several queries read as noise). Query text in
+Chinese, Japanese or Korean is drawn with a CJK font when one is installed; otherwise the series are
+labelled A, B, C… in the image and ``Chart.legend`` maps the letters to the queries for the caption. Drawing takes a few hundred milliseconds: callers run it off the event loop.
 """
 
 from __future__ import annotations
@@ -149,12 +149,11 @@ def _labels(
 
 
 def _draw_single(axes: Axes, days: Sequence[date], series: Series) -> None:
-    axes.bar(days, series.counts, width=0.8, color=BAR_COLOR, label="stories per day")
+    axes.bar(_x(days), series.counts, width=0.8, color=BAR_COLOR, label="stories per day")
     if series.average:
-        axes.plot(days, series.average, color=AVERAGE_COLOR, linewidth=3, label="7-day average")
-    spikes = [
-        (day, count) for day, count in zip(days, series.counts, strict=True) if day in set(series.spikes)
-    ]
+        axes.plot(_x(days), series.average, color=AVERAGE_COLOR, linewidth=3, label="7-day average")
+    marked = set(_x(series.spikes))
+    spikes = [(x, count) for x, count in zip(_x(days), series.counts, strict=True) if x in marked]
     if spikes:
         xs, ys = zip(*spikes, strict=True)
         axes.scatter(xs, ys, s=140, marker="v", color=SPIKE_COLOR, zorder=3, label="unusual day")
@@ -165,9 +164,9 @@ def _draw_lines(axes: Axes, days: Sequence[date], series: Sequence[Series], labe
     for index, (one, label) in enumerate(zip(series, labels, strict=True)):
         color = COLORS[index % len(COLORS)]
         values = one.average if one.average else one.counts
-        axes.plot(days, values, color=color, linewidth=3, label=_shorten(label, 28))
-        spikes = set(one.spikes)
-        marked = [(d, v) for d, v in zip(days, values, strict=True) if d in spikes]
+        axes.plot(_x(days), values, color=color, linewidth=3, label=_shorten(label, 28))
+        spikes = set(_x(one.spikes))
+        marked = [(d, v) for d, v in zip(_x(days), values, strict=True) if d in spikes]
         if marked:
             xs, ys = zip(*marked, strict=True)
             axes.scatter(xs, ys, s=120, marker="v", color=color, zorder=3)
@@ -181,8 +180,13 @@ def _style(axes: Axes, days: Sequence[date], families: list[str]) -> None:
     axes.tick_params(labelsize=15, length=0, pad=8)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     axes.set_ylim(bottom=0)
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     if days:
-        axes.set_xlim(mdates.date2num(days[0]) - 0.6, mdates.date2num(days[-1]) + 0.6)
+        axes.set_xlim(_x(days)[0] - 0.6, _x(days)[-1] + 0.6)
+
+
+def _x(days: Sequence[date]) -> list[float]:
+    """Matplotlib's date numbers for the days."""
+    return [float(mdates.date2num(day)) for day in days]  # type: ignore[no-untyped-call]
