@@ -4,7 +4,8 @@
 stories per day as bars, the 7-day moving average as a line, spike days marked. Two to four queries: one
 line each, the 7-day average when given (daily counts of several queries read as noise). Query text in
 Chinese, Japanese or Korean is drawn with a CJK font when one is installed; otherwise the series are
-labelled A, B, C… in the image and ``Chart.legend`` maps the letters to the queries for the caption. Drawing takes a few hundred milliseconds: callers run it off the event loop.
+labelled A, B, C… in the image and ``Chart.legend`` maps the letters to the queries for the caption.
+Drawing takes a few hundred milliseconds: callers run it off the event loop.
 """
 
 from __future__ import annotations
