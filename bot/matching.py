@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from feeds.models import Item, Subscription
 from feeds.query import Document, Query, QueryError, SubscriptionIndex, parse_query
+from feeds.search import item_document
 from storage.store import MatchRecord, Store
 
 logger = logging.getLogger(__name__)
@@ -25,9 +26,8 @@ _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a
 
 
 def document_for(item: Item) -> Document:
-    """The text a query sees: headline, and the body with the dateline place in front of it."""
-    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
-    return Document.from_parts(item.title, body, item.feed_name)
+    """The text a query sees (``feeds.search.item_document``: one rule for matching, /recent and counts)."""
+    return item_document(item)
 
 
 class MatchService:
