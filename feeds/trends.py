@@ -46,6 +46,14 @@ class DailyCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class Activity:
+    """A subscription at a glance (/list): stories per day of the last days, and its newest match."""
+
+    counts: tuple[int, ...]
+    last_match_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class Trend:
     """What a /trend chart and caption show for the last ``len(counts)`` days."""
 

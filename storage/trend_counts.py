@@ -9,13 +9,16 @@ bounds every later one), which lets SQLite's FTS5 seek by rowid and PostgreSQL's
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Connection, bindparam, column, func, select, text
 
+from feeds import trends
 from feeds.query import Query
 from feeds.search import candidate_expr, candidates_are_exact, item_document
-from feeds.trends import Hit
+from feeds.trends import Activity, DailyCounts, Hit, day_start, period
 from storage import search_index
 from storage.convert import item_select, to_item
 from storage.dialect import chunks
@@ -94,7 +97,9 @@ def _checked(conn: Connection, query: Query, ids: list[int]) -> list[Hit]:
 
 
 def newest_match(conn: Connection, query: Query, *, since: datetime) -> datetime | None:
-    """When the newest release first seen at or after ``since`` that matches was first seen; None: none."""
+    """When the newest match first seen at or after ``since`` was first seen; None: none.
+
+    Newest by id, as /recent (ids are given in the order items are first seen)."""
     candidates = candidate_expr(query)
     before_id: int | None = None
     while True:
@@ -107,3 +112,28 @@ def newest_match(conn: Connection, query: Query, *, since: datetime) -> datetime
         if len(batch) < NEWEST_BATCH:
             return None
         before_id = batch[-1].id
+
+
+def daily_counts(
+    conn: Connection, query: Query, *, first_day: date, days: int, zone: ZoneInfo
+) -> DailyCounts:
+    """Stories and releases matching the query per local day, ``first_day`` onwards."""
+    since = day_start(first_day, zone)
+    until = day_start(first_day + timedelta(days=days), zone)
+    return trends.daily_counts(matching_hits(conn, query, since=since, until=until), first_day, days, zone)
+
+
+def activity(
+    conn: Connection, queries: Mapping[int, Query], *, now: datetime, zone: ZoneInfo, days: int = 7
+) -> dict[int, Activity]:
+    """For each key: story counts of the last ``days`` local days and the last match within a year."""
+    first_day, _, _ = period(now, days, zone)
+    found: dict[int, Activity] = {}
+    for key, query in queries.items():
+        counts = daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+        last = newest_match(conn, query, since=now - LAST_MATCH_HORIZON)
+        found[key] = Activity(counts.stories, last)
+    return found
+
+
+LAST_MATCH_HORIZON = timedelta(days=365)
