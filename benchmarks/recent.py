@@ -5,7 +5,7 @@
 Runs on SQLite (a temp file) and, when ``WIREWATCH_TEST_DATABASE_URL`` is set, on PostgreSQL (a temporary
 schema, dropped afterwards). Items are generated (~2 KB, one in ten Chinese), first seen over the last six
 days; queries ask for the newest 10 of the last 7 days. Also times ``add_items`` for batches of 50, and
-``daily_counts`` over 365 days (goal <= 200 ms; the whole corpus lies inside that window, so every match counts).
+``daily_counts`` over 365 days (goal <= 200 ms; the whole corpus lies in that window, every match counts).
 """
 
 from __future__ import annotations
