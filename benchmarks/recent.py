@@ -4,7 +4,8 @@
 
 Runs on SQLite (a temp file) and, when ``WIREWATCH_TEST_DATABASE_URL`` is set, on PostgreSQL (a temporary
 schema, dropped afterwards). Items are generated (~2 KB, one in ten Chinese), first seen over the last six
-days; queries ask for the newest 10 of the last 7 days. Also times ``add_items`` for batches of 50.
+days; queries ask for the newest 10 of the last 7 days. Also times ``add_items`` for batches of 50, and
+``daily_counts`` over 365 days (goal <= 200 ms; the whole corpus lies in that window, every match counts).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import text
 
 from feeds.models import FeedSpec, NewItem
+from feeds.query import parse_query
 from feeds.search import AnyOf, Phrase, SearchExpr, Tok
 from storage.engine import make_engine
 from storage.store import Store
@@ -169,6 +171,7 @@ def run_backend(label: str, url: str, schema: str | None, count: int) -> None:
             with make_engine(url, schema=schema).begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
         report(store, url, schema)
+        report_trends(store)
         median, worst = bench_add_items(store)
         print(f"  add_items(50 new items): median {median:.1f} ms, max {worst:.1f} ms")
     finally:
@@ -189,6 +192,33 @@ def report(store: Store, url: str, schema: str | None) -> None:
         hits = len(result)  # type: ignore[arg-type]
         verdict = "ok" if median < GOAL_MS else "SLOW"
         print(f"  {name:<12} {median:>10.2f} {worst:>8.2f} {hits:>5} {baseline / median:>10.0f}x  {verdict}")
+
+
+TREND_GOAL_MS = 200.0
+TREND_QUERIES = [
+    ("rare term", "zephyrquartz"),
+    ("common term", "__COMMON__"),
+    ("phrase", '"harbor ferry"'),
+    ("OR", "zephyrquartz OR zephyrine"),
+    ("prefix", "zephyr*"),
+    ("CJK bigram", CJK),
+    ("exclusion", "harbor -ferry"),
+]
+
+
+def report_trends(store: Store) -> None:
+    """Daily story counts over 365 days (every stored item lies inside the window)."""
+    common = vocabulary(random.Random(7))[0][0]
+    first_day = (NOW - timedelta(days=364)).date()
+    print(f"  /trend daily counts, 365 days  {'median ms':>10} {'max ms':>8} {'stories':>8}  goal <= 200 ms")
+    for name, text_ in TREND_QUERIES:
+        query = parse_query(text_.replace("__COMMON__", common))
+        median, worst, result = timed(
+            lambda q=query: store.daily_counts(q, first_day=first_day, days=365, zone=UTC), runs=5
+        )
+        stories = sum(result.stories)  # type: ignore[attr-defined]
+        verdict = "ok" if median <= TREND_GOAL_MS else "SLOW"
+        print(f"  {name:<30} {median:>10.1f} {worst:>8.1f} {stories:>8}  {verdict}")
 
 
 def main() -> None:

@@ -1,12 +1,12 @@
-"""What a query sees of an item: the headline, and the body with the dateline place in front of it."""
+"""What a query sees of an item (one rule for matching, /recent and trend counts)."""
 
 from __future__ import annotations
 
 from feeds.models import Item
 from feeds.query import Document
+from feeds.search import item_document
 
 
 def document_for(item: Item) -> Document:
     """The text a query sees: headline, and the body with the dateline place in front of it."""
-    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
-    return Document.from_parts(item.title, body, item.feed_name)
+    return item_document(item)

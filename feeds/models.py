@@ -7,7 +7,7 @@ never ORM rows) and ``bot`` (which renders them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -115,12 +115,16 @@ class Chat:
 
 @dataclass(frozen=True, slots=True)
 class Subscription:
-    """A chat's saved query. ``query`` is the text as the user typed it."""
+    """A chat's saved query. ``query`` is the text as the user typed it.
+
+    ``spike_alerts``: an extra alert on unusual volume; ``last_spike_on``: the local day of the last one."""
 
     id: int
     chat_id: int
     query: str
     created_at: datetime
+    spike_alerts: bool = False
+    last_spike_on: date | None = None
 
 
 class DeliveryStatus(StrEnum):

@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import groupby
 
-from feeds.query import Query
-from feeds.query.nodes import And, Node, Or, Term
+from feeds.models import Item
+from feeds.query import Document, Query
+from feeds.query.evaluate import simple_key
+from feeds.query.nodes import And, Field, Node, Or, Term
 from feeds.query.normalize import is_cjk, normalize_text, tokenize
 
 
@@ -119,3 +121,26 @@ def _combine(kind: type[AllOf] | type[AnyOf], parts: list[SearchExpr]) -> Search
     for part in parts:
         flat.extend(part.parts if isinstance(part, kind) else (part,))
     return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def candidates_are_exact(query: Query) -> bool:
+    """Whether every candidate of ``candidate_expr`` matches the query, so no text needs checking.
+
+    True for ANDs and ORs of single words and CJK characters or pairs anywhere in the text: their candidate
+    tokens are exactly the matcher's keys. Phrases, prefixes, ``title:``, ``source:`` and exclusions are
+    checked by the matcher."""
+    return _exact(query.node)
+
+
+def _exact(node: Node) -> bool:
+    if isinstance(node, Term):
+        return node.field is Field.ANY and simple_key(node) is not None
+    if isinstance(node, And | Or):
+        return all(_exact(part) for part in node.parts)
+    return False
+
+
+def item_document(item: Item) -> Document:
+    """The text a query sees: headline, and the body with the dateline place in front of it."""
+    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
+    return Document.from_parts(item.title, body, item.feed_name)

@@ -62,4 +62,11 @@ def to_chat(row: Any) -> Chat:
 
 def to_subscription(row: Any) -> Subscription:
     """A row of ``subscriptions``."""
-    return Subscription(id=row.id, chat_id=row.chat_id, query=row.query, created_at=row.created_at)
+    return Subscription(
+        id=row.id,
+        chat_id=row.chat_id,
+        query=row.query,
+        created_at=row.created_at,
+        spike_alerts=bool(row.spike_alerts),
+        last_spike_on=row.last_spike_on,
+    )

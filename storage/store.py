@@ -7,14 +7,17 @@ The work itself lives in the repository modules (``feeds_repo``, ``items_repo``,
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
+from feeds.query import Query
 from feeds.search import SearchExpr
+from feeds.trends import Activity, DailyCounts
 from feeds.values import (
     Claim,
     DuplicateSubscriptionError,
@@ -32,6 +35,8 @@ from storage import (
     outbox_repo,
     retention,
     search_index,
+    spikes_repo,
+    trend_counts,
 )
 from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
@@ -204,6 +209,41 @@ class Store:
         """How many items are stored."""
         with transaction(self._engine, write=False) as conn:
             return items_repo.count_items(conn)
+
+    # --- trends and spikes ---------------------------------------------------------------------------
+    def daily_counts(self, query: Query, *, first_day: date, days: int, zone: ZoneInfo) -> DailyCounts:
+        """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``.
+
+        Candidates come from the full-text index; the matcher checks them unless the index is exact."""
+        with transaction(self._engine, write=False) as conn:
+            return trend_counts.daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+
+    def last_match(self, query: Query, since: datetime) -> datetime | None:
+        """When the newest release first seen since ``since`` that matches ``query`` was first seen."""
+        with transaction(self._engine, write=False) as conn:
+            return trend_counts.newest_match(conn, query, since=since)
+
+    def activity(
+        self, queries: Mapping[int, Query], *, now: datetime, zone: ZoneInfo, days: int = 7
+    ) -> dict[int, Activity]:
+        """Per key (e.g. subscription id): stories per day of the last ``days`` days and the last match."""
+        with transaction(self._engine, write=False) as conn:
+            return trend_counts.activity(conn, queries, now=now, zone=zone, days=days)
+
+    def set_spike_alerts(self, chat_id: int, subscription_id: int, on: bool) -> Subscription | None:
+        """Switch a chat's subscription's spike alerts; None when the chat has no such subscription."""
+        with transaction(self._engine, write=True) as conn:
+            return spikes_repo.set_spike_alerts(conn, chat_id, subscription_id, on)
+
+    def spike_subscriptions(self) -> list[Subscription]:
+        """Every subscription with spike alerts on."""
+        with transaction(self._engine, write=False) as conn:
+            return spikes_repo.spike_subscriptions(conn)
+
+    def claim_spike_day(self, subscription_id: int, day: date) -> bool:
+        """Take the one spike alert of ``day`` (a local date); False when off or already taken."""
+        with transaction(self._engine, write=True) as conn:
+            return spikes_repo.claim_spike_day(conn, subscription_id, day)
 
     # --- chats and subscriptions -------------------------------------------------------------------
     def touch_chat(self, chat_id: int, kind: ChatKind) -> Chat:

@@ -7,10 +7,22 @@ SQLite, ``item_search`` on PostgreSQL) are dialect-specific and live in ``storag
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -113,6 +125,8 @@ class SubscriptionRow(Base):
     query: Mapped[str]
     query_key: Mapped[str]
     created_at: Mapped[datetime]
+    spike_alerts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_spike_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (UniqueConstraint("chat_id", "query_key", name="uq_subscriptions_chat_query"),)
 

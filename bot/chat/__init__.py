@@ -1,1 +1,1 @@
-"""The chat, transport-free: the service, replies, rendering, recent search (never imports telegram)."""
+"""The chat, transport-free: service, replies, rendering, recent search, charts (no telegram)."""

@@ -20,13 +20,12 @@ from typing import TextIO
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
 
 from bot.chat.feed_report import ago
 from bot.config import load_settings
 from bot.entry.runtime import fetch_limits
 from bot.settings import ConfigError, Settings
+from bot.tg.probe import probe_token
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
 from feeds.parse import FeedParseError, parse_feed
@@ -105,24 +104,21 @@ async def check_telegram(settings: Settings) -> list[Check]:
     if not token:
         hint = "set $WIREWATCH_TELEGRAM_TOKEN (or telegram.token) to the token from @BotFather"
         return [Check("telegram token", False, "not set (required by `wirewatch run`)", hint)]
-    try:
-        async with Bot(token, base_url=settings.telegram.api_base_url) as bot:
-            me = await bot.get_me()
-            webhook = await bot.get_webhook_info()
-    except InvalidToken:
+    probe = await probe_token(token, settings.telegram.api_base_url)
+    if probe.refused:
         hint = "copy the token again from @BotFather (/mybots → API Token) into $WIREWATCH_TELEGRAM_TOKEN"
         return [Check("telegram token", False, "Telegram refuses this token", hint)]
-    except TelegramError as exc:
-        detail = f"{settings.telegram.api_base_url} unreachable: {type(exc).__name__}: {exc}"
+    if probe.error is not None:
+        detail = f"{settings.telegram.api_base_url} unreachable: {probe.error}"
         hint = "check the network or proxy, and telegram.api_base_url"
         return [Check("telegram token", False, redact(detail, [token]), hint)]
-    checks = [Check("telegram token", True, f"@{me.username} (id {me.id})")]
-    if webhook.url:
-        where = redact(webhook.url, [token])
+    checks = [Check("telegram token", True, f"@{probe.username} (id {probe.bot_id})")]
+    if probe.webhook_url:
+        where = redact(probe.webhook_url, [token])
         hint = "another program receives updates by webhook; `wirewatch run` (long polling) removes it"
         checks.append(Check("telegram webhook", False, f"set to {where}", hint))
     else:
-        pending = webhook.pending_update_count
+        pending = probe.pending_updates
         checks.append(Check("telegram webhook", True, f"none (long polling), {pending} updates waiting"))
     return checks
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from storage.engine import transaction
-from storage.migrations import m0001_initial, m0002_delivery_claims, m0003_retention
+from storage.migrations import m0001_initial, m0002_delivery_claims, m0003_retention, m0004_trends
 from storage.tables import schema_version
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", m0001_initial.apply),
     Migration(2, "outbox claims and leases", m0002_delivery_claims.apply),
     Migration(3, "retention", m0003_retention.apply),
+    Migration(4, "spike alerts per subscription", m0004_trends.apply),
 )
 
 

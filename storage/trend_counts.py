@@ -1,0 +1,139 @@
+"""Daily counts of a query from the full-text index (never a scan of the items table).
+
+Candidates come from the same index and expression as ``/recent`` (``feeds.search.candidate_expr``); when
+the expression is exact for the query (``candidates_are_exact``: ANDs and ORs of plain words and CJK keys)
+the index answer is the count, else every candidate's text is checked by the matcher. The time range is also
+turned into an item id range (ids grow with insertion, so the smallest id first seen at or after ``since``
+bounds every later one), which lets SQLite's FTS5 seek by rowid and PostgreSQL's GIN scan skip old rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import BigInteger, Connection, bindparam, column, func, select, text
+
+from feeds import trends
+from feeds.query import Query
+from feeds.search import candidate_expr, candidates_are_exact, item_document
+from feeds.trends import Activity, DailyCounts, Hit, day_start, period
+from storage import search_index
+from storage.convert import item_select, to_item
+from storage.dialect import chunks
+from storage.search_sql import fts5_match, pg_tsquery, simplify
+from storage.tables import items
+from storage.types import UTCDateTime
+
+_RESULT = (column("item_id", BigInteger), column("story", BigInteger), column("seen", UTCDateTime()))
+_TIMES = (bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
+_SQLITE_HITS = (
+    text(
+        "SELECT items.id AS item_id, coalesce(items.story_id, items.id) AS story,"
+        " items.first_seen_at AS seen FROM items_fts JOIN items ON items.id = items_fts.rowid"
+        " WHERE items_fts MATCH :query AND items_fts.rowid BETWEEN :low AND :high"
+        " AND items.first_seen_at >= :since AND items.first_seen_at < :until"
+    )
+    .bindparams(*_TIMES)
+    .columns(*_RESULT)
+)
+_PG_HITS = (
+    text(
+        "SELECT s.item_id AS item_id, coalesce(i.story_id, i.id) AS story, s.first_seen_at AS seen"
+        " FROM item_search s JOIN items i ON i.id = s.item_id"
+        " WHERE s.tokens @@ CAST(:query AS tsquery) AND s.item_id BETWEEN :low AND :high"
+        " AND s.first_seen_at >= :since AND s.first_seen_at < :until"
+    )
+    .bindparams(*_TIMES)
+    .columns(*_RESULT)
+)
+CHECK_BATCH = 500
+NEWEST_BATCH = 200
+
+
+def matching_hits(conn: Connection, query: Query, *, since: datetime, until: datetime) -> list[Hit]:
+    """Every release first seen in ``[since, until)`` that the query matches, as (item, story, time)."""
+    bounds = id_range(conn, since, until)
+    if bounds is None:
+        return []
+    expr = candidate_expr(query)
+    simple = True if expr is None else simplify(expr)
+    if simple is False:
+        return []
+    exact = candidates_are_exact(query) and simple is not True
+    if simple is True:
+        return _checked(conn, query, _time_filtered(conn, since, until))
+    rendered = pg_tsquery(simple) if conn.dialect.name == "postgresql" else fts5_match(simple)
+    sql = _PG_HITS if conn.dialect.name == "postgresql" else _SQLITE_HITS
+    params = {"query": rendered, "low": bounds[0], "high": bounds[1], "since": since, "until": until}
+    hits = [Hit(row.item_id, row.story, row.seen) for row in conn.execute(sql, params)]
+    if exact:
+        return hits
+    return _checked(conn, query, [hit.item_id for hit in hits])
+
+
+def id_range(conn: Connection, since: datetime, until: datetime) -> tuple[int, int] | None:
+    """The smallest and largest id of items first seen in ``[since, until)``; None when there are none."""
+    window = (items.c.first_seen_at >= since) & (items.c.first_seen_at < until)
+    row = conn.execute(select(func.min(items.c.id), func.max(items.c.id)).where(window)).one()
+    return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
+def _time_filtered(conn: Connection, since: datetime, until: datetime) -> list[int]:
+    window = (items.c.first_seen_at >= since) & (items.c.first_seen_at < until)
+    return list(conn.execute(select(items.c.id).where(window)).scalars())
+
+
+def _checked(conn: Connection, query: Query, ids: list[int]) -> list[Hit]:
+    """The candidates (by id) whose text the matcher accepts."""
+    hits: list[Hit] = []
+    for part in chunks(sorted(ids), CHECK_BATCH):
+        for row in conn.execute(item_select().where(items.c.id.in_(part))):
+            item = to_item(row)
+            if query.matches(item_document(item)):
+                hits.append(Hit(item.id, item.story_id, item.first_seen_at))
+    return hits
+
+
+def newest_match(conn: Connection, query: Query, *, since: datetime) -> datetime | None:
+    """When the newest match first seen at or after ``since`` was first seen; None: none.
+
+    Newest by id, as /recent (ids are given in the order items are first seen)."""
+    candidates = candidate_expr(query)
+    before_id: int | None = None
+    while True:
+        batch = search_index.recent(
+            conn, since=since, limit=NEWEST_BATCH, candidates=candidates, before_id=before_id
+        )
+        for item in batch:
+            if query.matches(item_document(item)):
+                return item.first_seen_at
+        if len(batch) < NEWEST_BATCH:
+            return None
+        before_id = batch[-1].id
+
+
+def daily_counts(
+    conn: Connection, query: Query, *, first_day: date, days: int, zone: ZoneInfo
+) -> DailyCounts:
+    """Stories and releases matching the query per local day, ``first_day`` onwards."""
+    since = day_start(first_day, zone)
+    until = day_start(first_day + timedelta(days=days), zone)
+    return trends.daily_counts(matching_hits(conn, query, since=since, until=until), first_day, days, zone)
+
+
+def activity(
+    conn: Connection, queries: Mapping[int, Query], *, now: datetime, zone: ZoneInfo, days: int = 7
+) -> dict[int, Activity]:
+    """For each key: story counts of the last ``days`` local days and the last match within a year."""
+    first_day, _, _ = period(now, days, zone)
+    found: dict[int, Activity] = {}
+    for key, query in queries.items():
+        counts = daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+        last = newest_match(conn, query, since=now - LAST_MATCH_HORIZON)
+        found[key] = Activity(counts.stories, last)
+    return found
+
+
+LAST_MATCH_HORIZON = timedelta(days=365)
