@@ -92,15 +92,20 @@ class Store:
             )
 
     # --- items and stories -------------------------------------------------------------------------
-    def add_items(self, feed_id: int, items: Sequence[NewItem], story_window: timedelta) -> list[Item]:
+    def add_items(
+        self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
+    ) -> list[Item]:
         """Insert items ``ON CONFLICT (feed_id, identity) DO NOTHING``; return only the newly inserted ones.
+
+        ``first_poll`` (a feed's first successful poll): the items are stored as matched already, so the
+        matcher never sees them and a new feed's backlog alerts no one.
 
         Each new item gets a story id: that of an existing item (any feed) with the same canonical link, or
         with the same ``title_fingerprint`` and a near-identical ``body_fingerprint``
         (``feeds.clustering.same_story``) first seen within ``story_window``; else a new story.
         Also writes the item's search tokens (``feeds.search`` / query package) to the full-text index."""
         with transaction(self._engine, write=True) as conn:
-            return items_repo.add_items(conn, feed_id, items, story_window)
+            return items_repo.add_items(conn, feed_id, items, story_window, first_poll)
 
     def unmatched_items(self, limit: int) -> list[Item]:
         """Items not yet run through the matcher, oldest first."""

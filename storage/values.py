@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.models import ChatKind, Item, Subscription
+from feeds.models import ChatKind, FeedState, Item, Subscription
 
 
 class DuplicateSubscriptionError(Exception):
@@ -46,3 +46,12 @@ class StorySource:
 
     feed_name: str
     link: str | None
+
+
+class DuplicateFeedError(Exception):
+    """A feed with this name, or with the same canonical URL, exists already (``existing``)."""
+
+    def __init__(self, existing: FeedState, reason: str) -> None:
+        super().__init__(f"{reason} already used by feed {existing.name!r}")
+        self.existing = existing
+        self.reason = reason  # "name" or "url"

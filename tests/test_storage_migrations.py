@@ -40,14 +40,15 @@ def test_old_database_is_upgraded_and_keeps_rows(backend: Backend, engine: Engin
     old = Store.open(url, schema=schema)
     old.sync_feeds([FeedSpec("alpha", "http://a", 60)], T0)
     old.close()
-    assert _version(engine) == 1
-    v2 = Migration(2, "feed notes", _add_feed_notes)
-    assert migrate(engine, (*MIGRATIONS, v2)) == 2
+    last = MIGRATIONS[-1].version
+    assert _version(engine) == last
+    v2 = Migration(last + 1, "feed notes", _add_feed_notes)
+    assert migrate(engine, (*MIGRATIONS, v2)) == last + 1
     with engine.begin() as conn:
         assert conn.execute(text("SELECT name, note FROM feeds")).all() == [("alpha", "was alpha")]
         versions = conn.execute(text("SELECT version, name FROM schema_version ORDER BY version")).all()
-    assert versions == [(1, "initial schema"), (2, "feed notes")]
-    assert migrate(engine, (*MIGRATIONS, v2)) == 2  # idempotent
+    assert versions == [*((m.version, m.name) for m in MIGRATIONS), (last + 1, "feed notes")]
+    assert migrate(engine, (*MIGRATIONS, v2)) == last + 1  # idempotent
     with pytest.raises(RuntimeError, match="newer"):
         Store.open(url, schema=schema)
 
@@ -59,8 +60,8 @@ def test_failed_step_rolls_back(engine: Engine) -> None:
 
     migrate(engine)
     with pytest.raises(RuntimeError, match="step failed"):
-        migrate(engine, (*MIGRATIONS, Migration(2, "broken", broken)))
-    assert _version(engine) == 1
+        migrate(engine, (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "broken", broken)))
+    assert _version(engine) == len(MIGRATIONS)
     assert "half_done" not in inspect(engine).get_table_names()
 
 
