@@ -11,14 +11,35 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
-from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
+from feeds.models import Chat, ChatKind, FeedOrigin, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.search import SearchExpr
-from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
+from storage import (
+    chat_migration,
+    chats_repo,
+    feed_sources_repo,
+    feeds_repo,
+    items_repo,
+    outbox_repo,
+    search_index,
+)
 from storage.engine import make_engine, transaction
 from storage.migrations import migrate
-from storage.values import DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
+from storage.values import (
+    DuplicateFeedError,
+    DuplicateSubscriptionError,
+    MatchRecord,
+    PendingAlert,
+    StorySource,
+)
 
-__all__ = ["DuplicateSubscriptionError", "MatchRecord", "PendingAlert", "Store", "StorySource"]
+__all__ = [
+    "DuplicateFeedError",
+    "DuplicateSubscriptionError",
+    "MatchRecord",
+    "PendingAlert",
+    "Store",
+    "StorySource",
+]
 
 
 class Store:
@@ -46,11 +67,75 @@ class Store:
 
     # --- feeds -------------------------------------------------------------------------------------
     def sync_feeds(self, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:
-        """Upsert configured feeds by name (url/interval updated); feeds no longer configured are disabled.
-
-        New feeds are due immediately (``next_poll_at = now``)."""
+        """Upsert configured feeds by name (url/interval updated); config feeds no longer configured are
+        disabled. Feeds from chat, the CLI or OPML are left alone (a config feed of the same name takes one
+        over). New feeds are due immediately (``next_poll_at = now``)."""
         with transaction(self._engine, write=True) as conn:
             return feeds_repo.sync_feeds(conn, specs, now)
+
+    def add_feed(
+        self,
+        name: str,
+        url: str,
+        interval_seconds: int,
+        *,
+        origin: FeedOrigin,
+        now: datetime,
+        added_by_chat: int | None = None,
+    ) -> FeedState:
+        """Add a feed from chat, the CLI or OPML, due now. The name is cleaned (``feeds.sources``; at most 64
+        characters, else ``ValueError``); ``DuplicateFeedError`` names the feed that already has this name or
+        the same canonical URL."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.add_feed(
+                conn, name, url, interval_seconds, origin=origin, now=now, added_by_chat=added_by_chat
+            )
+
+    def remove_feed(self, feed_id: int, now: datetime) -> FeedState | None:
+        """Stop polling a feed that is not from the config; its items stay. None if there is no such feed;
+        ``ValueError`` for a config feed."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.remove_feed(conn, feed_id, now)
+
+    def get_feed(self, feed_id: int) -> FeedState | None:
+        """One feed by id, enabled or not."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.get_feed(conn, feed_id)
+
+    def find_feed_by_name(self, name: str) -> FeedState | None:
+        """An enabled feed by name (case-insensitive)."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.find_by_name(conn, name)
+
+    def find_feed_by_url(self, url: str) -> FeedState | None:
+        """An enabled feed with the same canonical URL."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.find_by_url(conn, url)
+
+    def count_feeds_added_by(self, chat_id: int) -> int:
+        """Enabled feeds this chat added (for ``telegram.max_feeds_per_chat``)."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.count_added_by(conn, chat_id)
+
+    def pause_failing_feeds(self, now: datetime, after: timedelta) -> list[FeedState]:
+        """Pause chat feeds that have failed without a success for ``after``; returns the newly paused."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.pause_failing(conn, now, after)
+
+    def untold_paused_feeds(self) -> list[FeedState]:
+        """Paused feeds whose adding chat has not been told yet."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.untold_pauses(conn)
+
+    def mark_feed_owner_told(self, feed_id: int, at: datetime) -> bool:
+        """Record that the adding chat was told of the pause (once); False if it was told already."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.mark_owner_told(conn, feed_id, at)
+
+    def resume_feed(self, feed_id: int, now: datetime) -> bool:
+        """Unpause a paused feed and poll it now; False if it was not paused."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.resume_feed(conn, feed_id, now)
 
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, ordered by name."""

@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, Column, Connection, Text
 from sqlalchemy.schema import CreateColumn
 
 from storage.types import UTCDateTime
 
-COLUMNS = (
+COLUMNS: tuple[Column[Any], ...] = (
     Column("origin", Text, nullable=False, server_default="config"),
     Column("added_by_chat", BigInteger, nullable=True),
     Column("failing_since", UTCDateTime(), nullable=True),
