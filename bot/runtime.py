@@ -21,6 +21,7 @@ from bot.ingest import Ingestor
 from bot.matching import MatchService
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
+from feeds.guard import UrlPolicy
 from feeds.pipeline import lower_priority
 from storage.store import Store
 
@@ -53,6 +54,12 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
+def url_policy(settings: Settings) -> UrlPolicy:
+    """The guard for feeds that do not come from the config, from the [polling] settings."""
+    p = settings.polling
+    return UrlPolicy(allowed_ports=p.allowed_ports, allow_private_networks=p.allow_private_networks)
+
+
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool for feed parsing: forkserver, since the parent runs threads (fork would be unsafe);
     workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
@@ -78,7 +85,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
     store = await asyncio.to_thread(open_store, settings)
     executor: Executor | None = parse_pool() if use_processes else None
     try:
-        async with Fetcher(fetch_limits(settings)) as fetcher:
+        async with Fetcher(fetch_limits(settings), policy=url_policy(settings)) as fetcher:
             window = timedelta(hours=settings.polling.story_window_hours)
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
             matcher = MatchService(store)

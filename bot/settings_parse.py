@@ -52,6 +52,29 @@ def _http_url(value: object, key: str) -> str:
     return url
 
 
+def _bool(value: object, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _port_set(value: object, key: str) -> frozenset[int]:
+    ok = isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535 for v in value
+    )
+    if not ok:
+        raise ConfigError(f"{key}: expected a list of port numbers from 1 to 65535, got {value!r}")
+    assert isinstance(value, list)
+    return frozenset(value)
+
+
+def _feed_adders(value: object, key: str) -> str:
+    if value not in ("admins", "everyone"):
+        raise ConfigError(f'{key}: expected "admins" or "everyone", got {value!r}')
+    assert isinstance(value, str)
+    return value
+
+
 def _optional_string(value: object, key: str) -> str | None:
     if value == "":
         return None
@@ -78,6 +101,8 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "max_redirects": ("max_redirects", _positive_int),
             "user_agent": ("user_agent", _string),
             "story_window": ("story_window_hours", _hours),
+            "allowed_ports": ("allowed_ports", _port_set),
+            "allow_private_networks": ("allow_private_networks", _bool),
         },
     ),
     "telegram": (
@@ -87,6 +112,8 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "api_base_url": ("api_base_url", _http_url),
             "admins": ("admins", _id_set),
             "allowed_chats": ("allowed_chats", _id_set),
+            "feed_adders": ("feed_adders", _feed_adders),
+            "max_feeds_per_chat": ("max_feeds_per_chat", _positive_int),
         },
     ),
     "delivery": (
