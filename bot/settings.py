@@ -37,6 +37,8 @@ class PollingSettings:
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     story_window_hours: int = 72
+    allowed_ports: frozenset[int] = frozenset()  # for feeds not from the config, besides 80 and 443
+    allow_private_networks: bool = False  # lifts the guard's address check (not the scheme and port rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,8 @@ class TelegramSettings:
     api_base_url: str = DEFAULT_API_BASE_URL
     admins: frozenset[int] = frozenset()
     allowed_chats: frozenset[int] = frozenset()
+    feed_adders: str = "admins"  # who may add feeds from chat: "admins" or "everyone"
+    max_feeds_per_chat: int = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,6 +96,34 @@ def _header_value(value: object, key: str) -> str:
     return text
 
 
+def _keep_items(value: object, key: str) -> int:
+    """How long releases are kept: 1 hour to 100 years."""
+    return parse_duration(value, key, low=3600, high=100 * 365 * 86400)
+
+
+def _bool(value: object, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
+def _port_set(value: object, key: str) -> frozenset[int]:
+    ok = isinstance(value, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535 for v in value
+    )
+    if not ok:
+        raise ConfigError(f"{key}: expected a list of port numbers from 1 to 65535, got {value!r}")
+    assert isinstance(value, list)
+    return frozenset(value)
+
+
+def _feed_adders(value: object, key: str) -> str:
+    if value not in ("admins", "everyone"):
+        raise ConfigError(f'{key}: expected "admins" or "everyone", got {value!r}')
+    assert isinstance(value, str)
+    return value
+
+
 def _optional_string(value: object, key: str) -> str | None:
     if value == "":
         return None
@@ -154,6 +182,8 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "max_redirects": ("max_redirects", _whole(1, 20)),
             "user_agent": ("user_agent", _header_value),
             "story_window": ("story_window_hours", _hours),
+            "allowed_ports": ("allowed_ports", _port_set),
+            "allow_private_networks": ("allow_private_networks", _bool),
         },
     ),
     "telegram": (
@@ -163,6 +193,8 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "api_base_url": ("api_base_url", _http_url),
             "admins": ("admins", _id_set),
             "allowed_chats": ("allowed_chats", _id_set),
+            "feed_adders": ("feed_adders", _feed_adders),
+            "max_feeds_per_chat": ("max_feeds_per_chat", _whole(1, 10_000)),
         },
     ),
     "delivery": (
@@ -185,7 +217,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
         },
     ),
     "logging": (LoggingSettings, {"format": ("format", _log_format)}),
-    "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", parse_duration)}),
+    "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", _keep_items)}),
 }
 
 

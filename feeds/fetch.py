@@ -7,6 +7,11 @@ budget. Decompression is done here (``auto_decompress=False``) so the size cap h
 ``Fetcher.fetch`` turns every network or HTTP problem into a ``FetchResult`` with ``status="error"``; the
 caller decides about backoff (``feeds.schedule``). Redirects are followed by hand so that a chain of only
 permanent redirects (301/308) can report the new URL to store, and loops end with an error.
+
+``fetch(..., untrusted=True)`` (feeds added from chat, the CLI or OPML) goes through ``feeds.guard``: every
+hop's URL is checked by the ``UrlPolicy`` and its own connection pool resolves names through a
+``GuardedResolver``, so each DNS answer is checked when the connection is made. A refusal is
+``status="refused"``.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
+
+from feeds.guard import GuardedResolver, GuardRefused, UrlPolicy
 
 logger = logging.getLogger(__name__)
 
-FetchStatus = Literal["ok", "not_modified", "error"]
+FetchStatus = Literal["ok", "not_modified", "error", "refused"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = (
@@ -103,18 +111,42 @@ class _Answer:
 
 
 class Fetcher:
-    """An async HTTP client for feeds with global and per-host concurrency caps. Use ``async with``."""
+    """An async HTTP client for feeds with global and per-host concurrency caps. Use ``async with``.
 
-    def __init__(self, limits: FetchLimits | None = None) -> None:
+    ``policy`` guards untrusted fetches; ``resolver`` replaces aiohttp's DNS resolver (tests map names to
+    loopback addresses with it); untrusted fetches resolve through it wrapped in a ``GuardedResolver``."""
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        policy: UrlPolicy | None = None,
+        resolver: AbstractResolver | None = None,
+    ) -> None:
         self.limits = limits or FetchLimits()
+        self.policy = policy or UrlPolicy()
+        self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
+        self._guarded: aiohttp.ClientSession | None = None
+        self._guarded_resolver: GuardedResolver | None = None
         self._global = asyncio.Semaphore(self.limits.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
+        self._session = self._new_session(self._resolver)
+        inner = self._resolver or aiohttp.DefaultResolver()
+        self._guarded_resolver = GuardedResolver(self.policy, inner)
+        self._guarded = self._new_session(self._guarded_resolver)
+        return self
+
+    def _new_session(self, resolver: AbstractResolver | None) -> aiohttp.ClientSession:
+        """A session with its own pool, so trusted and guarded connections are never shared."""
         lim = self.limits
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=lim.concurrency, limit_per_host=lim.per_host_concurrency),
+        connector = aiohttp.TCPConnector(
+            limit=lim.concurrency, limit_per_host=lim.per_host_concurrency, resolver=resolver
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
             timeout=aiohttp.ClientTimeout(
                 total=None, sock_connect=lim.connect_timeout, sock_read=lim.read_timeout
             ),
@@ -122,7 +154,6 @@ class Fetcher:
             auto_decompress=False,
             trust_env=False,
         )
-        return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -130,18 +161,28 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the connection pools."""
+        for session in (self._session, self._guarded):
+            if session is not None:
+                await session.close()
+        if self._guarded_resolver is not None and self._resolver is None:
+            await self._guarded_resolver.close()  # the connector does not own a resolver it was given
+        self._session = self._guarded = self._guarded_resolver = None
 
-    async def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """GET ``url`` conditionally; never raises for network or HTTP problems."""
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None, *, untrusted: bool = False
+    ) -> FetchResult:
+        """GET ``url`` conditionally; never raises for network or HTTP problems.
+
+        ``untrusted``: every hop goes through the guard; a refusal gives ``status="refused"``."""
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         try:
             async with asyncio.timeout(self.limits.total_timeout):
-                return await self._fetch_chain(url, etag, last_modified)
+                return await self._fetch_chain(url, etag, last_modified, untrusted)
+        except GuardRefused as exc:
+            logger.info("fetch_refused url=%s reason=%s", url, exc.reason)
+            return FetchResult("refused", final_url=url, error=str(exc))
         except FetchError as exc:
             return _error(url, str(exc), exc.http_status, exc.retry_after)
         except aiohttp.ServerTimeoutError as exc:
@@ -151,13 +192,15 @@ class Fetcher:
         except (aiohttp.ClientError, OSError, ValueError, zlib.error) as exc:
             return _error(url, f"{type(exc).__name__}: {exc}"[:300])
 
-    async def _fetch_chain(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _fetch_chain(
+        self, url: str, etag: str | None, last_modified: str | None, untrusted: bool
+    ) -> FetchResult:
         """Follow redirects by hand; build the result from the last hop."""
         headers = _conditional_headers(etag, last_modified)
         seen = {url}
         current, permanent = url, True
         for _ in range(self.limits.max_redirects + 1):
-            answer = await self._get_once(current, headers)
+            answer = await self._get_once(current, headers, untrusted)
             if answer.status not in REDIRECTS:
                 return _result(answer, url, permanent, etag, last_modified)
             location = answer.headers.get("location")
@@ -170,16 +213,19 @@ class Fetcher:
             seen.add(current)
         raise FetchError(f"more than {self.limits.max_redirects} redirects")
 
-    async def _get_once(self, url: str, headers: Mapping[str, str]) -> _Answer:
+    async def _get_once(self, url: str, headers: Mapping[str, str], untrusted: bool) -> _Answer:
         """One GET under the global and per-host caps; body read only for a 2xx answer."""
-        assert self._session is not None
+        session = self._guarded if untrusted else self._session
+        assert session is not None
+        if untrusted:
+            self.policy.check_url(url)  # literal-IP hosts here; names in the GuardedResolver
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"unsupported URL {url[:100]!r}")
         async with (
             self._global,
             self._host_semaphore(parts.netloc.lower()),
-            self._session.get(url, headers=headers, allow_redirects=False) as response,
+            session.get(url, headers=headers, allow_redirects=False) as response,
         ):
             answer_headers = {k.lower(): v for k, v in response.headers.items()}
             body = await self._read_body(response, answer_headers) if 200 <= response.status < 300 else b""

@@ -20,9 +20,18 @@ class FeedSpec:
     interval_seconds: int
 
 
+class FeedOrigin(StrEnum):
+    """Where a feed came from. Only ``config`` feeds are trusted; the others are fetched through the guard."""
+
+    CONFIG = "config"
+    CHAT = "chat"
+    CLI = "cli"
+    OPML = "opml"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedState:
-    """A feed as stored: its fetch state and health."""
+    """A feed as stored: its fetch state and health, where it came from, and whether it is paused."""
 
     id: int
     name: str
@@ -35,6 +44,16 @@ class FeedState:
     last_error: str | None = None
     consecutive_failures: int = 0
     next_poll_at: datetime | None = None
+    origin: FeedOrigin = FeedOrigin.CONFIG
+    added_by_chat: int | None = None
+    failing_since: datetime | None = None
+    paused_at: datetime | None = None
+    owner_told_at: datetime | None = None
+
+    @property
+    def untrusted(self) -> bool:
+        """Fetched through the guard: every feed that does not come from ``config.toml``."""
+        return self.origin is not FeedOrigin.CONFIG
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from feeds.models import ChatKind, Item, Subscription
+from feeds.models import ChatKind, FeedState, Item, Subscription
 
 
 class DuplicateSubscriptionError(Exception):
@@ -66,3 +66,12 @@ class OutboxStats:
 
     pending: int
     oldest_due_at: datetime | None
+
+
+class DuplicateFeedError(Exception):
+    """A feed with this name, or with the same canonical URL, exists already (``existing``)."""
+
+    def __init__(self, existing: FeedState, reason: str) -> None:
+        super().__init__(f"{reason} already used by feed {existing.name!r}")
+        self.existing = existing
+        self.reason = reason  # "name" or "url"

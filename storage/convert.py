@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
-from feeds.models import Chat, ChatKind, Dateline, FeedState, Item, Subscription
+from feeds.models import Chat, ChatKind, Dateline, FeedOrigin, FeedState, Item, Subscription
 from storage.tables import feeds, items
 
 # The story of an item: its own id when it started the story.
@@ -52,6 +52,11 @@ def to_feed(row: Any) -> FeedState:
         last_error=row.last_error,
         consecutive_failures=row.consecutive_failures,
         next_poll_at=row.next_poll_at,
+        origin=FeedOrigin(row.origin),
+        added_by_chat=row.added_by_chat,
+        failing_since=row.failing_since,
+        paused_at=row.paused_at,
+        owner_told_at=row.owner_told_at,
     )
 
 

@@ -1,20 +1,23 @@
-"""Feeds: configuration sync, due feeds, fetch bookkeeping."""
+"""Feeds: configuration sync, due feeds, fetch bookkeeping (adding and removing: ``feed_sources_repo``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, case, select, update
+from sqlalchemy import Connection, case, func, select, update
 
-from feeds.models import FeedSpec, FeedState
+from feeds.models import FeedOrigin, FeedSpec, FeedState
 from storage.convert import to_feed
 from storage.dialect import upsert
 from storage.tables import feeds
 
 
 def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:
-    """Upsert by name; a changed URL forgets validators and polls now; unlisted feeds are disabled."""
+    """Upsert by name; a changed URL forgets validators and polls now; unlisted config feeds are disabled.
+
+    Feeds from chat, the CLI or OPML are never disabled here; a config feed named like one of them takes
+    it over (the file wins: the feed becomes a config feed)."""
     names = [spec.name for spec in specs]
     if len(set(names)) != len(names):
         raise ValueError("feed names must be unique")
@@ -27,6 +30,8 @@ def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> li
                 "url": stmt.excluded.url,
                 "interval_seconds": stmt.excluded.interval_seconds,
                 "enabled": True,
+                "origin": FeedOrigin.CONFIG.value,
+                "paused_at": None,
                 "etag": case((url_changed, None), else_=feeds.c.etag),
                 "last_modified": case((url_changed, None), else_=feeds.c.last_modified),
                 "next_poll_at": case((url_changed, stmt.excluded.next_poll_at), else_=feeds.c.next_poll_at),
@@ -35,7 +40,11 @@ def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> li
         )
         rows = [_new_feed(spec, now) for spec in specs]
         conn.execute(stmt, rows)
-    disable = update(feeds).where(feeds.c.enabled.is_(True)).values(enabled=False, updated_at=now)
+    disable = (
+        update(feeds)
+        .where(feeds.c.enabled.is_(True), feeds.c.origin == FeedOrigin.CONFIG.value)
+        .values(enabled=False, updated_at=now)
+    )
     if names:
         disable = disable.where(feeds.c.name.not_in(names))
     conn.execute(disable)
@@ -52,6 +61,7 @@ def _new_feed(spec: FeedSpec, now: datetime) -> dict[str, object]:
         "next_poll_at": now,
         "created_at": now,
         "updated_at": now,
+        "origin": FeedOrigin.CONFIG.value,
     }
 
 
@@ -62,10 +72,10 @@ def list_feeds(conn: Connection) -> list[FeedState]:
 
 
 def due_feeds(conn: Connection, now: datetime, limit: int | None) -> list[FeedState]:
-    """Enabled feeds with ``next_poll_at <= now``, most overdue first."""
+    """Enabled, unpaused feeds with ``next_poll_at <= now``, most overdue first."""
     stmt = (
         select(feeds)
-        .where(feeds.c.enabled.is_(True), feeds.c.next_poll_at <= now)
+        .where(feeds.c.enabled.is_(True), feeds.c.paused_at.is_(None), feeds.c.next_poll_at <= now)
         .order_by(feeds.c.next_poll_at, feeds.c.id)
         .limit(limit)
     )
@@ -88,6 +98,7 @@ def record_fetch_success(
         "last_modified": last_modified,
         "last_success_at": at,
         "consecutive_failures": 0,
+        "failing_since": None,
         "next_poll_at": next_poll_at,
         "updated_at": at,
     }
@@ -109,6 +120,7 @@ def record_fetch_failure(
             last_error=error,
             last_error_at=at,
             consecutive_failures=feeds.c.consecutive_failures + 1,
+            failing_since=func.coalesce(feeds.c.failing_since, at),
             next_poll_at=next_poll_at,
             updated_at=at,
         )

@@ -21,8 +21,12 @@ from storage.tables import feeds, items, pruned_identities
 logger = logging.getLogger(__name__)
 
 
-def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: timedelta) -> list[Item]:
-    """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items."""
+def add_items(
+    conn: Connection, feed_id: int, batch: Sequence[NewItem], window: timedelta, first_poll: bool = False
+) -> list[Item]:
+    """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items.
+
+    ``first_poll``: the items are a new feed's backlog and are stored as matched already (never alerted)."""
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
     if not unique:
         return []
@@ -34,7 +38,7 @@ def add_items(conn: Connection, feed_id: int, batch: Sequence[NewItem], window: 
         .on_conflict_do_nothing(index_elements=[items.c.feed_id, items.c.identity])
         .returning(items.c.id, items.c.identity)
     )
-    rows = [_row(feed_id, item, story) for item, story in zip(unique, stories, strict=True)]
+    rows = [_row(feed_id, item, story, first_poll) for item, story in zip(unique, stories, strict=True)]
     ids = _forget_pruned(conn, feed_id, {row.identity: row.id for row in conn.execute(stmt, rows)})
     new = [
         (ids[item.identity], item, story)
@@ -73,7 +77,7 @@ def _forget_pruned(conn: Connection, feed_id: int, ids: dict[str, int]) -> dict[
     return {identity: item_id for identity, item_id in ids.items() if identity not in pruned}
 
 
-def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
+def _row(feed_id: int, item: NewItem, story: int | None, matched: bool) -> dict[str, Any]:
     return {
         "feed_id": feed_id,
         "identity": item.identity,
@@ -89,6 +93,7 @@ def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
         "dateline_wire": item.dateline.wire,
         "title_fingerprint": item.title_fingerprint,
         "body_fingerprint": item.body_fingerprint,
+        "matched_at": item.first_seen_at if matched else None,
     }
 
 

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
-from feeds.models import Chat, ChatKind, FeedSpec, FeedState, Item, NewItem, Subscription
+from feeds.models import Chat, ChatKind, FeedOrigin, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.search import SearchExpr
 from feeds.trends import Activity, DailyCounts
 from feeds.values import (
     Claim,
+    DuplicateFeedError,
     DuplicateSubscriptionError,
     MatchRecord,
     OutboxStats,
@@ -29,6 +30,7 @@ from feeds.values import (
 from storage import (
     chat_migration,
     chats_repo,
+    feed_sources_repo,
     feeds_repo,
     items_repo,
     ops_repo,
@@ -45,6 +47,7 @@ from storage.retention import PruneResult
 
 __all__ = [
     "Claim",
+    "DuplicateFeedError",
     "DuplicateSubscriptionError",
     "InstanceLock",
     "InstanceLockedError",
@@ -87,11 +90,75 @@ class Store:
 
     # --- feeds -------------------------------------------------------------------------------------
     def sync_feeds(self, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:
-        """Upsert configured feeds by name (url/interval updated); feeds no longer configured are disabled.
-
-        New feeds are due immediately (``next_poll_at = now``)."""
+        """Upsert configured feeds by name (url/interval updated); config feeds no longer configured are
+        disabled. Feeds from chat, the CLI or OPML are left alone (a config feed of the same name takes one
+        over). New feeds are due immediately (``next_poll_at = now``)."""
         with transaction(self._engine, write=True) as conn:
             return feeds_repo.sync_feeds(conn, specs, now)
+
+    def add_feed(
+        self,
+        name: str,
+        url: str,
+        interval_seconds: int,
+        *,
+        origin: FeedOrigin,
+        now: datetime,
+        added_by_chat: int | None = None,
+    ) -> FeedState:
+        """Add a feed from chat, the CLI or OPML, due now. The name is cleaned (``feeds.sources``; at most 64
+        characters, else ``ValueError``); ``DuplicateFeedError`` names the feed that already has this name or
+        the same canonical URL."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.add_feed(
+                conn, name, url, interval_seconds, origin=origin, now=now, added_by_chat=added_by_chat
+            )
+
+    def remove_feed(self, feed_id: int, now: datetime) -> FeedState | None:
+        """Stop polling a feed that is not from the config; its items stay. None if there is no such feed;
+        ``ValueError`` for a config feed."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.remove_feed(conn, feed_id, now)
+
+    def get_feed(self, feed_id: int) -> FeedState | None:
+        """One feed by id, enabled or not."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.get_feed(conn, feed_id)
+
+    def find_feed_by_name(self, name: str) -> FeedState | None:
+        """An enabled feed by name (case-insensitive)."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.find_by_name(conn, name)
+
+    def find_feed_by_url(self, url: str) -> FeedState | None:
+        """An enabled feed with the same canonical URL."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.find_by_url(conn, url)
+
+    def count_feeds_added_by(self, chat_id: int) -> int:
+        """Enabled feeds this chat added (for ``telegram.max_feeds_per_chat``)."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.count_added_by(conn, chat_id)
+
+    def pause_failing_feeds(self, now: datetime, after: timedelta) -> list[FeedState]:
+        """Pause chat feeds that have failed without a success for ``after``; returns the newly paused."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.pause_failing(conn, now, after)
+
+    def untold_paused_feeds(self) -> list[FeedState]:
+        """Paused feeds whose adding chat has not been told yet."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_sources_repo.untold_pauses(conn)
+
+    def mark_feed_owner_told(self, feed_id: int, at: datetime) -> bool:
+        """Record that the adding chat was told of the pause (once); False if it was told already."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.mark_owner_told(conn, feed_id, at)
+
+    def resume_feed(self, feed_id: int, now: datetime) -> bool:
+        """Unpause a paused feed and poll it now; False if it was not paused."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.resume_feed(conn, feed_id, now)
 
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, ordered by name."""
@@ -133,15 +200,20 @@ class Store:
             )
 
     # --- items and stories -------------------------------------------------------------------------
-    def add_items(self, feed_id: int, items: Sequence[NewItem], story_window: timedelta) -> list[Item]:
+    def add_items(
+        self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
+    ) -> list[Item]:
         """Insert items ``ON CONFLICT (feed_id, identity) DO NOTHING``; return only the newly inserted ones.
+
+        ``first_poll`` (a feed's first successful poll): the items are stored as matched already, so the
+        matcher never sees them and a new feed's backlog alerts no one.
 
         Each new item gets a story id: that of an existing item (any feed) with the same canonical link, or
         with the same ``title_fingerprint`` and a near-identical ``body_fingerprint``
         (``feeds.clustering.same_story``) first seen within ``story_window``; else a new story.
         Also writes the item's search tokens (``feeds.search`` / query package) to the full-text index."""
         with transaction(self._engine, write=True) as conn:
-            return items_repo.add_items(conn, feed_id, items, story_window)
+            return items_repo.add_items(conn, feed_id, items, story_window, first_poll)
 
     def unmatched_items(self, limit: int) -> list[Item]:
         """Items not yet run through the matcher, oldest first."""

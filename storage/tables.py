@@ -47,7 +47,7 @@ class SchemaVersionRow(Base):
 
 
 class FeedRow(Base):
-    """A configured feed with its fetch state and health."""
+    """A feed (from the config, chat, the CLI or OPML) with its fetch state and health."""
 
     __tablename__ = "feeds"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -64,6 +64,11 @@ class FeedRow(Base):
     next_poll_at: Mapped[datetime]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(server_default="config")  # config, chat, cli, opml
+    added_by_chat: Mapped[int | None] = mapped_column(BigInteger)
+    failing_since: Mapped[datetime | None]  # first failure of the current streak
+    paused_at: Mapped[datetime | None]  # a chat feed failing for days is paused, not polled
+    owner_told_at: Mapped[datetime | None]  # the adding chat was told about the pause
 
     __table_args__ = (Index("ix_feeds_due", "enabled", "next_poll_at"),)
 

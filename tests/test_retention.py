@@ -79,6 +79,9 @@ async def test_a_pruned_release_leaves_recent_and_is_never_alerted_again(
         (result,) = await ingestor.poll_feeds(store.list_feeds(), clock())
         return len(result.new_items), matcher.run_once(clock())
 
+    feed_server.add("/wire.xml", RSS[: RSS.index(b"<item>")] + b"</channel></rss>")
+    assert await poll_and_match() == (0, 0)  # the first poll of a new feed never alerts
+    feed_server.add("/wire.xml", RSS)
     assert await poll_and_match() == (1, 1)
     settle_as_sent(store, clock(), clock())
     assert len(recent.find(parse_query("binzhou"), DAY1 - timedelta(days=7), 10)) == 1

@@ -137,3 +137,52 @@ def test_the_example_config_is_valid() -> None:
     settings = load_settings(str(ROOT / "config.example.toml"), env={})
     assert len(settings.feeds) >= 5
     assert settings.telegram.token is None
+
+
+def test_feed_source_settings(tmp_path: Path) -> None:
+    defaults = load_settings(write(tmp_path, ""), env={})
+    assert (defaults.polling.allowed_ports, defaults.polling.allow_private_networks) == (frozenset(), False)
+    assert (defaults.telegram.feed_adders, defaults.telegram.max_feeds_per_chat) == ("admins", 20)
+    path = write(
+        tmp_path,
+        "[polling]\nallowed_ports = [8080, 8443]\nallow_private_networks = true\n"
+        '[telegram]\nfeed_adders = "everyone"\nmax_feeds_per_chat = 3\n',
+    )
+    settings = load_settings(path, env={})
+    assert (settings.polling.allowed_ports, settings.polling.allow_private_networks) == (
+        frozenset({8080, 8443}),
+        True,
+    )
+    assert (settings.telegram.feed_adders, settings.telegram.max_feeds_per_chat) == ("everyone", 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[polling]\nallowed_ports = 8080",
+            r"^polling\.allowed_ports: expected a list of port numbers from 1",
+        ),
+        ("[polling]\nallowed_ports = [0]", r"^polling\.allowed_ports: .*1 to 65535"),
+        ("[polling]\nallowed_ports = [70000]", r"^polling\.allowed_ports: "),
+        ("[polling]\nallowed_ports = [true]", r"^polling\.allowed_ports: "),
+        (
+            '[polling]\nallow_private_networks = "yes"',
+            r"^polling\.allow_private_networks: expected true or false",
+        ),
+        ('[telegram]\nfeed_adders = "anyone"', r'^telegram\.feed_adders: expected "admins" or "everyone"'),
+        ("[telegram]\nmax_feeds_per_chat = 0", r"^telegram\.max_feeds_per_chat: expected a whole number"),
+    ],
+    ids=[
+        "ports-not-list",
+        "port-zero",
+        "port-too-big",
+        "port-bool",
+        "private-not-bool",
+        "adders",
+        "max-zero",
+    ],
+)
+def test_bad_feed_source_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path, text), env={})

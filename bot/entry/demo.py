@@ -6,6 +6,7 @@ runs the real ingest, match and delivery, and prints what the chat would read in
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -33,6 +34,11 @@ def _heading(out: TextIO, text: str) -> None:
     out.flush()
 
 
+def without_entries(body: bytes) -> bytes:
+    """A sample feed before its wire published anything: the channel without items or entries."""
+    return re.sub(rb"<(item|entry)[\s>].*?</\1>", b"", body, flags=re.DOTALL)
+
+
 def demo_settings(server: SampleFeedServer, names: list[str], database: Path) -> Settings:
     """Settings for the demo: the sample feeds, a throwaway database, instant delivery."""
     feeds = tuple(FeedSpec(FEED_NAMES.get(n, n), server.url(n), 60) for n in sorted(names))
@@ -46,13 +52,16 @@ def demo_settings(server: SampleFeedServer, names: list[str], database: Path) ->
 async def run_demo(out: TextIO) -> int:
     """Run the scripted demo; returns 0."""
     files = sample_feeds()
-    with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(files) as server:
+    empty = {name: without_entries(body) for name, body in files.items()}
+    with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(empty) as server:
         settings = demo_settings(server, list(files), Path(tmp) / "demo.db")
         async with open_runtime(settings, use_processes=False) as runtime:
             chat = ConsoleChat(runtime.service, out, echo_input=True)
             _heading(out, "1. A chat subscribes")
             for query in SUBSCRIPTIONS:
                 await chat.say(f"/subscribe {query}")
+            await runtime.ingestor.poll_all()  # a new feed's first poll never alerts: learn the empty wires
+            server.serve(files)  # then the wires publish
             _heading(out, f"2. Polling {len(settings.feeds)} sample wires")
             results = await runtime.ingestor.poll_all()
             for r in results:

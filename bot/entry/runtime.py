@@ -21,6 +21,7 @@ from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
+from feeds.guard import UrlPolicy
 from feeds.pipeline import init_worker
 from storage.store import Store
 
@@ -51,6 +52,12 @@ def fetch_limits(settings: Settings) -> FetchLimits:
         per_host_concurrency=p.per_host_concurrency,
         max_redirects=p.max_redirects,
     )
+
+
+def url_policy(settings: Settings) -> UrlPolicy:
+    """The guard for feeds that do not come from the config, from the [polling] settings."""
+    p = settings.polling
+    return UrlPolicy(allowed_ports=p.allowed_ports, allow_private_networks=p.allow_private_networks)
 
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
@@ -86,7 +93,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
         raise
     executor: Executor | None = parse_pool() if use_processes else None
     try:
-        async with Fetcher(fetch_limits(settings)) as fetcher:
+        async with Fetcher(fetch_limits(settings), policy=url_policy(settings)) as fetcher:
             window = timedelta(hours=settings.polling.story_window_hours)
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
             matcher = MatchService(store)

@@ -38,6 +38,10 @@ class SampleFeedServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
+    def serve(self, files: dict[str, bytes]) -> None:
+        """Serve these bodies from now on (same names)."""
+        self._files.update({f"/{name.lstrip('/')}": body for name, body in files.items()})
+
     def url(self, name: str) -> str:
         """The URL of one served file."""
         host, port = self._httpd.server_address[:2]

@@ -1,6 +1,8 @@
 """The ingest stage: poll feeds, parse and normalize, store, and report what was new.
 
-Reads like the pipeline: fetch → (304: done) → parse+normalize (executor) → store → schedule. Store calls are
+Reads like the pipeline: fetch → (304: done) → parse+normalize (executor) → store → schedule. Feeds that do
+not come from the config are fetched through the guard (``untrusted``). A feed's first successful poll stores
+its items as matched already: adding a source never alerts anyone about its backlog. Store calls are
 synchronous SQLAlchemy and run in threads; parsing runs in ``parse_executor`` (a process pool in production).
 One feed's failure is logged, recorded with backoff and never stops the others.
 """
@@ -29,7 +31,7 @@ from storage.store import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
-PollStatus = Literal["ok", "not_modified", "error"]
+PollStatus = Literal["ok", "not_modified", "error", "refused"]
 OnResult = Callable[["FeedPollResult"], None]
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -116,12 +118,13 @@ class Ingestor:
 
     async def _ingest(self, feed: FeedState, now: datetime, started: float) -> FeedPollResult:
         """The pipeline for one feed: fetch, parse+normalize, store, schedule."""
-        fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+        fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified, untrusted=feed.untrusted)
         fetch_seconds = time.monotonic() - started
         if fetched.status != "ok":
             self.metrics.record_fetch(fetch_outcome(fetched), fetch_seconds)
-        if fetched.status == "error":
-            return await self._fail(feed, now, fetched.error or "fetch failed", fetched.retry_after, started)
+        if fetched.status in ("error", "refused"):
+            error = fetched.error or "fetch failed"
+            return await self._fail(feed, now, error, fetched.retry_after, started, fetched.status)
         if fetched.status == "not_modified":
             await self._succeed(feed, now, fetched)
             return FeedPollResult(feed.name, "not_modified", (), time.monotonic() - started)
@@ -148,7 +151,8 @@ class Ingestor:
         self, feed: FeedState, items: list[NewItem], now: datetime, fetched: FetchResult
     ) -> list[Item]:
         """On the store thread: add the items, then record the success (one hop from the loop, not two)."""
-        new_items = self.store.add_items(feed.id, items, self.story_window)
+        first_poll = feed.last_success_at is None  # the backlog of a new feed never alerts
+        new_items = self.store.add_items(feed.id, items, self.story_window, first_poll=first_poll)
         self._record_success(feed, now, fetched)
         return new_items
 
@@ -169,7 +173,13 @@ class Ingestor:
         )
 
     async def _fail(
-        self, feed: FeedState, now: datetime, error: str, retry_after: float | None, started: float
+        self,
+        feed: FeedState,
+        now: datetime,
+        error: str,
+        retry_after: float | None,
+        started: float,
+        status: PollStatus = "error",
     ) -> FeedPollResult:
         """Log and record a failure with exponential backoff; a failing store is logged, not raised."""
         logger.warning("feed_poll_failed feed=%s error=%s", feed.name, error)
@@ -183,7 +193,7 @@ class Ingestor:
             logger.warning("feed_failure_not_recorded feed=%s error=%s", feed.name, exc)
         except Exception:
             logger.exception("feed_failure_not_recorded feed=%s", feed.name)
-        return FeedPollResult(feed.name, "error", (), time.monotonic() - started, error)
+        return FeedPollResult(feed.name, status, (), time.monotonic() - started, error)
 
 
 @functools.cache

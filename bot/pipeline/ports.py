@@ -22,7 +22,9 @@ class IngestStore(Protocol):
 
     def list_feeds(self) -> list[FeedState]: ...
 
-    def add_items(self, feed_id: int, items: Sequence[NewItem], story_window: timedelta) -> list[Item]: ...
+    def add_items(
+        self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
+    ) -> list[Item]: ...
 
     def record_fetch_success(
         self,

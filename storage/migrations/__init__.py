@@ -14,7 +14,13 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from storage.engine import transaction
-from storage.migrations import m0001_initial, m0002_delivery_claims, m0003_retention, m0004_trends
+from storage.migrations import (
+    m0001_initial,
+    m0002_delivery_claims,
+    m0003_retention,
+    m0004_trends,
+    m0005_feed_sources,
+)
 from storage.tables import schema_version
 
 logger = logging.getLogger(__name__)
@@ -37,6 +43,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "outbox claims and leases", m0002_delivery_claims.apply),
     Migration(3, "retention", m0003_retention.apply),
     Migration(4, "spike alerts per subscription", m0004_trends.apply),
+    Migration(5, "feed sources", m0005_feed_sources.apply),
 )
 
 
