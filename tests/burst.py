@@ -141,7 +141,10 @@ def outbox_order(url: str) -> dict[int, list[int]]:
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT d.chat_id, i.title FROM deliveries d JOIN items i ON i.id = d.item_id ORDER BY d.id")
+                text(
+                    "SELECT d.chat_id, i.title FROM deliveries d JOIN items i ON i.id = d.item_id"
+                    " ORDER BY d.id"
+                )
             ).all()
     finally:
         engine.dispose()
