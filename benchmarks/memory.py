@@ -161,8 +161,8 @@ def print_growth(directory: Path, delivering_from_wall: float | None) -> None:
             f"{frame.filename}:{frame.lineno}"
         )
     print("largest holders at the end (by file):")
-    for stat in last.statistics("filename")[:10]:
-        print(f"  {stat.size / 2**20:8.1f} MB  {stat.traceback[0].filename}")
+    for holder in last.statistics("filename")[:10]:
+        print(f"  {holder.size / 2**20:8.1f} MB  {holder.traceback[0].filename}")
 
 
 def run(args: argparse.Namespace, tmp: Path) -> None:

@@ -102,7 +102,7 @@ class PgCluster:
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
         ) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql.encode())
 
     def create_database(self, name: str) -> str:
         """A new empty database; returns its URL."""

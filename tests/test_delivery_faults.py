@@ -10,7 +10,7 @@ chat's alerts in outbox order. Select these with ``-m slow``, skip them with ``-
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -71,15 +71,17 @@ class Run:
 
 
 @pytest.fixture
-def make_run(tmp_path: Path, telegram: FakeTelegram, feed_server: FeedServer) -> Iterator[type[Run]]:
+def make_run(
+    tmp_path: Path, telegram: FakeTelegram, feed_server: FeedServer
+) -> Iterator[Callable[[str], Run]]:
+    """``make_run(url)``: seed the burst's chats into the database and prepare ``run`` processes on it."""
     runs: list[Run] = []
 
-    class _Run(Run):
-        def __init__(self, url: str) -> None:  # type: ignore[override]
-            super().__init__(tmp_path, url, telegram, Burst.seed(url, feed_server))
-            runs.append(self)
+    def make(url: str) -> Run:
+        runs.append(Run(tmp_path, url, telegram, Burst.seed(url, feed_server)))
+        return runs[-1]
 
-    yield _Run
+    yield make
     for run in runs:
         run.cleanup()
 
@@ -102,7 +104,7 @@ def report(tally: Tally, burst: Burst, process: WirewatchProcess) -> str:
 
 
 def test_postgres_outage_during_burst_loses_and_repeats_nothing(
-    pg_cluster: PgCluster, pg_database_url: str, make_run: type[Run], telegram: FakeTelegram
+    pg_cluster: PgCluster, pg_database_url: str, make_run: Callable[[str], Run], telegram: FakeTelegram
 ) -> None:
     run = make_run(pg_database_url)
     process = run.start()
@@ -126,7 +128,7 @@ def test_postgres_outage_during_burst_loses_and_repeats_nothing(
 
 
 def test_kill9_during_burst_then_restart_loses_nothing(
-    database_url: str, make_run: type[Run], telegram: FakeTelegram
+    database_url: str, make_run: Callable[[str], Run], telegram: FakeTelegram
 ) -> None:
     run = make_run(database_url)
     first = run.start()
@@ -151,7 +153,9 @@ def test_kill9_during_burst_then_restart_loses_nothing(
 
 
 @pytest.mark.xfail(strict=False, reason="issue 8: parse pool children outlive a killed parent (watchdog)")
-def test_no_child_outlives_kill9(store_url: str, make_run: type[Run], telegram: FakeTelegram) -> None:
+def test_no_child_outlives_kill9(
+    store_url: str, make_run: Callable[[str], Run], telegram: FakeTelegram
+) -> None:
     run = make_run(store_url)
     process = run.start()
     run.burst.publish(4)  # parsing starts the pool's processes
@@ -164,7 +168,9 @@ def test_no_child_outlives_kill9(store_url: str, make_run: type[Run], telegram: 
 
 
 @pytest.mark.xfail(strict=False, reason="issue 8: one instance per database (lock) not in main yet")
-def test_second_run_on_the_same_database_is_refused(database_url: str, make_run: type[Run]) -> None:
+def test_second_run_on_the_same_database_is_refused(
+    database_url: str, make_run: Callable[[str], Run]
+) -> None:
     run = make_run(database_url)
     first = run.start()
     second = run.start(wait_for_poll=False)
