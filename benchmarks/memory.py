@@ -145,7 +145,8 @@ def print_growth(directory: Path, delivering_from_wall: float | None) -> None:
     """Allocation sites that grew between the first snapshot while delivering and the last one."""
     snaps = sorted(directory.glob("snap-*.pickle"))
     if delivering_from_wall is not None:
-        snaps = [p for p in snaps if float(p.stem.split("-")[2]) >= delivering_from_wall] or snaps[-1:]
+        before = [p for p in snaps if float(p.stem.split("-")[2]) < delivering_from_wall]
+        snaps = before[-1:] + [p for p in snaps if float(p.stem.split("-")[2]) >= delivering_from_wall]
     if len(snaps) < 2:
         print("tracemalloc: fewer than two snapshots while delivering; run longer (--duration)")
         return
