@@ -1,0 +1,223 @@
+"""Memory benchmark: a real ``wirewatch run`` delivering a backlog, its RSS sampled from /proc.
+
+    .venv/bin/python -m benchmarks.memory                      # 1,000 feeds, 100,000 subs, 1,000 items
+    .venv/bin/python -m benchmarks.memory --feeds 200 --subs 20000 --items 200 --duration 60
+    .venv/bin/python -m benchmarks.memory --database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB
+    .venv/bin/python -m benchmarks.memory --tracemalloc --subs 20000   # what grows, by allocation site
+
+The run polls loopback feeds (every release new to every subscription), matches, and delivers through the
+fake Telegram server with its flood limits on (~28 messages/s, so the backlog outlasts the window). Every
+second: RSS of the main process and of its children (found by an environment marker). Prints the peak and
+the trend (MB/min, least squares) while delivering against the goals: <= 300 MB main, <= 450 MB with
+children, flat while delivering. The PostgreSQL database must be empty (a fresh database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from benchmarks.memory_workload import seed_subscriptions, serve_feeds
+from tests.fake_telegram import FakeTelegram
+from tests.feed_server import FeedServer
+from tests.run_process import WirewatchProcess, marked_processes, rss_mb, write_config
+
+GOAL_MAIN_MB = 300.0
+GOAL_TOTAL_MB = 450.0
+GOAL_TREND_MB_PER_MIN = 1.0
+
+
+@dataclass
+class Sample:
+    at: float
+    main: float
+    children: float
+    sent: int
+
+
+@dataclass
+class Samples:
+    rows: list[Sample] = field(default_factory=list)
+    delivering_from: float | None = None
+
+    def delivering(self) -> list[Sample]:
+        start = self.delivering_from
+        return [s for s in self.rows if start is not None and s.at >= start]
+
+
+def slope_per_minute(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, MB) in MB per minute."""
+    if len(points) < 3:
+        return 0.0
+    n = len(points)
+    mean_t = sum(t for t, _ in points) / n
+    mean_v = sum(v for _, v in points) / n
+    var = sum((t - mean_t) ** 2 for t, _ in points)
+    cov = sum((t - mean_t) * (v - mean_v) for t, v in points)
+    return 60.0 * cov / var if var else 0.0
+
+
+def outstanding(url: str) -> int:
+    """Outbox rows not yet settled (pending or being sent)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM deliveries WHERE status IN ('pending', 'sending')"
+            return int(conn.execute(text(query)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def sample_run(process: WirewatchProcess, fake: FakeTelegram, url: str, args: argparse.Namespace) -> Samples:
+    """Sample every second until the window after the first alert has passed or the outbox is empty."""
+    samples = Samples()
+    started = time.monotonic()
+    while process.proc.poll() is None:
+        now = time.monotonic()
+        children = [pid for pid in marked_processes(process.marker) if pid != process.pid]
+        sent = fake.stats.sent_ok
+        samples.rows.append(Sample(now - started, rss_mb(process.pid), sum(map(rss_mb, children)), sent))
+        if sent and samples.delivering_from is None:
+            samples.delivering_from = now - started
+            print(f"  first alert after {now - started:.0f} s", flush=True)
+        if samples.delivering_from is not None:
+            elapsed = now - started - samples.delivering_from
+            if elapsed >= args.duration or (int(elapsed) % 10 == 0 and outstanding(url) == 0):
+                break
+        elif now - started > args.startup:
+            raise SystemExit(f"no alert within {args.startup} s\n{process.stderr()[-3000:]}")
+        if len(samples.rows) % 30 == 0:
+            last = samples.rows[-1]
+            print(
+                f"  t={last.at:4.0f}s main={last.main:6.1f} MB children={last.children:6.1f} MB sent={sent}",
+                flush=True,
+            )
+        time.sleep(1.0)
+    return samples
+
+
+def verdict(value: float, goal: float) -> str:
+    return "ok" if value <= goal else "OVER"
+
+
+def print_report(samples: Samples, url: str) -> None:
+    rows = samples.rows
+    during = samples.delivering()
+    peak_main = max(s.main for s in rows)
+    peak_total = max(s.main + s.children for s in rows)
+    trend_main = slope_per_minute([(s.at, s.main) for s in during])
+    trend_total = slope_per_minute([(s.at, s.main + s.children) for s in during])
+    late = during[len(during) // 2 :]
+    trend_late = slope_per_minute([(s.at, s.main) for s in late])
+    seconds = (during[-1].at - during[0].at) if len(during) > 1 else 0.0
+    sent = during[-1].sent if during else 0
+    print(
+        f"\ndelivering for {seconds:.0f} s: {sent} messages ({sent / seconds if seconds else 0:.1f}/s), "
+        f"{outstanding(url)} alerts still in the outbox"
+    )
+    print(
+        f"peak RSS main:           {peak_main:7.1f} MB   goal <= {GOAL_MAIN_MB:.0f}: "
+        f"{verdict(peak_main, GOAL_MAIN_MB)}"
+    )
+    print(
+        f"peak RSS with children:  {peak_total:7.1f} MB   goal <= {GOAL_TOTAL_MB:.0f}: "
+        f"{verdict(peak_total, GOAL_TOTAL_MB)}"
+    )
+    if during:
+        print(
+            f"main at first alert:     {during[0].main:7.1f} MB; at the end {during[-1].main:.1f} MB; "
+            f"children {during[-1].children:.1f} MB"
+        )
+    print(
+        f"trend while delivering:  main {trend_main:+.2f} MB/min (second half {trend_late:+.2f}), "
+        f"with children {trend_total:+.2f} MB/min   goal flat (<= {GOAL_TREND_MB_PER_MIN:.0f}): "
+        f"{verdict(max(trend_main, trend_late), GOAL_TREND_MB_PER_MIN)}"
+    )
+
+
+def print_growth(directory: Path, delivering_from_wall: float | None) -> None:
+    """Allocation sites that grew between the first snapshot while delivering and the last one."""
+    snaps = sorted(directory.glob("snap-*.pickle"))
+    if delivering_from_wall is not None:
+        before = [p for p in snaps if float(p.stem.split("-")[2]) < delivering_from_wall]
+        snaps = before[-1:] + [p for p in snaps if float(p.stem.split("-")[2]) >= delivering_from_wall]
+    if len(snaps) < 2:
+        print("tracemalloc: fewer than two snapshots while delivering; run longer (--duration)")
+        return
+    first, last = (tracemalloc.Snapshot.load(str(p)) for p in (snaps[0], snaps[-1]))
+    print(
+        f"\ntracemalloc: traced {sum(s.size for s in last.statistics('filename')) / 2**20:.1f} MB; "
+        f"growth between {snaps[0].name} and {snaps[-1].name} (top 15 by line):"
+    )
+    for stat in last.compare_to(first, "lineno")[:15]:
+        frame = stat.traceback[0]
+        print(
+            f"  {stat.size_diff / 1024:+9.1f} KiB  {stat.count_diff:+7d} blocks  "
+            f"{frame.filename}:{frame.lineno}"
+        )
+    print("largest holders at the end (by file):")
+    for holder in last.statistics("filename")[:10]:
+        print(f"  {holder.size / 2**20:8.1f} MB  {holder.traceback[0].filename}")
+
+
+def run(args: argparse.Namespace, tmp: Path) -> None:
+    url = args.database_url or f"sqlite:///{tmp / 'memory.db'}"
+    snapshots = tmp / "snapshots"
+    snapshots.mkdir()
+    with FeedServer(record=False) as server, FakeTelegram(enforce_limits=True) as fake:
+        feeds = serve_feeds(server, args.feeds, args.items)
+        started = time.monotonic()
+        chats = seed_subscriptions(url, args.subs)
+        print(
+            f"seeded {args.subs} subscriptions over {chats} chats in {time.monotonic() - started:.0f} s; "
+            f"{args.feeds} feeds, {args.items} releases",
+            flush=True,
+        )
+        config = write_config(
+            tmp / "config.toml",
+            database_url=url,
+            api_base_url=fake.base_url,
+            feeds=feeds,
+            tick=2,
+            interval=60,
+            extra="per_host_concurrency = 20\n",
+        )
+        env = {"WIREWATCH_BENCH_SNAPSHOTS": str(snapshots), "WIREWATCH_BENCH_SNAPSHOT_SECONDS": "15"}
+        module = "benchmarks.memory_probe" if args.tracemalloc else "bot.entry.cli"
+        process = WirewatchProcess.start(config, fake.token, module=module, **env)
+        wall_offset = time.time() - time.monotonic()
+        try:
+            began = time.monotonic()
+            samples = sample_run(process, fake, url, args)
+            print_report(samples, url)
+            if args.tracemalloc:
+                start = None if samples.delivering_from is None else began + samples.delivering_from
+                print_growth(snapshots, None if start is None else start + wall_offset)
+        finally:
+            code = process.terminate(timeout=30) if process.proc.poll() is None else process.proc.returncode
+            print(f"run exited {code}")
+            process.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--feeds", type=int, default=1_000)
+    parser.add_argument("--subs", type=int, default=100_000)
+    parser.add_argument("--items", type=int, default=1_000)
+    parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--duration", type=float, default=180.0, help="seconds of delivery to sample")
+    parser.add_argument("--startup", type=float, default=600.0, help="seconds allowed until the first alert")
+    parser.add_argument("--tracemalloc", action="store_true", help="snapshot allocations in the run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="wirewatch-mem-") as tmp:
+        run(args, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""``wirewatch`` under tracemalloc, for ``benchmarks.memory --tracemalloc``: the real CLI, plus a thread that
+dumps a snapshot every ``$WIREWATCH_BENCH_SNAPSHOT_SECONDS`` into ``$WIREWATCH_BENCH_SNAPSHOTS``.
+
+    python -m benchmarks.memory_probe run --config PATH
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import tracemalloc
+from pathlib import Path
+
+from bot.entry.cli import main as cli_main
+
+
+def _dump_forever(directory: Path, every: float) -> None:
+    number = 0
+    while True:
+        time.sleep(every)
+        number += 1
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__), tracemalloc.Filter(False, "<frozen *>")]
+        )
+        snapshot.dump(str(directory / f"snap-{number:04d}-{time.time():.0f}.pickle"))
+
+
+def main() -> int:
+    directory = Path(os.environ["WIREWATCH_BENCH_SNAPSHOTS"])
+    every = float(os.environ.get("WIREWATCH_BENCH_SNAPSHOT_SECONDS", "20"))
+    tracemalloc.start(8)
+    threading.Thread(target=_dump_forever, args=(directory, every), daemon=True).start()
+    return cli_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
