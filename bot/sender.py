@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from enum import Enum
 from time import monotonic
 
+from bot.chat.i18n import DEFAULT_LANGUAGE, translator
+from bot.chat.language import resolve_language
 from bot.pacing import Pacer
 from bot.render import RenderedMessage, render_alert, render_digest
 from bot.transport import SendResult, Transport
@@ -69,8 +71,10 @@ class AlertSender:
         retry_cap: float = 300.0,
         max_wait: float = 60.0,
         kinds: Collection[ChatKind] = TELEGRAM_KINDS,
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self._store = store
+        self._default_language = default_language
         self._kinds = tuple(kinds)
         self._transport = transport
         self._pacer = pacer
@@ -195,12 +199,14 @@ class AlertSender:
         return sent
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
+        chat = await asyncio.to_thread(self._store.get_chat, alerts[0].chat_id)
+        t = translator(resolve_language(chat.language if chat else None, None, self._default_language))
         if len(alerts) > self._group_threshold:
-            return render_digest(alerts)
+            return render_digest(alerts, t=t)
         messages = []
         for alert in alerts:
             sources = await asyncio.to_thread(self._store.story_sources, alert.story_id)
-            messages.append(render_alert(alert, sources))
+            messages.append(render_alert(alert, sources, t=t))
         return messages
 
     async def _hold_rest(self, rest: Sequence[RenderedMessage], tries: int) -> None:

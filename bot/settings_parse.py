@@ -6,7 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.chat.language import parse_language_argument
 from bot.settings import (
+    ChatSettings,
     ConfigError,
     DatabaseSettings,
     DeliverySettings,
@@ -58,6 +60,13 @@ def _optional_string(value: object, key: str) -> str | None:
     return _string(value, key)
 
 
+def _language(value: object, key: str) -> str:
+    language = parse_language_argument(value) if isinstance(value, str) else None
+    if language is None:
+        raise ConfigError(f'{key}: expected "en", "zh-hans" or "zh-hant", got {value!r}')
+    return language
+
+
 def _hours(value: object, key: str) -> int:
     return max(1, parse_duration(value, key) // 3600)
 
@@ -99,6 +108,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "group_threshold": ("group_threshold", _positive_int),
         },
     ),
+    "chat": (ChatSettings, {"default_language": ("default_language", _language)}),
 }
 
 

@@ -111,6 +111,7 @@ class Chat:
     kind: ChatKind
     active: bool = True
     paused: bool = False
+    language: str | None = None  # the chat's own /lang choice ("en", "zh-Hans", "zh-Hant"); None: not chosen
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,13 @@ def set_paused(conn: Connection, chat_id: int, paused: bool) -> None:
     )
 
 
+def set_language(conn: Connection, chat_id: int, language: str | None) -> None:
+    """The chat's own language (None: follow each sender's Telegram language)."""
+    conn.execute(
+        update(chats).where(chats.c.id == chat_id).values(language=language, updated_at=datetime.now(UTC))
+    )
+
+
 def deactivate_chat(conn: Connection, chat_id: int) -> int:
     """Mark inactive and cancel pending deliveries; returns how many were cancelled."""
     conn.execute(
