@@ -28,7 +28,7 @@ def fill_english(locale_dir: Path = LOCALE_DIR) -> int:
             message.flags.discard("fuzzy")
             filled += 1
     with path.open("wb") as fp:
-        write_po(fp, catalog, width=110, omit_header=False)
+        write_po(fp, catalog)  # the same layout as pybabel update
     return filled
 
 
