@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
-from bot.chat.language import parse_language_argument, resolve_language
+from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.matching import MatchService
 from bot.recent import RecentSearch, render_recent
 from bot.replies import Button, Reply, echo, help_text, usage
@@ -97,6 +97,9 @@ class ChatService:
             t = self._translator(ctx, None)
             return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
         chat = await asyncio.to_thread(self._store.touch_chat, ctx.chat_id, ctx.kind)
+        sender_language = from_telegram(ctx.language_code)
+        if sender_language and sender_language != chat.sender_language:
+            await asyncio.to_thread(self._store.set_sender_language, ctx.chat_id, sender_language)
         t = self._translator(ctx, chat.language)
         ctx = replace(ctx, language=t.language)
         handler = self._handlers.get(command.lower())

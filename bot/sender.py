@@ -200,7 +200,8 @@ class AlertSender:
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
         chat = await asyncio.to_thread(self._store.get_chat, alerts[0].chat_id)
-        t = translator(resolve_language(chat.language if chat else None, None, self._default_language))
+        chosen = (chat.language or chat.sender_language) if chat else None
+        t = translator(resolve_language(chosen, None, self._default_language))
         if len(alerts) > self._group_threshold:
             return render_digest(alerts, t=t)
         messages = []

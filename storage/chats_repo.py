@@ -47,10 +47,11 @@ def set_paused(conn: Connection, chat_id: int, paused: bool) -> None:
     )
 
 
-def set_language(conn: Connection, chat_id: int, language: str | None) -> None:
-    """The chat's own language (None: follow each sender's Telegram language)."""
+def set_language(conn: Connection, chat_id: int, language: str | None, *, sender: bool = False) -> None:
+    """The chat's own language (None: follow each sender's), or with ``sender`` its last sender's."""
+    column = "sender_language" if sender else "language"
     conn.execute(
-        update(chats).where(chats.c.id == chat_id).values(language=language, updated_at=datetime.now(UTC))
+        update(chats).where(chats.c.id == chat_id).values({column: language, "updated_at": datetime.now(UTC)})
     )
 
 

@@ -63,6 +63,7 @@ def to_chat(row: Any) -> Chat:
         active=bool(row.active),
         paused=bool(row.paused),
         language=row.language,
+        sender_language=row.sender_language,
     )
 
 

@@ -103,6 +103,7 @@ class ChatRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     language: Mapped[str | None] = mapped_column(String(16))  # /lang choice; NULL: from the sender
+    sender_language: Mapped[str | None] = mapped_column(String(16))  # for alerts when there is no choice
 
 
 class SubscriptionRow(Base):

@@ -99,3 +99,12 @@ async def test_feed_health_in_chinese(store: Store) -> None:
     admin = ChatContext(3004, ChatKind.PRIVATE, user_id=42, language_code="zh-cn")
     answer = await say(service, admin, "/feeds")
     assert "<b>信息源（1）</b>" in answer and "新加入" in answer and "从未" in answer
+
+
+async def test_the_sender_language_is_remembered_for_alerts(service: ChatService, store: Store) -> None:
+    await say(service, HK, "/help")
+    chat = store.get_chat(HK.chat_id)
+    assert chat is not None and (chat.language, chat.sender_language) == (None, "zh-Hant")
+    await say(service, GERMAN, "/help")  # a language we don't speak changes nothing
+    chat = store.get_chat(GERMAN.chat_id)
+    assert chat is not None and chat.sender_language is None

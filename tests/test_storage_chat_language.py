@@ -61,3 +61,13 @@ def test_upgrade_adds_the_column_and_keeps_chats(backend: Backend) -> None:
         assert store.get_chat(7).language == "en"  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+def test_sender_language_is_separate_from_the_choice(store: Store) -> None:
+    store.touch_chat(1, ChatKind.PRIVATE)
+    store.set_sender_language(1, "zh-Hans")
+    chat = store.get_chat(1)
+    assert chat is not None and (chat.language, chat.sender_language) == (None, "zh-Hans")
+    store.set_chat_language(1, "en")
+    chat = store.get_chat(1)
+    assert chat is not None and (chat.language, chat.sender_language) == ("en", "zh-Hans")

@@ -1,4 +1,4 @@
-"""Migration: ``chats.language``, the chat's own /lang choice (NULL: answer in the sender's language)."""
+"""Migration: ``chats.language`` (the /lang choice) and ``chats.sender_language`` (the last sender's)."""
 
 from __future__ import annotations
 
@@ -6,5 +6,6 @@ from sqlalchemy import Connection
 
 
 def apply(conn: Connection) -> None:
-    """Add the nullable column; existing chats keep following their senders' languages."""
+    """Add the nullable columns; existing chats keep the default language until someone talks."""
     conn.exec_driver_sql("ALTER TABLE chats ADD COLUMN language VARCHAR(16)")
+    conn.exec_driver_sql("ALTER TABLE chats ADD COLUMN sender_language VARCHAR(16)")
