@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCALES := bot/chat/locales
+DOMAIN := wirewatch
 
-.PHONY: test lint typecheck pytest demo bench clean
+.PHONY: test lint typecheck pytest demo bench clean i18n-extract i18n-update i18n-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +14,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 	touch $(STAMP)
 
 ## test: lint, type-check and run the whole test suite
@@ -37,6 +40,21 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.deliver
 	$(BIN)/python -m benchmarks.recent
+
+## i18n-extract: collect every msgid of the bot into the template bot/chat/locales/wirewatch.pot
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file babel.cfg --keywords N_ --no-location --sort-output \
+		--project Wirewatch --copyright-holder "Wirewatch contributors" --output-file $(LOCALES)/$(DOMAIN).pot bot
+
+## i18n-update: merge the template into every catalog (en copies the msgids; translate the rest by hand)
+i18n-update: i18n-extract
+	$(BIN)/pybabel update --domain $(DOMAIN) --input-file $(LOCALES)/$(DOMAIN).pot --output-dir $(LOCALES) \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python -m bot.chat.catalogs fill-english
+
+## i18n-compile: compile every catalog to .mo (also done by the install stamp and by wheel builds)
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

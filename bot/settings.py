@@ -86,6 +86,11 @@ class StorageSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatSettings:
+    default_language: str = "en"  # "en", "zh-Hans" or "zh-Hant": for chats and senders without a choice
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
@@ -94,6 +99,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

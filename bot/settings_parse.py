@@ -7,8 +7,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.chat.language import parse_language_argument
 from bot.settings import (
     MAX_INTERVAL,
+    ChatSettings,
     ConfigError,
     DatabaseSettings,
     DeliverySettings,
@@ -134,6 +136,13 @@ def _duration(low: int, high: int) -> Parser:
     return lambda value, key: parse_duration(value, key, low=low, high=high)
 
 
+def _language(value: object, key: str) -> str:
+    language = parse_language_argument(value) if isinstance(value, str) else None
+    if language is None:
+        raise ConfigError(f'{key}: expected "en", "zh-hans" or "zh-hant", got {value!r}')
+    return language
+
+
 def _hours(value: object, key: str) -> int:
     return max(1, parse_duration(value, key, high=MAX_STORY_WINDOW) // 3600)
 
@@ -218,6 +227,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     ),
     "logging": (LoggingSettings, {"format": ("format", _log_format)}),
     "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", _keep_items)}),
+    "chat": (ChatSettings, {"default_language": ("default_language", _language)}),
 }
 
 

@@ -130,6 +130,8 @@ class Chat:
     kind: ChatKind
     active: bool = True
     paused: bool = False
+    language: str | None = None  # the chat's own /lang choice ("en", "zh-Hans", "zh-Hant"); None: not chosen
+    sender_language: str | None = None  # the last sender's Telegram language, as one of those tags
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ def migrate_chat(conn: Connection, old_id: int, new_id: int, kind: ChatKind) -> 
     touch_chat(conn, new_id, kind)
     if old is None:
         return
-    if not existed and old.paused:
-        conn.execute(update(chats).where(chats.c.id == new_id).values(paused=True))
+    if not existed:
+        inherited = {"paused": old.paused, "language": old.language, "sender_language": old.sender_language}
+        conn.execute(update(chats).where(chats.c.id == new_id).values(**inherited))
     _move_subscriptions(conn, old_id, new_id)
     new_stories = select(deliveries.c.story_id).where(deliveries.c.chat_id == new_id).scalar_subquery()
     conn.execute(

@@ -50,6 +50,14 @@ def set_paused(conn: Connection, chat_id: int, paused: bool) -> None:
     )
 
 
+def set_language(conn: Connection, chat_id: int, language: str | None, *, sender: bool = False) -> None:
+    """The chat's own language (None: follow each sender's), or with ``sender`` its last sender's."""
+    column = "sender_language" if sender else "language"
+    conn.execute(
+        update(chats).where(chats.c.id == chat_id).values({column: language, "updated_at": datetime.now(UTC)})
+    )
+
+
 def deactivate_chat(conn: Connection, chat_id: int) -> int:
     """Mark inactive and cancel pending deliveries; returns how many were cancelled."""
     conn.execute(

@@ -62,7 +62,14 @@ def to_feed(row: Any) -> FeedState:
 
 def to_chat(row: Any) -> Chat:
     """A row of ``chats``."""
-    return Chat(id=row.id, kind=ChatKind(row.kind), active=bool(row.active), paused=bool(row.paused))
+    return Chat(
+        id=row.id,
+        kind=ChatKind(row.kind),
+        active=bool(row.active),
+        paused=bool(row.paused),
+        language=row.language,
+        sender_language=row.sender_language,
+    )
 
 
 def to_subscription(row: Any) -> Subscription:

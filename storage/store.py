@@ -333,6 +333,16 @@ class Store:
         with transaction(self._engine, write=True) as conn:
             chats_repo.set_paused(conn, chat_id, paused)
 
+    def set_chat_language(self, chat_id: int, language: str | None) -> None:
+        """Set (or with None, clear) a chat's language; ``get_chat(...).language`` reads it back."""
+        with transaction(self._engine, write=True) as conn:
+            chats_repo.set_language(conn, chat_id, language)
+
+    def set_sender_language(self, chat_id: int, language: str | None) -> None:
+        """Remember the language of the chat's last sender (alerts use it while the chat chose none)."""
+        with transaction(self._engine, write=True) as conn:
+            chats_repo.set_language(conn, chat_id, language, sender=True)
+
     def deactivate_chat(self, chat_id: int) -> int:
         """Mark a chat inactive (blocked, kicked, not found) and cancel its pending alerts; returns count."""
         with transaction(self._engine, write=True) as conn:

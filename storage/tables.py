@@ -119,6 +119,8 @@ class ChatRow(Base):
     paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(16))  # /lang choice; NULL: from the sender
+    sender_language: Mapped[str | None] = mapped_column(String(16))  # for alerts when there is no choice
 
 
 class SubscriptionRow(Base):

@@ -38,7 +38,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
 
 def test_wheel_has_every_module(wheel: zipfile.ZipFile) -> None:
     names = set(wheel.namelist())
-    for package in ("bot", "feeds", "feeds/query", "storage", "storage/migrations"):
+    for package in ("bot", "bot/chat", "feeds", "feeds/query", "storage", "storage/migrations"):
         sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / package).glob("*.py")}
         assert sources and sources <= names, sources - names
 
@@ -53,3 +53,20 @@ def test_wheel_has_sample_feeds_and_migrations(wheel: zipfile.ZipFile) -> None:
 def test_wheel_declares_the_console_script(wheel: zipfile.ZipFile) -> None:
     [entry_points] = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
     assert "wirewatch = bot.entry.cli:main" in wheel.read(entry_points).decode()
+
+
+def test_wheel_has_compiled_catalogs(wheel: zipfile.ZipFile) -> None:
+    import io
+
+    from babel.support import Translations
+
+    from bot.chat.i18n import LOCALES
+
+    names = set(wheel.namelist())
+    for locale in LOCALES.values():
+        folder = f"bot/chat/locales/{locale}/LC_MESSAGES"
+        assert f"{folder}/wirewatch.po" in names
+        compiled = Translations(io.BytesIO(wheel.read(f"{folder}/wirewatch.mo")), domain="wirewatch")
+        if locale != "en":
+            assert compiled.gettext("No subscriptions yet.") not in ("", "No subscriptions yet.")
+    assert "bot/chat/locales/GLOSSARY.md" in names

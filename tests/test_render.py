@@ -105,12 +105,12 @@ def telegram_text(message: RenderedMessage) -> str:
         pytest.param(
             {"dateline": Dateline()},
             None,
-            ["Acme Wire · 27 Jan 2026 08:30 UTC"],
+            ["Acme Wire · Jan 27, 08:30 UTC"],
             ["BINZHOU"],
             id="no-dateline",
         ),
         pytest.param(
-            {}, None, ["Acme Wire · BINZHOU, China · 27 Jan 2026 08:30 UTC"], [], id="source-place-time"
+            {}, None, ["Acme Wire · BINZHOU, China · Jan 27, 08:30 UTC"], [], id="source-place-time"
         ),
         pytest.param({"title": ""}, None, ["(untitled)"], [], id="empty-title"),
         pytest.param(

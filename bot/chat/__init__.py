@@ -1,1 +1,1 @@
-"""The chat, transport-free: service, replies, rendering, recent search, charts (no telegram)."""
+"""The chat, transport-free: service, replies, rendering, recent search, charts, i18n (no telegram)."""

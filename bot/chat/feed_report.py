@@ -6,29 +6,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from babel.dates import format_timedelta
+
+from bot.chat.i18n import N_, Translator, translator
 from feeds.models import FeedState
 
+HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok")}
 
-def ago(at: datetime | None, now: datetime) -> str:
-    """``3m ago`` / ``in 2m`` / ``never``."""
+
+def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
+    """``3m ago`` / ``in 2m`` / ``never``, in the locale's words (``3分钟前``)."""
+    t = t or translator()
     if at is None:
-        return "never"
-    seconds = int((now - at).total_seconds())
-    future = seconds < 0
-    seconds = abs(seconds)
-    if seconds < 60:
-        text = f"{seconds}s"
-    elif seconds < 3600:
-        text = f"{seconds // 60}m"
-    elif seconds < 86400:
-        text = f"{seconds // 3600}h"
-    else:
-        text = f"{seconds // 86400}d"
-    return f"in {text}" if future else f"{text} ago"
+        return t.gettext("never")
+    return format_timedelta(at - now, add_direction=True, format="narrow", locale=t.locale)
 
 
 def health(feed: FeedState) -> str:
-    """One word for a feed's state."""
+    """One word for a feed's state (a key of ``HEALTH``)."""
     if feed.consecutive_failures:
         return "failing"
     if feed.last_success_at is None:
@@ -36,20 +31,28 @@ def health(feed: FeedState) -> str:
     return "ok"
 
 
-def render_feed_health(feeds: list[FeedState], now: datetime) -> str:
+def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | None = None) -> str:
     """Telegram HTML: one short block per feed."""
+    t = t or translator()
     if not feeds:
-        return "No feeds are configured."
-    lines = [f"<b>Feeds ({len(feeds)})</b>"]
+        return t.gettext("No feeds are configured.")
+    lines = [t.gettext("<b>Feeds (%(count)s)</b>", count=len(feeds))]
     for feed in feeds:
-        line = (
-            f"<b>{escape(feed.name[:60])}</b>: {health(feed)}, success {ago(feed.last_success_at, now)}, "
-            f"next poll {ago(feed.next_poll_at, now)}"
+        line = t.gettext(
+            "<b>%(feed)s</b>: %(health)s, success %(success)s, next poll %(next_poll)s",
+            feed=escape(feed.name[:60]),
+            health=t.gettext(HEALTH[health(feed)]),
+            success=ago(feed.last_success_at, now, t),
+            next_poll=ago(feed.next_poll_at, now, t),
         )
         if feed.consecutive_failures:
-            error = escape((feed.last_error or "")[:120])
-            line += (
-                f"\n  {feed.consecutive_failures} failures, last: {error} ({ago(feed.last_error_at, now)})"
+            line += "\n  " + t.ngettext(
+                "%(count)s failure, last: %(error)s (%(when)s)",
+                "%(count)s failures, last: %(error)s (%(when)s)",
+                feed.consecutive_failures,
+                count=feed.consecutive_failures,
+                error=escape((feed.last_error or "")[:120]),
+                when=ago(feed.last_error_at, now, t),
             )
         lines.append(line)
     text = "\n".join(lines)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from bot.chat.i18n import Translator, translator
 from bot.chat.replies import echo
 from feeds.documents import document_for
 from feeds.models import Item
@@ -45,23 +46,37 @@ class RecentSearch:
         return list(found.values())[:limit]
 
 
-def format_time(at: datetime) -> str:
-    """A compact UTC time for chat and terminal lines."""
-    return at.strftime("%d %b %H:%M UTC")
+def format_time(at: datetime, t: Translator | None = None) -> str:
+    """A compact UTC time for chat and terminal lines, in the locale's order (``Nov 28, 14:05 UTC``)."""
+    return f"{(t or translator()).format_datetime(at)} UTC"
 
 
-def render_recent(items: list[Item], query_text: str, days: int) -> str:
+def render_recent(items: list[Item], query_text: str, days: int, t: Translator | None = None) -> str:
     """The /recent answer in Telegram HTML (stays well under 4096 characters for 10 items)."""
-    about = f" matching <code>{echo(query_text)}</code>" if query_text else ""
+    t = t or translator()
     if not items:
-        return f"Nothing{about} in the last {days} days."
-    lines = [f"<b>Newest releases{about}</b>"]
-    for item in items:
-        title = escape(_shorten(item.title, 160))
-        headline = f'<a href="{escape(item.link, quote=True)}">{title}</a>' if item.link else title
-        lines.append(
-            f"• {headline}\n  {escape(_shorten(item.feed_name, 60))} · {format_time(item.published_at)}"
+        if query_text:
+            return t.ngettext(
+                "Nothing matching <code>%(query)s</code> in the last %(days)s day.",
+                "Nothing matching <code>%(query)s</code> in the last %(days)s days.",
+                days,
+                query=echo(query_text),
+                days=days,
+            )
+        return t.ngettext(
+            "Nothing in the last %(days)s day.", "Nothing in the last %(days)s days.", days, days=days
         )
+    if query_text:
+        title = t.gettext("<b>Newest releases matching <code>%(query)s</code></b>", query=echo(query_text))
+    else:
+        title = t.gettext("<b>Newest releases</b>")
+    lines = [title]
+    for item in items:
+        headline = escape(_shorten(item.title, 160))
+        if item.link:
+            headline = f'<a href="{escape(item.link, quote=True)}">{headline}</a>'
+        source = escape(_shorten(item.feed_name, 60))
+        lines.append(f"• {headline}\n  {source} · {format_time(item.published_at, t)}")
     return "\n".join(lines)
 
 

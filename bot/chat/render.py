@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from bot.chat.i18n import Translator, translator
 from feeds.models import Item
 from feeds.query import QueryError, highlight_spans, parse_query
 from feeds.values import PendingAlert, StorySource
@@ -155,12 +156,12 @@ def _link(text: str, url: str | None) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
 
 
-def _meta_line(item: Item) -> str:
-    """Source feed, dateline place and publication time, escaped."""
+def _meta_line(item: Item, t: Translator) -> str:
+    """Source feed, dateline place and publication time (in the chat's locale), escaped."""
     parts = [item.feed_name]
     if item.dateline.place:
         parts.append(item.dateline.place)
-    parts.append(item.published_at.strftime("%d %b %Y %H:%M UTC"))
+    parts.append(f"{t.format_datetime(item.published_at)} UTC")
     return html.escape(" · ".join(parts))
 
 
@@ -182,32 +183,38 @@ class _AlertParts:
     query: str
 
 
-def _alert_html(item: Item, parts: _AlertParts) -> str:
-    lines = [f"<b>{_link(parts.title or '(untitled)', item.link)}</b>", _meta_line(item)]
+def _alert_html(item: Item, parts: _AlertParts, t: Translator) -> str:
+    lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t)]
     if parts.summary:
         lines += ["", bold_spans(parts.summary, parts.spans)]
     tail = []
     if parts.also_on:
-        tail.append(f"also on: {html.escape(parts.also_on)}")
+        tail.append(t.gettext("also on: %(feeds)s", feeds=html.escape(parts.also_on)))
     if parts.query:
-        tail.append(f"matched: <code>{html.escape(parts.query)}</code>")
+        tail.append(t.gettext("matched: <code>%(query)s</code>", query=html.escape(parts.query)))
     if tail:
         lines += ["", *tail]
     return "\n".join(lines)
 
 
 def render_alert(
-    alert: PendingAlert, sources: Sequence[StorySource] = (), *, spans: Spans | None = None
+    alert: PendingAlert,
+    sources: Sequence[StorySource] = (),
+    *,
+    spans: Spans | None = None,
+    t: Translator | None = None,
 ) -> RenderedMessage:
     """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
 
-    ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query."""
+    ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query.
+    Labels and the date are in ``t``'s language (English by default); the content is never translated."""
+    t = t or translator()
     item = alert.item
     summary = alert_summary(item)
     if spans is None:
         spans = query_spans(alert.query, summary)
     parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
-    markup = _fit(lambda p: _alert_html(item, p), parts)
+    markup = _fit(lambda p: _alert_html(item, p, t), parts)
     return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,))
 
 
@@ -228,26 +235,39 @@ def _fit(build: Callable[[_AlertParts], str], parts: _AlertParts) -> str:
 
 
 # --- grouped digest ------------------------------------------------------------------------------------
-def _digest_line(alert: PendingAlert, budget: int) -> str:
+def _digest_line(alert: PendingAlert, budget: int, t: Translator) -> str:
     """``• headline (linked) — source``, the headline cut so the line fits ``budget`` visible units."""
     item = alert.item
     source = f" — {item.feed_name}"
-    title = cut_text(item.title or "(untitled)", max(1, budget - 2 - utf16_length(source)))
+    title = cut_text(item.title or t.gettext("(untitled)"), max(1, budget - 2 - utf16_length(source)))
     return f"• {_link(title, item.link)}{html.escape(source)}"
 
 
-def _digest_header(count: int, part: int, parts: int) -> str:
-    label = f"{count} new alerts" if parts == 1 else f"{count} new alerts (part {part}/{parts})"
+def _digest_header(count: int, part: int, parts: int, t: Translator) -> str:
+    if parts == 1:
+        label = t.ngettext("%(count)s new alert", "%(count)s new alerts", count, count=count)
+    else:
+        label = t.ngettext(
+            "%(count)s new alert (part %(part)s/%(parts)s)",
+            "%(count)s new alerts (part %(part)s/%(parts)s)",
+            count,
+            count=count,
+            part=part,
+            parts=parts,
+        )
     return f"<b>{html.escape(label)}</b>"
 
 
-def render_digest(alerts: Sequence[PendingAlert], limit: int = MAX_MESSAGE) -> list[RenderedMessage]:
+def render_digest(
+    alerts: Sequence[PendingAlert], limit: int = MAX_MESSAGE, *, t: Translator | None = None
+) -> list[RenderedMessage]:
     """Many alerts for one chat as grouped messages; each alert lands in exactly one message, in order."""
-    header_room = visible_length(_digest_header(len(alerts), 9999, 9999)) + 2
+    t = t or translator()
+    header_room = visible_length(_digest_header(len(alerts), 9999, 9999, t)) + 2
     chunks: list[list[tuple[PendingAlert, str]]] = [[]]
     used = header_room
     for alert in alerts:
-        line = _digest_line(alert, limit - header_room)
+        line = _digest_line(alert, limit - header_room, t)
         size = visible_length(line) + 1
         if chunks[-1] and used + size > limit:
             chunks.append([])
@@ -256,7 +276,7 @@ def render_digest(alerts: Sequence[PendingAlert], limit: int = MAX_MESSAGE) -> l
         used += size
     messages = []
     for number, chunk in enumerate(chunks, start=1):
-        header = _digest_header(len(alerts), number, len(chunks))
+        header = _digest_header(len(alerts), number, len(chunks), t)
         markup = header + "\n\n" + "\n".join(line for _, line in chunk)
         ids = tuple(alert.delivery_id for alert, _ in chunk)
         messages.append(RenderedMessage(markup, html_to_plain(markup), ids))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from bot.chat.i18n import N_, Translator, translator
 from feeds.invisible import strip_hidden
 
 ECHO_LIMIT = 120
@@ -35,13 +36,17 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
 
 
 USAGE = {
-    "subscribe": "Usage: /subscribe QUERY — for example <code>/subscribe Binzhou</code> or "
-    '<code>/subscribe "Weiqiao Pioneering" OR 魏桥</code>',
-    "unsubscribe": "Usage: /unsubscribe ID or /unsubscribe QUERY — the ids are shown by /list",
-    "recent": "Usage: /recent [QUERY] — for example <code>/recent Shandong -aluminum</code>",
+    "subscribe": N_(
+        "Usage: /subscribe QUERY — for example <code>/subscribe Binzhou</code> or "
+        '<code>/subscribe "Weiqiao Pioneering" OR 魏桥</code>'
+    ),
+    "unsubscribe": N_("Usage: /unsubscribe ID or /unsubscribe QUERY — the ids are shown by /list"),
+    "recent": N_("Usage: /recent [QUERY] — for example <code>/recent Shandong -aluminum</code>"),
+    "lang": N_("Usage: /lang en, /lang zh-hans or /lang zh-hant"),
 }
 
-QUERY_HELP = """<b>Queries</b>
+QUERY_HELP = N_(
+    """<b>Queries</b>
 <code>Binzhou Shandong</code> — both words must appear
 <code>"Weiqiao Pioneering"</code> — the exact phrase
 <code>aluminium OR aluminum</code> — either one
@@ -51,32 +56,53 @@ QUERY_HELP = """<b>Queries</b>
 <code>title:Binzhou</code> — in the headline only
 <code>source:globenewswire</code> — only from feeds whose name contains it
 <code>滨州</code> — Chinese, Japanese and Korean terms match inside words
-Case, accents and full-width letters are ignored; words match whole (coal ≠ coalition)."""
-
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("subscribe", "Alert me about a query: /subscribe Binzhou"),
-    ("unsubscribe", "Stop a subscription: /unsubscribe ID"),
-    ("list", "Show this chat's subscriptions"),
-    ("recent", "Newest releases, optionally matching a query"),
-    ("pause", "Pause alerts for this chat"),
-    ("resume", "Resume alerts for this chat"),
-    ("help", "What this bot does and the query language"),
+Case, accents and full-width letters are ignored; words match whole (coal ≠ coalition).
+Operators and field names (OR, NOT, title:, source:) stay in English in every language."""
 )
 
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("feeds", "Feed health (admins only)"),)
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("subscribe", N_("Alert me about a query: /subscribe Binzhou")),
+    ("unsubscribe", N_("Stop a subscription: /unsubscribe ID")),
+    ("list", N_("Show this chat's subscriptions")),
+    ("recent", N_("Newest releases, optionally matching a query")),
+    ("pause", N_("Pause alerts for this chat")),
+    ("resume", N_("Resume alerts for this chat")),
+    ("lang", N_("Choose the bot's language for this chat")),
+    ("help", N_("What this bot does and the query language")),
+)
+
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("feeds", N_("Feed health (admins only)")),)
+# setMyCommands takes two-letter language codes only: "zh" gets Simplified Chinese, "" is everyone else.
+MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 
 
-def help_text(is_admin: bool) -> str:
+def usage(name: str, t: Translator) -> str:
+    """The usage line of a command, in the chat's language."""
+    return t.gettext(USAGE[name])
+
+
+def help_text(is_admin: bool, t: Translator | None = None) -> str:
     """The /start and /help answer."""
+    t = t or translator()
     lines = [
-        "<b>Wirewatch</b> watches press-release and news wires and alerts you the moment your words appear.",
-        "One alert per story, even when several wires carry it.",
+        t.gettext(
+            "<b>Wirewatch</b> watches press-release and news wires "
+            "and alerts you the moment your words appear."
+        ),
+        t.gettext("One alert per story, even when several wires carry it."),
         "",
-        "<b>Commands</b>",
-        *(f"/{name} — {escape(text)}" for name, text in COMMANDS),
-        "/sub and /unsub are short for /subscribe and /unsubscribe.",
+        t.gettext("<b>Commands</b>"),
+        *(f"/{name} — {escape(t.gettext(text))}" for name, text in COMMANDS),
+        t.gettext("/sub and /unsub are short for /subscribe and /unsubscribe."),
     ]
     if is_admin:
-        lines.extend(f"/{name} — {escape(text)}" for name, text in ADMIN_COMMANDS)
-    lines.extend(["", QUERY_HELP])
+        lines.extend(f"/{name} — {escape(t.gettext(text))}" for name, text in ADMIN_COMMANDS)
+    lines.extend(["", t.gettext(QUERY_HELP)])
     return "\n".join(lines)
+
+
+def command_menus(default_language: str = "en") -> dict[str, list[tuple[str, str]]]:
+    """The command menu per Telegram ``language_code`` for setMyCommands ("": every other language)."""
+    menus = {code: translator(language) for code, language in MENU_LANGUAGES.items()}
+    menus[""] = translator(default_language)
+    return {code: [(name, t.gettext(text)[:256]) for name, text in COMMANDS] for code, t in menus.items()}

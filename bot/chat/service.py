@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Protocol
 
+from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
+from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
-from bot.chat.replies import USAGE, Button, Reply, echo, help_text
+from bot.chat.replies import Button, Reply, echo, help_text, usage
 from bot.offload import off_loop
 from feeds.models import ChatKind, Subscription
 from feeds.query import Query, QueryError, parse_query
@@ -23,6 +25,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_CHAT = 50
 UNSUBSCRIBE_PREFIX = "unsub:"
+LANGUAGE_PREFIX = "lang:"
 # command (as typed) → the ChatService method that answers it
 COMMAND_METHODS = {
     "start": "help",
@@ -36,6 +39,7 @@ COMMAND_METHODS = {
     "pause": "pause",
     "resume": "resume",
     "feeds": "feeds",
+    "lang": "lang",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
 
@@ -54,12 +58,17 @@ async def _always_allowed() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class ChatContext:
-    """Who is talking: the chat, its kind, the user, and how to ask whether the user administers the chat."""
+    """Who is talking: the chat, its kind, the user, and how to ask whether the user administers the chat.
+
+    ``language_code`` is the sender's Telegram language; ``language`` is the one the chat is answered in
+    (resolved by the service from the chat's setting, that code and the configured default)."""
 
     chat_id: int
     kind: ChatKind
     user_id: int | None
     is_chat_admin: Callable[[], Awaitable[bool]] = _always_allowed
+    language_code: str | None = None
+    language: str | None = None
 
     @property
     def is_group(self) -> bool:
@@ -77,12 +86,14 @@ class ChatService:
         admins: frozenset[int] = frozenset(),
         allowed_chats: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self._store = store
         self._matcher = matcher
         self._admins = admins
         self._allowed_chats = allowed_chats
         self._clock = clock
+        self._default_language = default_language
         self._recent = RecentSearch(store)
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
             name: getattr(self, method) for name, method in COMMAND_METHODS.items()
@@ -91,61 +102,91 @@ class ChatService:
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
         if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
-            return Reply("Sorry, this Wirewatch bot is private to its owner's chats.")
+            t = self._translator(ctx, None)
+            return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
         try:
-            await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
+            chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
+            sender_language = from_telegram(ctx.language_code)
+            if sender_language and sender_language != chat.sender_language:
+                await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
+            t = self._translator(ctx, chat.language)
+            ctx = replace(ctx, language=t.language)
             handler = self._handlers.get(command.lower())
             if handler is None:
-                return Reply(f"Unknown command /{echo(command, 40)}. Send /help to see what I can do.")
+                return Reply(
+                    t.gettext(
+                        "Unknown command /%(command)s. Send /help to see what I can do.",
+                        command=echo(command, 40),
+                    )
+                )
             return await handler(ctx, args.strip())
         except StoreUnavailableError as exc:
             logger.warning("command_failed_database command=%s error=%s", command[:40], exc)
-            return Reply("The database is not answering right now. Please try again in a minute.")
+            t = self._translator(ctx, None)
+            return Reply(t.gettext("The database is not answering right now. Please try again in a minute."))
 
     async def text(self, ctx: ChatContext, text: str) -> Reply:
         """A message that is not a command."""
+        t = await self._chat_translator(ctx)
         return Reply(
-            "I answer commands. Try <code>/subscribe Binzhou</code> to get alerts, "
-            "<code>/recent Binzhou</code> to search, or /help."
+            t.gettext(
+                "I answer commands. Try <code>/subscribe Binzhou</code> to get alerts, "
+                "<code>/recent Binzhou</code> to search, or /help."
+            )
         )
 
     async def help(self, ctx: ChatContext, args: str) -> Reply:
         """/start, /help — what the bot does, every command, the query language."""
-        return Reply(help_text(is_admin=self._is_admin(ctx)))
+        return Reply(help_text(is_admin=self._is_admin(ctx), t=await self._chat_translator(ctx)))
 
     async def subscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/subscribe QUERY — validate, store and index a subscription."""
+        t = await self._chat_translator(ctx)
         if not args:
-            return Reply(USAGE["subscribe"])
-        if refusal := await self._refuse_unless_manager(ctx):
+            return Reply(usage("subscribe", t))
+        if refusal := await self._refuse_unless_manager(ctx, t):
             return refusal
         try:
             query = parse_query(args)
         except QueryError as exc:
-            return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['subscribe']}")
-        if await off_loop(self._store.count_subscriptions, ctx.chat_id) >= MAX_SUBSCRIPTIONS_PER_CHAT:
+            return Reply(_bad_query(t, exc, "subscribe"))
+        count = await off_loop(self._store.count_subscriptions, ctx.chat_id)
+        if count >= MAX_SUBSCRIPTIONS_PER_CHAT:
             return Reply(
-                f"This chat already has {MAX_SUBSCRIPTIONS_PER_CHAT} subscriptions, the most it can hold. "
-                "Remove one with /unsubscribe first."
+                t.gettext(
+                    "This chat already has %(limit)s subscriptions, the most it can hold. "
+                    "Remove one with /unsubscribe first.",
+                    limit=MAX_SUBSCRIPTIONS_PER_CHAT,
+                )
             )
         try:
             sub = await off_loop(self._store.add_subscription, ctx.chat_id, query.text, self._clock())
         except DuplicateSubscriptionError as dup:
             return Reply(
-                f"You are already subscribed to <code>{echo(dup.existing.query)}</code> (#{dup.existing.id})."
+                t.gettext(
+                    "You are already subscribed to <code>%(query)s</code> (#%(id)s).",
+                    query=echo(dup.existing.query),
+                    id=dup.existing.id,
+                )
             )
         self._matcher.add(sub, query)
         return Reply(
-            f"Subscribed #{sub.id}: <code>{echo(query.text)}</code>\n"
-            f"Understood as: {escape(query.describe(), quote=False)}\n"
-            "You will be alerted about new releases from now on; /recent shows what is already here."
+            t.gettext(
+                "Subscribed #%(id)s: <code>%(query)s</code>\n"
+                "Understood as: %(meaning)s\n"
+                "You will be alerted about new releases from now on; /recent shows what is already here.",
+                id=sub.id,
+                query=echo(query.text),
+                meaning=escape(query.describe(), quote=False),
+            )
         )
 
     async def unsubscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/unsubscribe ID|QUERY — remove a subscription by its id or its exact text."""
+        t = await self._chat_translator(ctx)
         if not args:
-            return Reply(USAGE["unsubscribe"])
-        if refusal := await self._refuse_unless_manager(ctx):
+            return Reply(usage("unsubscribe", t))
+        if refusal := await self._refuse_unless_manager(ctx, t):
             return refusal
         ident = args.removeprefix("#")
         if ident.isdecimal() and len(ident) < 19:
@@ -154,74 +195,124 @@ class ChatService:
             removed = await off_loop(self._store.remove_subscription_by_query, ctx.chat_id, args)
         if removed is None:
             return Reply(
-                f"No subscription <code>{echo(args)}</code> in this chat. /list shows the ones you have."
+                t.gettext(
+                    "No subscription <code>%(query)s</code> in this chat. /list shows the ones you have.",
+                    query=echo(args),
+                )
             )
         self._matcher.remove(removed.id)
-        return Reply(f"Unsubscribed #{removed.id}: <code>{echo(removed.query)}</code>")
+        query = echo(removed.query)
+        return Reply(t.gettext("Unsubscribed #%(id)s: <code>%(query)s</code>", id=removed.id, query=query))
 
     async def button(self, ctx: ChatContext, data: str) -> Reply:
-        """An inline button press (the unsubscribe buttons of /list)."""
+        """An inline button press (the unsubscribe buttons of /list, the language buttons of /lang)."""
         if data.startswith(UNSUBSCRIBE_PREFIX):
             return await self.unsubscribe(ctx, data.removeprefix(UNSUBSCRIBE_PREFIX))
-        return Reply("That button has expired. Send /list for fresh ones.")
+        if data.startswith(LANGUAGE_PREFIX):
+            return await self.lang(ctx, data.removeprefix(LANGUAGE_PREFIX))
+        t = await self._chat_translator(ctx)
+        return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
 
     async def list(self, ctx: ChatContext, args: str) -> Reply:
         """/list — this chat's subscriptions, each with an unsubscribe button."""
+        t = await self._chat_translator(ctx)
         subs = await off_loop(self._store.list_subscriptions, ctx.chat_id)
         chat = await off_loop(self._store.get_chat, ctx.chat_id)
         if not subs:
-            return Reply("No subscriptions yet. " + USAGE["subscribe"])
-        lines = [f"<b>Subscriptions ({len(subs)})</b>"]
+            return Reply(t.gettext("No subscriptions yet.") + " " + usage("subscribe", t))
+        lines = [t.gettext("<b>Subscriptions (%(count)s)</b>", count=len(subs))]
         lines.extend(f"#{s.id} <code>{echo(s.query, 60)}</code>" for s in subs)
         if chat is not None and chat.paused:
-            lines.append("\nAlerts are paused. /resume turns them back on.")
+            lines.append("\n" + t.gettext("Alerts are paused. /resume turns them back on."))
         return Reply("\n".join(lines), tuple(_unsubscribe_buttons(subs)))
 
     async def recent(self, ctx: ChatContext, args: str) -> Reply:
         """/recent [QUERY] — newest stored releases (10, last 7 days), matching QUERY when given."""
+        t = await self._chat_translator(ctx)
         query = None
         if args:
             try:
                 query = parse_query(args)
             except QueryError as exc:
-                return Reply(f"That query doesn't work: {escape(str(exc), quote=False)}.\n{USAGE['recent']}")
+                return Reply(_bad_query(t, exc, "recent"))
         since = self._clock() - timedelta(days=7)
         items = await off_loop(self._recent.find, query, since, 10)
-        return Reply(render_recent(items, args, days=7))
+        return Reply(render_recent(items, args, days=7, t=t))
 
     async def pause(self, ctx: ChatContext, args: str) -> Reply:
         """/pause — stop alerts for this chat, keeping its subscriptions."""
-        if refusal := await self._refuse_unless_manager(ctx):
+        t = await self._chat_translator(ctx)
+        if refusal := await self._refuse_unless_manager(ctx, t):
             return refusal
         await off_loop(self._store.set_paused, ctx.chat_id, True)
-        return Reply("Alerts paused. Your subscriptions are kept; /resume turns alerts back on.")
+        return Reply(t.gettext("Alerts paused. Your subscriptions are kept; /resume turns alerts back on."))
 
     async def resume(self, ctx: ChatContext, args: str) -> Reply:
         """/resume — alerts on again (for releases first seen from now on)."""
-        if refusal := await self._refuse_unless_manager(ctx):
+        t = await self._chat_translator(ctx)
+        if refusal := await self._refuse_unless_manager(ctx, t):
             return refusal
         await off_loop(self._store.set_paused, ctx.chat_id, False)
-        return Reply("Alerts resumed. Releases that came while paused are in /recent.")
+        return Reply(t.gettext("Alerts resumed. Releases that came while paused are in /recent."))
 
     async def feeds(self, ctx: ChatContext, args: str) -> Reply:
         """/feeds — feed health, for the bot's admins only."""
+        t = await self._chat_translator(ctx)
         if not self._is_admin(ctx):
-            return Reply("/feeds is for the bot's administrators only.")
+            return Reply(t.gettext("/feeds is for the bot's administrators only."))
         from bot.chat.feed_report import render_feed_health
 
         feeds = await off_loop(self._store.list_feeds)
-        return Reply(render_feed_health(feeds, self._clock()))
+        return Reply(render_feed_health(feeds, self._clock(), t))
+
+    async def lang(self, ctx: ChatContext, args: str) -> Reply:
+        """/lang [en|zh-hans|zh-hant] — show the chat's language with buttons, or set it (groups: admins)."""
+        t = await self._chat_translator(ctx)
+        if not args:
+            current = NATIVE_NAMES[t.language]
+            buttons = tuple(Button(NATIVE_NAMES[tag], f"{LANGUAGE_PREFIX}{tag.lower()}") for tag in LANGUAGES)
+            return Reply(
+                t.gettext("This chat's language: %(language)s. Choose one:", language=current), (buttons,)
+            )
+        language = parse_language_argument(args)
+        if language is None:
+            unknown = t.gettext("I don't speak <code>%(language)s</code>.", language=echo(args, 20))
+            return Reply(f"{unknown}\n{usage('lang', t)}")
+        if refusal := await self._refuse_unless_manager(ctx, t):
+            return refusal
+        await off_loop(self._store.set_chat_language, ctx.chat_id, language)
+        name = NATIVE_NAMES[language]
+        return Reply(translator(language).gettext("This chat's language is now %(language)s.", language=name))
 
     def _is_admin(self, ctx: ChatContext) -> bool:
         """Bot administrators: the configured user ids, and the operator at the console."""
         return ctx.kind is ChatKind.CONSOLE or ctx.user_id in self._admins
 
-    async def _refuse_unless_manager(self, ctx: ChatContext) -> Reply | None:
+    def _translator(self, ctx: ChatContext, chat_language: str | None) -> Translator:
+        return translator(resolve_language(chat_language, ctx.language_code, self._default_language))
+
+    async def _chat_translator(self, ctx: ChatContext) -> Translator:
+        """The chat's translator: resolved already by ``handle``, else from the stored chat."""
+        if ctx.language is not None:
+            return translator(ctx.language)
+        chat = await off_loop(self._store.get_chat, ctx.chat_id)
+        return self._translator(ctx, chat.language if chat else None)
+
+    async def _refuse_unless_manager(self, ctx: ChatContext, t: Translator) -> Reply | None:
         if not ctx.is_group or await ctx.is_chat_admin():
             return None
         return Reply(
-            "Only this group's administrators can change its subscriptions. Anyone may /list and /recent."
+            t.gettext(
+                "Only this group's administrators can change its subscriptions and settings. "
+                "Anyone may /list and /recent."
+            )
         )
+
+
+def _bad_query(t: Translator, error: QueryError, command: str) -> str:
+    """The refusal of a query that does not parse, with the command's usage line."""
+    reason = t.gettext("That query doesn't work: %(reason)s.", reason=escape(str(error), quote=False))
+    return f"{reason}\n{usage(command, t)}"
 
 
 def _unsubscribe_buttons(subs: list[Subscription]) -> list[tuple[Button, ...]]:

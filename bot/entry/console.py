@@ -79,6 +79,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
             kinds=(ChatKind.CONSOLE,),
+            default_language=settings.chat.default_language,
         )
         pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         stop = asyncio.Event()

@@ -74,6 +74,7 @@ async def run_demo(out: TextIO) -> int:
                 ConsoleTransport(out, lambda chat_id: "the console chat"),
                 make_pacer(settings.delivery),
                 kinds=(ChatKind.CONSOLE,),
+                default_language=settings.chat.default_language,
             )
             sent = await sender.drain_once()
             _heading(out, "4. Polling again: nothing is new, nothing is sent twice")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.chat.feed_report import ago
 from bot.config import load_settings
 from bot.entry.runtime import fetch_limits
+from bot.offload import off_loop
 from bot.settings import ConfigError, Settings
 from bot.tg.probe import probe_token
 from feeds.fetch import Fetcher, FetchResult
@@ -187,7 +188,7 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
     if settings is None:
         return [config], secrets
     secrets += [s for s in (settings.telegram.token, make_url(settings.database.url).password) if s]
-    database, status = await asyncio.to_thread(check_database, settings)
+    database, status = await off_loop(check_database, settings)
     telegram = await check_telegram(settings)
     states = {f.name: f for f in status.feeds} if status else {}
     async with Fetcher(fetch_limits(settings)) as fetcher:

@@ -49,13 +49,16 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         raise ConfigError("telegram.token: missing; set it in the config file or in WIREWATCH_TELEGRAM_TOKEN")
     stop = stop or asyncio.Event()
     async with open_runtime(settings) as runtime:
-        frontend = TelegramFrontend(settings.telegram, runtime.service, runtime.store)
+        frontend = TelegramFrontend(
+            settings.telegram, runtime.service, runtime.store, settings.chat.default_language
+        )
         app = frontend.application
         sender = AlertSender(
             runtime.store,
             TelegramTransport(app.bot),
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
+            default_language=settings.chat.default_language,
         )
         readiness = Readiness()
         # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two

@@ -103,6 +103,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
                 matcher,
                 admins=settings.telegram.admins,
                 allowed_chats=settings.telegram.allowed_chats,
+                default_language=settings.chat.default_language,
             )
             yield Runtime(settings, store, ingestor, matcher, service)
     finally:

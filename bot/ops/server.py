@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.offload import off_loop
 from bot.ops.metrics import Metrics
 from bot.ops.readiness import Readiness
 from bot.settings import MetricsSettings
@@ -91,7 +92,7 @@ def make_app(
         return await handler(request)
 
     async def serve_metrics(request: web.Request) -> web.Response:
-        body = await asyncio.to_thread(generate_latest, metrics.registry)  # database gauges query here
+        body = await off_loop(generate_latest, metrics.registry)  # database gauges query here
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(request: web.Request) -> web.Response:
@@ -111,7 +112,7 @@ def make_app(
 async def readiness_report(readiness: Readiness, database_probe: DatabaseProbe) -> dict[str, Any]:
     """``{"status": "ready"|"not ready", "database": "ok"|reason, "late": [...], "roles": [...]}``."""
     try:
-        await asyncio.wait_for(asyncio.to_thread(database_probe), PROBE_TIMEOUT_SECONDS)
+        await asyncio.wait_for(off_loop(database_probe), PROBE_TIMEOUT_SECONDS)
         database = "ok"
     except TimeoutError:
         database = f"no answer within {PROBE_TIMEOUT_SECONDS:g}s"

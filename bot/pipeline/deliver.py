@@ -28,6 +28,8 @@ from enum import Enum
 from time import monotonic
 from typing import ParamSpec, TypeVar
 
+from bot.chat.i18n import DEFAULT_LANGUAGE, translator
+from bot.chat.language import resolve_language
 from bot.chat.render import RenderedMessage, render_alert, render_digest
 from bot.offload import off_loop
 from bot.pipeline.pacing import Pacer
@@ -99,8 +101,10 @@ class AlertSender:
         owner: str | None = None,
         clock: Clock = _now,
         batch_size: int | None = None,
+        default_language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self._store = store
+        self._default_language = default_language
         self._kinds = tuple(kinds)
         self._transport = transport
         self._pacer = pacer
@@ -245,12 +249,16 @@ class AlertSender:
         return sent
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
+        """The chat's alerts as messages in the chat's language (grouped when many wait)."""
+        chat = await self._db(self._store.get_chat, alerts[0].chat_id)
+        chosen = (chat.language or chat.sender_language) if chat else None
+        t = translator(resolve_language(chosen, None, self._default_language))
         if len(alerts) > self._group_threshold:
-            return render_digest(alerts)
+            return render_digest(alerts, t=t)
         messages = []
         for alert in alerts:
             sources = await self._db(self._store.story_sources, alert.story_id)
-            messages.append(render_alert(alert, sources))
+            messages.append(render_alert(alert, sources, t=t))
         return messages
 
     async def _hold_rest(self, target: _Target, rest: Sequence[RenderedMessage], tries: int) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
-from feeds.models import ChatKind, FeedState, Item, NewItem, Subscription
+from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
 from feeds.values import Claim, MatchRecord, PendingAlert, StorySource
 
 
@@ -76,6 +76,8 @@ class OutboxStore(Protocol):
     def give_up(self, delivery_ids: Sequence[int], error: str, owner: str | None = None) -> None: ...
 
     def story_sources(self, story_id: int) -> list[StorySource]: ...
+
+    def get_chat(self, chat_id: int) -> Chat | None: ...
 
     def deactivate_chat(self, chat_id: int) -> int: ...
 

@@ -6,13 +6,13 @@ batches on a worker thread, pausing between batches so ingest and delivery keep 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.offload import off_loop
 from storage.retention import PruneResult
 from storage.store import Store
 
@@ -42,7 +42,7 @@ async def prune_old_items(
 ) -> tuple[datetime, PruneResult]:
     """Prune items first seen before ``clock() - keep``; returns that cutoff and what was removed."""
     before = clock() - keep
-    result = await asyncio.to_thread(store.prune, before, batch_size, dry_run, pause=pause)
+    result = await off_loop(store.prune, before, batch_size, dry_run, pause=pause)
     logger.info(
         "retention_done before=%s dry_run=%s items=%s search_entries=%s deliveries=%s kept=%s batches=%s",
         before.isoformat(timespec="seconds"),

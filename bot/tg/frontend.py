@@ -32,8 +32,8 @@ from telegram.ext import (
 )
 
 from bot.chat.render import html_to_plain
-from bot.chat.replies import COMMANDS, Reply
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.replies import Reply, command_menus
+from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
 from bot.settings import TelegramSettings
 from feeds.models import ChatKind
@@ -99,9 +99,12 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) ->
 class TelegramFrontend:
     """Owns the python-telegram-bot ``Application`` and its handlers."""
 
-    def __init__(self, settings: TelegramSettings, service: ChatService, store: Store) -> None:
+    def __init__(
+        self, settings: TelegramSettings, service: ChatService, store: Store, default_language: str = "en"
+    ) -> None:
         if not settings.token:
             raise ValueError("a Telegram token is required")
+        self.default_language = default_language
         self.service = service
         self.store = store
         self.application: Application = (  # type: ignore[type-arg]
@@ -123,11 +126,14 @@ class TelegramFrontend:
         app.add_error_handler(self._on_error)
 
     async def register_commands(self) -> None:
-        """Publish the command menu (setMyCommands); a failure is logged, not fatal."""
-        try:
-            await self.application.bot.set_my_commands([BotCommand(n, t[:256]) for n, t in COMMANDS])
-        except TelegramError as exc:
-            logger.warning("set_commands_failed error=%s", exc)
+        """Publish the command menu per language (setMyCommands); a failure is logged, not fatal."""
+        for code, menu in command_menus(self.default_language).items():
+            try:
+                await self.application.bot.set_my_commands(
+                    [BotCommand(n, t) for n, t in menu], language_code=code or None
+                )
+            except TelegramError as exc:
+                logger.warning("set_commands_failed language=%s error=%s", code or "default", exc)
 
     def _context(self, update: Update) -> ChatContext:
         chat = update.effective_chat
@@ -144,7 +150,13 @@ class TelegramFrontend:
             member: ChatMember = await bot.get_chat_member(chat.id, user.id)
             return member.status in _ADMIN_STATUSES
 
-        return ChatContext(chat.id, _kind(chat.type), user.id if user else None, is_admin)
+        return ChatContext(
+            chat.id,
+            _kind(chat.type),
+            user.id if user else None,
+            is_admin,
+            language_code=user.language_code if user else None,
+        )
 
     async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:
         ctx = self._context(update)
@@ -168,14 +180,15 @@ class TelegramFrontend:
         await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button: unsubscribe, then refresh the /list message."""
+        """An inline button: unsubscribe then refresh the /list message, or show the button's answer."""
         query = update.callback_query
         if query is None or update.effective_chat is None:
             return
         ctx = self._context(update)
         result = await self.service.button(ctx, query.data or "")
         await query.answer(html_to_plain(result.html)[:190])
-        refreshed = await self.service.list(ctx, "")
+        is_unsubscribe = (query.data or "").startswith(UNSUBSCRIBE_PREFIX)
+        refreshed = await self.service.list(ctx, "") if is_unsubscribe else result
         if isinstance(query.message, Message):
             try:
                 await query.message.edit_text(

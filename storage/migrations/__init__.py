@@ -20,6 +20,7 @@ from storage.migrations import (
     m0003_retention,
     m0004_trends,
     m0005_feed_sources,
+    m0006_chat_language,
 )
 from storage.tables import schema_version
 
@@ -44,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "retention", m0003_retention.apply),
     Migration(4, "spike alerts per subscription", m0004_trends.apply),
     Migration(5, "feed sources", m0005_feed_sources.apply),
+    Migration(6, "chat language", m0006_chat_language.apply),
 )
 
 

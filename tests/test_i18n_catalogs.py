@@ -1,0 +1,145 @@
+"""The catalogs: complete, consistent with the code and with each other, and every message fits Telegram."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.chat.i18n import DOMAIN, LOCALE_DIR, LOCALES, translator
+from bot.chat.render import MAX_MESSAGE, visible_length
+
+ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+ANY_PERCENT = re.compile(r"%(\(\w+\))?.")
+TAG = re.compile(r"</?([a-z]+)[^>]*>")
+# The longest realistic value of every placeholder, as the code passes it (escaped HTML where it is).
+# A new placeholder must be added here, or the rendering test fails.
+LONGEST: dict[str, object] = {
+    "command": "c" * 40,  # echo(command, 40)
+    "count": 99_999,
+    "days": 365,
+    "error": "&lt;" * 120,  # 120 characters, escaped
+    "feed": "&amp;" * 60,  # feed name cut to 60, escaped
+    "feeds": ", ".join(["A very long wire name indeed"] * 40),  # cut by the alert renderer when too long
+    "health": "failing",
+    "id": 9_223_372_036_854_775_807,
+    "language": "l" * 20,  # echo(args, 20) or a native language name
+    "limit": 50,
+    "meaning": "all of: " + ", ".join(['"term"'] * 120),
+    "next_poll": "in 59 minutes",
+    "part": 9999,
+    "parts": 9999,
+    "query": "&quot;" * 120,  # echo() keeps 120 characters
+    "reason": "unexpected token at position 4096: " + "x" * 200,
+    "success": "2 months ago",
+    "when": "2 months ago",
+}
+
+
+def _catalog(locale: str) -> Catalog:
+    with (LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as fp:
+        return read_po(fp, locale=locale, domain=DOMAIN)
+
+
+def _entries(locale: str) -> list[Message]:
+    return [m for m in _catalog(locale) if m.id]
+
+
+def _ids(message: Message) -> tuple[str, ...]:
+    return (message.id,) if isinstance(message.id, str) else tuple(message.id)
+
+
+def _strings(message: Message) -> tuple[str, ...]:
+    return (message.string,) if isinstance(message.string, str) else tuple(message.string)
+
+
+def _code_msgids() -> set[str]:
+    found = extract_from_dir(
+        str(ROOT / "bot"),
+        method_map=[("**.py", "python")],
+        keywords={"N_": None, "gettext": None, "ngettext": (1, 2)},
+    )
+    return {ids if isinstance(ids, str) else ids[0] for _, _, ids, _, _ in found}
+
+
+def test_code_and_catalogs_have_the_same_msgids() -> None:
+    in_code = _code_msgids()
+    assert len(in_code) > 40
+    for locale in LOCALES.values():
+        in_catalog = {_ids(m)[0] for m in _entries(locale)}
+        assert in_code - in_catalog == set(), f"{locale}: missing, run make i18n-update"
+        assert in_catalog - in_code == set(), f"{locale}: obsolete, run make i18n-update"
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES.values()))
+def test_no_entry_is_fuzzy_or_empty_and_plurals_are_complete(locale: str) -> None:
+    catalog = _catalog(locale)
+    for message in _entries(locale):
+        assert not message.fuzzy, (locale, message.id)
+        strings = _strings(message)
+        assert all(s.strip() for s in strings), (locale, message.id)
+        if message.pluralizable:
+            assert len(strings) == catalog.num_plurals, (locale, message.id)
+
+
+def test_english_catalog_repeats_the_msgids() -> None:
+    for message in _entries("en"):
+        assert _strings(message) == _ids(message)
+
+
+@pytest.mark.parametrize("locale", sorted(LOCALES.values()))
+def test_placeholders_and_markup_are_identical(locale: str) -> None:
+    for message in _entries(locale):
+        wanted = Counter(PLACEHOLDER.findall(_ids(message)[0]))
+        for text in (*_ids(message), *_strings(message)):
+            assert Counter(PLACEHOLDER.findall(text)) == wanted, (locale, text)
+            assert Counter(TAG.findall(text)) == Counter(TAG.findall(_ids(message)[0])), (locale, text)
+
+
+def test_only_named_placeholders() -> None:
+    for message in _entries("en"):
+        for text in _ids(message):
+            for match in ANY_PERCENT.finditer(text):
+                assert match.group(0) == "%%" or PLACEHOLDER.fullmatch(match.group(0)), (text, match)
+            assert "{" not in text, f"named %(x)s placeholders only: {text!r}"
+
+
+@pytest.mark.parametrize("language", sorted(LOCALES))
+def test_every_message_renders_within_telegram_limits(language: str) -> None:
+    t = translator(language)
+    for message in _entries("en"):
+        singular, *plural = _ids(message)
+        values = {name: LONGEST[name] for name in PLACEHOLDER.findall(singular)}
+        for n in (1, 2, 99_999):
+            text = t.ngettext(singular, plural[0], n, **values) if plural else t.gettext(singular, **values)
+            assert "%(" not in text
+            assert visible_length(text) <= MAX_MESSAGE, (language, singular)
+
+
+def _marker_calls(tree: ast.AST) -> list[ast.Call]:
+    def name(call: ast.Call) -> str:
+        func = call.func
+        return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call) and name(n) in ("gettext", "ngettext", "N_")]
+
+
+def test_msgids_are_literal_strings_not_f_strings() -> None:
+    checked = 0
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for call in _marker_calls(ast.parse(path.read_text(encoding="utf-8"))):
+            literal_args = call.args[:2] if getattr(call.func, "attr", "") == "ngettext" else call.args[:1]
+            for arg in literal_args:
+                name_ok = isinstance(arg, ast.Name | ast.Subscript)  # a constant marked with N_ elsewhere
+                assert name_ok or (isinstance(arg, ast.Constant) and isinstance(arg.value, str)), (
+                    f"{path.relative_to(ROOT)}:{call.lineno}: msgids must be string literals"
+                )
+                checked += 1
+    assert checked > 40
