@@ -16,19 +16,39 @@ from feeds.search import SearchExpr
 from storage import chat_migration, chats_repo, feeds_repo, items_repo, outbox_repo, search_index
 from storage.engine import make_engine, transaction
 from storage.migrations import migrate
-from storage.values import DuplicateSubscriptionError, MatchRecord, PendingAlert, StorySource
+from storage.values import (
+    DueDigest,
+    DuplicateSubscriptionError,
+    MatchRecord,
+    PendingAlert,
+    StorySource,
+    VolumeCounts,
+)
+from storage.volume_store import VolumeStore, to_pending_alert
 
-__all__ = ["DuplicateSubscriptionError", "MatchRecord", "PendingAlert", "Store", "StorySource"]
+__all__ = [
+    "DueDigest",
+    "DuplicateSubscriptionError",
+    "MatchRecord",
+    "PendingAlert",
+    "Store",
+    "StorySource",
+    "VolumeCounts",
+]
 
 
-class Store:
-    """Typed access to the Wirewatch database (SQLite or PostgreSQL)."""
+class Store(VolumeStore):
+    """Typed access to the Wirewatch database (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine) -> None:
+    ``default_zone`` (IANA name) is the zone of chats that have not chosen one (``[chat]
+    default_timezone``): digest slots and quiet hours are decided in it."""
+
+    def __init__(self, engine: Engine, *, default_zone: str = "UTC") -> None:
         self._engine = engine
+        self._default_zone = default_zone
 
     @classmethod
-    def open(cls, url: str, *, schema: str | None = None) -> Store:
+    def open(cls, url: str, *, schema: str | None = None, default_zone: str = "UTC") -> Store:
         """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema.
 
         ``schema`` (PostgreSQL only): use, and create if needed, this schema via ``search_path``."""
@@ -38,7 +58,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, default_zone=default_zone)
 
     def close(self) -> None:
         """Dispose of the engine."""
@@ -110,11 +130,12 @@ class Store:
     def record_matches(self, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime) -> int:
         """One transaction: enqueue deliveries and mark ``item_ids`` matched. Returns deliveries created.
 
-        A delivery is created only when the subscription still exists and was created before the item was
-        first seen, and the chat is active and not paused. ``UNIQUE(chat_id, story_id)``: conflicts are
-        ignored (one alert per story per chat, ever)."""
+        A delivery is created only when the subscription still exists, is not muted and was created before
+        the item was first seen, and the chat is active and not paused. It is held (``not_before``) until
+        its digest slot or the end of quiet hours (``feeds.volume.decide``). ``UNIQUE(chat_id, story_id)``:
+        conflicts are ignored (one alert per story per chat, ever)."""
         with transaction(self._engine, write=True) as conn:
-            return outbox_repo.record_matches(conn, item_ids, matches, now)
+            return outbox_repo.record_matches(conn, item_ids, matches, now, self._default_zone)
 
     def get_item(self, item_id: int) -> Item | None:
         """One item by id."""
@@ -224,23 +245,11 @@ class Store:
         """Pending deliveries whose ``not_before`` has passed, oldest first, active chats only.
 
         ``kinds`` limits them to chats of those kinds (Telegram chats vs the console's). Paused chats'
-        rows stay pending (not listed) until the chat resumes."""
+        rows stay pending (not listed) until the chat resumes. Digest rows are not listed: see
+        ``due_digests`` and ``digest_alerts``."""
         with transaction(self._engine, write=False) as conn:
             rows = outbox_repo.pending_rows(conn, now, limit, kinds)
-        return [
-            PendingAlert(
-                delivery_id=row.d_id,
-                chat_id=row.d_chat_id,
-                chat_kind=ChatKind(row.d_chat_kind),
-                story_id=row.d_story_id,
-                item=item,
-                subscription_id=row.d_subscription_id,
-                query=row.d_query,
-                attempts=row.d_attempts,
-                created_at=row.d_created_at,
-            )
-            for row, item in rows
-        ]
+        return [to_pending_alert(row, item) for row, item in rows]
 
     def mark_sent(self, delivery_ids: Sequence[int], at: datetime) -> None:
         """Telegram acknowledged these."""

@@ -102,6 +102,11 @@ class ChatRow(Base):
     paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Volume control (``feeds.volume``): NULL zone = the configured default; times as "08:00,18:00";
+    # quiet hours as "22:00-07:00".
+    timezone: Mapped[str | None]
+    digest_times: Mapped[str | None]
+    quiet_hours: Mapped[str | None]
 
 
 class SubscriptionRow(Base):
@@ -113,12 +118,18 @@ class SubscriptionRow(Base):
     query: Mapped[str]
     query_key: Mapped[str]
     created_at: Mapped[datetime]
+    # NULL: the chat's digest schedule; "instant"; or own times "08:00,18:00".
+    digest_times: Mapped[str | None]
+    mute_until: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("chat_id", "query_key", name="uq_subscriptions_chat_query"),)
 
 
 class DeliveryRow(Base):
-    """The outbox: one alert for one story in one chat, ever."""
+    """The outbox: one alert for one story in one chat, ever.
+
+    ``kind`` is ``feeds.volume.HoldKind``: instant, quiet (held until quiet hours end: ``not_before``) or
+    digest (``digest_slot`` names the digest it belongs to; ``not_before`` starts equal to it)."""
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -134,6 +145,8 @@ class DeliveryRow(Base):
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
+    digest_slot: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
@@ -144,6 +157,15 @@ class DeliveryRow(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_subscription", "subscription_id"),
+        Index(
+            "ix_deliveries_digest_due",
+            "digest_slot",
+            "chat_id",
+            "not_before",
+            sqlite_where=text("status = 'pending' AND kind = 'digest'"),
+            postgresql_where=text("status = 'pending' AND kind = 'digest'"),
+        ),
+        Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
     )
 
 

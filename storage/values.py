@@ -38,6 +38,8 @@ class PendingAlert:
     query: str | None
     attempts: int
     created_at: datetime
+    kind: str = "instant"  # feeds.volume.HoldKind of the row: instant, quiet or digest
+    digest_slot: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +48,19 @@ class StorySource:
 
     feed_name: str
     link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    """A chat with digest rows due: ``slot`` is the latest due slot (earlier missed slots go along)."""
+
+    chat_id: int
+    slot: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeCounts:
+    """For /status: alerts sent to the chat in the last 24 hours and alerts waiting (held or due)."""
+
+    sent_24h: int
+    waiting: int

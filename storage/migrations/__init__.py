@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from storage.engine import transaction
-from storage.migrations import m0001_initial
+from storage.migrations import m0001_initial, m_volume
 from storage.tables import schema_version
 
 logger = logging.getLogger(__name__)
@@ -32,7 +32,10 @@ class Migration:
     apply: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", m0001_initial.apply),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial schema", m0001_initial.apply),
+    Migration(2, "volume control", m_volume.apply),
+)
 
 
 def current_version(conn: Connection) -> int:
