@@ -18,8 +18,10 @@ def migrate_chat(conn: Connection, old_id: int, new_id: int, kind: ChatKind) -> 
     touch_chat(conn, new_id, kind)
     if old is None:
         return
-    if not existed and old.paused:
-        conn.execute(update(chats).where(chats.c.id == new_id).values(paused=True))
+    if not existed:  # the supergroup starts with the group's pause and volume settings
+        settings = select(chats.c.paused, chats.c.timezone, chats.c.digest_times, chats.c.quiet_hours)
+        values = conn.execute(settings.where(chats.c.id == old_id)).one()._asdict()
+        conn.execute(update(chats).where(chats.c.id == new_id).values(**values))
     _move_subscriptions(conn, old_id, new_id)
     new_stories = select(deliveries.c.story_id).where(deliveries.c.chat_id == new_id).scalar_subquery()
     conn.execute(
