@@ -57,11 +57,17 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatSettings:
+    default_timezone: str = "UTC"  # IANA zone of chats that have not chosen one with /tz
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.settings import (
+    ChatSettings,
     ConfigError,
     DatabaseSettings,
     DeliverySettings,
@@ -16,6 +17,7 @@ from bot.settings import (
     parse_duration,
 )
 from feeds.models import FeedSpec
+from feeds.volume import VolumeError, parse_zone
 
 Parser = Callable[[object, str], object]
 
@@ -56,6 +58,13 @@ def _optional_string(value: object, key: str) -> str | None:
     if value == "":
         return None
     return _string(value, key)
+
+
+def _zone(value: object, key: str) -> str:
+    try:
+        return parse_zone(_string(value, key)).key
+    except VolumeError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def _hours(value: object, key: str) -> int:
@@ -99,6 +108,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "group_threshold": ("group_threshold", _positive_int),
         },
     ),
+    "chat": (ChatSettings, {"default_timezone": ("default_timezone", _zone)}),
 }
 
 
