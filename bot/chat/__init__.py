@@ -1,0 +1,1 @@
+"""The chat: transport-free chat service, replies and rendering (no telegram import)."""
