@@ -1,4 +1,4 @@
-"""Digest rendering: grouped by subscription, newest first, each story once, limits, overflow line, escaping."""
+"""Digest rendering: grouped by subscription, newest first, each story once, limits, overflow, escaping."""
 
 from __future__ import annotations
 
