@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.chat.digest import MAX_MESSAGES, render_digest_messages
-from bot.render import MAX_MESSAGE, visible_length
+from bot.render import MAX_MESSAGE, html_to_plain, visible_length
 from feeds.models import ChatKind, Item
 from storage.store import PendingAlert
 
@@ -92,6 +92,7 @@ def test_escaping_and_no_link() -> None:
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quotes&quot;" in message.html
     assert "<b>a&lt;b</b>" in message.html
     assert "<a " not in message.html
+    assert message.plain == html_to_plain(message.html)
 
 
 def test_earlier_day_shows_date() -> None:
@@ -114,6 +115,7 @@ def test_limits(count: int, title: str | None, messages: int, overflow: bool) ->
     rendered = render_digest_messages(alerts, SHANGHAI, SLOT)
     assert len(rendered) == messages <= MAX_MESSAGES
     assert all(visible_length(m.html) <= MAX_MESSAGE for m in rendered)
+    assert [m.plain for m in rendered] == [html_to_plain(m.html) for m in rendered]  # built, not parsed
     ids = [i for m in rendered for i in m.delivery_ids]
     assert sorted(ids) == [100 + n for n in range(1, count + 1)]  # every row settled exactly once
     last = rendered[-1].html.splitlines()[-1]

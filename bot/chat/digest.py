@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.render import MAX_MESSAGE, RenderedMessage, cut_text, html_to_plain, utf16_length
+from bot.render import MAX_MESSAGE, RenderedMessage, cut_text, utf16_length
 from storage.store import PendingAlert
 
 MAX_MESSAGES = 3
@@ -27,6 +27,7 @@ class _Line:
     """One line of a digest: its HTML, its visible length, and the outbox row it shows (None: a heading)."""
 
     markup: str
+    plain: str  # the same line for the plain-text fallback (links as ``text <url>``)
     size: int
     alert: PendingAlert | None = None
     also: tuple[int, ...] = ()  # outbox rows of the same story (not expected: UNIQUE(chat, story)) go along
@@ -35,7 +36,8 @@ class _Line:
 def _heading(query: str | None, subscription_id: int | None) -> _Line:
     label = cut_text(query or "other alerts", MAX_QUERY)
     suffix = f" · #{subscription_id}" if subscription_id is not None else ""
-    return _Line(f"\n<b>{html.escape(label)}</b>{html.escape(suffix)}", 1 + utf16_length(label + suffix))
+    markup = f"\n<b>{html.escape(label)}</b>{html.escape(suffix)}"
+    return _Line(markup, f"\n{label}{suffix}", 1 + utf16_length(label + suffix))
 
 
 def _story(alert: PendingAlert, zone: ZoneInfo, day: datetime, also: tuple[int, ...]) -> _Line:
@@ -44,10 +46,12 @@ def _story(alert: PendingAlert, zone: ZoneInfo, day: datetime, also: tuple[int, 
     when = seen.strftime("%H:%M") if seen.date() == day.date() else seen.strftime("%d %b %H:%M")
     title = cut_text(item.title or "(untitled)", MAX_TITLE)
     tail = f" — {item.feed_name} · {when}"
-    headline = html.escape(title)
+    headline, plain = html.escape(title), title
     if item.link:
         headline = f'<a href="{html.escape(item.link, quote=True)}">{headline}</a>'
-    return _Line(f"• {headline}{html.escape(tail)}", 2 + utf16_length(title + tail), alert, also)
+        plain = f"{title} <{item.link}>"
+    size = 2 + utf16_length(title + tail)
+    return _Line(f"• {headline}{html.escape(tail)}", f"• {plain}{tail}", size, alert, also)
 
 
 def _lines(alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime) -> list[_Line]:
@@ -70,11 +74,12 @@ def _lines(alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime) -> li
 
 
 def _header(count: int, slot: datetime, zone: ZoneInfo, part: int, parts: int) -> str:
+    """The first line's text (bold in HTML)."""
     local = slot.astimezone(zone)
     label = f"Digest {local:%H:%M} ({zone.key}) · {count} {'story' if count == 1 else 'stories'}"
     if parts > 1:
         label += f" · {part}/{parts}"
-    return f"<b>{html.escape(label)}</b>"
+    return label
 
 
 def _overflow(rest: Sequence[_Line]) -> _Line:
@@ -86,7 +91,7 @@ def _overflow(rest: Sequence[_Line]) -> _Line:
             queries.append(query)
     pointer = ", ".join(f"/recent {q}" for q in queries) if queries else "/recent"
     text = cut_text(f"…and {len(rest)} more: {pointer}", MAX_MESSAGE // 4)
-    return _Line(f"\n<i>{html.escape(text)}</i>", 1 + utf16_length(text))
+    return _Line(f"\n<i>{html.escape(text)}</i>", f"\n{text}", 1 + utf16_length(text))
 
 
 def _pack(lines: list[_Line], room: int) -> list[list[_Line]]:
@@ -140,8 +145,9 @@ def render_digest_messages(
 
 
 def _message(page: list[_Line], header: str, rest: Sequence[_Line]) -> RenderedMessage:
-    markup = header + "\n" + "\n".join(line.markup for line in page)
+    markup = f"<b>{html.escape(header)}</b>\n" + "\n".join(line.markup for line in page)
+    plain = header + "\n" + "\n".join(line.plain for line in page)
     ids = [
         i for line in (*page, *rest) if line.alert is not None for i in (line.alert.delivery_id, *line.also)
     ]
-    return RenderedMessage(markup, html_to_plain(markup), tuple(ids))
+    return RenderedMessage(markup, cut_text(plain, MAX_MESSAGE), tuple(ids))
