@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, func, select, text, update
 
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
@@ -175,34 +175,50 @@ def pending_rows(
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 
+# Literal, not bound: SQLite uses a partial index only when the query repeats its WHERE terms verbatim.
+_WAITING_DIGEST = text("deliveries.status = 'pending' AND deliveries.kind = 'digest'")
+
+
 def due_digests(
     conn: Connection, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
 ) -> list[tuple[int, datetime]]:
     """(chat id, latest due slot) of up to ``limit`` chats with due digest rows, oldest slot first.
 
-    Walks ``ix_deliveries_digest_due`` (pending digest rows only) in slot order, so its cost follows the
-    due rows read, not the size of the outbox."""
-    live = select(chats.c.id).where(chats.c.active.is_(True), chats.c.paused.is_(False))
-    if kinds is not None:
-        live = live.where(chats.c.kind.in_([kind.value for kind in kinds]))
+    Reads ``ix_deliveries_digest_due`` (waiting digest rows only) in slot order, a page at a time, then
+    keeps the chats that are active, unpaused (and of ``kinds``): the cost follows the due rows read, not
+    the size of the outbox. (Joining chats in the same statement lets SQLite's planner walk every chat's
+    rows instead.)"""
     stmt = (
         select(deliveries.c.digest_slot, deliveries.c.chat_id)
-        .where(deliveries.c.status == PENDING, deliveries.c.kind == HoldKind.DIGEST.value)
-        .where(deliveries.c.digest_slot <= now, _due(now), deliveries.c.chat_id.in_(live))
+        .where(_WAITING_DIGEST, deliveries.c.digest_slot <= now, _due(now))
         .distinct()
         .order_by(deliveries.c.digest_slot, deliveries.c.chat_id)
     )
     latest: dict[int, datetime] = {}
-    offset = 0
+    page, offset = max(limit, 100), 0
     while len(latest) < limit:
-        page = conn.execute(stmt.limit(limit).offset(offset)).all()
-        for slot, chat_id in page:
-            if chat_id in latest or len(latest) < limit:
+        rows = conn.execute(stmt.limit(page).offset(offset)).all()
+        live = _live_chats(conn, sorted({chat for _, chat in rows} - set(latest)), kinds)
+        for slot, chat_id in rows:
+            if chat_id in latest or (chat_id in live and len(latest) < limit):
                 latest[chat_id] = max(slot, latest.get(chat_id, slot))
-        if len(page) < limit:
+        if len(rows) < page:
             break
-        offset += limit
+        offset += page
     return list(latest.items())
+
+
+def _live_chats(conn: Connection, chat_ids: Sequence[int], kinds: Collection[ChatKind] | None) -> set[int]:
+    """Those of ``chat_ids`` that are active, unpaused and (when given) of ``kinds``."""
+    live: set[int] = set()
+    for part in chunks(chat_ids):
+        stmt = select(chats.c.id).where(
+            chats.c.id.in_(part), chats.c.active.is_(True), chats.c.paused.is_(False)
+        )
+        if kinds is not None:
+            stmt = stmt.where(chats.c.kind.in_([kind.value for kind in kinds]))
+        live.update(conn.execute(stmt).scalars())
+    return live
 
 
 def digest_rows(conn: Connection, chat_id: int, up_to: datetime, now: datetime) -> list[tuple[Any, Any]]:
