@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.volume import (
     ChatVolume,
@@ -197,3 +199,27 @@ def test_earliest_prefers_instant() -> None:
     )
     assert earliest([later, sooner]) == sooner
     assert earliest([later, Hold(HoldKind.INSTANT), sooner]) == Hold(HoldKind.INSTANT)
+
+
+ZONES = ["Europe/Berlin", "America/Santiago", "Australia/Lord_Howe", "America/New_York", "Asia/Shanghai"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2029, 1, 1), timezones=st.just(UTC)
+    ),
+    at=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+def test_one_slot_per_local_day_property(zone: str, start: datetime, at: time) -> None:
+    """Over 60 consecutive slots of one daily time: strictly increasing, one per local day, no day missed."""
+    tz = ZoneInfo(zone)
+    slot = start
+    days = []
+    for _ in range(60):
+        nxt = next_digest_slot(slot, tz, (at,))
+        assert nxt > slot
+        slot = nxt
+        days.append(slot.astimezone(tz).date())
+    assert days == [days[0] + timedelta(days=n) for n in range(60)]
