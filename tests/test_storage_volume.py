@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from feeds.models import ChatKind, FeedState, Item
+from feeds.models import ChatKind, FeedSpec, FeedState, Item
 from feeds.volume import ChatVolume, QuietWindow, SubscriptionVolume
 from storage.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
@@ -287,3 +287,24 @@ def test_chat_migration_keeps_volume_settings(store: Store) -> None:
     store.set_quiet(-1, QuietWindow(time(23), time(6)), T0)
     store.migrate_chat(-1, -2, ChatKind.SUPERGROUP)
     assert store.chat_volume(-2) == ChatVolume(SHANGHAI, (), QuietWindow(time(23), time(6)))
+
+
+def test_restart_during_quiet_hours_keeps_the_hold(backend: tuple[str, str | None]) -> None:
+    """Held rows live in the database: a new process sees them held, then due at the window's end."""
+    url, schema = backend
+    first = Store.open(url, schema=schema)
+    try:
+        (feed,) = first.sync_feeds([FeedSpec("alpha", "http://127.0.0.1/a.xml", 60)], T0)
+        sub = _sub(first)
+        first.set_timezone(CHAT, BERLIN, T0)
+        first.set_quiet(CHAT, QuietWindow(time(22), time(7)), T0)
+        (item,) = _items(first, feed, be("04 23:30"))
+        _record(first, item, sub)
+    finally:
+        first.close()
+    second = Store.open(url, schema=schema)
+    try:
+        assert second.pending_alerts(be("05 06:59"), 10) == []
+        assert [a.item.id for a in second.pending_alerts(be("05 07:00"), 10)] == [item.id]
+    finally:
+        second.close()
