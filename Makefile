@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.deliver
 	$(BIN)/python -m benchmarks.recent
+	$(BIN)/python -m benchmarks.digest
 
 ## i18n-extract: collect every msgid of the bot into the template bot/chat/locales/wirewatch.pot
 i18n-extract: $(STAMP)

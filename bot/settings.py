@@ -88,6 +88,7 @@ class StorageSettings:
 @dataclass(frozen=True, slots=True)
 class ChatSettings:
     default_language: str = "en"  # "en", "zh-Hans" or "zh-Hant": for chats and senders without a choice
+    default_timezone: str = "UTC"  # IANA zone of chats that have not chosen one with /tz
 
 
 @dataclass(frozen=True, slots=True)

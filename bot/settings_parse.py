@@ -24,6 +24,7 @@ from bot.settings import (
     shown,
 )
 from feeds.models import FeedSpec
+from feeds.volume import VolumeError, parse_zone
 
 Parser = Callable[[object, str], object]
 
@@ -143,6 +144,13 @@ def _language(value: object, key: str) -> str:
     return language
 
 
+def _zone(value: object, key: str) -> str:
+    try:
+        return parse_zone(_string(value, key)).key
+    except VolumeError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
+
+
 def _hours(value: object, key: str) -> int:
     return max(1, parse_duration(value, key, high=MAX_STORY_WINDOW) // 3600)
 
@@ -227,7 +235,13 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     ),
     "logging": (LoggingSettings, {"format": ("format", _log_format)}),
     "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", _keep_items)}),
-    "chat": (ChatSettings, {"default_language": ("default_language", _language)}),
+    "chat": (
+        ChatSettings,
+        {
+            "default_language": ("default_language", _language),
+            "default_timezone": ("default_timezone", _zone),
+        },
+    ),
 }
 
 

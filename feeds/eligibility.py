@@ -40,6 +40,12 @@ class Eligible:
     match: MatchRecord
 
 
+def is_eligible(match: MatchRecord, chat_id: int, subscribed_at: datetime, first_seen_at: datetime) -> bool:
+    """Whether a match of a live subscription (of ``chat_id``, made at ``subscribed_at``) alerts for an item
+    first seen at ``first_seen_at``: the matcher named that chat, and the item is new to the subscription."""
+    return chat_id == match.chat_id and subscribed_at < first_seen_at
+
+
 def eligible_alerts(
     matches: Sequence[MatchRecord],
     items: Mapping[int, ItemFacts],
@@ -51,7 +57,7 @@ def eligible_alerts(
         item, sub = items.get(match.item_id), subscriptions.get(match.subscription_id)
         if item is None or sub is None:
             continue
-        if sub.chat_id != match.chat_id or not sub.created_at < item.first_seen_at:
+        if not is_eligible(match, sub.chat_id, sub.created_at, item.first_seen_at):
             continue
         chosen.setdefault((sub.chat_id, item.story_id), Eligible(sub.chat_id, item.story_id, match))
     return list(chosen.values())

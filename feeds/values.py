@@ -39,6 +39,8 @@ class PendingAlert:
     query: str | None
     attempts: int
     created_at: datetime
+    kind: str = "instant"  # feeds.volume.HoldKind of the row: instant, quiet or digest
+    digest_slot: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +77,19 @@ class DuplicateFeedError(Exception):
         super().__init__(f"{reason} already used by feed {existing.name!r}")
         self.existing = existing
         self.reason = reason  # "name" or "url"
+
+
+@dataclass(frozen=True, slots=True)
+class DueDigest:
+    """A chat with digest rows due: ``slot`` is the latest due slot (earlier missed slots go along)."""
+
+    chat_id: int
+    slot: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeCounts:
+    """For /status: alerts sent to the chat in the last 24 hours and alerts waiting (held or due)."""
+
+    sent_24h: int
+    waiting: int

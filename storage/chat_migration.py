@@ -18,9 +18,11 @@ def migrate_chat(conn: Connection, old_id: int, new_id: int, kind: ChatKind) -> 
     touch_chat(conn, new_id, kind)
     if old is None:
         return
-    if not existed:
-        inherited = {"paused": old.paused, "language": old.language, "sender_language": old.sender_language}
-        conn.execute(update(chats).where(chats.c.id == new_id).values(**inherited))
+    if not existed:  # the supergroup starts with the group's pause, language and volume settings
+        columns = (chats.c.paused, chats.c.language, chats.c.sender_language, chats.c.timezone)
+        settings = select(*columns, chats.c.digest_times, chats.c.quiet_hours)
+        values = conn.execute(settings.where(chats.c.id == old_id)).one()._asdict()
+        conn.execute(update(chats).where(chats.c.id == new_id).values(**values))
     _move_subscriptions(conn, old_id, new_id)
     new_stories = select(deliveries.c.story_id).where(deliveries.c.chat_id == new_id).scalar_subquery()
     conn.execute(

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, update
 
-from feeds.eligibility import ItemFacts, SubscriptionFacts, eligible_alerts
+from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
+from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
 from storage.convert import item_select, to_item
 from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, items, subscriptions
+from storage.volume_repo import chat_volume_of, subscription_volume_of
 
 logger = logging.getLogger(__name__)
 
@@ -25,10 +28,17 @@ CANCELLED = DeliveryStatus.CANCELLED.value
 
 
 def record_matches(
-    conn: Connection, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime
+    conn: Connection,
+    item_ids: Sequence[int],
+    matches: Sequence[MatchRecord],
+    now: datetime,
+    default_zone: str,
 ) -> int:
-    """Enqueue eligible matches (one per chat and story, ever) and mark the items matched; returns created."""
-    rows = _eligible(conn, matches, now)
+    """Enqueue eligible matches (one per chat and story, ever) and mark the items matched; returns created.
+
+    Each row is held as ``feeds.volume.decide`` says (digest slot, quiet hours end); muted subscriptions'
+    matches are not queued."""
+    rows = _eligible(conn, matches, now, default_zone)
     created = 0
     if rows:
         stmt = (
@@ -45,30 +55,76 @@ def record_matches(
     return created
 
 
-def _eligible(conn: Connection, matches: Sequence[MatchRecord], now: datetime) -> list[dict[str, Any]]:
-    """Delivery rows for the matches that alert (``feeds.eligibility``), from the items' and the
-    subscriptions' stored facts (only subscriptions of active, unpaused chats can alert)."""
-    item_facts: dict[int, ItemFacts] = {}
+@dataclass(frozen=True, slots=True)
+class _Sub:
+    chat_id: int
+    created: datetime
+    chat: ChatVolume
+    volume: SubscriptionVolume
+
+
+def _items(conn: Connection, matches: Sequence[MatchRecord]) -> dict[int, tuple[int, datetime]]:
+    """item id -> (story id, first seen)."""
+    found: dict[int, tuple[int, datetime]] = {}
     for part in chunks(sorted({m.item_id for m in matches})):
         stmt = select(items.c.id, func.coalesce(items.c.story_id, items.c.id), items.c.first_seen_at)
         for item_id, story_id, seen in conn.execute(stmt.where(items.c.id.in_(part))):
-            item_facts[item_id] = ItemFacts(story_id, seen)
-    sub_facts: dict[int, SubscriptionFacts] = {}
+            found[item_id] = (story_id, seen)
+    return found
+
+
+def _subscriptions(conn: Connection, matches: Sequence[MatchRecord], default_zone: str) -> dict[int, _Sub]:
+    """Matched subscriptions of active, unpaused chats, with their chat's and their own volume settings."""
+    subs: dict[int, _Sub] = {}
+    columns = (
+        subscriptions.c.id,
+        subscriptions.c.chat_id,
+        subscriptions.c.created_at,
+        subscriptions.c.digest_times,
+        subscriptions.c.mute_until,
+        chats.c.timezone,
+        chats.c.digest_times.label("chat_digest"),
+        chats.c.quiet_hours,
+    )
     for part in chunks(sorted({m.subscription_id for m in matches})):
         stmt = (
-            select(subscriptions.c.id, subscriptions.c.chat_id, subscriptions.c.created_at)
+            select(*columns)
             .join_from(subscriptions, chats, subscriptions.c.chat_id == chats.c.id)
             .where(subscriptions.c.id.in_(part), chats.c.active.is_(True), chats.c.paused.is_(False))
         )
-        for sub_id, chat_id, created in conn.execute(stmt):
-            sub_facts[sub_id] = SubscriptionFacts(chat_id, created)
+        for row in conn.execute(stmt):
+            chat = chat_volume_of(row.timezone, row.chat_digest, row.quiet_hours, default_zone)
+            volume = subscription_volume_of(row.digest_times, row.mute_until)
+            subs[row.id] = _Sub(row.chat_id, row.created_at, chat, volume)
+    return subs
+
+
+def _eligible(
+    conn: Connection, matches: Sequence[MatchRecord], now: datetime, default_zone: str
+) -> list[dict[str, Any]]:
+    """Delivery rows for matches whose subscription predates the item, is not muted, and whose chat is active
+    and unpaused; of several subscriptions of a chat matching one story, the one delivering first wins."""
+    item_info = _items(conn, matches)
+    subs = _subscriptions(conn, matches, default_zone)
+    best: dict[tuple[int, int], tuple[Hold, MatchRecord]] = {}
+    for match in sorted(matches, key=lambda m: (m.item_id, m.subscription_id)):
+        if match.item_id not in item_info or match.subscription_id not in subs:
+            continue
+        (story_id, seen), sub = item_info[match.item_id], subs[match.subscription_id]
+        if not is_eligible(match, sub.chat_id, sub.created, seen):
+            continue
+        hold = decide(now, sub.chat, sub.volume)
+        if hold.kind is HoldKind.MUTED:
+            continue
+        key = (sub.chat_id, story_id)
+        if key not in best or earliest([best[key][0], hold]) is not best[key][0]:
+            best[key] = (hold, match)
     return [
-        _delivery(alert.chat_id, alert.story_id, alert.match, now)
-        for alert in eligible_alerts(matches, item_facts, sub_facts)
+        _delivery(chat_id, story_id, match, hold, now) for (chat_id, story_id), (hold, match) in best.items()
     ]
 
 
-def _delivery(chat_id: int, story_id: int, match: MatchRecord, now: datetime) -> dict[str, Any]:
+def _delivery(chat_id: int, story_id: int, match: MatchRecord, hold: Hold, now: datetime) -> dict[str, Any]:
     return {
         "chat_id": chat_id,
         "story_id": story_id,
@@ -77,6 +133,9 @@ def _delivery(chat_id: int, story_id: int, match: MatchRecord, now: datetime) ->
         "status": PENDING,
         "attempts": 0,
         "created_at": now,
+        "kind": hold.kind.value,
+        "not_before": hold.not_before,
+        "digest_slot": hold.not_before if hold.kind is HoldKind.DIGEST else None,
     }
 
 
@@ -93,6 +152,8 @@ def _alert_select() -> Select[Any]:
             subscriptions.c.query.label("d_query"),
             deliveries.c.attempts.label("d_attempts"),
             deliveries.c.created_at.label("d_created_at"),
+            deliveries.c.kind.label("d_kind"),
+            deliveries.c.digest_slot.label("d_digest_slot"),
         )
         .join(deliveries, deliveries.c.item_id == items.c.id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
@@ -100,10 +161,16 @@ def _alert_select() -> Select[Any]:
     )
 
 
+def _not_before_passed(now: datetime) -> ColumnElement[bool]:
+    return deliveries.c.not_before.is_(None) | (deliveries.c.not_before <= now)
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending instant (non-digest) rows whose time has come: what senders claim one chat at a time."""
     return and_(
         deliveries.c.status == PENDING,
-        deliveries.c.not_before.is_(None) | (deliveries.c.not_before <= now),
+        deliveries.c.kind != HoldKind.DIGEST.value,
+        _not_before_passed(now),
     )
 
 
@@ -119,6 +186,64 @@ def pending_rows(
 ) -> list[tuple[Any, Any]]:
     """(delivery row, item row) of due pending deliveries in active, unpaused chats, oldest first."""
     stmt = _alert_select().where(_due(now), _sendable_chat(kinds)).order_by(deliveries.c.id).limit(limit)
+    return [(row, to_item(row)) for row in conn.execute(stmt)]
+
+
+# Literal, not bound: SQLite uses a partial index only when the query repeats its WHERE terms verbatim.
+_WAITING_DIGEST = text("deliveries.status = 'pending' AND deliveries.kind = 'digest'")
+
+
+def due_digests(
+    conn: Connection, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+) -> list[tuple[int, datetime]]:
+    """(chat id, latest due slot) of up to ``limit`` chats with due digest rows, oldest slot first.
+
+    Reads ``ix_deliveries_digest_due`` (waiting digest rows only) in slot order, a page at a time, then
+    keeps the chats that are active, unpaused (and of ``kinds``): the cost follows the due rows read, not
+    the size of the outbox. (Joining chats in the same statement lets SQLite's planner walk every chat's
+    rows instead.)"""
+    stmt = (
+        select(deliveries.c.digest_slot, deliveries.c.chat_id)
+        .where(_WAITING_DIGEST, deliveries.c.digest_slot <= now, _not_before_passed(now))
+        .distinct()
+        .order_by(deliveries.c.digest_slot, deliveries.c.chat_id)
+    )
+    latest: dict[int, datetime] = {}
+    page, offset = max(limit, 100), 0
+    while len(latest) < limit:
+        rows = conn.execute(stmt.limit(page).offset(offset)).all()
+        live = _live_chats(conn, sorted({chat for _, chat in rows} - set(latest)), kinds)
+        for slot, chat_id in rows:
+            if chat_id in latest or (chat_id in live and len(latest) < limit):
+                latest[chat_id] = max(slot, latest.get(chat_id, slot))
+        if len(rows) < page:
+            break
+        offset += page
+    return list(latest.items())
+
+
+def _live_chats(conn: Connection, chat_ids: Sequence[int], kinds: Collection[ChatKind] | None) -> set[int]:
+    """Those of ``chat_ids`` that are active, unpaused and (when given) of ``kinds``."""
+    live: set[int] = set()
+    for part in chunks(chat_ids):
+        stmt = select(chats.c.id).where(
+            chats.c.id.in_(part), chats.c.active.is_(True), chats.c.paused.is_(False)
+        )
+        if kinds is not None:
+            stmt = stmt.where(chats.c.kind.in_([kind.value for kind in kinds]))
+        live.update(conn.execute(stmt).scalars())
+    return live
+
+
+def digest_rows(conn: Connection, chat_id: int, up_to: datetime, now: datetime) -> list[tuple[Any, Any]]:
+    """(delivery row, item row) of the chat's due pending digest rows of slots up to ``up_to``."""
+    stmt = _alert_select().where(
+        deliveries.c.chat_id == chat_id,
+        deliveries.c.status == PENDING,
+        deliveries.c.kind == HoldKind.DIGEST.value,
+        deliveries.c.digest_slot <= up_to,
+        _not_before_passed(now),
+    )
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 
@@ -193,6 +318,27 @@ def _first_due_rows(conn: Connection, chat_ids: Sequence[int], per_chat: int, no
         .subquery()
     )
     return list(conn.execute(select(ranked.c.id).where(ranked.c.rn <= per_chat)).scalars())
+
+
+def claim_digest(
+    conn: Connection, owner: str, chat_id: int, up_to: datetime, now: datetime, lease_until: datetime
+) -> list[tuple[Any, Any]]:
+    """Claim the chat's due digest rows of every slot up to ``up_to`` for ``owner`` (one digest: missed
+    slots go along); nothing when the chat is locked by another claimer or has rows being sent."""
+    locked = conn.execute(
+        select(chats.c.id).where(chats.c.id == chat_id).with_for_update(skip_locked=True)
+    ).scalar_one_or_none()
+    if locked is None or _chats_sending(conn, [chat_id]):
+        return []
+    rows = digest_rows(conn, chat_id, up_to, now)
+    ids = [row.d_id for row, _ in rows]
+    if ids:
+        conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(ids), deliveries.c.status == PENDING)
+            .values(status=SENDING, claimed_by=owner, lease_until=lease_until)
+        )
+    return rows
 
 
 def renew_leases(conn: Connection, owner: str, lease_until: datetime) -> int:

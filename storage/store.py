@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -20,12 +19,14 @@ from feeds.search import SearchExpr
 from feeds.trends import Activity, DailyCounts
 from feeds.values import (
     Claim,
+    DueDigest,
     DuplicateFeedError,
     DuplicateSubscriptionError,
     MatchRecord,
     OutboxStats,
     PendingAlert,
     StorySource,
+    VolumeCounts,
 )
 from storage import (
     chat_migration,
@@ -44,9 +45,11 @@ from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult
+from storage.volume_store import VolumeStore, to_pending_alert
 
 __all__ = [
     "Claim",
+    "DueDigest",
     "DuplicateFeedError",
     "DuplicateSubscriptionError",
     "InstanceLock",
@@ -58,17 +61,22 @@ __all__ = [
     "Store",
     "StoreUnavailableError",
     "StorySource",
+    "VolumeCounts",
 ]
 
 
-class Store:
-    """Typed access to the Wirewatch database (SQLite or PostgreSQL)."""
+class Store(VolumeStore):
+    """Typed access to the Wirewatch database (SQLite or PostgreSQL).
 
-    def __init__(self, engine: Engine) -> None:
+    ``default_zone`` (IANA name) is the zone of chats that have not chosen one (``[chat]
+    default_timezone``): digest slots and quiet hours are decided in it."""
+
+    def __init__(self, engine: Engine, *, default_zone: str = "UTC") -> None:
         self._engine = engine
+        self._default_zone = default_zone
 
     @classmethod
-    def open(cls, url: str, *, schema: str | None = None) -> Store:
+    def open(cls, url: str, *, schema: str | None = None, default_zone: str = "UTC") -> Store:
         """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema.
 
         ``schema`` (PostgreSQL only): use, and create if needed, this schema via ``search_path``."""
@@ -78,7 +86,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine)
+        return cls(engine, default_zone=default_zone)
 
     def lock_instance(self, role: str = "instance") -> InstanceLock:
         """Hold this database's lock for ``role`` (``InstanceLockedError`` if another process holds it)."""
@@ -223,11 +231,12 @@ class Store:
     def record_matches(self, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime) -> int:
         """One transaction: enqueue deliveries and mark ``item_ids`` matched. Returns deliveries created.
 
-        A delivery is created only when the subscription still exists and was created before the item was
-        first seen, and the chat is active and not paused. ``UNIQUE(chat_id, story_id)``: conflicts are
-        ignored (one alert per story per chat, ever)."""
+        A delivery is created only when the subscription still exists, is not muted and was created before
+        the item was first seen, and the chat is active and not paused. It is held (``not_before``) until
+        its digest slot or the end of quiet hours (``feeds.volume.decide``). ``UNIQUE(chat_id, story_id)``:
+        conflicts are ignored (one alert per story per chat, ever)."""
         with transaction(self._engine, write=True) as conn:
-            return outbox_repo.record_matches(conn, item_ids, matches, now)
+            return outbox_repo.record_matches(conn, item_ids, matches, now, self._default_zone)
 
     def get_item(self, item_id: int) -> Item | None:
         """One item by id."""
@@ -404,10 +413,11 @@ class Store:
         view; senders use ``claim_alerts``).
 
         ``kinds`` limits them to chats of those kinds (Telegram chats vs the console's). Paused chats'
-        rows stay pending (not listed) until the chat resumes."""
+        rows stay pending (not listed) until the chat resumes. Digest rows are not listed: see
+        ``due_digests`` and ``digest_alerts``."""
         with transaction(self._engine, write=False) as conn:
             rows = outbox_repo.pending_rows(conn, now, limit, kinds)
-        return [_pending_alert(row, item) for row, item in rows]
+        return [to_pending_alert(row, item) for row, item in rows]
 
     def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]:
         """Move the due rows of up to ``claim.max_chats`` whole chats to ``sending`` for ``claim.owner``.
@@ -416,7 +426,7 @@ class Store:
         first. Returns the claimed rows, by chat, oldest first."""
         with transaction(self._engine, write=True) as conn:
             rows = outbox_repo.claim_chats(conn, claim, now)
-        return [_pending_alert(row, item) for row, item in rows]
+        return [to_pending_alert(row, item) for row, item in rows]
 
     def renew_leases(self, owner: str, lease_until: datetime) -> int:
         """Extend the lease of every row ``owner`` is sending."""
@@ -476,17 +486,3 @@ class Store:
         """Every subscription of every chat."""
         with transaction(self._engine, write=False) as conn:
             return ops_repo.subscription_count(conn)
-
-
-def _pending_alert(row: Any, item: Item) -> PendingAlert:
-    return PendingAlert(
-        delivery_id=row.d_id,
-        chat_id=row.d_chat_id,
-        chat_kind=ChatKind(row.d_chat_kind),
-        story_id=row.d_story_id,
-        item=item,
-        subscription_id=row.d_subscription_id,
-        query=row.d_query,
-        attempts=row.d_attempts,
-        created_at=row.d_created_at,
-    )

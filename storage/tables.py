@@ -121,6 +121,11 @@ class ChatRow(Base):
     updated_at: Mapped[datetime]
     language: Mapped[str | None] = mapped_column(String(16))  # /lang choice; NULL: from the sender
     sender_language: Mapped[str | None] = mapped_column(String(16))  # for alerts when there is no choice
+    # Volume control (``feeds.volume``): NULL zone = the configured default; times as "08:00,18:00";
+    # quiet hours as "22:00-07:00".
+    timezone: Mapped[str | None]
+    digest_times: Mapped[str | None]
+    quiet_hours: Mapped[str | None]
 
 
 class SubscriptionRow(Base):
@@ -134,12 +139,18 @@ class SubscriptionRow(Base):
     created_at: Mapped[datetime]
     spike_alerts: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_spike_on: Mapped[date | None] = mapped_column(Date)
+    # NULL: the chat's digest schedule; "instant"; or own times "08:00,18:00".
+    digest_times: Mapped[str | None]
+    mute_until: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("chat_id", "query_key", name="uq_subscriptions_chat_query"),)
 
 
 class DeliveryRow(Base):
-    """The outbox: one alert for one story in one chat, ever."""
+    """The outbox: one alert for one story in one chat, ever.
+
+    ``kind`` is ``feeds.volume.HoldKind``: instant, quiet (held until quiet hours end: ``not_before``) or
+    digest (``digest_slot`` names the digest it belongs to; ``not_before`` starts equal to it)."""
 
     __tablename__ = "deliveries"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -157,6 +168,8 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
+    digest_slot: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
@@ -181,6 +194,15 @@ class DeliveryRow(Base):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_deliveries_item", "item_id"),
+        Index(
+            "ix_deliveries_digest_due",
+            "digest_slot",
+            "chat_id",
+            "not_before",
+            sqlite_where=text("status = 'pending' AND kind = 'digest'"),
+            postgresql_where=text("status = 'pending' AND kind = 'digest'"),
+        ),
+        Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
     )
 
 

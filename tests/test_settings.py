@@ -186,3 +186,29 @@ def test_feed_source_settings(tmp_path: Path) -> None:
 def test_bad_feed_source_settings_name_the_key(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(write(tmp_path, text), env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        pytest.param("", "UTC", id="default"),
+        pytest.param("[chat]\ndefault_timezone = 'asia/shanghai'\n", "Asia/Shanghai", id="case-insensitive"),
+    ],
+)
+def test_chat_default_timezone(tmp_path: Path, text: str, zone: str) -> None:
+    assert load_settings(write(tmp_path, text), env={}).chat.default_timezone == zone
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param(
+            "'UTC+8'", r"^chat\.default_timezone: 'UTC\+8' is an offset.*Asia/Shanghai", id="offset"
+        ),
+        pytest.param("'Mars/Base'", r"^chat\.default_timezone: Unknown time zone", id="unknown"),
+        pytest.param("8", r"^chat\.default_timezone: expected a non-empty string", id="number"),
+    ],
+)
+def test_bad_chat_default_timezone(tmp_path: Path, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(write(tmp_path, f"[chat]\ndefault_timezone = {value}\n"), env={})

@@ -1,1 +1,1 @@
-"""The chat, transport-free: service, replies, rendering, recent search, charts, i18n (no telegram)."""
+"""The chat, transport-free: service, replies, rendering, digests, recent, charts, i18n (no telegram)."""

@@ -75,7 +75,7 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the database and bring the configured feeds into it."""
     try:
-        store = Store.open(settings.database.url)
+        store = Store.open(settings.database.url, default_zone=settings.chat.default_timezone)
     except ValueError as exc:  # a URL of a database we don't support
         raise ConfigError(f"database.url: {exc}") from None
     store.sync_feeds(settings.feeds, datetime.now(UTC))

@@ -21,6 +21,7 @@ from storage.migrations import (
     m0004_trends,
     m0005_feed_sources,
     m0006_chat_language,
+    m0007_volume,
 )
 from storage.tables import schema_version
 
@@ -46,6 +47,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "spike alerts per subscription", m0004_trends.apply),
     Migration(5, "feed sources", m0005_feed_sources.apply),
     Migration(6, "chat language", m0006_chat_language.apply),
+    Migration(7, "volume control", m0007_volume.apply),
 )
 
 
