@@ -15,6 +15,7 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -32,7 +33,7 @@ from telegram.ext import (
 )
 
 from bot.chat.render import html_to_plain
-from bot.chat.replies import Reply, command_menus
+from bot.chat.replies import Attachment, Reply, command_menus
 from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
 from bot.settings import TelegramSettings
@@ -75,6 +76,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) ->
     """Send a reply; wait out 429s, fall back to plain text if Telegram rejects our HTML."""
     for attempt in range(1, attempts + 1):
         try:
+            if reply.attachment is not None:
+                await _send_attachment(bot, chat_id, reply, reply.attachment)
+                return
             await bot.send_message(
                 chat_id,
                 reply.html,
@@ -94,6 +98,19 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) ->
             logger.warning("reply_markup_rejected chat=%s error=%s", chat_id, exc)
             await bot.send_message(chat_id, html_to_plain(reply.html), reply_markup=_markup(reply))
             return
+
+
+async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, attachment: Attachment) -> None:
+    """sendPhoto or sendDocument with the reply's HTML as the caption."""
+    upload = InputFile(attachment.data, filename=attachment.filename)
+    if attachment.kind == "photo":
+        await bot.send_photo(
+            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
+        )
+    else:
+        await bot.send_document(
+            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
+        )
 
 
 class TelegramFrontend:
