@@ -48,12 +48,15 @@ class InstanceLock:
             self._file.close()
             self._file = None
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             try:
-                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._conn.commit()
-            finally:
-                self._conn.close()  # back to the pool, holding nothing
-                self._conn = None
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                conn.commit()
+                conn.close()  # back to the pool, holding nothing
+            except Exception as exc:  # the session is gone (server restarted): so is its lock
+                logger.info("instance_lock_session_lost error=%s", type(exc).__name__)
+                conn.invalidate()
+                conn.close()
 
 
 def _lock_sqlite(engine: Engine, role: str) -> IO[bytes] | None:
