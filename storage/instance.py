@@ -41,6 +41,18 @@ class InstanceLock:
             return cls(file=_lock_sqlite(engine, role))
         return cls(conn=_lock_postgresql(engine, role))
 
+    def is_held(self) -> bool:
+        """Whether the lock still holds: a PostgreSQL session lost with its server (restart, network)
+        took its advisory lock with it, and another process may have taken over."""
+        if self._conn is None:
+            return self._file is not None
+        try:
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+        except Exception:
+            return False
+        return True
+
     def release(self) -> None:
         """Give the lock up (also happens at process exit)."""
         if self._file is not None:

@@ -113,6 +113,9 @@ async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, attachment: Att
         )
 
 
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
 class TelegramFrontend:
     """Owns the python-telegram-bot ``Application`` and its handlers."""
 
@@ -141,6 +144,21 @@ class TelegramFrontend:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
+
+    async def start_polling(self) -> None:
+        """Publish the command menu, start handling updates and long-poll Telegram for them."""
+        await self.register_commands()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def stop_polling(self) -> None:
+        """Stop long polling and update handling (the application stays initialized)."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
 
     async def register_commands(self) -> None:
         """Publish the command menu per language (setMyCommands); a failure is logged, not fatal."""
