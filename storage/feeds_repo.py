@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, case, delete, func, select, update
 
 from feeds.models import FeedOrigin, FeedSpec, FeedState
 from storage.convert import to_feed
 from storage.dialect import upsert
-from storage.tables import feeds
+from storage.tables import feeds, worker_heartbeats
 
 
 def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:
@@ -160,3 +160,18 @@ def record_fetch_failure(
     if failures is None:
         raise LookupError(f"no feed {feed_id}")
     return int(failures)
+
+
+def worker_heartbeat(conn: Connection, owner: str, role: str, now: datetime, alive_within: timedelta) -> int:
+    """Upsert ``owner``'s heartbeat; count the ``role`` workers alive within ``alive_within``."""
+    stmt = upsert(conn, worker_heartbeats).values(owner=owner, role=role, beat_at=now)
+    conn.execute(stmt.on_conflict_do_update(index_elements=["owner"], set_={"beat_at": now, "role": role}))
+    alive = select(func.count()).where(
+        worker_heartbeats.c.role == role, worker_heartbeats.c.beat_at >= now - alive_within
+    )
+    return int(conn.execute(alive).scalar_one())
+
+
+def forget_worker(conn: Connection, owner: str) -> None:
+    """Remove ``owner``'s heartbeat."""
+    conn.execute(delete(worker_heartbeats).where(worker_heartbeats.c.owner == owner))

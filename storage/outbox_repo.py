@@ -267,6 +267,8 @@ def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any
     if not free:
         return []
     ids = _first_due_rows(conn, free, claim.per_chat, now)
+    if not ids:
+        return []
     conn.execute(
         update(deliveries)
         .where(deliveries.c.id.in_(ids), deliveries.c.status == PENDING)
@@ -308,16 +310,30 @@ def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
 
 
 def _first_due_rows(conn: Connection, chat_ids: Sequence[int], per_chat: int, now: datetime) -> list[int]:
-    """Ids of each chat's first ``per_chat`` due rows."""
+    """Ids of each chat's first ``per_chat`` due rows, stopping at a row that was tried and waits for its
+    retry: the chat's later alerts wait behind it, so they never overtake it."""
+    waiting_retry = (
+        select(deliveries.c.chat_id, func.min(deliveries.c.id))
+        .where(
+            deliveries.c.chat_id.in_(chat_ids),
+            deliveries.c.status == PENDING,
+            deliveries.c.attempts > 0,
+            deliveries.c.not_before > now,
+        )
+        .group_by(deliveries.c.chat_id)
+    )
+    blocked_at = {chat: first for chat, first in conn.execute(waiting_retry)}
     ranked = (
         select(
             deliveries.c.id,
+            deliveries.c.chat_id,
             func.row_number().over(partition_by=deliveries.c.chat_id, order_by=deliveries.c.id).label("rn"),
         )
         .where(deliveries.c.chat_id.in_(chat_ids), _due(now))
         .subquery()
     )
-    return list(conn.execute(select(ranked.c.id).where(ranked.c.rn <= per_chat)).scalars())
+    rows = conn.execute(select(ranked.c.id, ranked.c.chat_id).where(ranked.c.rn <= per_chat))
+    return [row_id for row_id, chat in rows if row_id < blocked_at.get(chat, row_id + 1)]
 
 
 def claim_digest(

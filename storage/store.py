@@ -258,6 +258,17 @@ class Store(VolumeStore):
         with transaction(self._engine, write=True) as conn:
             return feeds_repo.claim_due_feeds(conn, now, lease_until, limit)
 
+    def worker_heartbeat(self, owner: str, role: str, now: datetime, alive_within: timedelta) -> int:
+        """Record that ``owner`` (a ``role`` worker) is alive; returns how many ``role`` workers beat
+        within ``alive_within`` (this one included)."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.worker_heartbeat(conn, owner, role, now, alive_within)
+
+    def forget_worker(self, owner: str) -> None:
+        """A worker stops: its heartbeat goes."""
+        with transaction(self._engine, write=True) as conn:
+            feeds_repo.forget_worker(conn, owner)
+
     def next_feed_due_at(self) -> datetime | None:
         """The earliest next poll (or lease end) of any enabled, unpaused feed."""
         with transaction(self._engine, write=False) as conn:

@@ -216,6 +216,15 @@ class PrunedIdentityRow(Base):
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
 
+class WorkerHeartbeatRow(Base):
+    """A worker process of some role, alive as of ``beat_at``."""
+
+    __tablename__ = "worker_heartbeats"
+    owner: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    beat_at: Mapped[datetime]
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model (for Core statements)."""
     return cast(Table, model.__table__)
@@ -228,3 +237,4 @@ chats = table_of(ChatRow)
 subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)
 pruned_identities = table_of(PrunedIdentityRow)
+worker_heartbeats = table_of(WorkerHeartbeatRow)

@@ -166,20 +166,36 @@ def test_no_child_outlives_kill9(
     assert gone, "alive 10 s after kill -9 of run:\n" + "\n".join(describe(marked_processes(process.marker)))
 
 
-def test_second_run_on_the_same_database_is_refused(
-    database_url: str, make_run: Callable[[str], Run]
+def test_a_second_run_is_refused_on_sqlite_and_a_standby_on_postgresql(
+    database_url: str, make_run: Callable[[str], Run], telegram: FakeTelegram
 ) -> None:
+    """SQLite serves one process: a second ``run`` is refused in one line. On PostgreSQL the second one
+    cooperates (fetch, match and deliver through claims) while its bot role waits as a hot standby; every
+    alert arrives once, and when the leader is killed (-9) the standby takes over long polling."""
     run = make_run(database_url)
     first = run.start()
     second = run.start(wait_for_poll=False)
-    refused = wait_until(lambda: second.proc.poll() is not None, REFUSAL_SECONDS, step=0.2)
-    if not refused:
-        second.kill()
-    log = second.stderr()
-    assert refused, f"a second run kept running\n{log[-2000:]}"
-    assert second.proc.returncode not in (0, None) and second.proc.returncode > 0
-    assert "Traceback" not in log
-    lines = [line for line in log.splitlines() if line.startswith("wirewatch:")]
-    assert len(lines) == 1, log[-2000:]
-    assert first.proc.poll() is None, "the first run stopped"
-    assert first.terminate() == 0
+    if database_url.startswith("sqlite"):
+        refused = wait_until(lambda: second.proc.poll() is not None, REFUSAL_SECONDS, step=0.2)
+        if not refused:
+            second.kill()
+        log = second.stderr()
+        assert refused, f"a second run kept running\n{log[-2000:]}"
+        assert second.proc.returncode not in (0, None) and second.proc.returncode > 0
+        assert "Traceback" not in log
+        lines = [line for line in log.splitlines() if line.startswith("wirewatch:")]
+        assert len(lines) == 1, log[-2000:]
+        assert first.proc.poll() is None, "the first run stopped"
+        assert first.terminate() == 0
+        return
+    assert wait_until(lambda: "bot_standby" in second.stderr(), 30), second.stderr()[-2000:]
+    waves(run.burst, 6)
+    assert delivered_all(telegram, run.burst, 90), report(Tally.of(telegram), run.burst, second)
+    tally = Tally.of(telegram)
+    assert tally.duplicates() == {}, f"sent twice: {sorted(tally.duplicates())[:20]}"
+    assert tally.unexpected(run.burst.expected()) == []
+    assert telegram.stats.too_many_requests == 0
+    first.kill()
+    took_over = wait_until(lambda: "bot_leader" in second.stderr(), 30, step=0.5)
+    assert took_over, second.stderr()[-2000:]
+    assert second.terminate() == 0

@@ -146,3 +146,15 @@ def test_concurrent_claimers_split_chats_without_overlap(store: Store, feed: Fee
         chat: {o for o, got in results.items() if any(c == chat for c, _ in got)} for chat, _ in rows
     }
     assert all(len(owners) == 1 for owners in owners_of_chat.values())
+
+
+def test_later_alerts_wait_behind_a_retry(store: Store, feed: FeedState) -> None:
+    """A row tried and deferred holds the chat's later rows back until its retry is due: order holds."""
+    ids = _seed(store, feed, range(1, 2), 3)[1]
+    store.claim_alerts(_claim("a"), T0)
+    store.mark_sent(ids[:1], T0, "a")
+    store.mark_retry(ids[1:2], not_before=T0 + timedelta(seconds=10), error="timed out", owner="a")
+    store.release_claims("a")  # ids[2] untried, due now
+    assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=5)) == []
+    later = T0 + timedelta(seconds=10)
+    assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == ids[1:]

@@ -149,14 +149,14 @@ class AlertSender:
         self._stopping = False
         stopper = asyncio.ensure_future(stop.wait())
         failures = 0
-        renew_at = monotonic() + self._lease.total_seconds() / 3
+        renew_at = monotonic()  # the first pass announces this sender and learns its share
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
                     await self._dispatch(self._clock())
                     if monotonic() >= renew_at:
-                        await self._db(self._store.renew_leases, self.owner, self._clock() + self._lease)
+                        await self._renew()
                         renew_at = monotonic() + self._lease.total_seconds() / 3
                     failures, timeout = 0, 1.0
                     self.last_pass = monotonic()
@@ -172,6 +172,13 @@ class AlertSender:
         finally:
             stopper.cancel()
             await self._finish()
+
+    async def _renew(self) -> None:
+        """Extend this sender's leases and share the bot's budget with the other live senders."""
+        now = self._clock()
+        await self._db(self._store.renew_leases, self.owner, now + self._lease)
+        senders = await self._db(self._store.worker_heartbeat, self.owner, "deliver", now, self._lease)
+        self._pacer.share_with(senders)
 
     def wake(self) -> None:
         """New alerts were enqueued (or a chat finished): claim now (safe to call from any thread)."""
@@ -219,6 +226,7 @@ class AlertSender:
                 await asyncio.gather(*pending, return_exceptions=True)
         try:
             await self._db(self._store.release_claims, self.owner)
+            await self._db(self._store.forget_worker, self.owner)
         except Exception as exc:  # the leases expire by themselves
             logger.warning("outbox_release_failed error=%s", _db_error(exc))
 

@@ -77,6 +77,7 @@ class Pacer:
         clock: Clock = monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        self._global_rate = global_per_second
         self._global = Bucket(global_per_second)
         self._recent: deque[list[float]] = deque()  # [end] of sends in the last second; inf in flight
         self._per_window = math.floor(global_per_second) + 1  # a guard against bunching, not the pace
@@ -86,6 +87,16 @@ class Pacer:
         self._chats: dict[int, Bucket] = {}
         self._clock = clock
         self._sleep = sleep
+
+    def share_with(self, senders: int) -> None:
+        """Several deliver processes send for one bot token: take 1/``senders`` of the global budget."""
+        rate = self._global_rate / max(1, senders)
+        if abs(1.0 / rate - self._global.interval) > 1e-9:
+            tat = self._global.tat
+            self._global = Bucket(rate)
+            self._global.tat = tat
+            self._per_window = math.floor(rate) + 1
+            logger.info("pacer_shared senders=%s global_per_second=%.2f", senders, rate)
 
     def _bucket(self, chat_id: int, kind: ChatKind) -> Bucket:
         bucket = self._chats.get(chat_id)
