@@ -212,3 +212,28 @@ def test_chat_default_timezone(tmp_path: Path, text: str, zone: str) -> None:
 def test_bad_chat_default_timezone(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(write(tmp_path, f"[chat]\ndefault_timezone = {value}\n"), env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "workers", "fetch_lease"),
+    [
+        pytest.param("", 0, 90.0, id="defaults"),
+        pytest.param(
+            "[polling]\nparse_workers = 1\ntotal_timeout = 3\n[workers]\nlease = '5s'\n", 1, 8.0, id="pinned"
+        ),
+    ],
+)
+def test_parse_workers_and_fetch_lease(tmp_path: Path, text: str, workers: int, fetch_lease: float) -> None:
+    from bot.entry.roles import fetch_lease as lease_of
+
+    settings = load_settings(write(tmp_path, text), env={})
+    assert settings.polling.parse_workers == workers
+    assert lease_of(settings).total_seconds() == fetch_lease
+
+
+@pytest.mark.parametrize(
+    "text", ["[polling]\nparse_workers = -1", "[polling]\nparse_workers = 65"], ids=["negative", "too-many"]
+)
+def test_bad_parse_workers_names_the_key(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"^polling\.parse_workers: expected a whole number from 0 to 64"):
+        load_settings(write(tmp_path, text), env={})

@@ -58,6 +58,12 @@ def make_pacer(delivery: DeliverySettings, share: int = 1) -> Pacer:
     )
 
 
+def fetch_lease(settings: Settings) -> timedelta:
+    """A claimed feed's lease: its fetch may take ``polling.total_timeout``, then parse and store get one
+    ``[workers] lease`` more; a worker killed mid-poll leaves the feed due again after that."""
+    return timedelta(seconds=settings.polling.total_timeout + settings.workers.lease_seconds)
+
+
 def install_stop_signals(stop: asyncio.Event) -> None:
     """SIGINT and SIGTERM set ``stop``."""
     loop = asyncio.get_running_loop()
@@ -115,7 +121,7 @@ async def _run_stages(
         fetch_loop = FetchLoop(
             runtime.store,
             runtime.ingestor,
-            lease=max(lease, timedelta(seconds=settings.polling.total_timeout + 30)),
+            lease=fetch_lease(settings),
             max_in_flight=settings.polling.concurrency * 2,
             on_new_items=match_loop.wake if match_loop else None,
             on_pass=lambda: readiness.beat("fetch"),
