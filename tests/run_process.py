@@ -30,12 +30,14 @@ def write_config(
     tick: int = 1,
     interval: int = 1,
     extra: str = "",
+    polling: str = "",
 ) -> Path:
-    """A config file for ``run``: the database, the (fake) Bot API, and ``feeds`` as (name, url)."""
+    """A config file for ``run``: the database, the (fake) Bot API, and ``feeds`` as (name, url);
+    ``polling`` holds more ``[polling]`` lines, ``extra`` more sections."""
     lines = [
         f'[database]\nurl = "{database_url}"',
         f'[telegram]\napi_base_url = "{api_base_url}"',
-        f"[polling]\ntick = {tick}\ninterval = {interval}",
+        f"[polling]\ntick = {tick}\ninterval = {interval}\n{polling}",
         extra,
     ]
     lines += [f'[[feeds]]\nname = "{name}"\nurl = "{url}"\ninterval = {interval}' for name, url in feeds]
