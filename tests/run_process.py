@@ -46,7 +46,9 @@ def write_config(
 
 
 class WirewatchProcess:
-    """``python -m bot.entry.cli <command> --config PATH`` with a marker; stderr goes to a log file."""
+    """``python -m bot.entry.cli <command> --config PATH [args]`` with a marker; stderr goes to a log file.
+
+    ``prefix`` goes before the interpreter (e.g. ``taskset -c 0`` to pin it and its children to a core)."""
 
     def __init__(
         self,
@@ -56,6 +58,8 @@ class WirewatchProcess:
         *,
         module: str = "bot.entry.cli",
         env: dict[str, str],
+        args: Sequence[str] = (),
+        prefix: Sequence[str] = (),
     ) -> None:
         self.marker = uuid.uuid4().hex
         self.log = config.parent / f"{command}-{self.marker[:8]}.log"
@@ -65,7 +69,7 @@ class WirewatchProcess:
         environment["PYTHONPATH"] = str(ROOT)
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", module, command, "--config", str(config)],
+                [*prefix, sys.executable, "-m", module, command, "--config", str(config), *args],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -75,9 +79,17 @@ class WirewatchProcess:
 
     @classmethod
     def start(
-        cls, config: Path, token: str, command: str = "run", module: str = "bot.entry.cli", **env: str
+        cls,
+        config: Path,
+        token: str,
+        command: str = "run",
+        module: str = "bot.entry.cli",
+        *,
+        args: Sequence[str] = (),
+        prefix: Sequence[str] = (),
+        **env: str,
     ) -> WirewatchProcess:
-        return cls(config, token, command, module=module, env=env)
+        return cls(config, token, command, module=module, env=env, args=args, prefix=prefix)
 
     @property
     def pid(self) -> int:
