@@ -101,7 +101,8 @@ def watch_query(rng: random.Random, n: int) -> str:
     """Like a real watch list: mostly a name the wires rarely carry (here: never), beside a common word;
     one in ten a two-word headline phrase of common words (~1 item in 180 matches each)."""
     if n % 10 == 0:
-        return f'title:"{rng.choice(WORDS)} {rng.choice(WORDS)}"'
+        k = n // 10  # a distinct pair of words per chat
+        return f'title:"{WORDS[k % len(WORDS)]} {WORDS[(7 * k + 3) % len(WORDS)]}"'
     return f"{rng.choice(WORDS)} Company{n}"
 
 
