@@ -12,7 +12,8 @@ from bot.entry.runtime import open_runtime
 from bot.ops.metrics import process_metrics
 from bot.ops.readiness import Readiness
 from bot.ops.server import start_ops_server
-from bot.pipeline.deliver import AlertSender
+from bot.pipeline.deliver import TELEGRAM_KINDS, AlertSender
+from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.retention import schedule_retention
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
@@ -53,9 +54,10 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             settings.telegram, runtime.service, runtime.store, settings.chat.default_language
         )
         app = frontend.application
+        transport = TelegramTransport(app.bot)
         sender = AlertSender(
             runtime.store,
-            TelegramTransport(app.bot),
+            transport,
             make_pacer(settings.delivery),
             group_threshold=settings.delivery.group_threshold,
             default_language=settings.chat.default_language,
@@ -63,8 +65,15 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         readiness = Readiness()
         # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
         readiness.declare("pipeline", max(settings.polling.tick_seconds, settings.polling.total_timeout))
+        notices = PauseNotices(
+            runtime.store, transport, kinds=TELEGRAM_KINDS, default_language=settings.chat.default_language
+        )
         pipeline = Pipeline(
-            runtime.ingestor, runtime.matcher, sender.wake, lambda: readiness.beat("pipeline")
+            runtime.ingestor,
+            runtime.matcher,
+            sender.wake,
+            lambda: readiness.beat("pipeline"),
+            notices=notices,
         )
         process_metrics().watch_database(runtime.store)
         ops = await start_ops_server(
