@@ -93,3 +93,15 @@ class VolumeCounts:
 
     sent_24h: int
     waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOffer:
+    """A feed found on a page and offered to one chat as a button; ``name`` is the NAME given, if any."""
+
+    id: int
+    chat_id: int
+    url: str
+    title: str
+    name: str | None
+    created_at: datetime

@@ -22,6 +22,7 @@ from feeds.values import (
     DueDigest,
     DuplicateFeedError,
     DuplicateSubscriptionError,
+    FeedOffer,
     MatchRecord,
     OutboxStats,
     PendingAlert,
@@ -31,6 +32,7 @@ from feeds.values import (
 from storage import (
     chat_migration,
     chats_repo,
+    feed_offers_repo,
     feed_sources_repo,
     feeds_repo,
     items_repo,
@@ -52,6 +54,7 @@ __all__ = [
     "DueDigest",
     "DuplicateFeedError",
     "DuplicateSubscriptionError",
+    "FeedOffer",
     "InstanceLock",
     "InstanceLockedError",
     "MatchRecord",
@@ -63,6 +66,8 @@ __all__ = [
     "StorySource",
     "VolumeCounts",
 ]
+
+OFFER_LIFETIME = timedelta(days=1)
 
 
 class Store(VolumeStore):
@@ -172,6 +177,18 @@ class Store(VolumeStore):
         """Unpause a paused feed and poll it now; False if it was not paused."""
         with transaction(self._engine, write=True) as conn:
             return feed_sources_repo.resume_feed(conn, feed_id, now)
+
+    def offer_feeds(
+        self, chat_id: int, found: Sequence[tuple[str, str]], name: str | None, now: datetime
+    ) -> list[FeedOffer]:
+        """Remember feeds (url, title) offered to a chat as buttons; offers older than a day are dropped."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_offers_repo.save_offers(conn, chat_id, found, name, now, OFFER_LIFETIME)
+
+    def feed_offer(self, chat_id: int, offer_id: int, now: datetime) -> FeedOffer | None:
+        """An offer made to this chat within the last day; None for another chat's or an old one."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_offers_repo.get_offer(conn, chat_id, offer_id, now - OFFER_LIFETIME)
 
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, ordered by name."""

@@ -206,6 +206,20 @@ class DeliveryRow(Base):
     )
 
 
+class FeedOfferRow(Base):
+    """A feed found on a page and offered to a chat as a button (``/addfeed`` of a page with several)."""
+
+    __tablename__ = "feed_offers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str]
+    title: Mapped[str]
+    name: Mapped[str | None]  # the NAME given with /addfeed, if any
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_feed_offers_chat", "chat_id", "created_at"),)
+
+
 class PrunedIdentityRow(Base):
     """An item deleted by retention, still known: its feed listing it again stores and alerts nothing."""
 
@@ -238,3 +252,4 @@ subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)
 pruned_identities = table_of(PrunedIdentityRow)
 worker_heartbeats = table_of(WorkerHeartbeatRow)
+feed_offers = table_of(FeedOfferRow)

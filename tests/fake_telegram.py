@@ -337,6 +337,9 @@ class FakeTelegram:
         self._cond = threading.Condition()
         self._sent: list[SentMessage] = []
         self.files: list[SentFile] = []  # photos and documents, in order
+        self.downloads: list[str] = []  # file paths downloaded from /file/bot<token>/...
+        self._stored_files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self._file_paths: dict[str, bytes] = {}
         self._calls: list[tuple[str, JSON]] = []
         self._updates: list[JSON] = []
         self._chats: dict[int, JSON] = {}
@@ -444,15 +447,63 @@ class FakeTelegram:
         chat_type: str = "private",
         username: str = "alice",
         title: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """Queue a Message update from a user; returns its update_id."""
+        """Queue a Message update from a user (``reply_to``: the id of a message in the chat it answers);
+        returns its update_id."""
         with self._cond:
             uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
             chat = self._register_chat(chat_id, chat_type, username, title)
             sender = self._users[uid] = self._builder.user(uid, username)
             message = self._builder.message(chat, sender, self._new_message_id(chat_id), text)
+            if reply_to is not None:
+                message["reply_to_message"] = self._messages[(chat_id, reply_to)]
             self._messages[(chat_id, message["message_id"])] = message
             return self._push({"message": message})
+
+    def user_sends_document(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """A user posts a file (no update is queued: bots see files only when a command replies to them);
+        returns the message id to reply to."""
+        with self._cond:
+            uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
+            chat = self._register_chat(chat_id, chat_type, "alice", None)
+            sender = self._users[uid] = self._builder.user(uid, "alice")
+            message_id = self._new_message_id(chat_id)
+            self._messages[(chat_id, message_id)] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": sender,
+                "document": self._keep_file(filename, data),
+            }
+            return message_id
+
+    def file_bytes(self, file_path: str) -> bytes | None:
+        """The bytes served at ``/file/bot<token>/<file_path>`` (a file the bot or a user sent)."""
+        with self._cond:
+            return self._file_paths.get(file_path)
+
+    def _keep_file(self, filename: str, data: bytes) -> JSON:
+        """Store a file for getFile and downloads; returns its Document JSON."""
+        number = len(self._stored_files) + 1
+        file_id = f"file-{number}"
+        suffix = filename.rpartition(".")[2] if "." in filename else "bin"
+        self._stored_files[file_id] = (f"documents/file_{number}.{suffix}", data)
+        self._file_paths[f"documents/file_{number}.{suffix}"] = data
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "file_size": len(data),
+        }
 
     def press_button(
         self,
@@ -691,7 +742,15 @@ class FakeTelegram:
         self._throttle(chat_id)
         message_id = self._new_message_id(chat_id)
         chat = self._chats.setdefault(chat_id, self._default_chat(chat_id))
-        message: JSON = {"message_id": message_id, "date": int(time.time()), "chat": chat, "caption": plain}
+        message: JSON = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._bot_user(),
+            "caption": plain,
+        }
+        if method == "sendDocument":
+            message["document"] = self._keep_file(upload.filename, upload.data)
         self._messages[(chat_id, message_id)] = message
         self.files.append(SentFile(chat_id, method, upload.filename, upload.data, plain))
         self._record(method, chat_id, message_id, {**params, "text": caption}, markup)
@@ -797,6 +856,18 @@ class FakeTelegram:
             self._updates.clear()
         return True
 
+    def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._stored_files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, data = self._stored_files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
     def _get_webhook_info(self, params: JSON) -> JSON:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
@@ -831,6 +902,7 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
         "getchatmember": fake._get_chat_member,
         "getchatadministrators": fake._get_chat_administrators,
         "getchat": fake._get_chat,
+        "getfile": fake._get_file,
         "getwebhookinfo": fake._get_webhook_info,
         "getmycommands": lambda params: [],
         "deletewebhook": fake._delete_webhook,
@@ -885,6 +957,7 @@ def _json_field(params: JSON, name: str) -> Any:
 
 
 _PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)")
+_FILE_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
 _BAD_GATEWAY = (
     b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 )
@@ -944,7 +1017,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._reply(*self.server.fake.handle(match["method"], params))
 
-    do_GET = do_POST
+    def do_GET(self) -> None:
+        """A file download (``/file/bot<token>/<file_path>``) or a Bot API call."""
+        download = _FILE_RE.fullmatch(urlsplit(self.path).path)
+        if download is None:
+            self.do_POST()
+            return
+        fake = self.server.fake
+        data = fake.file_bytes(download["path"])
+        if data is None or (
+            fake.accepted_tokens is not None and download["token"] not in fake.accepted_tokens
+        ):
+            self._reply(404, ApiError(404, "Not Found").body())
+            return
+        with fake._cond:
+            fake.downloads.append(download["path"])
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
 
     def _reply(self, code: int, body: JSON | None) -> None:
         payload = _BAD_GATEWAY if body is None else json.dumps(body).encode()

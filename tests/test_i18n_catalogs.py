@@ -40,6 +40,15 @@ LONGEST: dict[str, object] = {
     "reason": "unexpected token at position 4096: " + "x" * 200,
     "success": "2 months ago",
     "when": "2 months ago",
+    "added": 1000,  # import report counts
+    "present": 1000,
+    "refused": 1000,
+    "interval": "30 days",
+    "name": "&amp;" * 64,  # a feed name, at most 64 characters, escaped
+    "newest": "Nov 28, 14:05 America/Argentina/ComodRivadavia",
+    "origin": "imported from OPML",
+    "title": "&quot;" * 120,  # echo() keeps 120 characters
+    "url": "&amp;" * 120,  # echo() keeps 120 characters
 }
 
 

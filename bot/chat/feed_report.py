@@ -9,9 +9,21 @@ from html import escape
 from babel.dates import format_timedelta
 
 from bot.chat.i18n import N_, Translator, translator
-from feeds.models import FeedState
+from feeds.models import FeedOrigin, FeedState
 
-HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok")}
+HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
+ORIGINS = {
+    FeedOrigin.CONFIG: N_("from the config"),
+    FeedOrigin.CHAT: N_("added in chat"),
+    FeedOrigin.CLI: N_("added with the CLI"),
+    FeedOrigin.OPML: N_("imported from OPML"),
+}
+ORIGIN_COLUMN = {
+    FeedOrigin.CONFIG: "config",
+    FeedOrigin.CHAT: "chat",
+    FeedOrigin.CLI: "cli",
+    FeedOrigin.OPML: "opml",
+}
 
 
 def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
@@ -24,6 +36,8 @@ def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
 
 def health(feed: FeedState) -> str:
     """One word for a feed's state (a key of ``HEALTH``)."""
+    if feed.paused_at is not None:
+        return "paused"
     if feed.consecutive_failures:
         return "failing"
     if feed.last_success_at is None:
@@ -39,8 +53,10 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
     lines = [t.gettext("<b>Feeds (%(count)s)</b>", count=len(feeds))]
     for feed in feeds:
         line = t.gettext(
-            "<b>%(feed)s</b>: %(health)s, success %(success)s, next poll %(next_poll)s",
+            "<b>%(feed)s</b> (#%(id)s, %(origin)s): %(health)s, success %(success)s, next poll %(next_poll)s",
             feed=escape(feed.name[:60]),
+            id=feed.id,
+            origin=t.gettext(ORIGINS[feed.origin]),
             health=t.gettext(HEALTH[health(feed)]),
             success=ago(feed.last_success_at, now, t),
             next_poll=ago(feed.next_poll_at, now, t),
@@ -61,10 +77,12 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
 
 def feed_health_table(feeds: list[FeedState], now: datetime) -> str:
     """Plain text table for the terminal."""
-    header = ("FEED", "STATE", "LAST SUCCESS", "FAILURES", "NEXT POLL", "LAST ERROR")
+    header = ("FEED", "ID", "ORIGIN", "STATE", "LAST SUCCESS", "FAILURES", "NEXT POLL", "LAST ERROR")
     rows = [
         (
             feed.name,
+            str(feed.id),
+            ORIGIN_COLUMN[feed.origin],
             health(feed),
             ago(feed.last_success_at, now),
             str(feed.consecutive_failures),

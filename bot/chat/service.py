@@ -12,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Protocol
 
+from bot.chat.feed_commands import ADDFEED_PREFIX, FeedCommands, FeedRules
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
 from bot.chat.replies import Button, Reply, echo, help_text, usage
 from bot.offload import off_loop
+from feeds.guard import UrlPolicy
 from feeds.models import ChatKind, Subscription
 from feeds.query import Query, QueryError, parse_query
 from storage.store import DuplicateSubscriptionError, Store, StoreUnavailableError
@@ -40,6 +42,10 @@ COMMAND_METHODS = {
     "resume": "resume",
     "feeds": "feeds",
     "lang": "lang",
+    "addfeed": "addfeed",
+    "removefeed": "removefeed",
+    "export": "export",
+    "import": "import_feeds",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
 
@@ -56,6 +62,10 @@ async def _always_allowed() -> bool:
     return True
 
 
+async def _no_document() -> bytes | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ChatContext:
     """Who is talking: the chat, its kind, the user, and how to ask whether the user administers the chat.
@@ -69,6 +79,7 @@ class ChatContext:
     is_chat_admin: Callable[[], Awaitable[bool]] = _always_allowed
     language_code: str | None = None
     language: str | None = None
+    replied_document: Callable[[], Awaitable[bytes | None]] = _no_document  # the file a message replies to
 
     @property
     def is_group(self) -> bool:
@@ -87,8 +98,10 @@ class ChatService:
         allowed_chats: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         default_language: str = DEFAULT_LANGUAGE,
+        feeds: FeedCommands | None = None,
     ) -> None:
         self._store = store
+        self._feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
         self._matcher = matcher
         self._admins = admins
         self._allowed_chats = allowed_chats
@@ -210,6 +223,8 @@ class ChatService:
             return await self.unsubscribe(ctx, data.removeprefix(UNSUBSCRIBE_PREFIX))
         if data.startswith(LANGUAGE_PREFIX):
             return await self.lang(ctx, data.removeprefix(LANGUAGE_PREFIX))
+        if data.startswith(ADDFEED_PREFIX):
+            return await self._feeds.press(ctx, data, await self._chat_translator(ctx))
         t = await self._chat_translator(ctx)
         return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
 
@@ -264,6 +279,22 @@ class ChatService:
 
         feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock(), t))
+
+    async def addfeed(self, ctx: ChatContext, args: str) -> Reply:
+        """/addfeed URL [NAME] — see ``FeedCommands.addfeed``."""
+        return await self._feeds.addfeed(ctx, args, await self._chat_translator(ctx))
+
+    async def removefeed(self, ctx: ChatContext, args: str) -> Reply:
+        """/removefeed NAME|ID — see ``FeedCommands.removefeed``."""
+        return await self._feeds.removefeed(ctx, args, await self._chat_translator(ctx))
+
+    async def export(self, ctx: ChatContext, args: str) -> Reply:
+        """/export — every feed as an OPML document (administrators)."""
+        return await self._feeds.export(ctx, args, await self._chat_translator(ctx))
+
+    async def import_feeds(self, ctx: ChatContext, args: str) -> Reply:
+        """/import, replying to an OPML document (administrators)."""
+        return await self._feeds.import_opml(ctx, args, await self._chat_translator(ctx))
 
     async def lang(self, ctx: ChatContext, args: str) -> Reply:
         """/lang [en|zh-hans|zh-hant] — show the chat's language with buttons, or set it (groups: admins)."""

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import load_settings
+from bot.entry import feeds_cli
 from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings
 from bot.tg.errors import startup_failure
@@ -81,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
-    sub.add_parser("feeds", parents=[common], help="every feed with its health")
+    feeds = sub.add_parser("feeds", parents=[common], help="every feed with its health; add, remove, OPML")
+    feeds_cli.add_arguments(feeds, common)
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
     recent.add_argument("query", nargs="*", metavar="QUERY")
     recent.add_argument("--limit", type=_limit, default=10, metavar="N")

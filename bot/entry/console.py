@@ -16,6 +16,7 @@ from bot.entry.roles import make_pacer
 from bot.entry.runtime import open_runtime
 from bot.offload import off_loop
 from bot.pipeline.deliver import AlertSender
+from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
@@ -101,7 +102,13 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             kinds=(ChatKind.CONSOLE,),
             default_language=settings.chat.default_language,
         )
-        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
+        notices = PauseNotices(
+            runtime.store,
+            transport,
+            kinds=(ChatKind.CONSOLE,),
+            default_language=settings.chat.default_language,
+        )
+        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake, notices=notices)
         stop = asyncio.Event()
         database = redact_url(settings.database.url)
         out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")

@@ -14,7 +14,7 @@ import functools
 import logging
 import signal
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -23,7 +23,8 @@ from bot.entry.runtime import Runtime, open_runtime
 from bot.ops.metrics import process_metrics
 from bot.ops.readiness import Readiness
 from bot.ops.server import start_ops_server
-from bot.pipeline.deliver import AlertSender
+from bot.pipeline.deliver import TELEGRAM_KINDS, AlertSender
+from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.fetch_loop import FetchLoop
 from bot.pipeline.match_loop import MatchLoop
 from bot.pipeline.pacing import Pacer
@@ -126,6 +127,7 @@ async def _run_stages(
         readiness.declare("deliver", 5.0)
         sender.on_pass = lambda: readiness.beat("deliver")
         supervisor.start("deliver", functools.partial(sender.run, stop))
+        _schedule_pause_notices(scheduler, settings, runtime, sender)
     leadership = None
     if "bot" in roles and frontend is not None:
         readiness.declare("bot", 10.0)
@@ -150,6 +152,26 @@ async def _run_stages(
         return 1
     logger.info("wirewatch_stopped")
     return 0
+
+
+def _schedule_pause_notices(
+    scheduler: AsyncIOScheduler, settings: Settings, runtime: Runtime, sender: AlertSender
+) -> None:
+    """Every minute, a process that sends pauses chat feeds failing for 7 days and tells their chats."""
+    notices = PauseNotices(
+        runtime.store,
+        sender.transport,
+        kinds=TELEGRAM_KINDS,
+        default_language=settings.chat.default_language,
+    )
+    scheduler.add_job(
+        lambda: notices.run(datetime.now(UTC)),
+        "interval",
+        minutes=1,
+        id="pause_notices",
+        max_instances=1,
+        coalesce=True,
+    )
 
 
 def _sender(

@@ -125,6 +125,11 @@ class AlertSender:
         self.last_pass: float | None = None  # monotonic time of the last completed claim pass
         self.on_pass: Callable[[], None] | None = None  # readiness: called after each completed pass
 
+    @property
+    def transport(self) -> Transport:
+        """Where this sender's messages go."""
+        return self._transport
+
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
         """Send everything due at the moment of the call (chats concurrently, claimed as others finish).

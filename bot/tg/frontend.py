@@ -33,11 +33,12 @@ from telegram.ext import (
 )
 
 from bot.chat.render import html_to_plain
-from bot.chat.replies import Attachment, Reply, command_menus
+from bot.chat.replies import Attachment, FileTooLarge, Reply, command_menus
 from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
 from bot.settings import TelegramSettings
 from feeds.models import ChatKind
+from feeds.opml import MAX_BYTES as MAX_OPML_BYTES
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,21 @@ async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, attachment: Att
         )
 
 
+async def download_document(bot: Bot, message: Message | None) -> bytes | None:
+    """The document of ``message`` (getFile, then the file download), None when it carries none;
+    ``FileTooLarge`` past the OPML cap (checked before and after downloading)."""
+    document = message.document if message is not None else None
+    if document is None:
+        return None
+    if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
+        raise FileTooLarge
+    file = await bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    if len(data) > MAX_OPML_BYTES:
+        raise FileTooLarge
+    return data
+
+
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
@@ -185,12 +201,17 @@ class TelegramFrontend:
             member: ChatMember = await bot.get_chat_member(chat.id, user.id)
             return member.status in _ADMIN_STATUSES
 
+        async def replied_document() -> bytes | None:
+            replied = message.reply_to_message if message is not None else None
+            return await download_document(bot, replied)
+
         return ChatContext(
             chat.id,
             _kind(chat.type),
             user.id if user else None,
             is_admin,
             language_code=user.language_code if user else None,
+            replied_document=replied_document,
         )
 
     async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:
