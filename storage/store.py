@@ -45,6 +45,7 @@ from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult
+from storage.spike_store import SpikeStore
 from storage.volume_store import VolumeStore, to_pending_alert
 
 __all__ = [
@@ -65,7 +66,7 @@ __all__ = [
 ]
 
 
-class Store(VolumeStore):
+class Store(VolumeStore, SpikeStore):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL).
 
     ``default_zone`` (IANA name) is the zone of chats that have not chosen one (``[chat]

@@ -13,6 +13,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     BigInteger,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -206,6 +207,37 @@ class DeliveryRow(Base):
     )
 
 
+class SpikeAlertRow(Base):
+    """The outbox of spike alerts: one row per subscription and local day, written with the claim of that
+    day (``subscriptions.last_spike_on``) in one transaction; sent, retried and leased like deliveries."""
+
+    __tablename__ = "spike_alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    day: Mapped[date] = mapped_column(Date)
+    stories: Mapped[int]
+    average: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None]
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "day", name="uq_spike_alerts_subscription_day"),
+        Index(
+            "ix_spike_alerts_open",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+    )
+
+
 class PrunedIdentityRow(Base):
     """An item deleted by retention, still known: its feed listing it again stores and alerts nothing."""
 
@@ -228,3 +260,4 @@ chats = table_of(ChatRow)
 subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)
 pruned_identities = table_of(PrunedIdentityRow)
+spike_alerts = table_of(SpikeAlertRow)

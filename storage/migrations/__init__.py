@@ -22,6 +22,7 @@ from storage.migrations import (
     m0005_feed_sources,
     m0006_chat_language,
     m0007_volume,
+    m0008_spike_outbox,
 )
 from storage.tables import schema_version
 
@@ -48,6 +49,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "feed sources", m0005_feed_sources.apply),
     Migration(6, "chat language", m0006_chat_language.apply),
     Migration(7, "volume control", m0007_volume.apply),
+    Migration(8, "spike alert outbox", m0008_spike_outbox.apply),
 )
 
 
