@@ -8,6 +8,7 @@ import logging
 import signal
 from datetime import timedelta
 
+from bot.chat.spike_alert import SpikeRenderer
 from bot.entry.runtime import open_runtime
 from bot.ops.metrics import process_metrics
 from bot.ops.readiness import Readiness
@@ -16,6 +17,7 @@ from bot.pipeline.deliver import AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.retention import schedule_retention
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
+from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
 from bot.tg.frontend import TelegramFrontend
@@ -53,13 +55,21 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             settings.telegram, runtime.service, runtime.store, settings.chat.default_language
         )
         app = frontend.application
+        pacer = make_pacer(settings.delivery)
         sender = AlertSender(
             runtime.store,
             TelegramTransport(app.bot),
-            make_pacer(settings.delivery),
+            pacer,
             group_threshold=settings.delivery.group_threshold,
             default_language=settings.chat.default_language,
         )
+        spike_sender = SpikeSender(
+            runtime.store,
+            TelegramTransport(app.bot),
+            pacer,
+            SpikeRenderer(runtime.store, settings.chat.default_language),
+        )
+        runtime.spikes.on_queued = spike_sender.wake
         readiness = Readiness()
         # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
         readiness.declare("pipeline", max(settings.polling.tick_seconds, settings.polling.total_timeout))
@@ -85,6 +95,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             )
             supervisor = Supervisor(stop)
             supervisor.start("deliver", functools.partial(sender.run, stop))
+            supervisor.start("spikes", functools.partial(spike_sender.run, stop))
             logger.info("wirewatch_started bot=%s feeds=%s", app.bot.username, len(settings.feeds))
             await stop.wait()
             logger.info("wirewatch_stopping")

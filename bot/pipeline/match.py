@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from bot.pipeline.ports import MatchStore
+from bot.pipeline.spikes import SpikeWatch
 from feeds.documents import document_for
 from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, SubscriptionIndex, parse_query
@@ -29,8 +30,9 @@ _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a
 class MatchService:
     """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
 
-    def __init__(self, store: MatchStore, batch_size: int = 500) -> None:
+    def __init__(self, store: MatchStore, batch_size: int = 500, spikes: SpikeWatch | None = None) -> None:
         self._store = store
+        self._spikes = spikes
         self._batch_size = batch_size
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
@@ -87,7 +89,10 @@ class MatchService:
         enqueued = 0
         while items := self._store.unmatched_items(self._batch_size):
             matches = self.match_items(items)
-            enqueued += self._store.record_matches([i.id for i in items], matches, now or datetime.now(UTC))
+            at = now or datetime.now(UTC)
+            enqueued += self._store.record_matches([i.id for i in items], matches, at)
+            if self._spikes is not None:
+                self._spikes.check({m.subscription_id for m in matches}, at)
             if len(items) < self._batch_size:
                 break
         if enqueued:
