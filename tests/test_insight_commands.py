@@ -119,7 +119,7 @@ async def test_trend_sends_a_chart_with_total_change_and_peak(service: ChatServi
 async def test_trend_compares_queries_and_resolves_ids(service: ChatService) -> None:
     sub_reply = await say(service, "/subscribe Dongying")
     assert "Subscribed" in sub_reply.html
-    [sub] = service._store.list_subscriptions(CHAT.chat_id)  # noqa: SLF001
+    [sub] = service._store.list_subscriptions(CHAT.chat_id)
     reply = await say(service, f"/trend Binzhou | #{sub.id} | Shandong")
     assert png_size(reply) == (1200, 600)
     lines = reply.html.splitlines()
@@ -159,7 +159,7 @@ async def test_list_shows_sparkline_and_last_match(service: ChatService) -> None
 
 async def test_spike_switches_alerts_for_the_chats_own_subscription(service: ChatService) -> None:
     await say(service, "/subscribe Binzhou")
-    [sub] = service._store.list_subscriptions(CHAT.chat_id)  # noqa: SLF001
+    [sub] = service._store.list_subscriptions(CHAT.chat_id)
     assert "Spike alerts on" in (await say(service, f"/spike {sub.id} on")).html
     assert "spike alerts on" in (await say(service, "/list")).html
     assert "Spike alerts off" in (await say(service, f"/spike #{sub.id} off")).html
