@@ -21,12 +21,13 @@ from bot.offload import off_loop
 from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, parse_query
 from feeds.query.loosen import Loosen, Loosening, loosenings
-from feeds.trends import local_day, period, sparkline
+from feeds.trends import Activity, local_day, period, sparkline
 from storage.store import Store
 
 TEST_DAYS = 7
 TEST_NEWEST = 5
 MAX_SUGGESTIONS = 4
+LIST_BUDGET = 3800  # characters of /list lines, leaving room for the header and the paused note
 _NUMBER_AT_END = re.compile(r"^(?P<rest>.*?)\s+(?P<days>\d{1,6})$", re.DOTALL)
 
 LOOSEN_REASONS = {
@@ -180,21 +181,26 @@ class Insight:
             except QueryError:
                 continue
         activity = await off_loop(self._store.activity, queries, now=self._clock(), zone=zone)
-        lines = []
-        for sub in subs:
-            line = f"#{sub.id} <code>{echo(sub.query, 60)}</code>"
-            seen = activity.get(sub.id)
-            if seen is not None:
-                last = (
-                    t.gettext("last match %(when)s", when=escape(t.format_datetime(seen.last_match_at, zone)))
-                    if seen.last_match_at
-                    else t.gettext("no match in the last year")
-                )
-                line += f"\n   {sparkline(seen.counts)} · {last}"
-            if sub.spike_alerts:
-                line += " · " + t.gettext("spike alerts on")
-            lines.append(line)
+        for width in (60, 32, 20):  # 50 subscriptions must fit one message
+            lines = [_list_line(sub, activity.get(sub.id), t, zone, width) for sub in subs]
+            if sum(len(line) + 1 for line in lines) <= LIST_BUDGET:
+                break
         return lines
+
+
+def _list_line(sub: Subscription, seen: Activity | None, t: Translator, zone: ZoneInfo, width: int) -> str:
+    """``#12 <code>Binzhou</code>`` and, below, ``▁▂▅█▁▁▃ · last match Nov 28, 14:05``."""
+    line = f"#{sub.id} <code>{echo(sub.query, width)}</code>"
+    if seen is not None:
+        last = (
+            t.gettext("last match %(when)s", when=escape(t.format_datetime(seen.last_match_at, zone)))
+            if seen.last_match_at
+            else t.gettext("no match in the last year")
+        )
+        line += f"\n   {sparkline(seen.counts)} · {last}"
+    if sub.spike_alerts:
+        line += " · " + t.gettext("spike alerts on")
+    return line
 
 
 def _newest_line(item: Item, t: Translator, zone: ZoneInfo) -> str:
