@@ -293,12 +293,17 @@ class Store(VolumeStore, SpikeStore):
             return items_repo.count_items(conn)
 
     # --- trends and spikes ---------------------------------------------------------------------------
-    def daily_counts(self, query: Query, *, first_day: date, days: int, zone: ZoneInfo) -> DailyCounts:
+    def daily_counts(
+        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    ) -> DailyCounts:
         """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``.
 
-        Candidates come from the full-text index; the matcher checks them unless the index is exact."""
+        Candidates come from the full-text index; the matcher checks them unless the index is exact, and
+        then the database counts. ``releases=False``: only stories are needed (releases may be left 0)."""
         with transaction(self._engine, write=False) as conn:
-            return trend_counts.daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+            return trend_counts.daily_counts(
+                conn, query, first_day=first_day, days=days, zone=zone, releases=releases
+            )
 
     def last_match(self, query: Query, since: datetime) -> datetime | None:
         """When the newest release first seen since ``since`` that matches ``query`` was first seen."""

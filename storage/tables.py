@@ -101,6 +101,7 @@ class ItemRow(Base):
         Index("ix_items_link", "link"),
         Index("ix_items_title_fp", "title_fingerprint"),
         Index("ix_items_first_seen", "first_seen_at"),
+        Index("ix_items_trend", "id", "story_id", "first_seen_at"),  # daily counts: no wide row reads
         Index(
             "ix_items_unmatched",
             "id",

@@ -9,6 +9,7 @@ earliest matching copy in the window (``min(day)`` per story).
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,10 @@ from storage.search_sql import fts5_match, pg_tsquery
 from storage.types import UTCDateTime
 
 EPOCH = date(1970, 1, 1)
+# unixepoch() (SQLite 3.38+) is the cheaper of the two
+_SQLITE_EPOCH = (
+    "unixepoch({})" if sqlite3.sqlite_version_info >= (3, 38) else "CAST(strftime('%s', {}) AS INTEGER)"
+)
 DAY_SECONDS = 86_400
 
 
@@ -71,7 +76,7 @@ def _hits_sql(postgres: bool, day: str) -> str:
         )
     return (
         f"SELECT coalesce(items.story_id, items.id) AS story, {day} AS day"
-        " FROM items_fts JOIN items ON items.id = items_fts.rowid"
+        " FROM items_fts JOIN items INDEXED BY ix_items_trend ON items.id = items_fts.rowid"
         " WHERE items_fts MATCH :query AND items_fts.rowid BETWEEN :low AND :high"
         " AND items.first_seen_at >= :since AND items.first_seen_at < :until"
     )
@@ -97,23 +102,27 @@ def grouped_counts(
     zone: ZoneInfo,
     since: datetime,
     until: datetime,
+    releases: bool = True,
 ) -> tuple[list[int], list[int]]:
-    """(stories per day, releases per day) of the index query's hits first seen in ``[since, until)``."""
+    """(stories per day, releases per day) of the index query's hits first seen in ``[since, until)``;
+    without ``releases``, those stay 0."""
     postgres = conn.dialect.name == "postgresql"
-    epoch = (
-        "extract(epoch from s.first_seen_at)"
-        if postgres
-        else "CAST(strftime('%s', items.first_seen_at) AS INTEGER)"
-    )
+    epoch = "extract(epoch from s.first_seen_at)" if postgres else _SQLITE_EPOCH.format("items.first_seen_at")
     day = _local_day(epoch, offset_segments(since, until, zone), postgres)
-    sql = (
-        f"WITH hits AS ({_hits_sql(postgres, day)})"
-        " SELECT 0 AS kind, day, count(*) AS n FROM hits GROUP BY day"
-        " UNION ALL SELECT 1 AS kind, first, count(*) FROM"
-        " (SELECT min(day) AS first FROM hits GROUP BY story) firsts GROUP BY first"
-    )
+    if releases:
+        sql = (
+            f"WITH hits AS ({_hits_sql(postgres, day)})"
+            " SELECT 0 AS kind, day, count(*) AS n FROM hits GROUP BY day"
+            " UNION ALL SELECT 1 AS kind, first, count(*) FROM"
+            " (SELECT min(day) AS first FROM hits GROUP BY story) firsts GROUP BY first"
+        )
+    else:  # one aggregation less: what /trend, /list and spike checks need
+        sql = (
+            f"SELECT 1 AS kind, first, count(*) FROM (SELECT story, min(day) AS first FROM"
+            f" ({_hits_sql(postgres, day)}) hits GROUP BY story) firsts GROUP BY first"
+        )
     params = {"query": index_query, "low": bounds[0], "high": bounds[1], "since": since, "until": until}
-    stories, releases = [0] * days, [0] * days
+    stories, copies = [0] * days, [0] * days
     base = (first_day - EPOCH).days
     stmt = text(sql).bindparams(
         bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime())
@@ -121,5 +130,5 @@ def grouped_counts(
     for kind, number, count in conn.execute(stmt, params):
         index = int(number) - base
         if 0 <= index < days:
-            (stories if kind else releases)[index] += int(count)
-    return stories, releases
+            (stories if kind else copies)[index] += int(count)
+    return stories, copies

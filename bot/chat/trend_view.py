@@ -40,7 +40,7 @@ def load_trend(store: Store, query: Query, *, days: int, last_day: date, zone: Z
     """The trend of the ``days`` local days up to ``last_day``, with the period before for comparison."""
     span = days + max(days, AVERAGE_DAYS)
     first = last_day - timedelta(days=span - 1)
-    return trend(store.daily_counts(query, first_day=first, days=span, zone=zone), days)
+    return trend(store.daily_counts(query, first_day=first, days=span, zone=zone, releases=False), days)
 
 
 def chart_words(t: Translator) -> ChartWords:

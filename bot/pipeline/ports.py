@@ -96,7 +96,9 @@ class SpikeCheckStore(Protocol):
 
     def chat_volume(self, chat_id: int) -> ChatVolume: ...
 
-    def daily_counts(self, query: Query, *, first_day: date, days: int, zone: ZoneInfo) -> DailyCounts: ...
+    def daily_counts(
+        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    ) -> DailyCounts: ...
 
     def enqueue_spike(
         self, subscription_id: int, day: date, stories: int, average: float, now: datetime

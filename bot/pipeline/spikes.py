@@ -56,7 +56,10 @@ class SpikeWatch:
         except QueryError:
             return False
         first = today - timedelta(days=AVERAGE_DAYS)
-        stories = self._store.daily_counts(query, first_day=first, days=AVERAGE_DAYS + 1, zone=zone).stories
+        counts = self._store.daily_counts(
+            query, first_day=first, days=AVERAGE_DAYS + 1, zone=zone, releases=False
+        )
+        stories = counts.stories
         previous, count = stories[:-1], stories[-1]
         if not is_spike(count, previous):
             return False

@@ -49,7 +49,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "feed sources", m0005_feed_sources.apply),
     Migration(6, "chat language", m0006_chat_language.apply),
     Migration(7, "volume control", m0007_volume.apply),
-    Migration(8, "spike alert outbox", m0008_spike_outbox.apply),
+    Migration(8, "spike alert outbox, trend index", m0008_spike_outbox.apply),
 )
 
 

@@ -1,4 +1,5 @@
-"""The spike alert outbox: one row per subscription and local day, claimed and settled like deliveries.
+"""The spike alert outbox (one row per subscription and local day, claimed and settled like deliveries),
+and a narrow index of items for daily counts.
 
 The table is spelled out here (not taken from ``storage.tables``), so this step keeps creating the same
 table when the model changes in a later version.
@@ -56,5 +57,7 @@ def _table() -> Table:
 
 
 def apply(conn: Connection) -> None:
-    """Create ``spike_alerts`` with its unique (subscription, day) key and the index of open rows."""
+    """Create ``spike_alerts`` with its unique (subscription, day) key and the index of open rows; and
+    ``ix_items_trend`` (id, story, first seen): daily counts read it instead of the wide item rows."""
     _table().create(conn)
+    conn.exec_driver_sql("CREATE INDEX ix_items_trend ON items (id, story_id, first_seen_at)")
