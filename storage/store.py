@@ -47,6 +47,7 @@ from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult
+from storage.spike_store import SpikeStore
 from storage.volume_store import VolumeStore, to_pending_alert
 
 __all__ = [
@@ -70,7 +71,7 @@ __all__ = [
 OFFER_LIFETIME = timedelta(days=1)
 
 
-class Store(VolumeStore):
+class Store(VolumeStore, SpikeStore):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL).
 
     ``default_zone`` (IANA name) is the zone of chats that have not chosen one (``[chat]
@@ -355,12 +356,17 @@ class Store(VolumeStore):
             return items_repo.count_items(conn)
 
     # --- trends and spikes ---------------------------------------------------------------------------
-    def daily_counts(self, query: Query, *, first_day: date, days: int, zone: ZoneInfo) -> DailyCounts:
+    def daily_counts(
+        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    ) -> DailyCounts:
         """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``.
 
-        Candidates come from the full-text index; the matcher checks them unless the index is exact."""
+        Candidates come from the full-text index; the matcher checks them unless the index is exact, and
+        then the database counts. ``releases=False``: only stories are needed (releases may be left 0)."""
         with transaction(self._engine, write=False) as conn:
-            return trend_counts.daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+            return trend_counts.daily_counts(
+                conn, query, first_day=first_day, days=days, zone=zone, releases=releases
+            )
 
     def last_match(self, query: Query, since: datetime) -> datetime | None:
         """When the newest release first seen since ``since`` that matches ``query`` was first seen."""

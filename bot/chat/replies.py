@@ -67,6 +67,17 @@ USAGE = {
         "NAME is what alerts and <code>source:</code> call it"
     ),
     "removefeed": N_("Usage: /removefeed NAME or /removefeed ID — /feeds lists them"),
+    "test": N_(
+        "Usage: /test QUERY — what it would have matched in the last 7 days, "
+        "for example <code>/test Binzhou</code>"
+    ),
+    "trend": N_(
+        "Usage: /trend QUERY or ID [DAYS] — stories per day (30 days unless you say, at most 365); "
+        "<code>/trend Binzhou | Dongying 90</code> compares up to four"
+    ),
+    "spike": N_(
+        "Usage: /spike ID on or /spike ID off — an extra alert when a subscription's day is unusually busy"
+    ),
 }
 
 QUERY_HELP = N_(
@@ -89,6 +100,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", N_("Stop a subscription: /unsubscribe ID")),
     ("list", N_("Show this chat's subscriptions")),
     ("recent", N_("Newest releases, optionally matching a query")),
+    ("test", N_("Try a query on the last 7 days without subscribing")),
+    ("trend", N_("A chart of stories per day: /trend Binzhou")),
+    ("spike", N_("Alerts on unusually busy days: /spike ID on")),
     ("pause", N_("Pause alerts for this chat")),
     ("resume", N_("Resume alerts for this chat")),
     ("lang", N_("Choose the bot's language for this chat")),

@@ -14,9 +14,11 @@ from typing import Protocol
 
 from bot.chat.feed_commands import ADDFEED_PREFIX, FeedCommands, FeedRules
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
+from bot.chat.insight import Insight, split_trend_args
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
 from bot.chat.replies import Button, Reply, echo, help_text, usage
+from bot.chat.trend_view import DEFAULT_DAYS, MAX_DAYS, MAX_QUERIES
 from bot.offload import off_loop
 from feeds.guard import UrlPolicy
 from feeds.models import ChatKind, Subscription
@@ -38,6 +40,9 @@ COMMAND_METHODS = {
     "unsub": "unsubscribe",
     "list": "list",
     "recent": "recent",
+    "test": "test",
+    "trend": "trend",
+    "spike": "spike",
     "pause": "pause",
     "resume": "resume",
     "feeds": "feeds",
@@ -108,6 +113,7 @@ class ChatService:
         self._clock = clock
         self._default_language = default_language
         self._recent = RecentSearch(store)
+        self._insight = Insight(store, clock)
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
             name: getattr(self, method) for name, method in COMMAND_METHODS.items()
         }
@@ -236,7 +242,7 @@ class ChatService:
         if not subs:
             return Reply(t.gettext("No subscriptions yet.") + " " + usage("subscribe", t))
         lines = [t.gettext("<b>Subscriptions (%(count)s)</b>", count=len(subs))]
-        lines.extend(f"#{s.id} <code>{echo(s.query, 60)}</code>" for s in subs)
+        lines.extend(await self._insight.list_lines(ctx.chat_id, subs, t))
         if chat is not None and chat.paused:
             lines.append("\n" + t.gettext("Alerts are paused. /resume turns them back on."))
         return Reply("\n".join(lines), tuple(_unsubscribe_buttons(subs)))
@@ -253,6 +259,67 @@ class ChatService:
         since = self._clock() - timedelta(days=7)
         items = await off_loop(self._recent.find, query, since, 10)
         return Reply(render_recent(items, args, days=7, t=t))
+
+    async def test(self, ctx: ChatContext, args: str) -> Reply:
+        """/test QUERY — what the query would have matched in the last 7 days; nothing is subscribed."""
+        t = await self._chat_translator(ctx)
+        if not args:
+            return Reply(usage("test", t))
+        try:
+            query = parse_query(args)
+        except QueryError as exc:
+            return Reply(_bad_query(t, exc, "test"))
+        return await self._insight.test(ctx.chat_id, query, t)
+
+    async def trend(self, ctx: ChatContext, args: str) -> Reply:
+        """/trend QUERY|ID [DAYS], or up to four separated by ``|`` — a chart of stories per day."""
+        t = await self._chat_translator(ctx)
+        parts, days = split_trend_args(args)
+        if not parts:
+            return Reply(usage("trend", t))
+        if days is not None and not 1 <= days <= MAX_DAYS:
+            bad = t.gettext("DAYS must be from 1 to %(limit)s.", limit=MAX_DAYS)
+            return Reply(f"{bad}\n{usage('trend', t)}")
+        if len(parts) > MAX_QUERIES:
+            many = t.gettext("A chart compares at most %(limit)s queries.", limit=MAX_QUERIES)
+            return Reply(f"{many}\n{usage('trend', t)}")
+        queries = []
+        for text in await self._insight.resolve(ctx.chat_id, parts):
+            try:
+                queries.append(parse_query(text))
+            except QueryError as exc:
+                return Reply(_bad_query(t, exc, "trend"))
+        return await self._insight.trend(ctx.chat_id, queries, days or DEFAULT_DAYS, t)
+
+    async def spike(self, ctx: ChatContext, args: str) -> Reply:
+        """/spike ID on|off — an extra alert (with the chart) on a subscription's unusually busy day."""
+        t = await self._chat_translator(ctx)
+        ident, _, switch = args.removeprefix("#").partition(" ")
+        switch = switch.strip().lower()
+        if not ident.isdecimal() or len(ident) >= 19 or switch not in ("on", "off"):
+            return Reply(usage("spike", t))
+        if refusal := await self._refuse_unless_manager(ctx, t):
+            return refusal
+        sub = await off_loop(self._store.set_spike_alerts, ctx.chat_id, int(ident), switch == "on")
+        if sub is None:
+            return Reply(
+                t.gettext("No subscription #%(id)s in this chat. /list shows the ones you have.", id=ident)
+            )
+        if sub.spike_alerts:
+            return Reply(
+                t.gettext(
+                    "Spike alerts on for #%(id)s <code>%(query)s</code>: when its stories of a day exceed "
+                    "the 7-day average by two standard deviations (and are at least 3), you get one extra "
+                    "alert with the chart, at most one a day.",
+                    id=sub.id,
+                    query=echo(sub.query),
+                )
+            )
+        return Reply(
+            t.gettext(
+                "Spike alerts off for #%(id)s <code>%(query)s</code>.", id=sub.id, query=echo(sub.query)
+            )
+        )
 
     async def pause(self, ctx: ChatContext, args: str) -> Reply:
         """/pause — stop alerts for this chat, keeping its subscriptions."""

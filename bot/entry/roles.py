@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.chat.spike_alert import SpikeRenderer
 from bot.entry.leader import BotLeadership
 from bot.entry.runtime import Runtime, open_runtime
 from bot.ops.metrics import process_metrics
@@ -29,6 +30,7 @@ from bot.pipeline.fetch_loop import FetchLoop
 from bot.pipeline.match_loop import MatchLoop
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.retention import schedule_retention
+from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
 from bot.tg.frontend import TelegramFrontend
@@ -128,6 +130,15 @@ async def _run_stages(
         sender.on_pass = lambda: readiness.beat("deliver")
         supervisor.start("deliver", functools.partial(sender.run, stop))
         _schedule_pause_notices(scheduler, settings, runtime, sender)
+        assert frontend is not None  # deliver needs Telegram
+        spike_sender = SpikeSender(
+            runtime.store,
+            TelegramTransport(frontend.application.bot),
+            sender.pacer,
+            SpikeRenderer(runtime.store, settings.chat.default_language),
+        )
+        runtime.spikes.on_queued = spike_sender.wake
+        supervisor.start("spikes", functools.partial(spike_sender.run, stop))
     leadership = None
     if "bot" in roles and frontend is not None:
         readiness.declare("bot", 10.0)

@@ -20,6 +20,7 @@ from bot.chat.service import ChatService
 from bot.offload import off_loop
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
+from bot.pipeline.spikes import SpikeWatch
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
@@ -38,6 +39,7 @@ class Runtime:
     ingestor: Ingestor
     matcher: MatchService
     service: ChatService
+    spikes: SpikeWatch
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -119,7 +121,8 @@ async def open_runtime(
         async with Fetcher(fetch_limits(settings), policy=url_policy(settings)) as fetcher:
             window = timedelta(hours=settings.polling.story_window_hours)
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
-            matcher = MatchService(store)
+            spikes = SpikeWatch(store)
+            matcher = MatchService(store, spikes=spikes)
             await off_loop(matcher.sync)
             service = ChatService(
                 store,
@@ -129,7 +132,7 @@ async def open_runtime(
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
             )
-            yield Runtime(settings, store, ingestor, matcher, service)
+            yield Runtime(settings, store, ingestor, matcher, service, spikes)
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

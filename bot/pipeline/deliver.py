@@ -130,6 +130,11 @@ class AlertSender:
         """Where this sender's messages go."""
         return self._transport
 
+    @property
+    def pacer(self) -> Pacer:
+        """The pacing this sender keeps (others sending for the same bot share it)."""
+        return self._pacer
+
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
         """Send everything due at the moment of the call (chats concurrently, claimed as others finish).
