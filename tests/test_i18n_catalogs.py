@@ -37,6 +37,7 @@ LONGEST: dict[str, object] = {
     "part": 9999,
     "parts": 9999,
     "query": "&quot;" * 120,  # echo() keeps 120 characters
+    "seconds": 3600,
     "reason": "unexpected token at position 4096: " + "x" * 200,
     "success": "2 months ago",
     "when": "2 months ago",

@@ -18,7 +18,9 @@ from bot.pipeline.retention import schedule_retention
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
 from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
+from bot.tg.errors import EXIT_CONFIG
 from bot.tg.frontend import TelegramFrontend
+from bot.tg.request import TokenWatch
 from bot.tg.transport import TelegramTransport
 
 logger = logging.getLogger(__name__)
@@ -49,16 +51,24 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
         raise ConfigError("telegram.token: missing; set it in the config file or in WIREWATCH_TELEGRAM_TOKEN")
     stop = stop or asyncio.Event()
     async with open_runtime(settings) as runtime:
+        pacer = make_pacer(settings.delivery)  # replies and alerts share Telegram's limits
+        token_watch = TokenWatch(on_refused=stop.set)
         frontend = TelegramFrontend(
-            settings.telegram, runtime.service, runtime.store, settings.chat.default_language
+            settings.telegram,
+            runtime.service,
+            runtime.store,
+            settings.chat.default_language,
+            pacer=pacer,
+            token_watch=token_watch,
         )
         app = frontend.application
         sender = AlertSender(
             runtime.store,
             TelegramTransport(app.bot),
-            make_pacer(settings.delivery),
+            pacer,
             group_threshold=settings.delivery.group_threshold,
             default_language=settings.chat.default_language,
+            allowed_chats=settings.telegram.allowed_chats,
         )
         readiness = Readiness()
         # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
@@ -85,6 +95,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             )
             supervisor = Supervisor(stop)
             supervisor.start("deliver", functools.partial(sender.run, stop))
+            token_watch.armed = True
             logger.info("wirewatch_started bot=%s feeds=%s", app.bot.username, len(settings.feeds))
             await stop.wait()
             logger.info("wirewatch_stopping")
@@ -94,6 +105,9 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             await supervisor.wait(SHUTDOWN_GRACE_SECONDS + 10.0)
         if ops is not None:
             await ops.stop()
+    if token_watch.refused:
+        logger.error("wirewatch_stopped reason=token_refused")
+        return EXIT_CONFIG
     if supervisor.failed:
         logger.error("wirewatch_stopped stage_failing=%s", supervisor.failed)
         return 1
