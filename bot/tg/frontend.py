@@ -73,6 +73,9 @@ def _describe(update: Update, bot_username: str) -> tuple[str, str]:
     return "my_chat_member" if update.my_chat_member else "other", ""
 
 
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
 class TelegramFrontend:
     """Owns the python-telegram-bot ``Application`` and its handlers.
 
@@ -108,7 +111,8 @@ class TelegramFrontend:
             .concurrent_updates(ChatLanes(self._admit))
             .build()
         )
-        self.replies = ReplySender(self.application.bot, pacer or Pacer())
+        self.pacer = pacer or Pacer()
+        self.replies = ReplySender(self.application.bot, self.pacer)
         self._register()
 
     def _register(self) -> None:
@@ -119,6 +123,21 @@ class TelegramFrontend:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
+
+    async def start_polling(self) -> None:
+        """Publish the command menu, start handling updates and long-poll Telegram for them."""
+        await self.register_commands()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def stop_polling(self) -> None:
+        """Stop long polling and update handling (the application stays initialized)."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
 
     async def register_commands(self) -> None:
         """Publish the command menu per language (setMyCommands); a failure is logged, not fatal."""

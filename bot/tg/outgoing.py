@@ -10,12 +10,12 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
 from bot.chat.render import html_to_plain
-from bot.chat.replies import Reply
+from bot.chat.replies import Attachment, Reply
 from bot.pipeline.pacing import Pacer
 from feeds.models import ChatKind
 
@@ -53,7 +53,11 @@ class ReplySender:
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 async with self._pacer.slot(chat_id, kind):
-                    if html is None:
+                    if reply.attachment is not None:
+                        await self._send_attachment(
+                            chat_id, reply, reply.attachment, as_html=html is not None
+                        )
+                    elif html is None:
                         plain = html_to_plain(reply.html)
                         await self._bot.send_message(chat_id, plain, reply_markup=markup(reply))
                     else:
@@ -74,6 +78,15 @@ class ReplySender:
                     raise
                 logger.warning("reply_markup_rejected chat=%s error=%s", chat_id, exc)
                 html = None
+
+    async def _send_attachment(
+        self, chat_id: int, reply: Reply, attachment: Attachment, *, as_html: bool
+    ) -> None:
+        """sendPhoto or sendDocument with the reply's HTML (or its plain text) as the caption."""
+        upload = InputFile(attachment.data, filename=attachment.filename)
+        send = self._bot.send_photo if attachment.kind == "photo" else self._bot.send_document
+        caption, mode = (reply.html, ParseMode.HTML) if as_html else (html_to_plain(reply.html), None)
+        await send(chat_id, upload, caption=caption, parse_mode=mode, reply_markup=markup(reply))
 
     async def edit(self, message: Message, kind: ChatKind, reply: Reply) -> None:
         """Replace ``message`` with ``reply`` (the refreshed /list under its buttons), paced."""
