@@ -318,6 +318,18 @@ class UpdateBuilder:
             "data": data,
         }
 
+    def inline_callback_query(self, inline_message_id: str, sender: JSON, data: str) -> JSON:
+        """A CallbackQuery JSON for a button under an inline message (Telegram sends no message then)."""
+        query_id = str(self._next_callback_id)
+        self._next_callback_id += 1
+        return {
+            "id": query_id,
+            "from": sender,
+            "inline_message_id": inline_message_id,
+            "chat_instance": inline_message_id,
+            "data": data,
+        }
+
 
 # ------------------------------------------------------------------------------------------ server
 
@@ -524,6 +536,31 @@ class FakeTelegram:
             query = self._builder.callback_query(message, sender, data)
             self._callbacks[query["id"]] = (chat_id, message_id)
             return self._push({"callback_query": query})
+
+    def press_inline_button(self, user_id: int, inline_message_id: str, data: str) -> int:
+        """Queue a callback_query for a button under an inline message (no chat, no message)."""
+        with self._cond:
+            sender = self._users.setdefault(user_id, self._builder.user(user_id, "alice"))
+            query = self._builder.inline_callback_query(inline_message_id, sender, data)
+            self._callbacks[query["id"]] = (user_id, 0)
+            return self._push({"callback_query": query})
+
+    def bot_added(
+        self, chat_id: int, *, chat_type: str = "group", by_user: int = DEFAULT_GROUP_USER_ID
+    ) -> int:
+        """Queue a my_chat_member update: a user added the bot to ``chat_id``; returns its update_id."""
+        with self._cond:
+            chat = self._register_chat(chat_id, chat_type, "alice", None)
+            sender = self._users.setdefault(by_user, self._builder.user(by_user, "alice"))
+            bot = self._bot_user()
+            change = {
+                "chat": chat,
+                "from": sender,
+                "date": int(time.time()),
+                "old_chat_member": {"status": "left", "user": bot},
+                "new_chat_member": {"status": "member", "user": bot},
+            }
+            return self._push({"my_chat_member": change})
 
     def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
         """Upgrade a group: later sends to the old id get 400 with migrate_to_chat_id."""

@@ -43,6 +43,7 @@ LONGEST: dict[str, object] = {
     "parts": 9999,
     "queries": ", ".join(["<code>" + "&quot;" * 60 + "</code>"] * 4),  # /trend: four echo(q, 60)
     "query": "&quot;" * 120,  # echo() keeps 120 characters
+    "seconds": 3600,
     "reason": "unexpected token at position 4096: " + "x" * 200,
     "success": "2 months ago",
     "when": "2 months ago",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
@@ -24,6 +25,24 @@ ORIGIN_COLUMN = {
     FeedOrigin.CLI: "cli",
     FeedOrigin.OPML: "opml",
 }
+# SQLAlchemy's wrapping of a driver error: "(psycopg.errors.DataError) …" and "[SQL: …]" below it
+_DRIVER_ERROR = re.compile(r"\((?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Warning))\)")
+_DATABASE_MARKERS = ("[SQL:", "(Background on this error", "sqlalche.me", "sqlalchemy")
+
+
+def error_summary(error: str | None, limit: int = 120) -> str:
+    """A stored feed error as people may see it: first line only; a database error as its class only.
+
+    Database errors carry SQL and parameters (feed text); those stay in the logs, never in a chat."""
+    if not error:
+        return ""
+    lines = error.strip().splitlines()
+    first = lines[0] if lines else ""
+    driver = _DRIVER_ERROR.search(first)
+    if driver is not None or any(marker in error for marker in _DATABASE_MARKERS):
+        named = driver.group(1) if driver else first.partition(":")[0].strip()
+        return named if named.isidentifier() else "DatabaseError"
+    return first[:limit]
 
 
 def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
@@ -67,7 +86,7 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
                 "%(count)s failures, last: %(error)s (%(when)s)",
                 feed.consecutive_failures,
                 count=feed.consecutive_failures,
-                error=escape((feed.last_error or "")[:120]),
+                error=escape(error_summary(feed.last_error)),
                 when=ago(feed.last_error_at, now, t),
             )
         lines.append(line)
@@ -87,7 +106,7 @@ def feed_health_table(feeds: list[FeedState], now: datetime) -> str:
             ago(feed.last_success_at, now),
             str(feed.consecutive_failures),
             ago(feed.next_poll_at, now),
-            (feed.last_error or "")[:60] if feed.consecutive_failures else "",
+            error_summary(feed.last_error, 60) if feed.consecutive_failures else "",
         )
         for feed in feeds
     ]

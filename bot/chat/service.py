@@ -120,9 +120,8 @@ class ChatService:
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
-        if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
-            t = self._translator(ctx, None)
-            return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
+        if refusal := self._refusal(ctx):
+            return refusal
         try:
             chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
             sender_language = from_telegram(ctx.language_code)
@@ -146,6 +145,8 @@ class ChatService:
 
     async def text(self, ctx: ChatContext, text: str) -> Reply:
         """A message that is not a command."""
+        if refusal := self._refusal(ctx):
+            return refusal
         t = await self._chat_translator(ctx)
         return Reply(
             t.gettext(
@@ -225,6 +226,8 @@ class ChatService:
 
     async def button(self, ctx: ChatContext, data: str) -> Reply:
         """An inline button press (the unsubscribe buttons of /list, the language buttons of /lang)."""
+        if refusal := self._refusal(ctx):
+            return refusal
         if data.startswith(UNSUBSCRIBE_PREFIX):
             return await self.unsubscribe(ctx, data.removeprefix(UNSUBSCRIBE_PREFIX))
         if data.startswith(LANGUAGE_PREFIX):
@@ -381,6 +384,40 @@ class ChatService:
         await off_loop(self._store.set_chat_language, ctx.chat_id, language)
         name = NATIVE_NAMES[language]
         return Reply(translator(language).gettext("This chat's language is now %(language)s.", language=name))
+
+    def allows(self, chat_id: int) -> bool:
+        """Whether the chat may use the bot (``telegram.allowed_chats``; empty: every chat)."""
+        return not self._allowed_chats or chat_id in self._allowed_chats
+
+    async def joined(self, chat_id: int, kind: ChatKind) -> bool:
+        """The bot was added to a chat: remember it, unless it is not allowed; whether it was remembered."""
+        if not self.allows(chat_id):
+            logger.info("chat_join_ignored chat=%s reason=not_allowed", chat_id)
+            return False
+        await off_loop(self._store.touch_chat, chat_id, kind)
+        return True
+
+    async def slow_down(self, ctx: ChatContext, seconds: int) -> Reply:
+        """The one answer to a chat that sends commands faster than it should."""
+        t = await self._chat_translator(ctx)
+        return Reply(
+            t.gettext(
+                "You are sending messages too fast. I will ignore this chat for %(seconds)s seconds.",
+                seconds=seconds,
+            )
+        )
+
+    def failure(self, ctx: ChatContext) -> Reply:
+        """The answer when handling a message failed unexpectedly (asks nothing of the database)."""
+        t = self._translator(ctx, None)
+        return Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))
+
+    def _refusal(self, ctx: ChatContext) -> Reply | None:
+        """The answer to a chat that is not allowed; None when it is."""
+        if ctx.kind is ChatKind.CONSOLE or self.allows(ctx.chat_id):
+            return None
+        t = self._translator(ctx, None)
+        return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
 
     def _is_admin(self, ctx: ChatContext) -> bool:
         """Bot administrators: the configured user ids, and the operator at the console."""

@@ -123,6 +123,11 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot's DEBUG lines hold whole updates and answers (message texts, user names), and
+    # SQLAlchemy's INFO lines hold statement parameters: -v shows the adapter's own line per update instead
+    # (update id, chat, command)
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))
+    logging.getLogger("sqlalchemy").setLevel(max(level, logging.WARNING))
 
 
 def _commands() -> dict[str, Command]:

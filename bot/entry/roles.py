@@ -33,7 +33,9 @@ from bot.pipeline.retention import schedule_retention
 from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.supervisor import Supervisor
 from bot.settings import ConfigError, DeliverySettings, Settings
+from bot.tg.errors import EXIT_CONFIG
 from bot.tg.frontend import TelegramFrontend
+from bot.tg.request import TokenWatch
 from bot.tg.transport import TelegramTransport
 
 logger = logging.getLogger(__name__)
@@ -84,9 +86,15 @@ async def run_roles(settings: Settings, roles: Collection[str], stop: asyncio.Ev
         if not telegram_needed:
             return await _run_stages(settings, runtime, roles, stop, None)
         frontend = TelegramFrontend(
-            settings.telegram, runtime.service, runtime.store, settings.chat.default_language
+            settings.telegram,
+            runtime.service,
+            runtime.store,
+            settings.chat.default_language,
+            pacer=make_pacer(settings.delivery),  # replies and alerts share Telegram's limits
+            token_watch=TokenWatch(on_refused=stop.set),
         )
         async with frontend.application:
+            frontend.token_watch.armed = True  # Telegram took the token at start: a refusal now stops us
             return await _run_stages(settings, runtime, roles, stop, frontend)
 
 
@@ -158,6 +166,9 @@ async def _run_stages(
         await ops.stop()
     if leadership is not None and leadership.refused_token:
         return 2
+    if frontend is not None and frontend.token_watch.refused:
+        logger.info("wirewatch_stopped reason=token_refused")
+        return EXIT_CONFIG
     if supervisor.failed:
         logger.error("wirewatch_stopped stage_failing=%s", supervisor.failed)
         return 1
@@ -192,8 +203,9 @@ def _sender(
     return AlertSender(
         runtime.store,
         TelegramTransport(frontend.application.bot),
-        make_pacer(settings.delivery),
+        frontend.pacer,
         group_threshold=settings.delivery.group_threshold,
         default_language=settings.chat.default_language,
         lease_seconds=lease.total_seconds(),
+        allowed_chats=settings.telegram.allowed_chats,
     )

@@ -56,6 +56,7 @@ class _Outcome(Enum):
     NEXT = "next"  # permanent failure of this message: it waits in the outbox, the chat goes on
     DEFER = "defer"  # come back later: this and the chat's later messages wait in the outbox
     GONE = "gone"  # the chat is inactive now
+    HALT = "halt"  # the bot's token is refused: this and the chat's later messages stay pending
 
 
 @dataclass
@@ -102,8 +103,10 @@ class AlertSender:
         clock: Clock = _now,
         batch_size: int | None = None,
         default_language: str = DEFAULT_LANGUAGE,
+        allowed_chats: Collection[int] = (),
     ) -> None:
         self._store = store
+        self._allowed = frozenset(allowed_chats)  # empty: every chat
         self._default_language = default_language
         self._kinds = tuple(kinds)
         self._transport = transport
@@ -213,12 +216,20 @@ class AlertSender:
         for alert in alerts:
             by_chat.setdefault(alert.chat_id, []).append(alert)
         started = set()
+        for chat_id in [chat for chat in by_chat if self._allowed and chat not in self._allowed]:
+            await self._cancel_not_allowed(chat_id, by_chat.pop(chat_id))
         for chat_id, chat_alerts in by_chat.items():
             task = asyncio.create_task(self._run_chat(chat_id, chat_alerts))
             self._tasks[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
             started.add(task)
         return started
+
+    async def _cancel_not_allowed(self, chat_id: int, alerts: list[PendingAlert]) -> None:
+        """A chat no longer in ``telegram.allowed_chats``: its claimed alerts are cancelled, never sent."""
+        ids = [alert.delivery_id for alert in alerts]
+        await self._db(self._store.give_up, ids, "chat not in telegram.allowed_chats", self.owner)
+        logger.info("alerts_cancelled chat=%s deliveries=%s reason=not_allowed", chat_id, len(ids))
 
     def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:
         self._tasks.pop(chat_id, None)
@@ -265,7 +276,7 @@ class AlertSender:
             sent += outcome is _Outcome.SENT
             if outcome is _Outcome.DEFER:
                 await self._hold_rest(target, messages[index + 1 :], tries)
-            if outcome in (_Outcome.DEFER, _Outcome.GONE):
+            if outcome in (_Outcome.DEFER, _Outcome.GONE, _Outcome.HALT):
                 break
         return sent
 
@@ -332,6 +343,8 @@ class AlertSender:
                 result = await self._transport.send_html(
                     target.chat_id, message.html, plain_text_fallback=message.plain
                 )
+            if result.token_refused:  # the process is stopping; the rows go back to pending untouched
+                return _Outcome.HALT
             if result.ok:
                 ids = list(message.delivery_ids)
                 await self._settle_rows(target, ids, self._store.mark_sent, ids, self._clock(), self.owner)

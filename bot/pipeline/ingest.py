@@ -113,7 +113,8 @@ class Ingestor:
         try:
             return await self._ingest(feed, now, started)
         except Exception as exc:  # one feed must never stop the others
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            detail = str(exc).strip().splitlines()  # a database error's SQL and parameters stay out
+            error = f"{type(exc).__name__}: {detail[0] if detail else ''}"[:300]
             return await self._fail(feed, now, error, None, started)
 
     async def _ingest(self, feed: FeedState, now: datetime, started: float) -> FeedPollResult:

@@ -43,7 +43,8 @@ class Pipeline:
         self.running: asyncio.Task[object] | None = None
 
     async def tick(self) -> int:
-        """Run one cycle; returns the number of alerts enqueued. Never raises (but can be cancelled)."""
+        """Run one cycle; returns the number of alerts enqueued. Never raises: cancelled (at shutdown), it
+        logs one line and returns, so the scheduler reports no failed job."""
         self.running = asyncio.current_task()
         enqueued = 0
         try:
@@ -57,6 +58,9 @@ class Pipeline:
             enqueued = await off_loop(matcher.run_once)
             if results:
                 logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
+        except asyncio.CancelledError:  # shutting down mid-tick: normal, the database says where to resume
+            logger.info("tick_cancelled")
+            return 0
         except StoreUnavailableError as exc:  # the next tick tries again
             logger.warning("tick_failed error=%s", exc)
             return 0

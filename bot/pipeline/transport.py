@@ -27,6 +27,7 @@ class SendResult:
     HTML: resend as plain text), ``transient`` (timeout, network error, 5xx: retry later with backoff).
     ``error`` carries Telegram's description for logs; a result with no reason set is a permanent error.
     ``used_fallback``: the HTML was refused and the plain-text fallback was sent instead (this result).
+    ``token_refused`` (401: the bot's token is no longer accepted): nothing is settled, the process stops.
     """
 
     ok: bool
@@ -37,6 +38,7 @@ class SendResult:
     bad_markup: bool = False
     error: str | None = None
     used_fallback: bool = False
+    token_refused: bool = False
 
 
 SENT = SendResult(ok=True)

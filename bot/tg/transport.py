@@ -10,7 +10,15 @@ from datetime import timedelta
 import telegram
 from telegram import InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.pipeline.transport import SENT, SendResult
 
@@ -39,6 +47,8 @@ def classify_error(exc: TelegramError) -> SendResult:
             return SendResult(ok=False, retry_after=_seconds(exc.retry_after), error=text)
     if isinstance(exc, ChatMigrated):
         return SendResult(ok=False, migrated_to=int(exc.new_chat_id), error=text)
+    if isinstance(exc, InvalidToken):
+        return SendResult(ok=False, token_refused=True, error=text)
     if isinstance(exc, Forbidden):
         return SendResult(ok=False, blocked=True, error=text)
     if isinstance(exc, BadRequest):
