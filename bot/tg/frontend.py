@@ -36,7 +36,9 @@ from bot.chat.render import html_to_plain
 from bot.chat.replies import Attachment, FileTooLarge, Reply, command_menus
 from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, process_metrics
 from bot.settings import TelegramSettings
+from bot.tg.request import CountingRequest
 from feeds.models import ChatKind
 from feeds.opml import MAX_BYTES as MAX_OPML_BYTES
 from storage.store import Store
@@ -133,21 +135,39 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 class TelegramFrontend:
-    """Owns the python-telegram-bot ``Application`` and its handlers."""
+    """Owns the python-telegram-bot ``Application`` and its handlers.
+
+    Every Bot API call of the application (replies, the deliver transport built on ``application.bot``,
+    the long poll) is counted in ``metrics``; ``on_poll`` is called after each answered getUpdates."""
 
     def __init__(
-        self, settings: TelegramSettings, service: ChatService, store: Store, default_language: str = "en"
+        self,
+        settings: TelegramSettings,
+        service: ChatService,
+        store: Store,
+        default_language: str = "en",
+        *,
+        metrics: Metrics | None = None,
+        on_poll: Callable[[], None] | None = None,
     ) -> None:
         if not settings.token:
             raise ValueError("a Telegram token is required")
         self.default_language = default_language
         self.service = service
         self.store = store
+        metrics = metrics or process_metrics()
+
+        def answered(method: str) -> None:
+            if method == "getUpdates" and on_poll is not None:
+                on_poll()
+
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.token)
             .base_url(settings.api_base_url)
             .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
+            .request(CountingRequest(metrics))
+            .get_updates_request(CountingRequest(metrics, answered, connection_pool_size=1))
             .build()
         )
         self._register()
