@@ -6,56 +6,23 @@ scrape against a snapshot taken before the run."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 
 import aiohttp
 import pytest
-from prometheus_client import generate_latest
-from prometheus_client.parser import text_string_to_metric_families
 
 import bot.entry.roles as roles
 from bot.entry.roles import run_bot
-from bot.ops.metrics import process_metrics
 from bot.settings import DatabaseSettings, MetricsSettings, PollingSettings, Settings, TelegramSettings
 from feeds.models import FeedSpec
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 from tests.releases import rss
+from tests.scrape import Samples, delta, free_port, get, parse, snapshot
 
 USER = 5001
 FIRST = ("a-1", "Binzhou opens a park", "The city of Binzhou opened a park.")
 SECOND = ("a-2", "Binzhou ferry line starts", "A ferry now links Binzhou and Dalian.")
-
-Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-async def get(url: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as session, session.get(url) as answer:
-        return answer.status, await answer.text()
-
-
-def parse(text: str) -> Samples:
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def snapshot() -> Samples:
-    return parse(generate_latest(process_metrics().registry).decode())
-
-
-def delta(now: Samples, before: Samples, name: str, **labels: str) -> float:
-    key = (name, tuple(sorted(labels.items())))
-    return now.get(key, 0.0) - before.get(key, 0.0)
 
 
 def settings_for(tmp_path: Path, fake: FakeTelegram, feed_url: str, port: int) -> Settings:

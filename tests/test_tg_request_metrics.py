@@ -1,4 +1,4 @@
-"""Every Bot API call is counted by method and result: the real python-telegram-bot against the fake server."""
+"""Every Bot API call is counted by method and result: real python-telegram-bot, the fake Telegram server."""
 
 from __future__ import annotations
 
