@@ -1,5 +1,5 @@
 """/metrics after the demo pipeline: non-zero fetches, items and alerts (enqueued, sent, latency); and the
-``poll`` process serves its own /metrics and /readyz (the pipeline role) when ``[metrics] listen`` is set.
+``poll`` process (the fetch and match roles) serves its own /metrics and /readyz (``[metrics] listen``).
 
 The counters live in the process's registry (shared by every test in this process): the tests compare a
 scrape against a snapshot taken before."""
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.entry.commands import poll_forever
 from bot.entry.demo import run_demo
+from bot.entry.roles import run_roles
 from bot.ops.metrics import process_metrics
 from bot.ops.readiness import Readiness
 from bot.ops.server import start_ops_server
@@ -49,7 +49,7 @@ async def test_metrics_after_the_demo_pipeline() -> None:
     assert delta(now, before, "wirewatch_publish_to_alert_seconds_count") == 3
 
 
-async def test_poll_serves_metrics_and_readiness_of_its_pipeline(
+async def test_poll_serves_metrics_and_readiness_of_its_roles(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
     port = free_port()
@@ -61,7 +61,7 @@ async def test_poll_serves_metrics_and_readiness_of_its_pipeline(
     )
     before = snapshot()
     stop = asyncio.Event()
-    task = asyncio.create_task(poll_forever(settings, stop))
+    task = asyncio.create_task(run_roles(settings, {"fetch", "match"}, stop))  # what `poll` runs
     try:
         for _ in range(100):
             try:
@@ -73,7 +73,7 @@ async def test_poll_serves_metrics_and_readiness_of_its_pipeline(
             await asyncio.sleep(0.1)
         assert delta(parse(text), before, "wirewatch_items_ingested_total") == 1
         status, body = await get(f"http://127.0.0.1:{port}/readyz")
-        assert status == 200 and '"roles": ["pipeline"]' in body, body
+        assert status == 200 and '"roles": ["match", "fetch"]' in body, body
     finally:
         stop.set()
         assert await asyncio.wait_for(task, 15) == 0

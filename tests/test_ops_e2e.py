@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 import bot.entry.roles as roles
+import bot.tg.frontend as frontend
 from bot.entry.roles import run_bot
 from bot.settings import DatabaseSettings, MetricsSettings, PollingSettings, Settings, TelegramSettings
 from feeds.models import FeedSpec
@@ -78,7 +79,7 @@ async def test_run_serves_metrics_and_health(
         assert (await get(f"{base}/healthz"))[0] == 200
         status, body = await get(f"{base}/readyz")
         assert status == 200, body
-        assert '"roles": ["pipeline", "bot", "deliver"]' in body
+        assert '"roles": ["match", "fetch", "deliver", "bot"]' in body
     finally:
         stop.set()
         assert await asyncio.wait_for(task, 15) == 0
@@ -100,8 +101,8 @@ async def readyz_until(base: str, want: int) -> str:
 async def test_readyz_names_the_bot_late_while_telegram_is_down(
     tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(roles, "POLL_TIMEOUT_SECONDS", 1)  # an idle long poll answers every second
-    monkeypatch.setattr(roles, "POLL_PERIOD_SECONDS", 1.0)  # late after 3 s without an answered getUpdates
+    monkeypatch.setattr(frontend, "POLL_TIMEOUT_SECONDS", 1)  # an idle long poll answers every second
+    monkeypatch.setattr(roles, "BOT_PERIOD_SECONDS", 1.0)  # late after 3 s without an answered getUpdates
     port = free_port()
     settings = settings_for(tmp_path, fake_telegram, feed_server.add("/a.xml", rss([FIRST])), port)
     stop = asyncio.Event()

@@ -132,6 +132,7 @@ async def download_document(bot: Bot, message: Message | None) -> bytes | None:
 
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+POLL_TIMEOUT_SECONDS = 10  # getUpdates long-poll timeout: an idle poll is answered after this long
 
 
 class TelegramFrontend:
@@ -186,7 +187,9 @@ class TelegramFrontend:
         await self.register_commands()
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await self.application.updater.start_polling(
+            timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+        )
 
     async def stop_polling(self) -> None:
         """Stop long polling and update handling (the application stays initialized)."""
