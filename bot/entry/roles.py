@@ -42,6 +42,11 @@ logger = logging.getLogger(__name__)
 
 ROLES = ("bot", "fetch", "match", "deliver")
 SHUTDOWN_GRACE_SECONDS = 5.0
+# readiness: each role beats at least this often (seconds) and is late after three of these
+BOT_PERIOD_SECONDS = 10.0  # an answered getUpdates (the long poll answers within POLL_TIMEOUT_SECONDS)
+FETCH_PERIOD_SECONDS = 10.0  # a claim pass of the fetch loop (at least every 5 s)
+MATCH_PERIOD_SECONDS = 5.0  # a match pass (at least every second)
+DELIVER_PERIOD_SECONDS = 5.0  # a claim pass of the sender (at least every second)
 
 
 def parse_roles(text: str) -> frozenset[str]:
@@ -82,9 +87,10 @@ async def run_roles(settings: Settings, roles: Collection[str], stop: asyncio.Ev
     if telegram_needed and not settings.telegram.token:
         raise ConfigError("telegram.token: missing; set it in the config file or in WIREWATCH_TELEGRAM_TOKEN")
     stop = stop or asyncio.Event()
+    readiness = Readiness()
     async with open_runtime(settings, use_processes="fetch" in roles) as runtime:
         if not telegram_needed:
-            return await _run_stages(settings, runtime, roles, stop, None)
+            return await _run_stages(settings, runtime, roles, stop, readiness, None)
         frontend = TelegramFrontend(
             settings.telegram,
             runtime.service,
@@ -92,10 +98,11 @@ async def run_roles(settings: Settings, roles: Collection[str], stop: asyncio.Ev
             settings.chat.default_language,
             pacer=make_pacer(settings.delivery),  # replies and alerts share Telegram's limits
             token_watch=TokenWatch(on_refused=stop.set),
+            on_poll=lambda: readiness.beat("bot"),  # the leader is ready while getUpdates is answered
         )
         async with frontend.application:
             frontend.token_watch.armed = True  # Telegram took the token at start: a refusal now stops us
-            return await _run_stages(settings, runtime, roles, stop, frontend)
+            return await _run_stages(settings, runtime, roles, stop, readiness, frontend)
 
 
 async def _run_stages(
@@ -103,17 +110,17 @@ async def _run_stages(
     runtime: Runtime,
     roles: frozenset[str],
     stop: asyncio.Event,
+    readiness: Readiness,
     frontend: TelegramFrontend | None,
 ) -> int:
     """Wire the stages of ``roles`` together, supervise them, stop them in order."""
     install_stop_signals(stop)
-    readiness = Readiness()
     supervisor = Supervisor(stop)
     lease = timedelta(seconds=settings.workers.lease_seconds)
     sender = _sender(settings, runtime, frontend, lease) if "deliver" in roles else None
     match_loop = None
     if "match" in roles:
-        readiness.declare("match", 5.0)
+        readiness.declare("match", MATCH_PERIOD_SECONDS)
         match_loop = MatchLoop(
             runtime.matcher,
             on_enqueued=sender.wake if sender else None,
@@ -122,7 +129,7 @@ async def _run_stages(
         supervisor.start("match", functools.partial(match_loop.run, stop))
     scheduler = AsyncIOScheduler()
     if "fetch" in roles:
-        readiness.declare("fetch", 10.0)
+        readiness.declare("fetch", FETCH_PERIOD_SECONDS)
         fetch_loop = FetchLoop(
             runtime.store,
             runtime.ingestor,
@@ -134,7 +141,7 @@ async def _run_stages(
         supervisor.start("fetch", functools.partial(fetch_loop.run, stop))
         schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
     if sender is not None:
-        readiness.declare("deliver", 5.0)
+        readiness.declare("deliver", DELIVER_PERIOD_SECONDS)
         sender.on_pass = lambda: readiness.beat("deliver")
         supervisor.start("deliver", functools.partial(sender.run, stop))
         _schedule_pause_notices(scheduler, settings, runtime, sender)
@@ -149,7 +156,7 @@ async def _run_stages(
         supervisor.start("spikes", functools.partial(spike_sender.run, stop))
     leadership = None
     if "bot" in roles and frontend is not None:
-        readiness.declare("bot", 10.0)
+        readiness.declare("bot", BOT_PERIOD_SECONDS)
         leadership = BotLeadership(runtime.store, frontend, stop, readiness)
         supervisor.start("bot", leadership.run)
     scheduler.start()

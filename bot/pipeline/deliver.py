@@ -32,6 +32,7 @@ from bot.chat.i18n import DEFAULT_LANGUAGE, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import RenderedMessage, render_alert, render_digest
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.ports import OutboxStore
 from bot.pipeline.transport import SendResult, Transport
@@ -104,6 +105,7 @@ class AlertSender:
         batch_size: int | None = None,
         default_language: str = DEFAULT_LANGUAGE,
         allowed_chats: Collection[int] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._allowed = frozenset(allowed_chats)  # empty: every chat
@@ -120,6 +122,7 @@ class AlertSender:
         self._max_wait = max_wait
         self.owner = owner or new_owner_id()
         self._clock = clock
+        self._metrics = metrics or process_metrics()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[int, asyncio.Task[int]] = {}  # running chat tasks: capacity and shutdown only
@@ -265,20 +268,28 @@ class AlertSender:
 
     async def _send_chat(self, target: _Target, alerts: list[PendingAlert]) -> int:
         """Render the chat's alerts (grouped when many) and send them in order."""
-        attempts = {alert.delivery_id: alert.attempts for alert in alerts}
+        by_id = {alert.delivery_id: alert for alert in alerts}
         messages = await self._render(alerts)
         sent = 0
         for index, message in enumerate(messages):
             if self._stopping:
                 break
-            tries = max(attempts[d] for d in message.delivery_ids)
+            tries = max(by_id[d].attempts for d in message.delivery_ids)
             outcome = await self._deliver(target, message, tries)
-            sent += outcome is _Outcome.SENT
+            if outcome is _Outcome.SENT:
+                sent += 1
+                self._record_sent([by_id[d] for d in message.delivery_ids])
             if outcome is _Outcome.DEFER:
                 await self._hold_rest(target, messages[index + 1 :], tries)
             if outcome in (_Outcome.DEFER, _Outcome.GONE, _Outcome.HALT):
                 break
         return sent
+
+    def _record_sent(self, alerts: Sequence[PendingAlert]) -> None:
+        """Metrics: each alert of an acknowledged message, with its item's first sight → now."""
+        now = self._clock()
+        for alert in alerts:
+            self._metrics.alert_sent(alert.item.first_seen_at, now)
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
         """The chat's alerts as messages in the chat's language (grouped when many wait)."""

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, ParamSpec, TypeVar
 
 from bot.offload import off_loop
-from bot.ops.metrics import Metrics, fetch_outcome, process_metrics
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.ports import IngestStore
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
@@ -122,7 +122,7 @@ class Ingestor:
         fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified, untrusted=feed.untrusted)
         fetch_seconds = time.monotonic() - started
         if fetched.status != "ok":
-            self.metrics.record_fetch(fetch_outcome(fetched), fetch_seconds)
+            self.metrics.record_fetch(fetched.outcome, fetch_seconds)
         if fetched.status in ("error", "refused"):
             error = fetched.error or "fetch failed"
             return await self._fail(feed, now, error, fetched.retry_after, started, fetched.status)

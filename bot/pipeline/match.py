@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.ports import MatchStore
 from bot.pipeline.spikes import SpikeWatch
 from feeds.documents import document_for
@@ -31,9 +32,16 @@ _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a
 class MatchService:
     """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
 
-    def __init__(self, store: MatchStore, batch_size: int = 500, spikes: SpikeWatch | None = None) -> None:
+    def __init__(
+        self,
+        store: MatchStore,
+        batch_size: int = 500,
+        spikes: SpikeWatch | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._store = store
         self._spikes = spikes
+        self._metrics = metrics or process_metrics()
         self._batch_size = batch_size
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
@@ -105,6 +113,7 @@ class MatchService:
                 self._spikes.check(matched_subscriptions, now)
             if matched < self._batch_size:
                 break
+        self._metrics.alerts_enqueued(enqueued)
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued

@@ -27,6 +27,7 @@ from bot.chat.render import html_to_plain
 from bot.chat.replies import FileTooLarge, Reply, command_menus
 from bot.chat.service import COMMAND_NAMES, UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
 from bot.settings import TelegramSettings
 from bot.tg.lanes import ChatLanes, Work, lane_key
@@ -90,6 +91,7 @@ async def download_document(bot: Bot, message: Message | None) -> bytes | None:
 
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+POLL_TIMEOUT_SECONDS = 10  # getUpdates long-poll timeout: an idle poll is answered after this long
 
 
 class TelegramFrontend:
@@ -97,7 +99,9 @@ class TelegramFrontend:
 
     Chats are served concurrently, each chat's updates in order (``ChatLanes``); replies share the alerts'
     ``Pacer``; a flooding chat gets one warning and a cool-down (``FloodGuard``); a token refused while
-    running is reported to ``token_watch``, which stops the process."""
+    running is reported to ``token_watch``, which stops the process. Every Bot API call of the
+    application (replies, the deliver transport built on ``application.bot``, the long poll) is counted
+    in ``metrics``; ``on_poll`` is called after each answered getUpdates."""
 
     def __init__(
         self,
@@ -109,6 +113,8 @@ class TelegramFrontend:
         pacer: Pacer | None = None,
         token_watch: TokenWatch | None = None,
         flood: FloodGuard | None = None,
+        metrics: Metrics | None = None,
+        on_poll: Callable[[], None] | None = None,
     ) -> None:
         if not settings.token:
             raise ValueError("a Telegram token is required")
@@ -117,13 +123,19 @@ class TelegramFrontend:
         self.store = store
         self.token_watch = token_watch or TokenWatch()
         self.flood = flood or FloodGuard()
+        metrics = metrics or process_metrics()
+
+        def answered(method: str) -> None:
+            if method == "getUpdates" and on_poll is not None:
+                on_poll()
+
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.token)
             .base_url(settings.api_base_url)
             .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
-            .request(WatchedRequest(self.token_watch, connection_pool_size=256))
-            .get_updates_request(WatchedRequest(self.token_watch, connection_pool_size=1))
+            .request(WatchedRequest(self.token_watch, metrics, connection_pool_size=256))
+            .get_updates_request(WatchedRequest(self.token_watch, metrics, answered, connection_pool_size=1))
             .concurrent_updates(ChatLanes(self._admit))
             .build()
         )
@@ -145,7 +157,9 @@ class TelegramFrontend:
         await self.register_commands()
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await self.application.updater.start_polling(
+            timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+        )
 
     async def stop_polling(self) -> None:
         """Stop long polling and update handling (the application stays initialized)."""
