@@ -4,9 +4,11 @@ aiohttp, not httpx: measured on 1,000 conditional GETs answered 304 (benchmarks/
 about 2.3 ms of event-loop CPU per request and aiohttp about 0.2 ms; httpx alone would blow the 2 s warm-pass
 budget. Decompression is done here (``auto_decompress=False``) so the size cap holds after decoding too.
 
-``Fetcher.fetch`` turns every network or HTTP problem into a ``FetchResult`` with ``status="error"``; the
-caller decides about backoff (``feeds.schedule``). Redirects are followed by hand so that a chain of only
-permanent redirects (301/308) can report the new URL to store, and loops end with an error.
+``Fetcher.fetch`` turns every network or HTTP problem into a ``FetchResult`` with ``status="error"`` and an
+explicit ``error_kind`` (``http_error``, ``timeout``, ``refused``); the caller decides about backoff
+(``feeds.schedule``) and counts ``parse_error`` itself when the body does not parse. Redirects are followed
+by hand so that a chain of only permanent redirects (301/308) can report the new URL to store, and loops end
+with an error.
 
 ``fetch(..., untrusted=True)`` (feeds added from chat, the CLI or OPML) goes through ``feeds.guard``: every
 hop's URL is checked by the ``UrlPolicy`` and its own connection pool resolves names through a
@@ -35,6 +37,11 @@ from feeds.guard import GuardedResolver, GuardRefused, UrlPolicy
 logger = logging.getLogger(__name__)
 
 FetchStatus = Literal["ok", "not_modified", "error", "refused"]
+FetchErrorKind = Literal["http_error", "timeout", "refused", "parse_error"]
+"""Why a fetch failed: an HTTP error status or a network failure; a timeout; refused by us (the guard, the
+size cap, an unsupported URL or encoding, too many or looping redirects); a body that is not a feed (set by
+the caller, after parsing)."""
+FetchOutcome = Literal["ok", "not_modified", "http_error", "timeout", "refused", "parse_error"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = (
@@ -71,17 +78,30 @@ class FetchResult:
     error: str | None = None
     retry_after: float | None = None
     http_status: int | None = None
+    error_kind: FetchErrorKind | None = None
+
+    @property
+    def outcome(self) -> FetchOutcome:
+        """``ok``, ``not_modified`` or the error kind (the ``result`` label of the fetch metrics)."""
+        if self.status in ("ok", "not_modified"):
+            return self.status
+        return self.error_kind or ("refused" if self.status == "refused" else "http_error")
 
 
 class FetchError(Exception):
     """A fetch failed for a reason worth reporting (turned into a ``FetchResult`` by ``Fetcher.fetch``)."""
 
     def __init__(
-        self, message: str, http_status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        http_status: int | None = None,
+        retry_after: float | None = None,
+        kind: FetchErrorKind = "http_error",
     ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.retry_after = retry_after
+        self.kind = kind
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -182,15 +202,15 @@ class Fetcher:
                 return await self._fetch_chain(url, etag, last_modified, untrusted)
         except GuardRefused as exc:
             logger.info("fetch_refused url=%s reason=%s", url, exc.reason)
-            return FetchResult("refused", final_url=url, error=str(exc))
+            return FetchResult("refused", final_url=url, error=str(exc), error_kind="refused")
         except FetchError as exc:
-            return _error(url, str(exc), exc.http_status, exc.retry_after)
+            return _error(url, str(exc), exc.kind, exc.http_status, exc.retry_after)
         except aiohttp.ServerTimeoutError as exc:
-            return _error(url, f"timeout: {exc or type(exc).__name__}"[:300])
+            return _error(url, f"timeout: {exc or type(exc).__name__}"[:300], "timeout")
         except TimeoutError:
-            return _error(url, f"timeout after {self.limits.total_timeout:g}s total")
+            return _error(url, f"timeout after {self.limits.total_timeout:g}s total", "timeout")
         except (aiohttp.ClientError, OSError, ValueError, zlib.error) as exc:
-            return _error(url, f"{type(exc).__name__}: {exc}"[:300])
+            return _error(url, f"{type(exc).__name__}: {exc}"[:300], "http_error")
 
     async def _fetch_chain(
         self, url: str, etag: str | None, last_modified: str | None, untrusted: bool
@@ -209,9 +229,9 @@ class Fetcher:
             permanent = permanent and answer.status in PERMANENT_REDIRECTS
             current = urljoin(current, location.strip())
             if current in seen:
-                raise FetchError(f"redirect loop at {current}", answer.status)
+                raise FetchError(f"redirect loop at {current}", answer.status, kind="refused")
             seen.add(current)
-        raise FetchError(f"more than {self.limits.max_redirects} redirects")
+        raise FetchError(f"more than {self.limits.max_redirects} redirects", kind="refused")
 
     async def _get_once(self, url: str, headers: Mapping[str, str], untrusted: bool) -> _Answer:
         """One GET under the global and per-host caps; body read only for a 2xx answer."""
@@ -221,7 +241,7 @@ class Fetcher:
             self.policy.check_url(url)  # literal-IP hosts here; names in the GuardedResolver
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"unsupported URL {url[:100]!r}")
+            raise FetchError(f"unsupported URL {url[:100]!r}", kind="refused")
         async with (
             self._global,
             self._host_semaphore(parts.netloc.lower()),
@@ -242,13 +262,15 @@ class Fetcher:
         cap = self.limits.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
-            raise FetchError(f"body too large: Content-Length {declared} > {cap}", response.status)
+            raise FetchError(
+                f"body too large: Content-Length {declared} > {cap}", response.status, kind="refused"
+            )
         decoder = _Decoder(headers.get("content-encoding", ""), cap)
         raw = 0
         async for chunk in response.content.iter_chunked(65536):
             raw += len(chunk)
             if raw > cap:
-                raise FetchError(f"body too large: more than {cap} bytes", response.status)
+                raise FetchError(f"body too large: more than {cap} bytes", response.status, kind="refused")
             decoder.feed(chunk)
         return decoder.finish()
 
@@ -259,7 +281,7 @@ class _Decoder:
     def __init__(self, encoding: str, cap: int) -> None:
         self.encoding = encoding.strip().lower()
         if self.encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"unsupported Content-Encoding {encoding!r}")
+            raise FetchError(f"unsupported Content-Encoding {encoding!r}", kind="refused")
         self.cap = cap
         self.size = 0
         self.parts: list[bytes] = []
@@ -291,7 +313,7 @@ class _Decoder:
     def _keep(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.cap:
-            raise FetchError(f"body too large: more than {self.cap} bytes after decoding")
+            raise FetchError(f"body too large: more than {self.cap} bytes after decoding", kind="refused")
         self.parts.append(data)
 
 
@@ -326,6 +348,7 @@ def _result(
             error=f"HTTP {answer.status}",
             retry_after=retry,
             http_status=answer.status,
+            error_kind="http_error",
         )
     return FetchResult(
         status,
@@ -340,9 +363,18 @@ def _result(
 
 
 def _error(
-    url: str, message: str, http_status: int | None = None, retry_after: float | None = None
+    url: str,
+    message: str,
+    kind: FetchErrorKind,
+    http_status: int | None = None,
+    retry_after: float | None = None,
 ) -> FetchResult:
-    logger.debug("fetch_error url=%s error=%s", url, message)
+    logger.debug("fetch_error url=%s kind=%s error=%s", url, kind, message)
     return FetchResult(
-        "error", final_url=url, error=message, http_status=http_status, retry_after=retry_after
+        "error",
+        final_url=url,
+        error=message,
+        http_status=http_status,
+        retry_after=retry_after,
+        error_kind=kind,
     )

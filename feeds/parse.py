@@ -11,6 +11,7 @@ import io
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -30,13 +31,27 @@ class FeedParseError(Exception):
     """The document is not a usable feed (HTML page, broken XML without entries, ...)."""
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """A feed document: its own title (may be empty) and its entries."""
+
+    title: str
+    entries: list[ParsedEntry]
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> list[ParsedEntry]:
+    """Parse a feed document's entries; see ``parse_feed_document``."""
+    return parse_feed_document(body, headers, feed_url).entries
+
+
+def parse_feed_document(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> ParsedFeed:
     """Parse a feed document; raise ``FeedParseError`` when it is not a feed or is broken with no entries.
 
-    A well-formed feed with no entries gives ``[]``. ``feed_url`` resolves relative entry links; it is not
-    given to feedparser as a base, which would also "resolve" bare guids and make identities URL-dependent.
-    feedparser's HTML sanitizer and relative-URI rewriter are off: ``feeds.text`` strips all markup (scripts
-    and styles included) and we never render feed HTML, so both would be wasted CPU (~30% of a parse)."""
+    A well-formed feed with no entries gives no entries. ``feed_url`` resolves relative entry links; it is
+    not given to feedparser as a base, which would also "resolve" bare guids and make identities
+    URL-dependent. feedparser's HTML sanitizer and relative-URI rewriter are off: ``feeds.text`` strips all
+    markup (scripts and styles included) and we never render feed HTML, so both would be wasted CPU (~30% of
+    a parse)."""
     parsed = feedparser.parse(
         io.BytesIO(body),
         response_headers=_response_headers(headers),
@@ -46,7 +61,8 @@ def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = N
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries:
         _check_empty(parsed, body)
-    return [_entry(e, feed_url) for e in entries]
+    title = _text(parsed.get("feed", {}).get("title")) or ""
+    return ParsedFeed(" ".join(title.split()), [_entry(e, feed_url) for e in entries])
 
 
 def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -13,12 +13,12 @@ import time
 from dataclasses import replace
 from datetime import datetime
 
-from feeds.models import NewItem
+from feeds.models import NewItem, ParsedEntry
 from feeds.normalize import normalize_entry
-from feeds.parse import parse_feed
+from feeds.parse import parse_feed, parse_feed_document
 from feeds.search import index_tokens
 
-__all__ = ["WORKER_NICENESS", "lower_priority", "parse_and_normalize"]
+__all__ = ["WORKER_NICENESS", "lower_priority", "parse_and_normalize", "preview_feed"]
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,21 @@ def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now
     """Feed bytes to new items with their search tokens, in feed order, one per identity (the first wins).
 
     Raises ``feeds.parse.FeedParseError`` when the document is not a usable feed."""
+    return _normalize(parse_feed(body, headers, feed_url), feed_url, now)
+
+
+def preview_feed(
+    body: bytes, headers: dict[str, str], feed_url: str, now: datetime
+) -> tuple[str, list[NewItem]]:
+    """A feed about to be added: its title and its items (as ``parse_and_normalize`` gives them)."""
+    document = parse_feed_document(body, headers, feed_url)
+    return document.title, _normalize(document.entries, feed_url, now)
+
+
+def _normalize(entries: list[ParsedEntry], feed_url: str, now: datetime) -> list[NewItem]:
     items: list[NewItem] = []
     seen: set[str] = set()
-    for entry in parse_feed(body, headers, feed_url):
+    for entry in entries:
         item = normalize_entry(entry, feed_url, now)
         if item.identity not in seen:
             seen.add(item.identity)

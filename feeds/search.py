@@ -17,7 +17,7 @@ from itertools import groupby
 from feeds.models import Item
 from feeds.query import Document, Query
 from feeds.query.evaluate import simple_key
-from feeds.query.nodes import And, Field, Node, Or, Term
+from feeds.query.nodes import And, Field, Node, Not, Or, Term
 from feeds.query.normalize import is_cjk, normalize_text, tokenize
 
 
@@ -130,6 +130,26 @@ def candidates_are_exact(query: Query) -> bool:
     tokens are exactly the matcher's keys. Phrases, prefixes, ``title:``, ``source:`` and exclusions are
     checked by the matcher."""
     return _exact(query.node)
+
+
+def exact_split(query: Query) -> tuple[SearchExpr, tuple[SearchExpr, ...]] | None:
+    """(what must match, what must not) when the index answers the query exactly, else None.
+
+    Exact: an AND of parts that ``candidates_are_exact`` accepts, and exclusions of such parts (``-ferry``,
+    ``-(a OR b)``: a plain word is absent from the text exactly when its token is absent from the index).
+    At least one part must be positive."""
+    node = query.node
+    include: list[SearchExpr] = []
+    exclude: list[SearchExpr] = []
+    for part in node.parts if isinstance(node, And) else (node,):
+        wanted, target = (part.part, exclude) if isinstance(part, Not) else (part, include)
+        expr = _expr(wanted) if _exact(wanted) else None
+        if expr is None:
+            return None
+        target.append(expr)
+    if not include:
+        return None
+    return _combine(AllOf, include), tuple(exclude)
 
 
 def _exact(node: Node) -> bool:

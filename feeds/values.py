@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from feeds.models import ChatKind, FeedState, Item, Subscription
 
@@ -93,3 +93,31 @@ class VolumeCounts:
 
     sent_24h: int
     waiting: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedOffer:
+    """A feed found on a page and offered to one chat as a button; ``name`` is the NAME given, if any."""
+
+    id: int
+    chat_id: int
+    url: str
+    title: str
+    name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeAlert:
+    """A claimed spike alert: ``stories`` matched the subscription on the local ``day``, against a mean of
+    ``average`` over the 7 days before (the numbers when it was detected)."""
+
+    id: int
+    chat_id: int
+    chat_kind: ChatKind
+    subscription_id: int
+    query: str
+    day: date
+    stories: int
+    average: float
+    attempts: int

@@ -25,9 +25,9 @@ def ping(conn: Connection) -> None:
 
 def feed_states(conn: Connection) -> dict[str, int]:
     """Feeds by state: ``ok`` (polled, last poll succeeded), ``failing`` (polled, failures since the last
-    success), ``paused`` (not polled: disabled)."""
+    success), ``paused`` (not polled: disabled, or paused after failing for too long)."""
     state = case(
-        (feeds.c.enabled.is_(False), "paused"),
+        (feeds.c.enabled.is_(False) | feeds.c.paused_at.is_not(None), "paused"),
         (feeds.c.consecutive_failures > 0, "failing"),
         else_="ok",
     )

@@ -22,6 +22,7 @@ from feeds.values import (
     DueDigest,
     DuplicateFeedError,
     DuplicateSubscriptionError,
+    FeedOffer,
     MatchRecord,
     OutboxStats,
     PendingAlert,
@@ -31,6 +32,7 @@ from feeds.values import (
 from storage import (
     chat_migration,
     chats_repo,
+    feed_offers_repo,
     feed_sources_repo,
     feeds_repo,
     items_repo,
@@ -45,6 +47,7 @@ from storage.engine import StoreUnavailableError, make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult
+from storage.spike_store import SpikeStore
 from storage.volume_store import VolumeStore, to_pending_alert
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "DueDigest",
     "DuplicateFeedError",
     "DuplicateSubscriptionError",
+    "FeedOffer",
     "InstanceLock",
     "InstanceLockedError",
     "MatchRecord",
@@ -64,8 +68,10 @@ __all__ = [
     "VolumeCounts",
 ]
 
+OFFER_LIFETIME = timedelta(days=1)
 
-class Store(VolumeStore):
+
+class Store(VolumeStore, SpikeStore):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL).
 
     ``default_zone`` (IANA name) is the zone of chats that have not chosen one (``[chat]
@@ -172,6 +178,18 @@ class Store(VolumeStore):
         """Unpause a paused feed and poll it now; False if it was not paused."""
         with transaction(self._engine, write=True) as conn:
             return feed_sources_repo.resume_feed(conn, feed_id, now)
+
+    def offer_feeds(
+        self, chat_id: int, found: Sequence[tuple[str, str]], name: str | None, now: datetime
+    ) -> list[FeedOffer]:
+        """Remember feeds (url, title) offered to a chat as buttons; offers older than a day are dropped."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_offers_repo.save_offers(conn, chat_id, found, name, now, OFFER_LIFETIME)
+
+    def feed_offer(self, chat_id: int, offer_id: int, now: datetime) -> FeedOffer | None:
+        """An offer made to this chat within the last day; None for another chat's or an old one."""
+        with transaction(self._engine, write=False) as conn:
+            return feed_offers_repo.get_offer(conn, chat_id, offer_id, now - OFFER_LIFETIME)
 
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, ordered by name."""
@@ -338,12 +356,17 @@ class Store(VolumeStore):
             return items_repo.count_items(conn)
 
     # --- trends and spikes ---------------------------------------------------------------------------
-    def daily_counts(self, query: Query, *, first_day: date, days: int, zone: ZoneInfo) -> DailyCounts:
+    def daily_counts(
+        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    ) -> DailyCounts:
         """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``.
 
-        Candidates come from the full-text index; the matcher checks them unless the index is exact."""
+        Candidates come from the full-text index; the matcher checks them unless the index is exact, and
+        then the database counts. ``releases=False``: only stories are needed (releases may be left 0)."""
         with transaction(self._engine, write=False) as conn:
-            return trend_counts.daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+            return trend_counts.daily_counts(
+                conn, query, first_day=first_day, days=days, zone=zone, releases=releases
+            )
 
     def last_match(self, query: Query, since: datetime) -> datetime | None:
         """When the newest release first seen since ``since`` that matches ``query`` was first seen."""

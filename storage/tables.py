@@ -13,6 +13,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     BigInteger,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -100,6 +101,7 @@ class ItemRow(Base):
         Index("ix_items_link", "link"),
         Index("ix_items_title_fp", "title_fingerprint"),
         Index("ix_items_first_seen", "first_seen_at"),
+        Index("ix_items_trend", "id", "story_id", "first_seen_at"),  # daily counts: no wide row reads
         Index(
             "ix_items_unmatched",
             "id",
@@ -206,6 +208,51 @@ class DeliveryRow(Base):
     )
 
 
+class FeedOfferRow(Base):
+    """A feed found on a page and offered to a chat as a button (``/addfeed`` of a page with several)."""
+
+    __tablename__ = "feed_offers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    url: Mapped[str]
+    title: Mapped[str]
+    name: Mapped[str | None]  # the NAME given with /addfeed, if any
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_feed_offers_chat", "chat_id", "created_at"),)
+
+
+class SpikeAlertRow(Base):
+    """The outbox of spike alerts: one row per subscription and local day, written with the claim of that
+    day (``subscriptions.last_spike_on``) in one transaction; sent, retried and leased like deliveries."""
+
+    __tablename__ = "spike_alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id"))
+    day: Mapped[date] = mapped_column(Date)
+    stories: Mapped[int]
+    average: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None]
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "day", name="uq_spike_alerts_subscription_day"),
+        Index(
+            "ix_spike_alerts_open",
+            "id",
+            sqlite_where=text("status IN ('pending', 'sending')"),
+            postgresql_where=text("status IN ('pending', 'sending')"),
+        ),
+    )
+
+
 class PrunedIdentityRow(Base):
     """An item deleted by retention, still known: its feed listing it again stores and alerts nothing."""
 
@@ -238,3 +285,5 @@ subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)
 pruned_identities = table_of(PrunedIdentityRow)
 worker_heartbeats = table_of(WorkerHeartbeatRow)
+feed_offers = table_of(FeedOfferRow)
+spike_alerts = table_of(SpikeAlertRow)

@@ -17,9 +17,9 @@ from sqlalchemy import BigInteger, Connection, bindparam, column, func, select, 
 
 from feeds import trends
 from feeds.query import Query
-from feeds.search import candidate_expr, candidates_are_exact, item_document
+from feeds.search import candidate_expr, candidates_are_exact, exact_split, item_document
 from feeds.trends import Activity, DailyCounts, Hit, day_start, period
-from storage import search_index
+from storage import search_index, trend_sql
 from storage.convert import item_select, to_item
 from storage.dialect import chunks
 from storage.search_sql import fts5_match, pg_tsquery, simplify
@@ -31,7 +31,8 @@ _TIMES = (bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCD
 _SQLITE_HITS = (
     text(
         "SELECT items.id AS item_id, coalesce(items.story_id, items.id) AS story,"
-        " items.first_seen_at AS seen FROM items_fts JOIN items ON items.id = items_fts.rowid"
+        " items.first_seen_at AS seen FROM items_fts JOIN items INDEXED BY ix_items_trend"
+        " ON items.id = items_fts.rowid"
         " WHERE items_fts MATCH :query AND items_fts.rowid BETWEEN :low AND :high"
         " AND items.first_seen_at >= :since AND items.first_seen_at < :until"
     )
@@ -115,11 +116,37 @@ def newest_match(conn: Connection, query: Query, *, since: datetime) -> datetime
 
 
 def daily_counts(
-    conn: Connection, query: Query, *, first_day: date, days: int, zone: ZoneInfo
+    conn: Connection, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
 ) -> DailyCounts:
-    """Stories and releases matching the query per local day, ``first_day`` onwards."""
+    """Stories and releases matching the query per local day, ``first_day`` onwards (without
+    ``releases``, the database may skip counting those: they are then 0).
+
+    When the index answers the query exactly (``feeds.search.exact_split``: words, CJK keys, and
+    exclusions of them), the database groups the hits by story and day (``trend_sql``); otherwise every
+    candidate is checked by the matcher and bucketed here."""
     since = day_start(first_day, zone)
     until = day_start(first_day + timedelta(days=days), zone)
+    split = exact_split(query)
+    if split is not None:
+        include, exclude = simplify(split[0]), [simplify(e) for e in split[1]]
+        bounds = id_range(conn, since, until)
+        if bounds is None or include is False or True in exclude:
+            return DailyCounts(first_day, (0,) * days, (0,) * days)
+        if include is not True:
+            kept = tuple(e for e in exclude if not isinstance(e, bool))
+            rendered = trend_sql.render(include, kept, conn.dialect.name == "postgresql")
+            stories, copies = trend_sql.grouped_counts(
+                conn,
+                rendered,
+                bounds,
+                first_day=first_day,
+                days=days,
+                zone=zone,
+                since=since,
+                until=until,
+                releases=releases,
+            )
+            return DailyCounts(first_day, tuple(stories), tuple(copies))
     return trends.daily_counts(matching_hits(conn, query, since=since, until=until), first_day, days, zone)
 
 
@@ -130,7 +157,7 @@ def activity(
     first_day, _, _ = period(now, days, zone)
     found: dict[int, Activity] = {}
     for key, query in queries.items():
-        counts = daily_counts(conn, query, first_day=first_day, days=days, zone=zone)
+        counts = daily_counts(conn, query, first_day=first_day, days=days, zone=zone, releases=False)
         last = newest_match(conn, query, since=now - LAST_MATCH_HORIZON)
         found[key] = Activity(counts.stories, last)
     return found

@@ -319,6 +319,18 @@ class UpdateBuilder:
             "data": data,
         }
 
+    def inline_callback_query(self, inline_message_id: str, sender: JSON, data: str) -> JSON:
+        """A CallbackQuery JSON for a button under an inline message (Telegram sends no message then)."""
+        query_id = str(self._next_callback_id)
+        self._next_callback_id += 1
+        return {
+            "id": query_id,
+            "from": sender,
+            "inline_message_id": inline_message_id,
+            "chat_instance": inline_message_id,
+            "data": data,
+        }
+
 
 # ------------------------------------------------------------------------------------------ server
 
@@ -338,6 +350,9 @@ class FakeTelegram:
         self._cond = threading.Condition()
         self._sent: list[SentMessage] = []
         self.files: list[SentFile] = []  # photos and documents, in order
+        self.downloads: list[str] = []  # file paths downloaded from /file/bot<token>/...
+        self._stored_files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self._file_paths: dict[str, bytes] = {}
         self._calls: list[tuple[str, JSON]] = []
         self._updates: list[JSON] = []
         self._chats: dict[int, JSON] = {}
@@ -445,15 +460,63 @@ class FakeTelegram:
         chat_type: str = "private",
         username: str = "alice",
         title: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """Queue a Message update from a user; returns its update_id."""
+        """Queue a Message update from a user (``reply_to``: the id of a message in the chat it answers);
+        returns its update_id."""
         with self._cond:
             uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
             chat = self._register_chat(chat_id, chat_type, username, title)
             sender = self._users[uid] = self._builder.user(uid, username)
             message = self._builder.message(chat, sender, self._new_message_id(chat_id), text)
+            if reply_to is not None:
+                message["reply_to_message"] = self._messages[(chat_id, reply_to)]
             self._messages[(chat_id, message["message_id"])] = message
             return self._push({"message": message})
+
+    def user_sends_document(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """A user posts a file (no update is queued: bots see files only when a command replies to them);
+        returns the message id to reply to."""
+        with self._cond:
+            uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
+            chat = self._register_chat(chat_id, chat_type, "alice", None)
+            sender = self._users[uid] = self._builder.user(uid, "alice")
+            message_id = self._new_message_id(chat_id)
+            self._messages[(chat_id, message_id)] = {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": sender,
+                "document": self._keep_file(filename, data),
+            }
+            return message_id
+
+    def file_bytes(self, file_path: str) -> bytes | None:
+        """The bytes served at ``/file/bot<token>/<file_path>`` (a file the bot or a user sent)."""
+        with self._cond:
+            return self._file_paths.get(file_path)
+
+    def _keep_file(self, filename: str, data: bytes) -> JSON:
+        """Store a file for getFile and downloads; returns its Document JSON."""
+        number = len(self._stored_files) + 1
+        file_id = f"file-{number}"
+        suffix = filename.rpartition(".")[2] if "." in filename else "bin"
+        self._stored_files[file_id] = (f"documents/file_{number}.{suffix}", data)
+        self._file_paths[f"documents/file_{number}.{suffix}"] = data
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": filename,
+            "file_size": len(data),
+        }
 
     def press_button(
         self,
@@ -474,6 +537,31 @@ class FakeTelegram:
             query = self._builder.callback_query(message, sender, data)
             self._callbacks[query["id"]] = (chat_id, message_id)
             return self._push({"callback_query": query})
+
+    def press_inline_button(self, user_id: int, inline_message_id: str, data: str) -> int:
+        """Queue a callback_query for a button under an inline message (no chat, no message)."""
+        with self._cond:
+            sender = self._users.setdefault(user_id, self._builder.user(user_id, "alice"))
+            query = self._builder.inline_callback_query(inline_message_id, sender, data)
+            self._callbacks[query["id"]] = (user_id, 0)
+            return self._push({"callback_query": query})
+
+    def bot_added(
+        self, chat_id: int, *, chat_type: str = "group", by_user: int = DEFAULT_GROUP_USER_ID
+    ) -> int:
+        """Queue a my_chat_member update: a user added the bot to ``chat_id``; returns its update_id."""
+        with self._cond:
+            chat = self._register_chat(chat_id, chat_type, "alice", None)
+            sender = self._users.setdefault(by_user, self._builder.user(by_user, "alice"))
+            bot = self._bot_user()
+            change = {
+                "chat": chat,
+                "from": sender,
+                "date": int(time.time()),
+                "old_chat_member": {"status": "left", "user": bot},
+                "new_chat_member": {"status": "member", "user": bot},
+            }
+            return self._push({"my_chat_member": change})
 
     def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
         """Upgrade a group: later sends to the old id get 400 with migrate_to_chat_id."""
@@ -692,7 +780,15 @@ class FakeTelegram:
         self._throttle(chat_id)
         message_id = self._new_message_id(chat_id)
         chat = self._chats.setdefault(chat_id, self._default_chat(chat_id))
-        message: JSON = {"message_id": message_id, "date": int(time.time()), "chat": chat, "caption": plain}
+        message: JSON = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat,
+            "from": self._bot_user(),
+            "caption": plain,
+        }
+        if method == "sendDocument":
+            message["document"] = self._keep_file(upload.filename, upload.data)
         self._messages[(chat_id, message_id)] = message
         self.files.append(SentFile(chat_id, method, upload.filename, upload.data, plain))
         self._record(method, chat_id, message_id, {**params, "text": caption}, markup)
@@ -798,6 +894,18 @@ class FakeTelegram:
             self._updates.clear()
         return True
 
+    def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self._stored_files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        path, data = self._stored_files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
     def _get_webhook_info(self, params: JSON) -> JSON:
         return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
 
@@ -832,6 +940,7 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
         "getchatmember": fake._get_chat_member,
         "getchatadministrators": fake._get_chat_administrators,
         "getchat": fake._get_chat,
+        "getfile": fake._get_file,
         "getwebhookinfo": fake._get_webhook_info,
         "getmycommands": lambda params: [],
         "deletewebhook": fake._delete_webhook,
@@ -886,6 +995,7 @@ def _json_field(params: JSON, name: str) -> Any:
 
 
 _PATH_RE = re.compile(r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)")
+_FILE_RE = re.compile(r"/file/bot(?P<token>[^/]+)/(?P<path>.+)")
 _BAD_GATEWAY = (
     b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 )
@@ -950,7 +1060,29 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._reply(*self.server.fake.handle(match["method"], params))
 
-    do_GET = do_POST
+    def do_GET(self) -> None:
+        """A file download (``/file/bot<token>/<file_path>``) or a Bot API call."""
+        download = _FILE_RE.fullmatch(urlsplit(self.path).path)
+        if download is None:
+            self.do_POST()
+            return
+        fake = self.server.fake
+        data = fake.file_bytes(download["path"])
+        if data is None or (
+            fake.accepted_tokens is not None and download["token"] not in fake.accepted_tokens
+        ):
+            self._reply(404, ApiError(404, "Not Found").body())
+            return
+        with fake._cond:
+            fake.downloads.append(download["path"])
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
 
     def _reply(self, code: int, body: JSON | None) -> None:
         payload = _BAD_GATEWAY if body is None else json.dumps(body).encode()

@@ -12,7 +12,9 @@ from telegram.request import HTTPXRequest
 
 from bot.chat.replies import Attachment, Button, Reply
 from bot.entry.console import reply_as_text
-from bot.tg.frontend import send_reply
+from bot.pipeline.pacing import Pacer
+from bot.tg.outgoing import ReplySender
+from feeds.models import ChatKind
 from tests.fake_telegram import FakeTelegram
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # a signature and some bytes: the fake stores what it gets
@@ -35,7 +37,7 @@ async def test_a_reply_with_a_file_arrives_with_its_caption_and_buttons(
     )
     request = HTTPXRequest(connection_pool_size=4)
     async with telegram.Bot(fake_telegram.token, base_url=fake_telegram.base_url, request=request) as bot:
-        await send_reply(bot, 42, reply)
+        await ReplySender(bot, Pacer()).send(42, ChatKind.PRIVATE, reply)
     [sent] = fake_telegram.files
     assert (sent.chat_id, sent.method, sent.filename, sent.data) == (42, method, filename, data)
     assert sent.caption == "Binzhou: 9 stories & more"

@@ -141,3 +141,17 @@ def test_unsupported_database_is_a_config_error(tmp_path: Path) -> None:
     done = wirewatch("feeds", "--config", str(path))
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("wirewatch: config error: database.url: unsupported database 'mysql'")
+
+
+def test_trend_writes_the_chart_and_prints_the_caption(config: Path, tmp_path: Path) -> None:
+    wirewatch("poll", "--once", "--config", str(config))
+    out = tmp_path / "binzhou.png"
+    done = wirewatch("trend", "binzhou", "-coalition", "--days", "7", "-o", str(out), "--config", str(config))
+    assert done.returncode == 0, done.stderr
+    assert f"chart: {out}" in done.stdout and "last 7 days" in done.stdout and "1 story" in done.stdout
+    data = out.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 200_000
+    nothing = wirewatch("trend", "zzzunknown", "--config", str(config))
+    assert nothing.returncode == 0 and "no chart" in nothing.stdout
+    assert wirewatch("trend", "binzhou", "--days", "400", "--config", str(config)).returncode == 2
+    assert wirewatch("trend", '"unclosed', "--config", str(config)).returncode == 2

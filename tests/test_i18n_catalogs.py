@@ -22,24 +22,41 @@ TAG = re.compile(r"</?([a-z]+)[^>]*>")
 # The longest realistic value of every placeholder, as the code passes it (escaped HTML where it is).
 # A new placeholder must be added here, or the rendering test fails.
 LONGEST: dict[str, object] = {
+    "average": "99999.9",
+    "change": "+99999%",
     "command": "c" * 40,  # echo(command, 40)
     "count": 99_999,
+    "day": "Wed, Sep 30",
     "days": 365,
     "error": "&lt;" * 120,  # 120 characters, escaped
     "feed": "&amp;" * 60,  # feed name cut to 60, escaped
     "feeds": ", ".join(["A very long wire name indeed"] * 40),  # cut by the alert renderer when too long
     "health": "failing",
     "id": 9_223_372_036_854_775_807,
-    "language": "l" * 20,  # echo(args, 20) or a native language name
+    "language": "l" * 20,
+    "letter": "A",  # echo(args, 20) or a native language name
     "limit": 50,
     "meaning": "all of: " + ", ".join(['"term"'] * 120),
     "next_poll": "in 59 minutes",
-    "part": 9999,
+    "part": 9999,  # a page number, or a query part as <code>echo(part, 60)</code>
+    "previous": 99_999,
     "parts": 9999,
+    "queries": ", ".join(["<code>" + "&quot;" * 60 + "</code>"] * 4),  # /trend: four echo(q, 60)
     "query": "&quot;" * 120,  # echo() keeps 120 characters
+    "seconds": 3600,
     "reason": "unexpected token at position 4096: " + "x" * 200,
     "success": "2 months ago",
     "when": "2 months ago",
+    "added": 1000,  # import report counts
+    "present": 1000,
+    "refused": 1000,
+    "interval": "30 days",
+    "name": "&amp;" * 64,  # a feed name, at most 64 characters, escaped
+    "newest": "Nov 28, 14:05 America/Argentina/ComodRivadavia",
+    "origin": "imported from OPML",
+    "title": "&quot;" * 120,  # echo() keeps 120 characters
+    "url": "&amp;" * 120,  # echo() keeps 120 characters
+    "zone": "America/Argentina/ComodRivadavia",
 }
 
 

@@ -9,8 +9,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.ops.metrics import FETCH_OUTCOMES, Metrics, OpsStats, fetch_outcome
-from feeds.fetch import FetchResult
+from bot.ops.metrics import FETCH_OUTCOMES, Metrics, OpsStats
 from feeds.models import ChatKind, FeedSpec
 from storage.store import MatchRecord, OutboxStats, Store
 from tests.fixtures_db import T0, WINDOW, new_item
@@ -127,35 +126,6 @@ def test_a_failing_database_leaves_the_gauges_out_but_keeps_the_counters() -> No
     names = {name for name, _ in samples(metrics)}
     assert "wirewatch_outbox_pending" not in names
     assert "wirewatch_items_ingested_total" in names
-
-
-@pytest.mark.parametrize(
-    ("result", "outcome"),
-    [
-        (FetchResult("ok"), "ok"),
-        (FetchResult("not_modified"), "not_modified"),
-        (FetchResult("error", error="HTTP 503", http_status=503), "http_error"),
-        (FetchResult("error", error="ClientConnectorError: Cannot connect"), "http_error"),
-        (FetchResult("error", error="timeout after 60s total"), "timeout"),
-        (FetchResult("error", error="timeout: Timeout on reading data from socket"), "timeout"),
-        (FetchResult("error", error="body too large: more than 10 bytes", http_status=200), "refused"),
-        (FetchResult("error", error="more than 5 redirects"), "refused"),
-        (FetchResult("error", error="unsupported Content-Encoding 'br'"), "refused"),
-    ],
-    ids=[
-        "ok",
-        "304",
-        "http-503",
-        "network",
-        "total-timeout",
-        "read-timeout",
-        "too-large",
-        "redirects",
-        "encoding",
-    ],
-)
-def test_fetch_outcome(result: FetchResult, outcome: str) -> None:
-    assert fetch_outcome(result) == outcome
 
 
 def test_the_real_store_serves_the_gauges_without_ids_urls_or_queries(store: Store) -> None:

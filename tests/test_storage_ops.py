@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from feeds.models import ChatKind, FeedSpec, FeedState
+from feeds.models import ChatKind, FeedOrigin, FeedSpec, FeedState
 from storage.store import MatchRecord, OutboxStats, Store
 from tests.fixtures_db import T0, WINDOW, new_item, settle_as_sent
 
@@ -24,6 +24,17 @@ def test_feed_states(store: Store, two_feeds: Feeds) -> None:
     assert store.feed_states() == {"ok": 0, "failing": 1, "paused": 1}
     store.record_fetch_success(alpha.id, at=T0, next_poll_at=T0, etag=None, last_modified=None)
     assert store.feed_states() == {"ok": 1, "failing": 0, "paused": 1}
+
+
+def test_a_feed_paused_for_failing_counts_as_paused(store: Store) -> None:
+    feed = store.add_feed("Chat Wire", "http://wire.example/rss", 300, origin=FeedOrigin.CHAT, now=T0)
+    store.record_fetch_failure(feed.id, at=T0, error="HTTP 500", next_poll_at=T0)
+    assert store.feed_states() == {"ok": 0, "failing": 1, "paused": 0}
+    (paused,) = store.pause_failing_feeds(T0 + timedelta(days=7), timedelta(days=7))
+    assert paused.id == feed.id
+    assert store.feed_states() == {"ok": 0, "failing": 0, "paused": 1}
+    store.resume_feed(feed.id, T0 + timedelta(days=8))
+    assert store.feed_states() == {"ok": 0, "failing": 1, "paused": 0}
 
 
 def test_chat_counts_and_subscriptions(store: Store) -> None:

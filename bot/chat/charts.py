@@ -67,6 +67,24 @@ class Chart:
     legend: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ChartWords:
+    """The words drawn in the image besides query text (translated by the caller; English without a CJK
+    font when they need one). ``one_query`` is the title of a one-query chart drawn with a letter."""
+
+    bars: str = "stories per day"
+    average: str = "7-day average"
+    spike: str = "unusual day"
+    several: str = "Stories per day"
+    one_query: str = "%(letter)s: stories per day"
+
+    def needs_cjk(self) -> bool:
+        return any(needs_cjk(word) for word in (self.bars, self.average, self.spike, self.several))
+
+
+ENGLISH = ChartWords()
+
+
 @cache
 def find_cjk_font() -> str | None:
     """The family name of the first installed CJK-capable font known by name, else None."""
@@ -83,19 +101,26 @@ def needs_cjk(text: str) -> bool:
 
 
 def trend_chart(
-    days: Sequence[date], series: Sequence[Series], *, title: str, find_font: FontFinder = find_cjk_font
+    days: Sequence[date],
+    series: Sequence[Series],
+    *,
+    title: str,
+    find_font: FontFinder = find_cjk_font,
+    words: ChartWords = ENGLISH,
 ) -> Chart:
     """The chart of one to four series over ``days`` (each series has one count per day)."""
     if not 1 <= len(series) <= MAX_SERIES:
         raise ValueError(f"a chart shows 1 to {MAX_SERIES} series, got {len(series)}")
     if any(len(s.counts) != len(days) for s in series):
         raise ValueError("every series needs one count per day")
-    families, labels, legend = _labels(series, title, find_font)
+    if words.needs_cjk() and find_font() is None:
+        words = ENGLISH
+    families, labels, legend = _labels(series, title, find_font, words)
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     if len(series) == 1:
-        _draw_single(axes, days, series[0])
+        _draw_single(axes, days, series[0], words)
     else:
         _draw_lines(axes, days, series, labels[1:])
     _style(axes, days, families)
@@ -132,32 +157,32 @@ def _shorten(text: str, limit: int = 48) -> str:
 
 
 def _labels(
-    series: Sequence[Series], title: str, find_font: FontFinder
+    series: Sequence[Series], title: str, find_font: FontFinder, words: ChartWords = ENGLISH
 ) -> tuple[list[str], list[str], dict[str, str]]:
     """Font families to use, [title, series labels…] as drawn, and the letter legend for the caption."""
     texts = [s.label for s in series]
-    if not any(needs_cjk(text) for text in [title, *texts]):
+    if not any(needs_cjk(text) for text in [title, *texts]) and not words.needs_cjk():
         return [BASE_FAMILY], [title, *texts], {}
     font = find_font()
     if font is not None:
         return [BASE_FAMILY, font], [title, *texts], {}
     logger.info("chart_cjk_font_missing series=%s", len(series))
     legend = {LETTERS[i]: text for i, text in enumerate(texts)}
-    shown_title = title if not needs_cjk(title) else "Stories per day"
+    shown_title = title if not needs_cjk(title) else words.several
     if len(series) == 1:
-        shown_title = f"{LETTERS[0]}: stories per day"
+        shown_title = words.one_query % {"letter": LETTERS[0]}
     return [BASE_FAMILY], [shown_title, *legend], legend
 
 
-def _draw_single(axes: Axes, days: Sequence[date], series: Series) -> None:
-    axes.bar(_x(days), series.counts, width=0.8, color=BAR_COLOR, label="stories per day")
+def _draw_single(axes: Axes, days: Sequence[date], series: Series, words: ChartWords) -> None:
+    axes.bar(_x(days), series.counts, width=0.8, color=BAR_COLOR, label=words.bars)
     if series.average:
-        axes.plot(_x(days), series.average, color=AVERAGE_COLOR, linewidth=3, label="7-day average")
+        axes.plot(_x(days), series.average, color=AVERAGE_COLOR, linewidth=3, label=words.average)
     marked = set(_x(series.spikes))
     spikes = [(x, count) for x, count in zip(_x(days), series.counts, strict=True) if x in marked]
     if spikes:
         xs, ys = zip(*spikes, strict=True)
-        axes.scatter(xs, ys, s=140, marker="v", color=SPIKE_COLOR, zorder=3, label="unusual day")
+        axes.scatter(xs, ys, s=140, marker="v", color=SPIKE_COLOR, zorder=3, label=words.spike)
         axes.set_ylim(top=max(ys) * 1.15)
 
 

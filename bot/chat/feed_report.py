@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
@@ -9,9 +10,39 @@ from html import escape
 from babel.dates import format_timedelta
 
 from bot.chat.i18n import N_, Translator, translator
-from feeds.models import FeedState
+from feeds.models import FeedOrigin, FeedState
 
-HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok")}
+HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
+ORIGINS = {
+    FeedOrigin.CONFIG: N_("from the config"),
+    FeedOrigin.CHAT: N_("added in chat"),
+    FeedOrigin.CLI: N_("added with the CLI"),
+    FeedOrigin.OPML: N_("imported from OPML"),
+}
+ORIGIN_COLUMN = {
+    FeedOrigin.CONFIG: "config",
+    FeedOrigin.CHAT: "chat",
+    FeedOrigin.CLI: "cli",
+    FeedOrigin.OPML: "opml",
+}
+# SQLAlchemy's wrapping of a driver error: "(psycopg.errors.DataError) …" and "[SQL: …]" below it
+_DRIVER_ERROR = re.compile(r"\((?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Warning))\)")
+_DATABASE_MARKERS = ("[SQL:", "(Background on this error", "sqlalche.me", "sqlalchemy")
+
+
+def error_summary(error: str | None, limit: int = 120) -> str:
+    """A stored feed error as people may see it: first line only; a database error as its class only.
+
+    Database errors carry SQL and parameters (feed text); those stay in the logs, never in a chat."""
+    if not error:
+        return ""
+    lines = error.strip().splitlines()
+    first = lines[0] if lines else ""
+    driver = _DRIVER_ERROR.search(first)
+    if driver is not None or any(marker in error for marker in _DATABASE_MARKERS):
+        named = driver.group(1) if driver else first.partition(":")[0].strip()
+        return named if named.isidentifier() else "DatabaseError"
+    return first[:limit]
 
 
 def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
@@ -24,6 +55,8 @@ def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
 
 def health(feed: FeedState) -> str:
     """One word for a feed's state (a key of ``HEALTH``)."""
+    if feed.paused_at is not None:
+        return "paused"
     if feed.consecutive_failures:
         return "failing"
     if feed.last_success_at is None:
@@ -39,8 +72,10 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
     lines = [t.gettext("<b>Feeds (%(count)s)</b>", count=len(feeds))]
     for feed in feeds:
         line = t.gettext(
-            "<b>%(feed)s</b>: %(health)s, success %(success)s, next poll %(next_poll)s",
+            "<b>%(feed)s</b> (#%(id)s, %(origin)s): %(health)s, success %(success)s, next poll %(next_poll)s",
             feed=escape(feed.name[:60]),
+            id=feed.id,
+            origin=t.gettext(ORIGINS[feed.origin]),
             health=t.gettext(HEALTH[health(feed)]),
             success=ago(feed.last_success_at, now, t),
             next_poll=ago(feed.next_poll_at, now, t),
@@ -51,7 +86,7 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
                 "%(count)s failures, last: %(error)s (%(when)s)",
                 feed.consecutive_failures,
                 count=feed.consecutive_failures,
-                error=escape((feed.last_error or "")[:120]),
+                error=escape(error_summary(feed.last_error)),
                 when=ago(feed.last_error_at, now, t),
             )
         lines.append(line)
@@ -61,15 +96,17 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
 
 def feed_health_table(feeds: list[FeedState], now: datetime) -> str:
     """Plain text table for the terminal."""
-    header = ("FEED", "STATE", "LAST SUCCESS", "FAILURES", "NEXT POLL", "LAST ERROR")
+    header = ("FEED", "ID", "ORIGIN", "STATE", "LAST SUCCESS", "FAILURES", "NEXT POLL", "LAST ERROR")
     rows = [
         (
             feed.name,
+            str(feed.id),
+            ORIGIN_COLUMN[feed.origin],
             health(feed),
             ago(feed.last_success_at, now),
             str(feed.consecutive_failures),
             ago(feed.next_poll_at, now),
-            (feed.last_error or "")[:60] if feed.consecutive_failures else "",
+            error_summary(feed.last_error, 60) if feed.consecutive_failures else "",
         )
         for feed in feeds
     ]

@@ -32,6 +32,10 @@ class Attachment:
     filename: str
 
 
+class FileTooLarge(Exception):
+    """A file a command was given (the document ``/import`` replies to) is larger than it accepts."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message to send back: Telegram HTML, optional rows of inline buttons, and optionally a file,
@@ -58,6 +62,22 @@ USAGE = {
     "unsubscribe": N_("Usage: /unsubscribe ID or /unsubscribe QUERY — the ids are shown by /list"),
     "recent": N_("Usage: /recent [QUERY] — for example <code>/recent Shandong -aluminum</code>"),
     "lang": N_("Usage: /lang en, /lang zh-hans or /lang zh-hant"),
+    "addfeed": N_(
+        "Usage: /addfeed URL [NAME] — a feed, or a page that links one; "
+        "NAME is what alerts and <code>source:</code> call it"
+    ),
+    "removefeed": N_("Usage: /removefeed NAME or /removefeed ID — /feeds lists them"),
+    "test": N_(
+        "Usage: /test QUERY — what it would have matched in the last 7 days, "
+        "for example <code>/test Binzhou</code>"
+    ),
+    "trend": N_(
+        "Usage: /trend QUERY or ID [DAYS] — stories per day (30 days unless you say, at most 365); "
+        "<code>/trend Binzhou | Dongying 90</code> compares up to four"
+    ),
+    "spike": N_(
+        "Usage: /spike ID on or /spike ID off — an extra alert when a subscription's day is unusually busy"
+    ),
 }
 
 QUERY_HELP = N_(
@@ -80,13 +100,22 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", N_("Stop a subscription: /unsubscribe ID")),
     ("list", N_("Show this chat's subscriptions")),
     ("recent", N_("Newest releases, optionally matching a query")),
+    ("test", N_("Try a query on the last 7 days without subscribing")),
+    ("trend", N_("A chart of stories per day: /trend Binzhou")),
+    ("spike", N_("Alerts on unusually busy days: /spike ID on")),
     ("pause", N_("Pause alerts for this chat")),
     ("resume", N_("Resume alerts for this chat")),
     ("lang", N_("Choose the bot's language for this chat")),
     ("help", N_("What this bot does and the query language")),
 )
 
-ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (("feeds", N_("Feed health (admins only)")),)
+ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("feeds", N_("Feed health (admins only)")),
+    ("addfeed", N_("Add a feed by its link: /addfeed URL [NAME]")),
+    ("removefeed", N_("Remove a feed added from chat: /removefeed NAME")),
+    ("export", N_("All feeds as an OPML file (admins only)")),
+    ("import", N_("Reply to an OPML file to add its feeds (admins only)")),
+)
 # setMyCommands takes two-letter language codes only: "zh" gets Simplified Chinese, "" is everyone else.
 MENU_LANGUAGES = {"en": "en", "zh": "zh-Hans"}
 

@@ -12,11 +12,15 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Protocol
 
+from bot.chat.feed_commands import ADDFEED_PREFIX, FeedCommands, FeedRules
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
+from bot.chat.insight import Insight, split_trend_args
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
 from bot.chat.replies import Button, Reply, echo, help_text, usage
+from bot.chat.trend_view import DEFAULT_DAYS, MAX_DAYS, MAX_QUERIES
 from bot.offload import off_loop
+from feeds.guard import UrlPolicy
 from feeds.models import ChatKind, Subscription
 from feeds.query import Query, QueryError, parse_query
 from storage.store import DuplicateSubscriptionError, Store, StoreUnavailableError
@@ -36,10 +40,17 @@ COMMAND_METHODS = {
     "unsub": "unsubscribe",
     "list": "list",
     "recent": "recent",
+    "test": "test",
+    "trend": "trend",
+    "spike": "spike",
     "pause": "pause",
     "resume": "resume",
     "feeds": "feeds",
     "lang": "lang",
+    "addfeed": "addfeed",
+    "removefeed": "removefeed",
+    "export": "export",
+    "import": "import_feeds",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
 
@@ -56,6 +67,10 @@ async def _always_allowed() -> bool:
     return True
 
 
+async def _no_document() -> bytes | None:
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ChatContext:
     """Who is talking: the chat, its kind, the user, and how to ask whether the user administers the chat.
@@ -69,6 +84,7 @@ class ChatContext:
     is_chat_admin: Callable[[], Awaitable[bool]] = _always_allowed
     language_code: str | None = None
     language: str | None = None
+    replied_document: Callable[[], Awaitable[bytes | None]] = _no_document  # the file a message replies to
 
     @property
     def is_group(self) -> bool:
@@ -87,23 +103,25 @@ class ChatService:
         allowed_chats: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         default_language: str = DEFAULT_LANGUAGE,
+        feeds: FeedCommands | None = None,
     ) -> None:
         self._store = store
+        self._feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
         self._matcher = matcher
         self._admins = admins
         self._allowed_chats = allowed_chats
         self._clock = clock
         self._default_language = default_language
         self._recent = RecentSearch(store)
+        self._insight = Insight(store, clock)
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
             name: getattr(self, method) for name, method in COMMAND_METHODS.items()
         }
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
-        if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
-            t = self._translator(ctx, None)
-            return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
+        if refusal := self._refusal(ctx):
+            return refusal
         try:
             chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
             sender_language = from_telegram(ctx.language_code)
@@ -127,6 +145,8 @@ class ChatService:
 
     async def text(self, ctx: ChatContext, text: str) -> Reply:
         """A message that is not a command."""
+        if refusal := self._refusal(ctx):
+            return refusal
         t = await self._chat_translator(ctx)
         return Reply(
             t.gettext(
@@ -206,10 +226,14 @@ class ChatService:
 
     async def button(self, ctx: ChatContext, data: str) -> Reply:
         """An inline button press (the unsubscribe buttons of /list, the language buttons of /lang)."""
+        if refusal := self._refusal(ctx):
+            return refusal
         if data.startswith(UNSUBSCRIBE_PREFIX):
             return await self.unsubscribe(ctx, data.removeprefix(UNSUBSCRIBE_PREFIX))
         if data.startswith(LANGUAGE_PREFIX):
             return await self.lang(ctx, data.removeprefix(LANGUAGE_PREFIX))
+        if data.startswith(ADDFEED_PREFIX):
+            return await self._feeds.press(ctx, data, await self._chat_translator(ctx))
         t = await self._chat_translator(ctx)
         return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
 
@@ -221,7 +245,7 @@ class ChatService:
         if not subs:
             return Reply(t.gettext("No subscriptions yet.") + " " + usage("subscribe", t))
         lines = [t.gettext("<b>Subscriptions (%(count)s)</b>", count=len(subs))]
-        lines.extend(f"#{s.id} <code>{echo(s.query, 60)}</code>" for s in subs)
+        lines.extend(await self._insight.list_lines(ctx.chat_id, subs, t))
         if chat is not None and chat.paused:
             lines.append("\n" + t.gettext("Alerts are paused. /resume turns them back on."))
         return Reply("\n".join(lines), tuple(_unsubscribe_buttons(subs)))
@@ -238,6 +262,67 @@ class ChatService:
         since = self._clock() - timedelta(days=7)
         items = await off_loop(self._recent.find, query, since, 10)
         return Reply(render_recent(items, args, days=7, t=t))
+
+    async def test(self, ctx: ChatContext, args: str) -> Reply:
+        """/test QUERY — what the query would have matched in the last 7 days; nothing is subscribed."""
+        t = await self._chat_translator(ctx)
+        if not args:
+            return Reply(usage("test", t))
+        try:
+            query = parse_query(args)
+        except QueryError as exc:
+            return Reply(_bad_query(t, exc, "test"))
+        return await self._insight.test(ctx.chat_id, query, t)
+
+    async def trend(self, ctx: ChatContext, args: str) -> Reply:
+        """/trend QUERY|ID [DAYS], or up to four separated by ``|`` — a chart of stories per day."""
+        t = await self._chat_translator(ctx)
+        parts, days = split_trend_args(args)
+        if not parts:
+            return Reply(usage("trend", t))
+        if days is not None and not 1 <= days <= MAX_DAYS:
+            bad = t.gettext("DAYS must be from 1 to %(limit)s.", limit=MAX_DAYS)
+            return Reply(f"{bad}\n{usage('trend', t)}")
+        if len(parts) > MAX_QUERIES:
+            many = t.gettext("A chart compares at most %(limit)s queries.", limit=MAX_QUERIES)
+            return Reply(f"{many}\n{usage('trend', t)}")
+        queries = []
+        for text in await self._insight.resolve(ctx.chat_id, parts):
+            try:
+                queries.append(parse_query(text))
+            except QueryError as exc:
+                return Reply(_bad_query(t, exc, "trend"))
+        return await self._insight.trend(ctx.chat_id, queries, days or DEFAULT_DAYS, t)
+
+    async def spike(self, ctx: ChatContext, args: str) -> Reply:
+        """/spike ID on|off — an extra alert (with the chart) on a subscription's unusually busy day."""
+        t = await self._chat_translator(ctx)
+        ident, _, switch = args.removeprefix("#").partition(" ")
+        switch = switch.strip().lower()
+        if not ident.isdecimal() or len(ident) >= 19 or switch not in ("on", "off"):
+            return Reply(usage("spike", t))
+        if refusal := await self._refuse_unless_manager(ctx, t):
+            return refusal
+        sub = await off_loop(self._store.set_spike_alerts, ctx.chat_id, int(ident), switch == "on")
+        if sub is None:
+            return Reply(
+                t.gettext("No subscription #%(id)s in this chat. /list shows the ones you have.", id=ident)
+            )
+        if sub.spike_alerts:
+            return Reply(
+                t.gettext(
+                    "Spike alerts on for #%(id)s <code>%(query)s</code>: when its stories of a day exceed "
+                    "the 7-day average by two standard deviations (and are at least 3), you get one extra "
+                    "alert with the chart, at most one a day.",
+                    id=sub.id,
+                    query=echo(sub.query),
+                )
+            )
+        return Reply(
+            t.gettext(
+                "Spike alerts off for #%(id)s <code>%(query)s</code>.", id=sub.id, query=echo(sub.query)
+            )
+        )
 
     async def pause(self, ctx: ChatContext, args: str) -> Reply:
         """/pause — stop alerts for this chat, keeping its subscriptions."""
@@ -265,6 +350,22 @@ class ChatService:
         feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock(), t))
 
+    async def addfeed(self, ctx: ChatContext, args: str) -> Reply:
+        """/addfeed URL [NAME] — see ``FeedCommands.addfeed``."""
+        return await self._feeds.addfeed(ctx, args, await self._chat_translator(ctx))
+
+    async def removefeed(self, ctx: ChatContext, args: str) -> Reply:
+        """/removefeed NAME|ID — see ``FeedCommands.removefeed``."""
+        return await self._feeds.removefeed(ctx, args, await self._chat_translator(ctx))
+
+    async def export(self, ctx: ChatContext, args: str) -> Reply:
+        """/export — every feed as an OPML document (administrators)."""
+        return await self._feeds.export(ctx, args, await self._chat_translator(ctx))
+
+    async def import_feeds(self, ctx: ChatContext, args: str) -> Reply:
+        """/import, replying to an OPML document (administrators)."""
+        return await self._feeds.import_opml(ctx, args, await self._chat_translator(ctx))
+
     async def lang(self, ctx: ChatContext, args: str) -> Reply:
         """/lang [en|zh-hans|zh-hant] — show the chat's language with buttons, or set it (groups: admins)."""
         t = await self._chat_translator(ctx)
@@ -283,6 +384,40 @@ class ChatService:
         await off_loop(self._store.set_chat_language, ctx.chat_id, language)
         name = NATIVE_NAMES[language]
         return Reply(translator(language).gettext("This chat's language is now %(language)s.", language=name))
+
+    def allows(self, chat_id: int) -> bool:
+        """Whether the chat may use the bot (``telegram.allowed_chats``; empty: every chat)."""
+        return not self._allowed_chats or chat_id in self._allowed_chats
+
+    async def joined(self, chat_id: int, kind: ChatKind) -> bool:
+        """The bot was added to a chat: remember it, unless it is not allowed; whether it was remembered."""
+        if not self.allows(chat_id):
+            logger.info("chat_join_ignored chat=%s reason=not_allowed", chat_id)
+            return False
+        await off_loop(self._store.touch_chat, chat_id, kind)
+        return True
+
+    async def slow_down(self, ctx: ChatContext, seconds: int) -> Reply:
+        """The one answer to a chat that sends commands faster than it should."""
+        t = await self._chat_translator(ctx)
+        return Reply(
+            t.gettext(
+                "You are sending messages too fast. I will ignore this chat for %(seconds)s seconds.",
+                seconds=seconds,
+            )
+        )
+
+    def failure(self, ctx: ChatContext) -> Reply:
+        """The answer when handling a message failed unexpectedly (asks nothing of the database)."""
+        t = self._translator(ctx, None)
+        return Reply(t.gettext("Sorry, something went wrong on my side. Please try again."))
+
+    def _refusal(self, ctx: ChatContext) -> Reply | None:
+        """The answer to a chat that is not allowed; None when it is."""
+        if ctx.kind is ChatKind.CONSOLE or self.allows(ctx.chat_id):
+            return None
+        t = self._translator(ctx, None)
+        return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
 
     def _is_admin(self, ctx: ChatContext) -> bool:
         """Bot administrators: the configured user ids, and the operator at the console."""

@@ -1,4 +1,4 @@
-"""The ``wirewatch`` command line: run, poll, feeds, recent, match, console, demo, prune, doctor."""
+"""The ``wirewatch`` command line: run, poll, feeds, recent, match, trend, console, demo, prune, doctor."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import load_settings
+from bot.entry import feeds_cli
 from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings
 from bot.tg.errors import startup_failure
@@ -23,7 +24,7 @@ EXIT_DATABASE = 3
 EXIT_TELEGRAM = 4
 EXIT_ALREADY_RUNNING = 5
 
-QUERY_COMMANDS = ("recent", "match")
+QUERY_COMMANDS = ("recent", "match", "trend")
 MAX_DAYS = 3650
 MAX_LIMIT = 1000
 
@@ -45,6 +46,13 @@ def _limit(text: str) -> int:
     """``recent --limit``: a whole number from 1 to ``MAX_LIMIT``."""
     if not text.strip().isdecimal() or not 1 <= int(text) <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_LIMIT}, got {text!r}")
+    return int(text)
+
+
+def _trend_days(text: str) -> int:
+    """``trend --days``: a whole number from 1 to 365."""
+    if not text.strip().isdecimal() or not 1 <= int(text) <= 365:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 365, got {text!r}")
     return int(text)
 
 
@@ -81,7 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
-    sub.add_parser("feeds", parents=[common], help="every feed with its health")
+    feeds = sub.add_parser("feeds", parents=[common], help="every feed with its health; add, remove, OPML")
+    feeds_cli.add_arguments(feeds, common)
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
     recent.add_argument("query", nargs="*", metavar="QUERY")
     recent.add_argument("--limit", type=_limit, default=10, metavar="N")
@@ -91,6 +100,12 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--title", default="", metavar="TEXT", help="the headline")
     match.add_argument("--source", default="", metavar="NAME", help="the feed name, for source: terms")
     match.add_argument("--explain", action="store_true", help="print what matched where")
+    trend = sub.add_parser(
+        "trend", parents=[common], help="chart of stories per day matching QUERY (A | B …)"
+    )
+    trend.add_argument("query", nargs="*", metavar="QUERY")
+    trend.add_argument("--days", type=_trend_days, default=30, metavar="N", help="1 to 365 (default 30)")
+    trend.add_argument("-o", "--output", metavar="FILE.png", help="where to write the PNG")
     sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
     sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
     sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
@@ -100,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
-    quiet = args.command in ("recent", "match", "feeds", "console", "demo", "prune", "doctor")
+    quiet = args.command in ("recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor")
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     secrets = (settings.telegram.token, settings.metrics.password, urlsplit(settings.database.url).password)
@@ -108,11 +123,16 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    # python-telegram-bot's DEBUG lines hold whole updates and answers (message texts, user names), and
+    # SQLAlchemy's INFO lines hold statement parameters: -v shows the adapter's own line per update instead
+    # (update id, chat, command)
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))
+    logging.getLogger("sqlalchemy").setLevel(max(level, logging.WARNING))
 
 
 def _commands() -> dict[str, Command]:
     from bot.entry import commands as cli_commands
-    from bot.entry import prune
+    from bot.entry import prune, trend_command
 
     return {
         "run": cli_commands.run,
@@ -123,6 +143,7 @@ def _commands() -> dict[str, Command]:
         "console": cli_commands.console,
         "demo": cli_commands.demo,
         "prune": prune.command,
+        "trend": trend_command.trend,
     }
 
 
@@ -137,8 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command in QUERY_COMMANDS:
         # an unquoted exclusion (`coal -sports`) looks like an option to argparse: it belongs to the query
         args.query = " ".join([*args.query, *extra])
-        if args.command == "match" and not args.query.strip():
-            parser.error("match needs a QUERY")
+        if args.command in ("match", "trend") and not args.query.strip():
+            parser.error(f"{args.command} needs a QUERY")
     if args.command == "doctor":  # checks the config itself: a bad one is a row of its report
         from bot.entry.doctor import run_doctor
 

@@ -60,14 +60,18 @@ def poll(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def feeds(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch feeds``: every feed with its health."""
+    """``wirewatch feeds``: every feed with its health; ``feeds ACTION``: see ``bot.entry.feeds_cli``."""
+    if getattr(args, "feeds_command", None):
+        from bot.entry import feeds_cli
+
+        return feeds_cli.run(args, settings)
     store = open_store(settings)
     try:
         states = store.list_feeds()
     finally:
         store.close()
     if not states:
-        print("No feeds configured. Add [[feeds]] entries to the config file.")
+        print("No feeds yet. Add [[feeds]] entries to the config file, or: wirewatch feeds add URL")
         return 0
     print(feed_health_table(states, datetime.now(UTC)))
     return 0

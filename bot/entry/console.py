@@ -12,11 +12,14 @@ from typing import TextIO
 from bot.chat.render import html_to_terminal
 from bot.chat.replies import Attachment, Reply
 from bot.chat.service import ChatContext, ChatService
+from bot.chat.spike_alert import SpikeRenderer
 from bot.entry.roles import make_pacer
 from bot.entry.runtime import open_runtime
 from bot.offload import off_loop
 from bot.pipeline.deliver import AlertSender
+from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
+from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
@@ -93,26 +96,42 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
     async with open_runtime(settings) as runtime:
         chat = ConsoleChat(runtime.service, out)
         transport = ConsoleTransport(out, lambda chat_id: "you (alert)")
+        pacer = make_pacer(settings.delivery)
         sender = AlertSender(
             runtime.store,
             transport,
-            make_pacer(settings.delivery),
+            pacer,
             group_threshold=settings.delivery.group_threshold,
             kinds=(ChatKind.CONSOLE,),
             default_language=settings.chat.default_language,
         )
-        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
+        notices = PauseNotices(
+            runtime.store,
+            transport,
+            kinds=(ChatKind.CONSOLE,),
+            default_language=settings.chat.default_language,
+        )
+        spike_sender = SpikeSender(
+            runtime.store,
+            transport,
+            pacer,
+            SpikeRenderer(runtime.store, settings.chat.default_language),
+            kinds=(ChatKind.CONSOLE,),
+        )
+        runtime.spikes.on_queued = spike_sender.wake
+        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake, notices=notices)
         stop = asyncio.Event()
         database = redact_url(settings.database.url)
         out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")
         out.write("Type /help for commands, /quit to leave.\n\n")
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         sender_task = asyncio.create_task(sender.run(stop))
+        spike_task = asyncio.create_task(spike_sender.run(stop))
         try:
             await _read_lines(stdin, chat, out)
         finally:
             stop.set()
             await stop_pipeline(scheduler, pipeline)
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(sender_task, 5)
+                await asyncio.wait_for(asyncio.gather(sender_task, spike_task), 5)
     return 0

@@ -85,7 +85,12 @@ async def run_demo(out: TextIO) -> int:
             await chat.say("/recent Binzhou")
             await chat.say("/recent 滨州")
             await chat.say("/list")
+            _heading(out, "6. Insight: a dry run, and a chart of stories per day")
+            await chat.say("/test Binzhou")
+            await chat.say("/test Binzhou aluminium")
+            await chat.say("/trend Binzhou")
     out.write(
-        f"Demo finished: {sent} alerts delivered. Next: `make test`, then see README.md to run it for real.\n"
+        f"Demo finished: {sent} alerts delivered; the chart is the PNG named above. "
+        "Next: `make test`, then see README.md to run it for real.\n"
     )
     return 0

@@ -78,9 +78,7 @@ class BotLeadership:
         await self._frontend.start_polling()
         self.leading = True
         logger.info("bot_leader long polling Telegram")
-        while not self._stop.is_set():
-            if self._readiness is not None:
-                self._readiness.beat("bot")
+        while not self._stop.is_set():  # readiness: the frontend beats on every answered getUpdates
             await self._wait(LEADER_CHECK_SECONDS)
             if not self._stop.is_set() and not await off_loop(lock.is_held):
                 logger.warning("bot_leadership_lost the database session ended; polling stopped")

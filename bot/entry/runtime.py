@@ -15,10 +15,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.service import ChatService
 from bot.offload import off_loop
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
+from bot.pipeline.spikes import SpikeWatch
 from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
@@ -37,6 +39,7 @@ class Runtime:
     ingestor: Ingestor
     matcher: MatchService
     service: ChatService
+    spikes: SpikeWatch
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -58,6 +61,21 @@ def url_policy(settings: Settings) -> UrlPolicy:
     """The guard for feeds that do not come from the config, from the [polling] settings."""
     p = settings.polling
     return UrlPolicy(allowed_ports=p.allowed_ports, allow_private_networks=p.allow_private_networks)
+
+
+def feed_rules(settings: Settings) -> FeedRules:
+    """Who may add feeds from chat, how many, and how often new feeds are polled."""
+    return FeedRules(
+        adders=settings.telegram.feed_adders,
+        max_per_chat=settings.telegram.max_feeds_per_chat,
+        interval_seconds=settings.polling.interval_seconds,
+        story_window=timedelta(hours=settings.polling.story_window_hours),
+    )
+
+
+def feed_commands(settings: Settings, store: Store, fetcher: Fetcher) -> FeedCommands:
+    """The chat's feed commands, fetching through ``fetcher`` (guarded by the [polling] policy)."""
+    return FeedCommands(store, fetcher, url_policy(settings), feed_rules(settings), settings.telegram.admins)
 
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
@@ -103,7 +121,8 @@ async def open_runtime(
         async with Fetcher(fetch_limits(settings), policy=url_policy(settings)) as fetcher:
             window = timedelta(hours=settings.polling.story_window_hours)
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
-            matcher = MatchService(store)
+            spikes = SpikeWatch(store)
+            matcher = MatchService(store, spikes=spikes)
             await off_loop(matcher.sync)
             service = ChatService(
                 store,
@@ -111,8 +130,9 @@ async def open_runtime(
                 admins=settings.telegram.admins,
                 allowed_chats=settings.telegram.allowed_chats,
                 default_language=settings.chat.default_language,
+                feeds=feed_commands(settings, store, fetcher),
             )
-            yield Runtime(settings, store, ingestor, matcher, service)
+            yield Runtime(settings, store, ingestor, matcher, service, spikes)
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

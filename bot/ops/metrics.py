@@ -14,17 +14,16 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Literal, Protocol
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from feeds.fetch import FetchResult
+from feeds.fetch import FetchOutcome
 from feeds.values import OutboxStats
 
 logger = logging.getLogger(__name__)
 
-FetchOutcome = Literal["ok", "not_modified", "http_error", "timeout", "parse_error", "refused"]
 FETCH_OUTCOMES: tuple[FetchOutcome, ...] = (
     "ok", "not_modified", "http_error", "timeout", "parse_error", "refused"
 )  # fmt: skip
@@ -33,7 +32,6 @@ FEED_STATES = ("ok", "failing", "paused")
 CHAT_STATES = ("active", "paused", "inactive")
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 LATENCY_BUCKETS = (1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0)
-_REFUSED = ("body too large", "unsupported", "redirect", "more than", "refused")
 _METHOD = re.compile(r"^[A-Za-z]{1,40}$")
 
 Clock = Callable[[], datetime]
@@ -54,21 +52,6 @@ def build_version() -> str:
         return metadata.version("wirewatch")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def fetch_outcome(result: FetchResult) -> FetchOutcome:
-    """The ``result`` label of a fetch (``parse_error`` is decided after parsing, by the caller).
-
-    ``refused``: Wirewatch refused the URL or the answer (size cap, encoding, redirects, address guard);
-    ``http_error``: an HTTP error status or a network failure."""
-    if result.status in ("ok", "not_modified"):
-        return result.status
-    error = (result.error or "").lower()
-    if error.startswith("timeout"):
-        return "timeout"
-    if any(word in error for word in _REFUSED):
-        return "refused"
-    return "http_error"
 
 
 class Metrics:

@@ -32,6 +32,7 @@ from bot.chat.i18n import DEFAULT_LANGUAGE, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import RenderedMessage, render_alert, render_digest
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.ports import OutboxStore
 from bot.pipeline.transport import SendResult, Transport
@@ -57,6 +58,7 @@ class _Outcome(Enum):
     NEXT = "next"  # permanent failure of this message: it waits in the outbox, the chat goes on
     DEFER = "defer"  # come back later: this and the chat's later messages wait in the outbox
     GONE = "gone"  # the chat is inactive now
+    HALT = "halt"  # the bot's token is refused: this and the chat's later messages stay pending
 
 
 @dataclass
@@ -103,8 +105,11 @@ class AlertSender:
         clock: Clock = _now,
         batch_size: int | None = None,
         default_language: str = DEFAULT_LANGUAGE,
+        allowed_chats: Collection[int] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
+        self._allowed = frozenset(allowed_chats)  # empty: every chat
         self._default_language = default_language
         self._kinds = tuple(kinds)
         self._transport = transport
@@ -118,6 +123,7 @@ class AlertSender:
         self._max_wait = max_wait
         self.owner = owner or new_owner_id()
         self._clock = clock
+        self._metrics = metrics or process_metrics()
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: dict[int, asyncio.Task[int]] = {}  # running chat tasks: capacity and shutdown only
@@ -127,6 +133,16 @@ class AlertSender:
         self._heartbeat_at = 0.0  # monotonic: when to beat next (the first pass announces this sender)
         self._renew_at = 0.0
         self.on_pass: Callable[[], None] | None = None  # readiness: called after each completed pass
+
+    @property
+    def transport(self) -> Transport:
+        """Where this sender's messages go."""
+        return self._transport
+
+    @property
+    def pacer(self) -> Pacer:
+        """The pacing this sender keeps (others sending for the same bot share it)."""
+        return self._pacer
 
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
@@ -224,12 +240,20 @@ class AlertSender:
         for alert in alerts:
             by_chat.setdefault(alert.chat_id, []).append(alert)
         started = set()
+        for chat_id in [chat for chat in by_chat if self._allowed and chat not in self._allowed]:
+            await self._cancel_not_allowed(chat_id, by_chat.pop(chat_id))
         for chat_id, chat_alerts in by_chat.items():
             task = asyncio.create_task(self._run_chat(chat_id, chat_alerts))
             self._tasks[chat_id] = task
             task.add_done_callback(functools.partial(self._done, chat_id))
             started.add(task)
         return started
+
+    async def _cancel_not_allowed(self, chat_id: int, alerts: list[PendingAlert]) -> None:
+        """A chat no longer in ``telegram.allowed_chats``: its claimed alerts are cancelled, never sent."""
+        ids = [alert.delivery_id for alert in alerts]
+        await self._db(self._store.give_up, ids, "chat not in telegram.allowed_chats", self.owner)
+        logger.info("alerts_cancelled chat=%s deliveries=%s reason=not_allowed", chat_id, len(ids))
 
     def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:
         self._tasks.pop(chat_id, None)
@@ -265,20 +289,28 @@ class AlertSender:
 
     async def _send_chat(self, target: _Target, alerts: list[PendingAlert]) -> int:
         """Render the chat's alerts (grouped when many) and send them in order."""
-        attempts = {alert.delivery_id: alert.attempts for alert in alerts}
+        by_id = {alert.delivery_id: alert for alert in alerts}
         messages = await self._render(alerts)
         sent = 0
         for index, message in enumerate(messages):
             if self._stopping:
                 break
-            tries = max(attempts[d] for d in message.delivery_ids)
+            tries = max(by_id[d].attempts for d in message.delivery_ids)
             outcome = await self._deliver(target, message, tries)
-            sent += outcome is _Outcome.SENT
+            if outcome is _Outcome.SENT:
+                sent += 1
+                self._record_sent([by_id[d] for d in message.delivery_ids])
             if outcome is _Outcome.DEFER:
                 await self._hold_rest(target, messages[index + 1 :], tries)
-            if outcome in (_Outcome.DEFER, _Outcome.GONE):
+            if outcome in (_Outcome.DEFER, _Outcome.GONE, _Outcome.HALT):
                 break
         return sent
+
+    def _record_sent(self, alerts: Sequence[PendingAlert]) -> None:
+        """Metrics: each alert of an acknowledged message, with its item's first sight → now."""
+        now = self._clock()
+        for alert in alerts:
+            self._metrics.alert_sent(alert.item.first_seen_at, now)
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
         """The chat's alerts as messages in the chat's language (grouped when many wait)."""
@@ -343,6 +375,8 @@ class AlertSender:
                 result = await self._transport.send_html(
                     target.chat_id, message.html, plain_text_fallback=message.plain
                 )
+            if result.token_refused:  # the process is stopping; the rows go back to pending untouched
+                return _Outcome.HALT
             if result.ok:
                 ids = list(message.delivery_ids)
                 await self._settle_rows(target, ids, self._store.mark_sent, ids, self._clock(), self.owner)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, ParamSpec, TypeVar
 
 from bot.offload import off_loop
-from bot.ops.metrics import Metrics, fetch_outcome, process_metrics
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.ports import IngestStore
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
@@ -113,7 +113,8 @@ class Ingestor:
         try:
             return await self._ingest(feed, now, started)
         except Exception as exc:  # one feed must never stop the others
-            error = f"{type(exc).__name__}: {exc}"[:300]
+            detail = str(exc).strip().splitlines()  # a database error's SQL and parameters stay out
+            error = f"{type(exc).__name__}: {detail[0] if detail else ''}"[:300]
             return await self._fail(feed, now, error, None, started)
 
     async def _ingest(self, feed: FeedState, now: datetime, started: float) -> FeedPollResult:
@@ -121,7 +122,7 @@ class Ingestor:
         fetched = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified, untrusted=feed.untrusted)
         fetch_seconds = time.monotonic() - started
         if fetched.status != "ok":
-            self.metrics.record_fetch(fetch_outcome(fetched), fetch_seconds)
+            self.metrics.record_fetch(fetched.outcome, fetch_seconds)
         if fetched.status in ("error", "refused"):
             error = fetched.error or "fetch failed"
             return await self._fail(feed, now, error, fetched.retry_after, started, fetched.status)

@@ -13,7 +13,9 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.ports import MatchStore
+from bot.pipeline.spikes import SpikeWatch
 from feeds.documents import document_for
 from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, SubscriptionIndex, parse_query
@@ -30,8 +32,16 @@ _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a
 class MatchService:
     """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
 
-    def __init__(self, store: MatchStore, batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        store: MatchStore,
+        batch_size: int = 500,
+        spikes: SpikeWatch | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self._store = store
+        self._spikes = spikes
+        self._metrics = metrics or process_metrics()
         self._batch_size = batch_size
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
@@ -90,10 +100,20 @@ class MatchService:
         now = now or datetime.now(UTC)
         enqueued = self._catch_up(now)
         while True:
-            matched, created = self._store.match_batch(self._batch_size, self.match_items, now)
+            matched_subscriptions: set[int] = set()
+
+            def match(items: list[Item], seen: set[int] = matched_subscriptions) -> list[MatchRecord]:
+                found = self.match_items(items)
+                seen.update(record.subscription_id for record in found)
+                return found
+
+            matched, created = self._store.match_batch(self._batch_size, match, now)
             enqueued += created
+            if self._spikes is not None and matched_subscriptions:
+                self._spikes.check(matched_subscriptions, now)
             if matched < self._batch_size:
                 break
+        self._metrics.alerts_enqueued(enqueued)
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued

@@ -6,12 +6,16 @@ test can hand a stage anything that keeps the same contract.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Collection, Sequence
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
-from feeds.values import Claim, MatchRecord, PendingAlert, StorySource
+from feeds.query import Query
+from feeds.trends import DailyCounts
+from feeds.values import Claim, MatchRecord, PendingAlert, SpikeAlert, StorySource
+from feeds.volume import ChatVolume
 
 
 @runtime_checkable
@@ -94,3 +98,56 @@ class OutboxStore(Protocol):
     def deactivate_chat(self, chat_id: int) -> int: ...
 
     def migrate_chat(self, old_chat_id: int, new_chat_id: int, kind: ChatKind) -> None: ...
+
+
+@runtime_checkable
+class PauseStore(Protocol):
+    """Pausing chat feeds that keep failing, and telling the chats that added them (once)."""
+
+    def pause_failing_feeds(self, now: datetime, after: timedelta) -> list[FeedState]: ...
+
+    def untold_paused_feeds(self) -> list[FeedState]: ...
+
+    def mark_feed_owner_told(self, feed_id: int, at: datetime) -> bool: ...
+
+    def get_chat(self, chat_id: int) -> Chat | None: ...
+
+
+class SpikeCheckStore(Protocol):
+    """What the spike check reads (subscriptions with alerts on, counts in the chat's zone) and writes."""
+
+    def spike_subscriptions(self) -> list[Subscription]: ...
+
+    def chat_volume(self, chat_id: int) -> ChatVolume: ...
+
+    def daily_counts(
+        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    ) -> DailyCounts: ...
+
+    def enqueue_spike(
+        self, subscription_id: int, day: date, stories: int, average: float, now: datetime
+    ) -> bool: ...
+
+
+@runtime_checkable
+class SpikeOutboxStore(Protocol):
+    """The spike alert outbox as its sender sees it."""
+
+    def claim_spikes(
+        self,
+        owner: str,
+        lease_until: datetime,
+        now: datetime,
+        limit: int = 20,
+        kinds: Collection[ChatKind] | None = None,
+    ) -> list[SpikeAlert]: ...
+
+    def mark_spike_sent(self, alert_id: int, owner: str, at: datetime) -> bool: ...
+
+    def retry_spike(self, alert_id: int, owner: str, not_before: datetime, error: str) -> bool: ...
+
+    def cancel_spike(self, alert_id: int, owner: str, error: str) -> bool: ...
+
+    def release_spikes(self, owner: str) -> int: ...
+
+    def deactivate_chat(self, chat_id: int) -> int: ...

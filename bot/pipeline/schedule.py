@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.offload import off_loop
+from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from storage.store import StoreUnavailableError
@@ -29,25 +30,37 @@ class Pipeline:
         matcher: MatchService,
         wake_sender: Callable[[], None] | None = None,
         on_tick_done: Callable[[], None] | None = None,
+        *,
+        notices: PauseNotices | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._ingestor = ingestor
+        self._notices = notices  # pauses long-failing chat feeds after each ingest pass
+        self._clock = clock
         self._matcher = matcher
         self._wake_sender = wake_sender
         self._on_tick_done = on_tick_done  # readiness: the pipeline did a cycle
         self.running: asyncio.Task[object] | None = None
 
     async def tick(self) -> int:
-        """Run one cycle; returns the number of alerts enqueued. Never raises (but can be cancelled)."""
+        """Run one cycle; returns the number of alerts enqueued. Never raises: cancelled (at shutdown), it
+        logs one line and returns, so the scheduler reports no failed job."""
         self.running = asyncio.current_task()
         enqueued = 0
         try:
-            results = await self._ingestor.poll_due()
+            now = self._clock()
+            results = await self._ingestor.poll_due(now)
+            if self._notices is not None:
+                await self._notices.run(now)
             new_items = sum(len(r.new_items) for r in results)
             matcher = self._matcher
             await off_loop(matcher.sync)
             enqueued = await off_loop(matcher.run_once)
             if results:
                 logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
+        except asyncio.CancelledError:  # shutting down mid-tick: normal, the database says where to resume
+            logger.info("tick_cancelled")
+            return 0
         except StoreUnavailableError as exc:  # the next tick tries again
             logger.warning("tick_failed error=%s", exc)
             return 0

@@ -7,8 +7,11 @@ Telegram transport lives in the adapter (``bot.tg.transport``); the console's is
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from bot.chat.render import html_to_terminal
@@ -24,6 +27,7 @@ class SendResult:
     HTML: resend as plain text), ``transient`` (timeout, network error, 5xx: retry later with backoff).
     ``error`` carries Telegram's description for logs; a result with no reason set is a permanent error.
     ``used_fallback``: the HTML was refused and the plain-text fallback was sent instead (this result).
+    ``token_refused`` (401: the bot's token is no longer accepted): nothing is settled, the process stops.
     """
 
     ok: bool
@@ -34,6 +38,7 @@ class SendResult:
     bad_markup: bool = False
     error: str | None = None
     used_fallback: bool = False
+    token_refused: bool = False
 
 
 SENT = SendResult(ok=True)
@@ -47,12 +52,23 @@ class Transport(Protocol):
     ) -> SendResult: ...
 
 
+class PhotoTransport(Protocol):
+    """Sends one picture with an HTML caption to one chat (spike alerts)."""
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, filename: str, caption_html: str
+    ) -> SendResult: ...
+
+
 class ConsoleTransport:
     """Prints each message as terminal text to ``out`` (for ``wirewatch console`` and the demo)."""
 
-    def __init__(self, out: TextIO, chat_label: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self, out: TextIO, chat_label: Callable[[int], str] | None = None, files: Path | None = None
+    ) -> None:
         self._out = out
         self._label = chat_label or (lambda chat_id: f"chat {chat_id}")
+        self._files = files or Path(tempfile.gettempdir()) / "wirewatch"
 
     async def send_html(
         self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
@@ -60,5 +76,19 @@ class ConsoleTransport:
         """Write the message as terminal text, headed by the chat label; always succeeds."""
         text = html_to_terminal(html)
         self._out.write(f"── to {self._label(chat_id)} ──\n{text}\n\n")
+        self._out.flush()
+        return SENT
+
+    async def send_photo(self, chat_id: int, photo: bytes, filename: str, caption_html: str) -> SendResult:
+        """Save the picture into the files folder and print its path above the caption."""
+        self._files.mkdir(parents=True, exist_ok=True)
+        stem, dot, suffix = filename.rpartition(".")
+        handle, name = tempfile.mkstemp(
+            prefix=f"{stem or 'photo'}-", suffix=f"{dot}{suffix}", dir=self._files
+        )
+        with os.fdopen(handle, "wb") as out:
+            out.write(photo)
+        text = html_to_terminal(caption_html)
+        self._out.write(f"── to {self._label(chat_id)} ──\n[photo: {name}]\n{text}\n\n")
         self._out.flush()
         return SENT

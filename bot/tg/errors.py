@@ -6,6 +6,7 @@ from telegram.error import InvalidToken, TelegramError
 
 EXIT_CONFIG = 2
 EXIT_TELEGRAM = 4
+_UNPARSED = ". Parsing the server response"  # python-telegram-bot's words before quoting a non-JSON body
 
 
 def startup_failure(exc: BaseException) -> tuple[int, str] | None:
@@ -13,5 +14,6 @@ def startup_failure(exc: BaseException) -> tuple[int, str] | None:
     if isinstance(exc, InvalidToken):
         return EXIT_CONFIG, "config error: telegram.token: Telegram does not accept this token"
     if isinstance(exc, TelegramError):
-        return EXIT_TELEGRAM, f"Telegram unavailable: {exc}"
+        reason = str(exc).split(_UNPARSED, 1)[0]  # not the proxy's whole HTML error page
+        return EXIT_TELEGRAM, f"Telegram unavailable: {reason}"
     return None

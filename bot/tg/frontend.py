@@ -5,23 +5,13 @@ Nothing here decides anything; ``telegram.Update`` never leaves this module.
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import (
-    Bot,
-    BotCommand,
-    ChatMember,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-    Message,
-    Update,
-)
-from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram import Bot, BotCommand, CallbackQuery, ChatMember, Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -32,19 +22,26 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat.flood import FloodGuard, Verdict
 from bot.chat.render import html_to_plain
-from bot.chat.replies import Attachment, Reply, command_menus
-from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
+from bot.chat.replies import FileTooLarge, Reply, command_menus
+from bot.chat.service import COMMAND_NAMES, UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
+from bot.ops.metrics import Metrics, process_metrics
+from bot.pipeline.pacing import Pacer
 from bot.settings import TelegramSettings
+from bot.tg.lanes import ChatLanes, Work, lane_key
+from bot.tg.outgoing import ReplySender
+from bot.tg.request import TokenWatch, WatchedRequest
 from feeds.models import ChatKind
+from feeds.opml import MAX_BYTES as MAX_OPML_BYTES
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _ADMIN_STATUSES = {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
 _GONE_STATUSES = {ChatMemberStatus.BANNED, ChatMemberStatus.LEFT}
+_MAX_CALLBACK_TEXT = 190
 
 
 def _kind(chat_type: str) -> ChatKind:
@@ -54,86 +51,96 @@ def _kind(chat_type: str) -> ChatKind:
         return ChatKind.PRIVATE
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
-    return InlineKeyboardMarkup(rows)
-
-
-def split_command(message: Message, bot_username: str) -> tuple[str, str] | None:
-    """``/cmd@bot args`` → (cmd, args); None when the command is addressed to another bot."""
+def split_command(message: Message, bot_username: str) -> tuple[str, str, bool] | None:
+    """``/cmd@bot args`` → (cmd, args, addressed to us by name); None when addressed to another bot."""
     text = message.text or ""
     entity = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
     length = entity.length if entity else len(text.split(maxsplit=1)[0])
     name, _, target = text[1:length].partition("@")
     if target and target.lower() != bot_username.lower():
         return None
-    return name, text[length:]
+    return name, text[length:], bool(target)
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) -> None:
-    """Send a reply; wait out 429s, fall back to plain text if Telegram rejects our HTML."""
-    for attempt in range(1, attempts + 1):
-        try:
-            if reply.attachment is not None:
-                await _send_attachment(bot, chat_id, reply, reply.attachment)
-                return
-            await bot.send_message(
-                chat_id,
-                reply.html,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=_NO_PREVIEW,
-                reply_markup=_markup(reply),
-            )
-            return
-        except RetryAfter as exc:
-            if attempt == attempts:
-                raise
-            delay = exc.retry_after
-            await asyncio.sleep(delay if isinstance(delay, int | float) else delay.total_seconds())
-        except BadRequest as exc:
-            if "parse entities" not in str(exc).lower():
-                raise
-            logger.warning("reply_markup_rejected chat=%s error=%s", chat_id, exc)
-            await bot.send_message(chat_id, html_to_plain(reply.html), reply_markup=_markup(reply))
-            return
+def _describe(update: Update, bot_username: str) -> tuple[str, str]:
+    """(kind, command) of an update for logs and flood counting: never message text or user names."""
+    if update.callback_query is not None:
+        return "button", (update.callback_query.data or "").partition(":")[0][:20]
+    message = update.message
+    if message is not None and message.text and message.text.startswith("/"):
+        parsed = split_command(message, bot_username)
+        return ("command", parsed[0][:40]) if parsed else ("other_bot", "")
+    if message is not None:
+        return "message", ""
+    return "my_chat_member" if update.my_chat_member else "other", ""
 
 
-async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, attachment: Attachment) -> None:
-    """sendPhoto or sendDocument with the reply's HTML as the caption."""
-    upload = InputFile(attachment.data, filename=attachment.filename)
-    if attachment.kind == "photo":
-        await bot.send_photo(
-            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
-        )
-    else:
-        await bot.send_document(
-            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
-        )
+async def download_document(bot: Bot, message: Message | None) -> bytes | None:
+    """The document of ``message`` (getFile, then the file download), None when it carries none;
+    ``FileTooLarge`` past the OPML cap (checked before and after downloading)."""
+    document = message.document if message is not None else None
+    if document is None:
+        return None
+    if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
+        raise FileTooLarge
+    file = await bot.get_file(document.file_id)
+    data = bytes(await file.download_as_bytearray())
+    if len(data) > MAX_OPML_BYTES:
+        raise FileTooLarge
+    return data
 
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+POLL_TIMEOUT_SECONDS = 10  # getUpdates long-poll timeout: an idle poll is answered after this long
 
 
 class TelegramFrontend:
-    """Owns the python-telegram-bot ``Application`` and its handlers."""
+    """Owns the python-telegram-bot ``Application`` and its handlers.
+
+    Chats are served concurrently, each chat's updates in order (``ChatLanes``); replies share the alerts'
+    ``Pacer``; a flooding chat gets one warning and a cool-down (``FloodGuard``); a token refused while
+    running is reported to ``token_watch``, which stops the process. Every Bot API call of the
+    application (replies, the deliver transport built on ``application.bot``, the long poll) is counted
+    in ``metrics``; ``on_poll`` is called after each answered getUpdates."""
 
     def __init__(
-        self, settings: TelegramSettings, service: ChatService, store: Store, default_language: str = "en"
+        self,
+        settings: TelegramSettings,
+        service: ChatService,
+        store: Store,
+        default_language: str = "en",
+        *,
+        pacer: Pacer | None = None,
+        token_watch: TokenWatch | None = None,
+        flood: FloodGuard | None = None,
+        metrics: Metrics | None = None,
+        on_poll: Callable[[], None] | None = None,
     ) -> None:
         if not settings.token:
             raise ValueError("a Telegram token is required")
         self.default_language = default_language
         self.service = service
         self.store = store
+        self.token_watch = token_watch or TokenWatch()
+        self.flood = flood or FloodGuard()
+        metrics = metrics or process_metrics()
+
+        def answered(method: str) -> None:
+            if method == "getUpdates" and on_poll is not None:
+                on_poll()
+
         self.application: Application = (  # type: ignore[type-arg]
             ApplicationBuilder()
             .token(settings.token)
             .base_url(settings.api_base_url)
             .base_file_url(settings.api_base_url.replace("/bot", "/file/bot"))
+            .request(WatchedRequest(self.token_watch, metrics, connection_pool_size=256))
+            .get_updates_request(WatchedRequest(self.token_watch, metrics, answered, connection_pool_size=1))
+            .concurrent_updates(ChatLanes(self._admit))
             .build()
         )
+        self.pacer = pacer or Pacer()
+        self.replies = ReplySender(self.application.bot, self.pacer)
         self._register()
 
     def _register(self) -> None:
@@ -150,7 +157,9 @@ class TelegramFrontend:
         await self.register_commands()
         await self.application.start()
         assert self.application.updater is not None
-        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await self.application.updater.start_polling(
+            timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
+        )
 
     async def stop_polling(self) -> None:
         """Stop long polling and update handling (the application stays initialized)."""
@@ -170,6 +179,47 @@ class TelegramFrontend:
             except TelegramError as exc:
                 logger.warning("set_commands_failed language=%s error=%s", code or "default", exc)
 
+    # --- admission: every update as it arrives, before its chat's lane ---------------------------------
+    def _admit(self, update: object, work: Work) -> Work:
+        """Log the update (ids and command only) and apply flood control to what would be answered."""
+        if not isinstance(update, Update):
+            return work
+        kind, command = _describe(update, self.application.bot.username)
+        key = lane_key(update)
+        logger.debug(
+            "update_received update=%s chat=%s kind=%s command=%s", update.update_id, key, kind, command
+        )
+        answered = kind in ("button", "command") or (kind == "message" and self._is_private(update))
+        if key is None or not answered:
+            return work
+        verdict = self.flood.check(key)
+        if verdict is Verdict.ANSWER:
+            return work
+        work.close()
+        return self._slow_down(update) if verdict is Verdict.WARN else self._ignore(update)
+
+    @staticmethod
+    def _is_private(update: Update) -> bool:
+        return update.effective_chat is not None and update.effective_chat.type == "private"
+
+    async def _slow_down(self, update: Update) -> None:
+        """The one answer a flooding chat gets before its cool-down."""
+        seconds = round(self.flood.cooldown)
+        if update.effective_chat is None:
+            await self._ignore(update)
+            return
+        ctx = self._context(update)
+        reply = await self.service.slow_down(ctx, seconds)
+        if update.callback_query is not None:
+            await self._answer_query(update.callback_query, html_to_plain(reply.html))
+        await self.replies.send(ctx.chat_id, ctx.kind, reply)
+
+    async def _ignore(self, update: Update) -> None:
+        """Nothing for a cooling chat, except that a button press is answered (or its client spins)."""
+        if update.callback_query is not None:
+            await self._answer_query(update.callback_query, "")
+
+    # --- handlers ---------------------------------------------------------------------------------------
     def _context(self, update: Update) -> ChatContext:
         chat = update.effective_chat
         assert chat is not None
@@ -185,28 +235,36 @@ class TelegramFrontend:
             member: ChatMember = await bot.get_chat_member(chat.id, user.id)
             return member.status in _ADMIN_STATUSES
 
+        async def replied_document() -> bytes | None:
+            replied = message.reply_to_message if message is not None else None
+            return await download_document(bot, replied)
+
         return ChatContext(
             chat.id,
             _kind(chat.type),
             user.id if user else None,
             is_admin,
             language_code=user.language_code if user else None,
+            replied_document=replied_document,
         )
 
     async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:
         ctx = self._context(update)
         reply = await make(ctx)
-        await send_reply(self.application.bot, ctx.chat_id, reply)
+        await self.replies.send(ctx.chat_id, ctx.kind, reply)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Any /command: known ones run, unknown ones get a pointer to /help."""
+        """A /command: ours run; unknown ones get a pointer to /help, in groups only when addressed to us."""
         message = update.effective_message
         if message is None or not message.text:
             return
         parsed = split_command(message, self.application.bot.username)
         if parsed is None:
             return
-        command, args = parsed
+        command, args, addressed = parsed
+        is_group = message.chat.type != "private"
+        if is_group and not addressed and command.lower() not in COMMAND_NAMES:
+            return  # another bot's command in a shared group: not ours to answer
         await self._answer(update, lambda ctx: self.service.handle(ctx, command, args))
 
     async def _on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -215,22 +273,42 @@ class TelegramFrontend:
         await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button: unsubscribe then refresh the /list message, or show the button's answer."""
+        """An inline button: answered always; acts (and refreshes its message) only in an allowed chat."""
         query = update.callback_query
-        if query is None or update.effective_chat is None:
+        if query is None:
             return
-        ctx = self._context(update)
-        result = await self.service.button(ctx, query.data or "")
-        await query.answer(html_to_plain(result.html)[:190])
+        answered = False
+        try:
+            if update.effective_chat is None:  # under an inline message: nothing of ours to act on
+                return
+            ctx = self._context(update)
+            result = await self.service.button(ctx, query.data or "")
+            answered = await self._answer_query(query, html_to_plain(result.html))
+            if self.service.allows(ctx.chat_id):
+                await self._refresh(ctx, query, result)
+        finally:
+            if not answered:
+                await self._answer_query(query, "")
+
+    async def _refresh(self, ctx: ChatContext, query: CallbackQuery, result: Reply) -> None:
+        """Redraw the message under the pressed button (the /list after an unsubscribe)."""
         is_unsubscribe = (query.data or "").startswith(UNSUBSCRIBE_PREFIX)
         refreshed = await self.service.list(ctx, "") if is_unsubscribe else result
         if isinstance(query.message, Message):
             try:
-                await query.message.edit_text(
-                    refreshed.html, parse_mode=ParseMode.HTML, reply_markup=_markup(refreshed)
-                )
+                await self.replies.edit(query.message, ctx.kind, refreshed)
             except BadRequest as exc:  # "message is not modified" and the like
                 logger.info("list_refresh_skipped chat=%s error=%s", ctx.chat_id, exc)
+
+    @staticmethod
+    async def _answer_query(query: CallbackQuery, text: str) -> bool:
+        """Answer a button press (stops the client's spinner); a failure is logged, not raised."""
+        try:
+            await query.answer(text[:_MAX_CALLBACK_TEXT] or None)
+        except BadRequest as exc:  # too old, already answered
+            logger.info("callback_answer_failed query=%s error=%s", query.id, exc)
+            return False
+        return True
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its subscriptions move to the new id."""
@@ -242,7 +320,7 @@ class TelegramFrontend:
         logger.info("chat_migrated old=%s new=%s", old, new)
 
     async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The bot was blocked, kicked or added."""
+        """The bot was blocked, kicked or added (a chat is only remembered when it is allowed)."""
         change = update.my_chat_member
         if change is None:
             return
@@ -251,15 +329,17 @@ class TelegramFrontend:
             await off_loop(self.store.deactivate_chat, chat.id)
             logger.info("chat_left chat=%s", chat.id)
         else:
-            await off_loop(self.store.touch_chat, chat.id, _kind(chat.type))
+            await self.service.joined(chat.id, _kind(chat.type))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the failure and still answer the user."""
+        """Log the failure and still answer the user (a refused token was reported already: quiet)."""
+        if isinstance(context.error, InvalidToken):
+            return
         logger.error("update_failed error=%r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
-            try:
-                await self.application.bot.send_message(
-                    update.effective_chat.id, "Sorry, something went wrong on my side. Please try again."
-                )
-            except TelegramError as exc:
-                logger.warning("error_reply_failed chat=%s error=%s", update.effective_chat.id, exc)
+            ctx = self._context(update)
+            with contextlib.suppress(InvalidToken):
+                try:
+                    await self.replies.send(ctx.chat_id, ctx.kind, self.service.failure(ctx))
+                except TelegramError as exc:
+                    logger.warning("error_reply_failed chat=%s error=%s", ctx.chat_id, exc)

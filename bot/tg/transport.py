@@ -8,9 +8,17 @@ from dataclasses import replace
 from datetime import timedelta
 
 import telegram
-from telegram import LinkPreviewOptions
+from telegram import InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.pipeline.transport import SENT, SendResult
 
@@ -39,6 +47,8 @@ def classify_error(exc: TelegramError) -> SendResult:
             return SendResult(ok=False, retry_after=_seconds(exc.retry_after), error=text)
     if isinstance(exc, ChatMigrated):
         return SendResult(ok=False, migrated_to=int(exc.new_chat_id), error=text)
+    if isinstance(exc, InvalidToken):
+        return SendResult(ok=False, token_refused=True, error=text)
     if isinstance(exc, Forbidden):
         return SendResult(ok=False, blocked=True, error=text)
     if isinstance(exc, BadRequest):
@@ -69,6 +79,18 @@ class TelegramTransport:
             fallback = await self._send(chat_id, plain_text_fallback, None)
             return replace(fallback, used_fallback=True)
         return result
+
+    async def send_photo(self, chat_id: int, photo: bytes, filename: str, caption_html: str) -> SendResult:
+        """sendPhoto with an HTML caption."""
+        try:
+            await self._bot.send_photo(
+                chat_id, InputFile(photo, filename=filename), caption=caption_html, parse_mode=ParseMode.HTML
+            )
+        except TelegramError as exc:
+            result = classify_error(exc)
+            logger.info("telegram_photo_failed chat=%s error=%s", chat_id, result.error)
+            return result
+        return SENT
 
     async def _send(self, chat_id: int, text: str, parse_mode: ParseMode | None) -> SendResult:
         try:

@@ -23,6 +23,8 @@ from storage.migrations import (
     m0006_chat_language,
     m0007_volume,
     m0008_workers,
+    m0009_feed_offers,
+    m0010_spike_outbox,
 )
 from storage.tables import schema_version
 
@@ -50,6 +52,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "chat language", m0006_chat_language.apply),
     Migration(7, "volume control", m0007_volume.apply),
     Migration(8, "worker heartbeats", m0008_workers.apply),
+    Migration(9, "feed offers", m0009_feed_offers.apply),
+    Migration(10, "spike alert outbox, trend index", m0010_spike_outbox.apply),
 )
 
 

@@ -1,0 +1,146 @@
+"""The spike alert outbox: enqueue with the day's claim, claim with a lease, settle (sent, retry, cancel).
+
+Like deliveries: the row exists before anything is sent, a row is settled only by the owner of its claim,
+and a lease that expires (a dead sender) returns it to pending. ``UNIQUE(subscription_id, day)`` and the
+conditional update of ``subscriptions.last_spike_on`` make a second alert of the same day impossible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
+
+from feeds.models import ChatKind, DeliveryStatus
+from feeds.values import SpikeAlert
+from storage.dialect import upsert
+from storage.spikes_repo import claim_spike_day
+from storage.tables import chats, spike_alerts, subscriptions
+
+PENDING = DeliveryStatus.PENDING.value
+SENDING = DeliveryStatus.SENDING.value
+SENT = DeliveryStatus.SENT.value
+CANCELLED = DeliveryStatus.CANCELLED.value
+
+
+def enqueue(
+    conn: Connection, subscription_id: int, day: date, stories: int, average: float, now: datetime
+) -> bool:
+    """Claim ``day`` for the subscription and write its alert row; False when the day was taken already
+    (or spikes are off, or the subscription is gone)."""
+    if not claim_spike_day(conn, subscription_id, day):
+        return False
+    chat_id = conn.execute(
+        select(subscriptions.c.chat_id).where(subscriptions.c.id == subscription_id)
+    ).scalar_one()
+    row = {
+        "subscription_id": subscription_id,
+        "chat_id": chat_id,
+        "day": day,
+        "stories": stories,
+        "average": average,
+        "status": PENDING,
+        "attempts": 0,
+        "created_at": now,
+    }
+    stmt = upsert(conn, spike_alerts).on_conflict_do_nothing(
+        index_elements=[spike_alerts.c.subscription_id, spike_alerts.c.day]
+    )
+    return conn.execute(stmt.values(**row)).rowcount == 1
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    due = and_(
+        spike_alerts.c.status == PENDING,
+        or_(spike_alerts.c.not_before.is_(None), spike_alerts.c.not_before <= now),
+    )
+    expired = and_(spike_alerts.c.status == SENDING, spike_alerts.c.lease_until < now)
+    return or_(due, expired)
+
+
+def claim(
+    conn: Connection,
+    owner: str,
+    lease_until: datetime,
+    now: datetime,
+    limit: int,
+    kinds: Collection[ChatKind] | None = None,
+) -> list[SpikeAlert]:
+    """Take up to ``limit`` due rows (or rows whose lease expired) of active, unpaused chats for ``owner``.
+
+    Each row is taken by a conditional UPDATE, so concurrent claimers never share one."""
+    live = and_(chats.c.active.is_(True), chats.c.paused.is_(False))
+    if kinds is not None:
+        live = and_(live, chats.c.kind.in_([kind.value for kind in kinds]))
+    stmt = (
+        select(spike_alerts, chats.c.kind.label("chat_kind"), subscriptions.c.query)
+        .join(chats, chats.c.id == spike_alerts.c.chat_id)
+        .join(subscriptions, subscriptions.c.id == spike_alerts.c.subscription_id)
+        .where(_claimable(now), live)
+        .order_by(spike_alerts.c.id)
+        .limit(limit)
+    )
+    taken: list[SpikeAlert] = []
+    for row in conn.execute(stmt).all():
+        won = conn.execute(
+            update(spike_alerts)
+            .where(spike_alerts.c.id == row.id, _claimable(now))
+            .values(status=SENDING, claimed_by=owner, lease_until=lease_until)
+        ).rowcount
+        if won == 1:
+            taken.append(_alert(row))
+    return taken
+
+
+def _alert(row: Any) -> SpikeAlert:
+    return SpikeAlert(
+        id=row.id,
+        chat_id=row.chat_id,
+        chat_kind=ChatKind(row.chat_kind),
+        subscription_id=row.subscription_id,
+        query=row.query,
+        day=row.day,
+        stories=row.stories,
+        average=row.average,
+        attempts=row.attempts,
+    )
+
+
+def _owned(alert_id: int, owner: str) -> ColumnElement[bool]:
+    return and_(
+        spike_alerts.c.id == alert_id, spike_alerts.c.status == SENDING, spike_alerts.c.claimed_by == owner
+    )
+
+
+def settle(
+    conn: Connection,
+    alert_id: int,
+    owner: str,
+    *,
+    status: str,
+    at: datetime,
+    not_before: datetime | None = None,
+    error: str | None = None,
+) -> bool:
+    """Settle a row ``owner`` holds: ``sent`` (at ``at``), ``pending`` (retry no earlier than
+    ``not_before``, one more attempt) or ``cancelled``; False when the claim was lost."""
+    values: dict[str, object] = {"status": status, "claimed_by": None, "lease_until": None}
+    if status == SENT:
+        values["sent_at"] = at
+    else:
+        values.update(last_error=(error or "")[:500], attempts=spike_alerts.c.attempts + 1)
+        values["not_before"] = not_before
+    stmt = update(spike_alerts).where(_owned(alert_id, owner)).values(**values)
+    return conn.execute(stmt).rowcount == 1
+
+
+def release(conn: Connection, owner: str) -> int:
+    """Every row ``owner`` holds back to pending, untried (a clean shutdown)."""
+    stmt = (
+        update(spike_alerts)
+        .where(spike_alerts.c.status == SENDING, spike_alerts.c.claimed_by == owner)
+        .values(status=PENDING, claimed_by=None, lease_until=None)
+    )
+    return conn.execute(stmt).rowcount
