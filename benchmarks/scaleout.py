@@ -44,6 +44,7 @@ from benchmarks.ingest import WORDS, serve
 from feeds.models import ChatKind, FeedSpec
 from feeds.values import Claim
 from storage.store import Store
+from tests.pg_cluster import throwaway_cluster
 from tests.run_process import WirewatchProcess, marked_processes, wait_until, write_config
 
 FETCH_BATCH = 40  # what one fetch pass claims at most: polling.concurrency (20) × 2
@@ -58,6 +59,7 @@ class Setup:
     subs: int
     alerts_scale: float
     tmp: Path
+    postmaster: int | None = None  # the PID of a PostgreSQL server we started (its CPU is measured)
 
 
 def workers(
@@ -88,6 +90,34 @@ def cpu_seconds(procs: list[WirewatchProcess]) -> float:
                 continue
             total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> tuple[int, int]:
+    """(parent pid, CPU ticks) of a process; (0, 0) when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0, 0
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds of a PostgreSQL server we run ourselves (the postmaster and its children); 0 without."""
+    if postmaster is None:
+        return 0.0
+    ticks = _proc_cpu(postmaster)[1]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            parent, used = _proc_cpu(int(entry.name))
+            ticks += used if parent == postmaster else 0
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot (``/proc/stat``)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    total = sum(values[:8])
+    return (total - values[3] - values[4]) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
 
 
 def stop_all(procs: list[WirewatchProcess]) -> None:
@@ -155,15 +185,17 @@ def cold_pass(setup: Setup, feed_urls: list[str], count: int, pinned: bool, labe
         )
         procs = workers(setup, config, "0:unused", "fetch,match", count, pinned)
         try:
-            cpu = cpu_seconds(procs)
-            due = datetime.now(UTC) + timedelta(seconds=DUE_IN)
             with _engine(url) as conn:
+                due = datetime.now(UTC) + timedelta(seconds=DUE_IN)
                 conn.execute(text("UPDATE feeds SET next_poll_at = :due"), {"due": due})
-            done = wait_until(lambda: _cold_done(url, due, len(specs)), 600, step=0.1)
+            time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+            cpu, db_cpu, busy = cpu_seconds(procs), server_cpu(setup.postmaster), machine_busy()
+            done = wait_until(lambda: _cold_done(url, due, len(specs)), 600, step=0.25)
             seconds = (datetime.now(UTC) - due).total_seconds()
             items = _count(url, "SELECT count(*) FROM items")
             alerts = _count(url, "SELECT count(*) FROM deliveries")
-            cpu = cpu_seconds(procs) - cpu
+            cpu, db_cpu = cpu_seconds(procs) - cpu, server_cpu(setup.postmaster) - db_cpu
+            after = machine_busy()
         finally:
             stop_all(procs)
         per_feed = claim_cost_per_feed(url)
@@ -173,6 +205,13 @@ def cold_pass(setup: Setup, feed_urls: list[str], count: int, pinned: bool, labe
         f"{items / seconds:7.0f} items/s  {alerts} alerts  "
         f"workers' CPU {cpu * 1000 / len(specs):5.1f} ms/feed  "
         f"claim {per_feed * 1000:.2f} ms/feed{status}",
+        flush=True,
+    )
+    cores = (after[1] - busy[1]) / seconds
+    print(
+        f"           workers used {cpu / seconds:.2f} cores, the database {db_cpu / seconds:.2f} "
+        f"({db_cpu * 1000 / len(specs):.1f} ms/feed{'' if setup.postmaster else ': not measured'}), "
+        f"the machine was busy {(after[0] - busy[0]) / seconds:.2f} of {cores:.0f} cores",
         flush=True,
     )
     return seconds
@@ -284,7 +323,12 @@ def run_delivery(setup: Setup) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--database-url", required=True, help="a PostgreSQL server (fresh databases on it)")
+    parser.add_argument("--database-url", help="a PostgreSQL server (fresh databases on it)")
+    parser.add_argument(
+        "--throwaway-cluster",
+        action="store_true",
+        help="instead: initdb a cluster of our own (tests/pg_cluster.py) and measure its CPU too",
+    )
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--items", type=int, default=50, help="items per feed")
     parser.add_argument("--subs", type=int, default=1000, help="subscriptions matched in the cold pass")
@@ -299,14 +343,29 @@ def main() -> None:
         f"cpus={os.cpu_count()} load average={os.getloadavg()[0]:.1f}; "
         "pinned = taskset -c N, parse_workers = 1"
     )
-    with tempfile.TemporaryDirectory(prefix="wirewatch-scaleout-") as tmp:
-        setup = Setup(args.database_url, args.feeds, args.items, args.subs, args.alerts_scale, Path(tmp))
+    if not (args.database_url or args.throwaway_cluster):
+        parser.error("--database-url or --throwaway-cluster is required")
+    with tempfile.TemporaryDirectory(prefix="wirewatch-scaleout-") as tmp, server(args) as (url, postmaster):
+        setup = Setup(url, args.feeds, args.items, args.subs, args.alerts_scale, Path(tmp), postmaster)
         met = []
         if not args.skip_cold:
             met.append(with_feed_server(setup, not args.no_unpinned))
         if not args.skip_delivery:
             met.append(run_delivery(setup))
     sys.exit(0 if all(met) else 1)
+
+
+@contextmanager
+def server(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
+    """(server URL, postmaster PID or None): the given server, or a throwaway cluster of our own."""
+    if not args.throwaway_cluster:
+        yield args.database_url, None
+        return
+    with throwaway_cluster() as cluster:
+        if cluster is None:
+            raise SystemExit("--throwaway-cluster: no PostgreSQL server binaries (initdb, pg_ctl)")
+        pid = int((cluster.data / "postmaster.pid").read_text().split()[0])
+        yield cluster.url(), pid
 
 
 def with_feed_server(setup: Setup, unpinned: bool) -> bool:
