@@ -44,7 +44,7 @@ async def test_a_joining_sender_waits_until_the_others_know(
         stop.set()
         await asyncio.wait_for(task, 10)
     assert took >= earliest
-    assert took < earliest + 1.0
+    assert took < earliest + 1.5 * SHARE_REFRESH_SECONDS  # alone: sooner than any grace would allow
     assert abs(1 / pacer._global.interval - share) < 1e-6
 
 
