@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, update
@@ -25,6 +25,7 @@ PENDING = DeliveryStatus.PENDING.value
 SENDING = DeliveryStatus.SENDING.value
 SENT = DeliveryStatus.SENT.value
 CANCELLED = DeliveryStatus.CANCELLED.value
+HANDOFF = timedelta(seconds=3)  # a group's 20/min spacing; a private chat's 1/s with its burst
 
 
 def record_matches(
@@ -261,7 +262,7 @@ def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any
     locked = conn.execute(
         select(chats.c.id).where(chats.c.id.in_(candidates)).with_for_update(skip_locked=True)
     ).scalars()
-    taken = _chats_sending(conn, candidates)
+    taken = _chats_sending(conn, candidates) | _sent_lately_by_others(conn, candidates, claim.owner, now)
     locked_ids = set(locked)
     free = [chat for chat in candidates if chat in locked_ids and chat not in taken][: claim.max_chats]
     if not free:
@@ -300,6 +301,18 @@ def _candidate_chats(conn: Connection, claim: Claim, now: datetime) -> list[int]
         .limit(claim.max_chats * 2)
     )
     return list(conn.execute(stmt).scalars())
+
+
+def _sent_lately_by_others(conn: Connection, chat_ids: Sequence[int], owner: str, now: datetime) -> set[int]:
+    """Chats another sender wrote to within ``HANDOFF``: that sender's per-chat pacing is not ours, so
+    the chat changes hands only once Telegram's per-chat window has passed."""
+    stmt = select(deliveries.c.chat_id).where(
+        deliveries.c.chat_id.in_(chat_ids),
+        deliveries.c.status == SENT,
+        deliveries.c.sent_at > now - HANDOFF,
+        deliveries.c.claimed_by != owner,
+    )
+    return set(conn.execute(stmt.distinct()).scalars())
 
 
 def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
@@ -374,7 +387,7 @@ def mark_sent(conn: Connection, delivery_ids: Sequence[int], at: datetime, owner
     settled = 0
     for part in chunks(sorted(set(delivery_ids))):
         stmt = update(deliveries).where(_owned(part, owner))
-        values = {"status": SENT, "sent_at": at, "last_error": None, "claimed_by": None, "lease_until": None}
+        values = {"status": SENT, "sent_at": at, "last_error": None, "lease_until": None}  # sender kept
         settled += conn.execute(stmt.values(**values)).rowcount
     return settled
 

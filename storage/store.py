@@ -270,11 +270,24 @@ class Store(VolumeStore, SpikeStore):
         with transaction(self._engine, write=False) as conn:
             return items_repo.matched_since(conn, since, limit)
 
-    def claim_due_feeds(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]:
-        """Take up to ``limit`` due feeds for this fetch worker until ``lease_until`` (their next poll time
-        moves there until the poll's outcome is recorded)."""
+    def claim_due_feeds(
+        self, now: datetime, lease_until: datetime, limit: int, owner: str | None = None
+    ) -> list[FeedState]:
+        """Take up to ``limit`` due feeds for fetch worker ``owner`` until ``lease_until`` (their next poll
+        time moves there until the poll's outcome is recorded)."""
         with transaction(self._engine, write=True) as conn:
-            return feeds_repo.claim_due_feeds(conn, now, lease_until, limit)
+            return feeds_repo.claim_due_feeds(conn, now, lease_until, limit, owner)
+
+    def renew_feed_claims(self, owner: str, lease_until: datetime) -> int:
+        """Extend the leases of the feeds ``owner`` is polling."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.renew_feed_claims(conn, owner, lease_until)
+
+    def release_dead_claims(self, now: datetime) -> tuple[int, int]:
+        """Only for a database no other process uses (SQLite, under the instance lock): whatever a
+        crashed predecessor was polling or sending is free again. Returns (feeds, alerts)."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.release_dead_claims(conn, now)
 
     def worker_heartbeat(self, owner: str, role: str, now: datetime, alive_within: timedelta) -> int:
         """Record that ``owner`` (a ``role`` worker) is alive; returns how many ``role`` workers beat

@@ -158,3 +158,29 @@ def test_later_alerts_wait_behind_a_retry(store: Store, feed: FeedState) -> None
     assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=5)) == []
     later = T0 + timedelta(seconds=10)
     assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == ids[1:]
+
+
+def test_a_chat_changes_sender_only_after_its_pacing_window(store: Store, feed: FeedState) -> None:
+    """Another process's per-chat pacing is not ours: a chat just written to by one sender waits a few
+    seconds before another sender takes it (the same sender may go on at once)."""
+    ids = _seed(store, feed, range(1, 2), 3)[1]
+    store.claim_alerts(_claim("a", per_chat=1), T0)
+    assert store.mark_sent(ids[:1], T0, "a") == 1
+    assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=1)) == []
+    assert [
+        a.delivery_id for a in store.claim_alerts(_claim("a", per_chat=1), T0 + timedelta(seconds=1))
+    ] == [ids[1]]
+    store.release_claims("a")
+    later = T0 + timedelta(seconds=4)
+    assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == ids[1:]
+
+
+def test_a_restarted_single_process_takes_back_what_it_held(store: Store, feed: FeedState) -> None:
+    _seed(store, feed, range(1, 2), 2)
+    store.claim_alerts(_claim("dead"), T0)
+    later, lease_end = T0 + timedelta(hours=2), T0 + timedelta(hours=3)
+    polled = {f.id for f in store.claim_due_feeds(later, lease_end, 10, "dead")}
+    assert store.claim_due_feeds(later, lease_end, 10) == []
+    assert store.release_dead_claims(later) == (len(polled), 2)
+    assert len(store.claim_alerts(_claim("new"), T0)) == 2
+    assert {f.id for f in store.claim_due_feeds(later, lease_end, 10)} == polled

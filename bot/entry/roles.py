@@ -133,7 +133,7 @@ async def _run_stages(
         fetch_loop = FetchLoop(
             runtime.store,
             runtime.ingestor,
-            lease=max(lease, timedelta(seconds=settings.polling.total_timeout + 30)),
+            lease=lease,
             max_in_flight=settings.polling.concurrency * 2,
             on_new_items=match_loop.wake if match_loop else None,
             on_pass=lambda: readiness.beat("fetch"),
@@ -193,8 +193,12 @@ def _schedule_pause_notices(
         kinds=TELEGRAM_KINDS,
         default_language=settings.chat.default_language,
     )
+
+    async def pause_and_tell() -> None:
+        await notices.run(datetime.now(UTC))
+
     scheduler.add_job(
-        lambda: notices.run(datetime.now(UTC)),
+        pause_and_tell,
         "interval",
         minutes=1,
         id="pause_notices",

@@ -113,6 +113,10 @@ async def open_runtime(
     try:
         needs_lock = exclusive or store.dialect == "sqlite"
         lock = await off_loop(store.lock_instance) if needs_lock else None
+        if lock is not None:  # nobody else uses this database: what a crashed run held is free now
+            feeds_back, alerts_back = await off_loop(store.release_dead_claims, datetime.now(UTC))
+            if feeds_back or alerts_back:
+                logger.info("claims_recovered feeds=%s alerts=%s", feeds_back, alerts_back)
     except BaseException:
         await off_loop(store.close)
         raise

@@ -47,6 +47,7 @@ Clock = Callable[[], datetime]
 
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+HEARTBEAT_SECONDS = 1.0  # how soon senders learn of each other (they share the bot's budget)
 _DB_RETRY_CAP = 30.0  # seconds: the longest pause between attempts while the database is unreachable
 MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
@@ -165,15 +166,15 @@ class AlertSender:
         self._stopping = False
         stopper = asyncio.ensure_future(stop.wait())
         failures = 0
-        renew_at = monotonic()  # the first pass announces this sender and learns its share
+        renew_at = monotonic()  # the first pass announces this sender and learns its share first
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    await self._dispatch(self._clock())
                     if monotonic() >= renew_at:
                         await self._renew()
-                        renew_at = monotonic() + self._lease.total_seconds() / 3
+                        renew_at = monotonic() + min(HEARTBEAT_SECONDS, self._lease.total_seconds() / 3)
+                    await self._dispatch(self._clock())
                     failures, timeout = 0, 1.0
                     self.last_pass = monotonic()
                     if self.on_pass is not None:
