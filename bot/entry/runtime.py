@@ -25,6 +25,7 @@ from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
 from feeds.pipeline import init_worker
+from storage.instance import InstanceLock, InstanceLockedError, sqlite_file_lock
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,17 @@ def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     )
 
 
+def _sqlite_lock(url: str) -> InstanceLock | None:
+    """The SQLite file's instance lock, before opening it; a URL that does not parse is left to
+    ``open_store``, which says what is wrong with it."""
+    try:
+        return sqlite_file_lock(url)
+    except InstanceLockedError:
+        raise
+    except Exception:
+        return None
+
+
 def open_store(settings: Settings) -> Store:
     """Open (and migrate) the database and bring the configured feeds into it."""
     try:
@@ -109,15 +121,24 @@ async def open_runtime(
     SQLite serves one process: the runtime holds the database file's instance lock (a second process is
     refused in one line). PostgreSQL coordinates any number of processes through claims and leases, so
     the lock is taken there only when ``exclusive``."""
-    store = await off_loop(open_store, settings)
+    early = await off_loop(_sqlite_lock, settings.database.url)
     try:
-        needs_lock = exclusive or store.dialect == "sqlite"
-        lock = await off_loop(store.lock_instance) if needs_lock else None
+        store = await off_loop(open_store, settings)
+    except BaseException:
+        if early is not None:
+            early.release()
+        raise
+    try:
+        lock = early
+        if lock is None and exclusive:
+            lock = await off_loop(store.lock_instance)
         if lock is not None:  # nobody else uses this database: what a crashed run held is free now
             feeds_back, alerts_back = await off_loop(store.release_dead_claims, datetime.now(UTC))
             if feeds_back or alerts_back:
                 logger.info("claims_recovered feeds=%s alerts=%s", feeds_back, alerts_back)
     except BaseException:
+        if early is not None:
+            early.release()
         await off_loop(store.close)
         raise
     executor: Executor | None = parse_pool() if use_processes else None
