@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select, text, update
 
 from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
@@ -25,6 +25,8 @@ PENDING = DeliveryStatus.PENDING.value
 SENDING = DeliveryStatus.SENDING.value
 SENT = DeliveryStatus.SENT.value
 CANCELLED = DeliveryStatus.CANCELLED.value
+
+CANDIDATE_PAGES = 4  # pages of due rows read per claim pass, at most
 
 
 def record_matches(
@@ -288,16 +290,41 @@ def _expire_leases(conn: Connection, owner: str, now: datetime) -> None:
 
 
 def _candidate_chats(conn: Connection, claim: Claim, now: datetime) -> list[int]:
-    """Chats with due rows, the one waiting longest first (a few more than wanted: some may be taken)."""
-    stmt = (
-        select(deliveries.c.chat_id)
+    """Chats with due rows and none being sent, the one waiting longest first (a few more than wanted:
+    a concurrent claimer may take some).
+
+    Reads the due rows in id order through the pending partial index, a page at a time, collecting chat
+    ids until there are enough: the cost follows the chats wanted, not the size of the backlog (no
+    ``GROUP BY`` over every pending row). Later pages leave out the chats already found."""
+    want = claim.max_chats * 2
+    page = max(64, want * 4)
+    found: dict[int, None] = {}
+    after = 0
+    for _ in range(CANDIDATE_PAGES):
+        stmt = _candidate_page(claim, now, after, page)
+        if found:
+            stmt = stmt.where(deliveries.c.chat_id.not_in(list(found)))
+        rows = conn.execute(stmt).all()
+        for _id, chat_id in rows:
+            found.setdefault(chat_id)
+            if len(found) >= want:
+                return list(found)
+        if len(rows) < page:
+            break
+        after = rows[-1][0]
+    return list(found)
+
+
+def _candidate_page(claim: Claim, now: datetime, after: int, page: int) -> Select[Any]:
+    sending = deliveries.alias("busy")
+    busy = exists().where(sending.c.chat_id == deliveries.c.chat_id, sending.c.status == SENDING)
+    return (
+        select(deliveries.c.id, deliveries.c.chat_id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
-        .where(_due(now), _sendable_chat(claim.kinds))
-        .group_by(deliveries.c.chat_id)
-        .order_by(func.min(deliveries.c.id))
-        .limit(claim.max_chats * 2)
+        .where(_due(now), _sendable_chat(claim.kinds), deliveries.c.id > after, ~busy)
+        .order_by(deliveries.c.id)
+        .limit(page)
     )
-    return list(conn.execute(stmt).scalars())
 
 
 def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
