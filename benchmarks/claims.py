@@ -48,7 +48,14 @@ def seed(url: str, chat_count: int, per_chat: int, item_count: int) -> None:
         for n in range(1, item_count + 1)
     ]
     chat_rows = [
-        {"id": 1000 + c, "kind": "private", "active": True, "paused": False, "created_at": now, "updated_at": now}
+        {
+            "id": 1000 + c,
+            "kind": "private",
+            "active": True,
+            "paused": False,
+            "created_at": now,
+            "updated_at": now,
+        }
         for c in range(chat_count)
     ]
     engine = create_engine(url)
@@ -60,8 +67,16 @@ def seed(url: str, chat_count: int, per_chat: int, item_count: int) -> None:
             for k in range(per_chat):  # story-major, as the match stage writes them: chats interleave by id
                 for c in range(chat_count):
                     story = 1 + (c * 7 + k * 13) % item_count
-                    rows.append({"chat_id": 1000 + c, "story_id": story, "item_id": story, "status": "pending",
-                                 "attempts": 0, "created_at": now})
+                    rows.append(
+                        {
+                            "chat_id": 1000 + c,
+                            "story_id": story,
+                            "item_id": story,
+                            "status": "pending",
+                            "attempts": 0,
+                            "created_at": now,
+                        }
+                    )
             unique = {(r["chat_id"], r["story_id"]): r for r in rows}
             values = list(unique.values())
             for start in range(0, len(values), 10_000):
@@ -103,7 +118,8 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'claims.db'}"
         started = time.perf_counter()
         seed(url, args.backlog_chats, args.per_chat, 1000)
-        print(f"seeded {args.backlog_chats} chats x {args.per_chat} alerts in {time.perf_counter() - started:.1f} s")
+        seconds = time.perf_counter() - started
+        print(f"seeded {args.backlog_chats} chats x {args.per_chat} alerts in {seconds:.1f} s")
         timings = drain(url, args.chats, args.passes)
     ms = sorted(t * 1000 for t in timings)
     print(
