@@ -9,14 +9,9 @@ import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.config import load_settings
 from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings
-from bot.tg.errors import startup_failure
-from storage.instance import InstanceLockedError
-from storage.store import StoreUnavailableError
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -136,6 +131,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         setup_logging(logging.DEBUG if args.verbose else logging.WARNING, args.log_format or "text", ())
         return run_doctor(args.config)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Load the settings and run the command; known failures become one line and an exit code.
+
+    The database and Telegram libraries are imported here, not at the top: a parse worker re-imports this
+    module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.tg.errors import startup_failure
+    from storage.instance import InstanceLockedError
+    from storage.store import StoreUnavailableError
+
     try:
         settings = load_settings(args.config)
         _configure_logging(args, settings)

@@ -27,6 +27,8 @@ from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
+PARSE_MODULES = ("feeds.pipeline",)  # what a parse worker needs: preloaded in the forkserver
+
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
@@ -62,8 +64,12 @@ def url_policy(settings: Settings) -> UrlPolicy:
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool for feed parsing: forkserver, since the parent runs threads (fork would be unsafe);
-    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
+    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy.
+
+    The forkserver preloads only the parse modules (not the default ``__main__``: the whole bot), so each
+    worker forks from a small process with feedparser already loaded."""
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PARSE_MODULES))
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=context,
