@@ -29,9 +29,10 @@ _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a
 class MatchService:
     """Holds the in-memory index of every subscription and runs the match stage over unmatched items."""
 
-    def __init__(self, store: MatchStore, batch_size: int = 500) -> None:
+    def __init__(self, store: MatchStore, batch_size: int = 500, max_matches: int = 5_000) -> None:
         self._store = store
         self._batch_size = batch_size
+        self._max_matches = max(1, max_matches)
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
         self._signature: tuple[int, int, int] | None = None
@@ -86,13 +87,31 @@ class MatchService:
             self.sync()
         enqueued = 0
         while items := self._store.unmatched_items(self._batch_size):
-            matches = self.match_items(items)
-            enqueued += self._store.record_matches([i.id for i in items], matches, now or datetime.now(UTC))
+            enqueued += self._record(items, now or datetime.now(UTC))
             if len(items) < self._batch_size:
                 break
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued
+
+    def _record(self, items: list[Item], now: datetime) -> int:
+        """Match ``items`` and write their outbox rows, a group of items at a time: a group's matches stay
+        near ``max_matches`` (one item with more is a group of its own), so memory follows that bound, not
+        the batch of items times the subscriptions they match. An item's matches and its ``matched_at``
+        are written together."""
+        created = 0
+        group: list[int] = []
+        matches: list[MatchRecord] = []
+        for item in items:
+            found = self.match_items([item])
+            if group and len(matches) + len(found) > self._max_matches:
+                created += self._store.record_matches(group, matches, now)
+                group, matches = [], []
+            group.append(item.id)
+            matches.extend(found)
+        if group:
+            created += self._store.record_matches(group, matches, now)
+        return created
 
     def _load(self, subscriptions: list[Subscription]) -> None:
         """The first load: every text parsed once, then the long-lived index frozen out of the GC's way."""
