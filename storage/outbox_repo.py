@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, exists, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, select, text, update
 
 from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
-from storage.convert import item_select, to_item
+from storage.convert import story_of, to_item
 from storage.dialect import chunks, upsert
-from storage.tables import chats, deliveries, items, subscriptions
+from storage.tables import chats, deliveries, feeds, items, subscriptions
 from storage.volume_repo import chat_volume_of, subscription_volume_of
 
 logger = logging.getLogger(__name__)
@@ -26,6 +26,20 @@ SENDING = DeliveryStatus.SENDING.value
 SENT = DeliveryStatus.SENT.value
 CANCELLED = DeliveryStatus.CANCELLED.value
 
+ALERT_BODY_CHARS = 4096  # Telegram's message limit: an alert never shows more of a body than this
+_ALERT_ITEM_COLUMNS = (
+    "id",
+    "feed_id",
+    "identity",
+    "link",
+    "title",
+    "summary",
+    "published_at",
+    "first_seen_at",
+    "dateline_place",
+    "dateline_date",
+    "dateline_wire",
+)
 CANDIDATE_PAGES = 4  # pages of due rows read per claim pass, at most
 
 
@@ -141,10 +155,21 @@ def _delivery(chat_id: int, story_id: int, match: MatchRecord, hold: Hold, now: 
     }
 
 
+def _alert_item_select() -> Select[Any]:
+    """The item columns an alert renders: the body only when there is no summary (the alert shows the
+    body's first sentences then), and at most ``ALERT_BODY_CHARS`` of it; no fingerprints. A batch of
+    claimed alerts then weighs about a message each, however long the releases are."""
+    body = case((func.trim(items.c.summary) == "", func.substr(items.c.body, 1, ALERT_BODY_CHARS)), else_="")
+    columns = [items.c[name] for name in _ALERT_ITEM_COLUMNS]
+    return select(
+        *columns, body.label("body"), story_of.label("resolved_story_id"), feeds.c.name.label("feed_name")
+    ).join_from(items, feeds, items.c.feed_id == feeds.c.id)
+
+
 def _alert_select() -> Select[Any]:
-    """Delivery rows joined with their item, chat kind and subscription query (for rendering)."""
+    """Delivery rows joined with their item (``_alert_item_select``), chat kind and subscription query."""
     return (
-        item_select()
+        _alert_item_select()
         .add_columns(
             deliveries.c.id.label("d_id"),
             deliveries.c.chat_id.label("d_chat_id"),

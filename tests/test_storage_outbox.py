@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -176,3 +177,30 @@ def test_migrate_to_fresh_chat_keeps_pause(store: Store, story: tuple[Item, Item
     new = store.get_chat(-2)
     assert new is not None and (new.active, new.paused) == (True, True)
     assert store.count_pending(-2) == 1
+
+
+@pytest.mark.parametrize(
+    ("summary", "body_chars", "expected_body_chars"),
+    [
+        pytest.param("A short summary.", 20_000, 0, id="summary-no-body-needed"),
+        pytest.param("", 20_000, 4096, id="no-summary-body-cut-to-a-message"),
+        pytest.param("", 300, 300, id="no-summary-short-body-whole"),
+    ],
+)
+def test_claimed_alerts_carry_only_what_renders(
+    store: Store, two_feeds: Feeds, summary: str, body_chars: int, expected_body_chars: int
+) -> None:
+    """A claimed alert keeps memory to about a message: the body only when there is no summary (the
+    alert shows its first sentences then), and never more of it than Telegram's message limit."""
+    body = ("Solar ferry terminal opens in the harbor. " * 1000)[:body_chars]
+    item = replace(new_item("long", body=body), summary=summary)
+    (stored,) = store.add_items(two_feeds[0].id, [item], WINDOW)
+    sub = _chat_with_sub(store, 10)
+    store.record_matches([stored.id], [MatchRecord(stored.id, sub, 10)], T0)
+    [alert] = store.claim_alerts(Claim("a", T0 + timedelta(minutes=1), 10, 10), T0)
+    assert (alert.item.summary, alert.item.body) == (summary, body[:expected_body_chars])
+    assert (alert.item.title, alert.item.feed_name, alert.item.story_id) == (
+        item.title,
+        "alpha",
+        stored.story_id,
+    )
