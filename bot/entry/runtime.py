@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.chat.service import ChatService
 from bot.offload import off_loop
+from bot.ops.memory import release_free_memory
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from bot.settings import ConfigError, Settings
@@ -104,6 +105,7 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
             ingestor = Ingestor(store, fetcher, parse_executor=executor, story_window=window)
             matcher = MatchService(store)
             await off_loop(matcher.sync)
+            await off_loop(release_free_memory)  # the subscriptions' rows, parsed into the index
             service = ChatService(
                 store,
                 matcher,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.offload import off_loop
+from bot.ops.memory import release_free_memory
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from storage.store import StoreUnavailableError
@@ -46,6 +47,8 @@ class Pipeline:
             matcher = self._matcher
             await off_loop(matcher.sync)
             enqueued = await off_loop(matcher.run_once)
+            if new_items or enqueued:  # a burst's fetch, parse and match garbage: back to the system
+                await off_loop(release_free_memory)
             if results:
                 logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
         except StoreUnavailableError as exc:  # the next tick tries again
