@@ -150,3 +150,31 @@ def test_the_outbox_is_written_in_groups_bounded_by_matches(
     assert matcher.run_once() == 300
     assert counting.calls == calls
     assert matcher.run_once() == 0  # every item was marked matched with its group
+
+
+class StoppingStore(CountingStore):
+    """Asks the matcher to stop while its first write is under way (as a SIGTERM does)."""
+
+    matcher: MatchService
+
+    def record_matches(self, item_ids, matches, now):  # type: ignore[no-untyped-def]
+        self.matcher.stop()
+        return super().record_matches(item_ids, matches, now)
+
+
+def test_stop_ends_a_match_pass_after_its_current_write(store: Store) -> None:
+    """Shutdown doesn't wait for a whole backlog: the pass ends after the write in progress; the next
+    start matches the rest, nothing lost or doubled."""
+    wire_a, _ = setup_feeds(store)
+    for chat_id in range(1, 31):
+        subscribe(store, chat_id, "solar", ago=timedelta(hours=1))
+    store.add_items(
+        wire_a, [release(f"s{n}", f"Solar plant {n}", f"Solar story {n}.") for n in range(10)], WINDOW
+    )
+    stopping = StoppingStore(store._engine)
+    stopping.calls = []
+    stopping.matcher = MatchService(stopping, max_matches=60)
+    assert stopping.matcher.run_once() == 60
+    assert stopping.calls == [(2, 60)]
+    assert MatchService(store).run_once() == 240
+    assert store.count_pending() == 300

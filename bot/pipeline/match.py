@@ -33,6 +33,7 @@ class MatchService:
         self._store = store
         self._batch_size = batch_size
         self._max_matches = max(1, max_matches)
+        self._stop = threading.Event()
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
         self._signature: tuple[int, int, int] | None = None
@@ -86,13 +87,17 @@ class MatchService:
         if self._signature is None:
             self.sync()
         enqueued = 0
-        while items := self._store.unmatched_items(self._batch_size):
+        while not self._stop.is_set() and (items := self._store.unmatched_items(self._batch_size)):
             enqueued += self._record(items, now or datetime.now(UTC))
             if len(items) < self._batch_size:
                 break
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued
+
+    def stop(self) -> None:
+        """End a match pass in flight after its current write (shutdown; safe from any thread)."""
+        self._stop.set()
 
     def _record(self, items: list[Item], now: datetime) -> int:
         """Match ``items`` and write their outbox rows, a group of items at a time: a group's matches stay
@@ -107,6 +112,8 @@ class MatchService:
             if group and len(matches) + len(found) > self._max_matches:
                 created += self._store.record_matches(group, matches, now)
                 group, matches = [], []
+                if self._stop.is_set():  # shutting down: the rest stays unmatched for the next start
+                    return created
             group.append(item.id)
             matches.extend(found)
         if group:

@@ -37,6 +37,10 @@ class Pipeline:
         self._on_tick_done = on_tick_done  # readiness: the pipeline did a cycle
         self.running: asyncio.Task[object] | None = None
 
+    def stop(self) -> None:
+        """A match pass in flight ends after its current write (its thread can't be cancelled)."""
+        self._matcher.stop()
+
     async def tick(self) -> int:
         """Run one cycle; returns the number of alerts enqueued. Never raises (but can be cancelled)."""
         self.running = asyncio.current_task()
@@ -86,6 +90,7 @@ def start_scheduler(pipeline: Pipeline, tick_seconds: int) -> AsyncIOScheduler:
 async def stop_pipeline(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
     """Stop scheduling and cancel a tick in flight (the database says where to resume)."""
     scheduler.shutdown(wait=False)
+    pipeline.stop()
     task = pipeline.running
     if task is not None and not task.done():
         task.cancel()
