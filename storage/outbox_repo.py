@@ -315,8 +315,8 @@ def _expire_leases(conn: Connection, owner: str, now: datetime) -> None:
 
 
 def _candidate_chats(conn: Connection, claim: Claim, now: datetime) -> list[int]:
-    """Chats with due rows and none being sent, the one waiting longest first (a few more than wanted:
-    a concurrent claimer may take some).
+    """Chats with due rows, none being sent and none waiting before them, the one waiting longest first
+    (a few more than wanted: a concurrent claimer may take some).
 
     Reads the due rows in id order through the pending partial index, a page at a time, collecting chat
     ids until there are enough: the cost follows the chats wanted, not the size of the backlog (no
@@ -346,9 +346,22 @@ def _candidate_page(claim: Claim, now: datetime, after: int, page: int) -> Selec
     return (
         select(deliveries.c.id, deliveries.c.chat_id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
-        .where(_due(now), _sendable_chat(claim.kinds), deliveries.c.id > after, ~busy)
+        .where(_due(now), _sendable_chat(claim.kinds), deliveries.c.id > after, ~busy, ~_held_before(now))
         .order_by(deliveries.c.id)
         .limit(page)
+    )
+
+
+def _held_before(now: datetime) -> ColumnElement[bool]:
+    """An earlier instant row of the same chat waits (a retry's backoff): the chat's order holds, so
+    nothing after it goes first."""
+    earlier = deliveries.alias("earlier")
+    return exists().where(
+        earlier.c.chat_id == deliveries.c.chat_id,
+        earlier.c.status == PENDING,
+        earlier.c.id < deliveries.c.id,
+        earlier.c.kind != HoldKind.DIGEST.value,
+        earlier.c.not_before > now,
     )
 
 
@@ -360,13 +373,13 @@ def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
 
 
 def _first_due_rows(conn: Connection, chat_ids: Sequence[int], per_chat: int, now: datetime) -> list[int]:
-    """Ids of each chat's first ``per_chat`` due rows."""
+    """Ids of each chat's first ``per_chat`` due rows, up to its first row that must wait (order)."""
     ranked = (
         select(
             deliveries.c.id,
             func.row_number().over(partition_by=deliveries.c.chat_id, order_by=deliveries.c.id).label("rn"),
         )
-        .where(deliveries.c.chat_id.in_(chat_ids), _due(now))
+        .where(deliveries.c.chat_id.in_(chat_ids), _due(now), ~_held_before(now))
         .subquery()
     )
     return list(conn.execute(select(ranked.c.id).where(ranked.c.rn <= per_chat)).scalars())

@@ -131,6 +131,18 @@ def test_claim_looks_past_the_rows_of_one_big_chat(store: Store, feed: FeedState
     assert {a.chat_id for a in store.claim_alerts(_claim("c", chats=5), T0)} == {4}
 
 
+def test_a_chat_waits_behind_its_own_retried_row(store: Store, feed: FeedState) -> None:
+    """Per-chat order: while the chat's first alert waits for its retry, the later ones wait too, also
+    rows that were not in the claim that deferred it."""
+    first, *rest = _seed(store, feed, range(1, 2), 3)[1]
+    store.claim_alerts(_claim("a"), T0)
+    store.mark_retry([first], not_before=T0 + timedelta(seconds=60), error="timed out", owner="a")
+    store.release_claims("a")
+    assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=59)) == []
+    later = T0 + timedelta(seconds=61)
+    assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == [first, *rest]
+
+
 def test_sqlite_finds_candidates_through_the_pending_index(tmp_path: Path) -> None:
     """The candidate scan must not read every delivery ever made: on SQLite (no ANALYZE statistics, as in
     production) it walks the partial index of pending rows in id order."""
