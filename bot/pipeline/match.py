@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.ops.memory import release_free_memory
 from bot.pipeline.ports import MatchStore
 from feeds.documents import document_for
 from feeds.models import Item, Subscription
@@ -110,14 +111,21 @@ class MatchService:
         for item in items:
             found = self.match_items([item])
             if group and len(matches) + len(found) > self._max_matches:
-                created += self._store.record_matches(group, matches, now)
+                created += self._write(group, matches, now)
                 group, matches = [], []
                 if self._stop.is_set():  # shutting down: the rest stays unmatched for the next start
                     return created
             group.append(item.id)
             matches.extend(found)
         if group:
-            created += self._store.record_matches(group, matches, now)
+            created += self._write(group, matches, now)
+        return created
+
+    def _write(self, item_ids: list[int], matches: list[MatchRecord], now: datetime) -> int:
+        """One group's outbox rows; then its rows and records go back to the system, not to the heap's
+        high-water mark (a big backlog is many groups in one pass)."""
+        created = self._store.record_matches(item_ids, matches, now)
+        release_free_memory()
         return created
 
     def _load(self, subscriptions: list[Subscription]) -> None:
