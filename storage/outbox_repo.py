@@ -40,6 +40,7 @@ _ALERT_ITEM_COLUMNS = (
     "dateline_date",
     "dateline_wire",
 )
+ROWS_PER_INSERT = 100  # outbox rows per INSERT statement (see record_matches)
 CANDIDATE_PAGES = 4  # pages of due rows read per claim pass, at most
 
 
@@ -62,7 +63,9 @@ def record_matches(
             .on_conflict_do_nothing(index_elements=[deliveries.c.chat_id, deliveries.c.story_id])
             .returning(deliveries.c.id)
         )
-        created = len(conn.execute(stmt, rows).all())
+        created = len(
+            conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all()
+        )
     for part in chunks(sorted(set(item_ids))):
         conn.execute(
             update(items).where(items.c.id.in_(part), items.c.matched_at.is_(None)).values(matched_at=now)
