@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.service import ChatService
 from bot.offload import off_loop
+from bot.ops.memory import release_free_memory
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from bot.pipeline.spikes import SpikeWatch
@@ -29,6 +30,8 @@ from storage.instance import InstanceLock, InstanceLockedError, sqlite_file_lock
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
+
+PARSE_MODULES = ("feeds.pipeline",)  # what a parse worker needs: preloaded in the forkserver
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +84,12 @@ def feed_commands(settings: Settings, store: Store, fetcher: Fetcher) -> FeedCom
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool for feed parsing: forkserver, since the parent runs threads (fork would be unsafe);
-    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
+    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy.
+
+    The forkserver preloads only the parse modules (not the default ``__main__``: the whole bot), so each
+    worker forks from a small process with feedparser already loaded."""
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PARSE_MODULES))
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=context,
@@ -149,6 +156,7 @@ async def open_runtime(
             spikes = SpikeWatch(store)
             matcher = MatchService(store, spikes=spikes)
             await off_loop(matcher.sync)
+            await off_loop(release_free_memory)  # the subscriptions' rows, parsed into the index
             service = ChatService(
                 store,
                 matcher,

@@ -49,6 +49,7 @@ _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look lik
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
 HEARTBEAT_SECONDS = 1.0  # how soon senders learn of each other (they share the bot's budget)
 _DB_RETRY_CAP = 30.0  # seconds: the longest pause between attempts while the database is unreachable
+_REFILL_EVERY = 1.0  # seconds: a claim pass for fewer free places than the refill batch, at most this often
 MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
@@ -116,6 +117,8 @@ class AlertSender:
         self._pacer = pacer
         self._group_threshold = group_threshold
         self._max_chats = max(1, batch_size or max_chats)
+        self._refill_batch = max(1, self._max_chats // 4)  # free places worth a claim pass of their own
+        self._claimed_at = -_REFILL_EVERY
         self._per_chat = per_chat
         self._lease = timedelta(seconds=lease_seconds)
         self._retry_base = retry_base
@@ -210,10 +213,17 @@ class AlertSender:
         return await off_loop(fn, *args, **kwargs)
 
     async def _dispatch(self, due_at: datetime) -> set[asyncio.Task[int]]:
-        """Claim the due rows of as many chats as there is room for; start one task per claimed chat."""
+        """Claim the due rows of as many chats as there is room for; start one task per claimed chat.
+
+        Finished chats are refilled in batches: while chats are running, a pass waits until a quarter of
+        the places is free, or ``_REFILL_EVERY`` has passed since the last one (a claim pass costs the
+        same for one chat as for many)."""
         room = self._max_chats - len(self._tasks)
         if room <= 0:
             return set()
+        if self._tasks and room < self._refill_batch and monotonic() - self._claimed_at < _REFILL_EVERY:
+            return set()
+        self._claimed_at = monotonic()
         claim = Claim(self.owner, self._clock() + self._lease, room, self._per_chat, self._kinds)
         alerts = await self._db(self._store.claim_alerts, claim, due_at)
         by_chat: dict[int, list[PendingAlert]] = {}

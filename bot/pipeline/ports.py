@@ -6,7 +6,7 @@ test can hand a stage anything that keeps the same contract.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -59,7 +59,10 @@ class MatchStore(Protocol):
     """Unmatched items in, outbox rows out; the subscriptions the index is built from."""
 
     def match_batch(
-        self, limit: int, match: Callable[[list[Item]], list[MatchRecord]], now: datetime
+        self,
+        limit: int,
+        match: Callable[[list[Item]], Iterable[tuple[Sequence[int], Sequence[MatchRecord]]]],
+        now: datetime,
     ) -> tuple[int, int]: ...
 
     def matched_items_since(self, since: datetime, limit: int) -> list[Item]: ...
