@@ -365,6 +365,7 @@ class FakeTelegram:
         self._down = False
         self._stopping = False
         self.webhook: WebhookRegistration | None = None  # set by setWebhook, cleared by deleteWebhook
+        self.webhook_error: str | None = None  # getWebhookInfo's last_error_message, when a test sets it
         self._limiter = RateLimiter()
         self._builder = UpdateBuilder()
         self._html = HtmlValidator()
@@ -872,7 +873,10 @@ class FakeTelegram:
 
     def _get_webhook_info(self, params: JSON) -> JSON:
         url = self.webhook.url if self.webhook is not None else ""
-        return {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        info = {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        if self.webhook_error is not None:
+            info.update(last_error_date=int(time.time()), last_error_message=self.webhook_error)
+        return info
 
 
 _NO_GIFTS = {
