@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from bot.entry.bot_webhook import BotWebhook
+from bot.entry.roles import run_roles
 from bot.entry.runtime import Runtime, open_runtime
 from bot.settings import DatabaseSettings, Settings, TelegramSettings
 from bot.tg.frontend import ALLOWED_UPDATES, TelegramFrontend
@@ -192,3 +193,22 @@ async def test_registration_is_retried_until_telegram_takes_it(
         assert len(calls) == 3
         assert caplog.text.count("webhook_register_failed") == 2
         assert "/subscribe" in await help_reply(fake_telegram, hook.url, CHAT)
+
+
+async def test_long_polling_again_removes_the_webhook(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
+    """Going back to long polling (no webhook_url) deletes the webhook left registered, then answers."""
+    fake_telegram.webhook = WebhookRegistration("https://old.example.com/hook", SECRET, None, False)
+    settings = Settings(
+        database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'poll.db'}"),
+        telegram=TelegramSettings(token=fake_telegram.token, api_base_url=fake_telegram.base_url),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_roles(settings, {"bot"}, stop))
+    try:
+        fake_telegram.user_says(CHAT, "/help")
+        replies = await fake_telegram.wait_for_messages(CHAT, 1, timeout=20)
+        assert "/subscribe" in replies[0].text
+        assert fake_telegram.webhook is None
+    finally:
+        stop.set()
+        assert await asyncio.wait_for(task, 15) == 0
