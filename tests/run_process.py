@@ -54,6 +54,7 @@ class WirewatchProcess:
         *,
         module: str = "bot.entry.cli",
         env: dict[str, str],
+        args: Sequence[str] = (),
     ) -> None:
         self.marker = uuid.uuid4().hex
         self.log = config.parent / f"{command}-{self.marker[:8]}.log"
@@ -63,7 +64,7 @@ class WirewatchProcess:
         environment["PYTHONPATH"] = str(ROOT)
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", module, command, "--config", str(config)],
+                [sys.executable, "-m", module, command, "--config", str(config), *args],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -73,9 +74,17 @@ class WirewatchProcess:
 
     @classmethod
     def start(
-        cls, config: Path, token: str, command: str = "run", module: str = "bot.entry.cli", **env: str
+        cls,
+        config: Path,
+        token: str,
+        command: str = "run",
+        module: str = "bot.entry.cli",
+        *,
+        args: Sequence[str] = (),
+        **env: str,
     ) -> WirewatchProcess:
-        return cls(config, token, command, module=module, env=env)
+        """Start ``command`` with ``args`` after ``--config``; ``env`` adds environment variables."""
+        return cls(config, token, command, module=module, env=env, args=args)
 
     @property
     def pid(self) -> int:

@@ -113,7 +113,12 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     quiet = args.command in ("recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor")
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    secrets = (settings.telegram.token, settings.metrics.password, urlsplit(settings.database.url).password)
+    secrets = (
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        settings.metrics.password,
+        urlsplit(settings.database.url).password,
+    )
     setup_logging(level, args.log_format or settings.logging.format, secrets)
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):

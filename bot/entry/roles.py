@@ -4,7 +4,8 @@ Roles: ``fetch`` (poll feeds as they fall due), ``match`` (new items against eve
 ``deliver`` (send the outbox under Telegram's limits) and ``bot`` (answer chats). All four by default.
 Any subset runs in its own process; on PostgreSQL any number of processes cooperate through claims and
 leases, and the ``bot`` role long-polls Telegram from one leader at a time (the others wait as hot
-standbys). SQLite serves one process.
+standbys) — or, with ``telegram.webhook_url`` set, every ``bot`` process serves the webhook. SQLite serves
+one process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.chat.spike_alert import SpikeRenderer
+from bot.entry.bot_webhook import BotWebhook
 from bot.entry.leader import BotLeadership
 from bot.entry.runtime import Runtime, open_runtime
 from bot.ops.metrics import process_metrics
@@ -157,7 +159,7 @@ async def _run_stages(
     leadership = None
     if "bot" in roles and frontend is not None:
         readiness.declare("bot", BOT_PERIOD_SECONDS)
-        leadership = BotLeadership(runtime.store, frontend, stop, readiness)
+        leadership = _bot_role(settings, runtime, frontend, stop, readiness)
         supervisor.start("bot", leadership.run)
     scheduler.start()
     process_metrics().watch_database(runtime.store)
@@ -205,6 +207,19 @@ def _schedule_pause_notices(
         max_instances=1,
         coalesce=True,
     )
+
+
+def _bot_role(
+    settings: Settings,
+    runtime: Runtime,
+    frontend: TelegramFrontend,
+    stop: asyncio.Event,
+    readiness: Readiness,
+) -> BotLeadership | BotWebhook:
+    """Webhook mode (every bot process serves) with ``telegram.webhook_url``, else the polling leader."""
+    if settings.telegram.webhook_url is not None:
+        return BotWebhook(frontend, settings.telegram, stop, readiness)
+    return BotLeadership(runtime.store, frontend, stop, readiness)
 
 
 def _sender(

@@ -161,6 +161,11 @@ class TelegramFrontend:
             timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
         )
 
+    async def start_handling(self) -> None:
+        """Publish the command menu and handle updates put on the application's queue (webhook mode)."""
+        await self.register_commands()
+        await self.application.start()
+
     async def stop_polling(self) -> None:
         """Stop long polling and update handling (the application stays initialized)."""
         updater = self.application.updater
