@@ -247,6 +247,12 @@ def digest_rows(conn: Connection, chat_id: int, up_to: datetime, now: datetime) 
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 
+def delivery_row(conn: Connection, delivery_id: int) -> tuple[Any, Any] | None:
+    """(delivery row, item row) of one outbox row, whatever its status; None when it is gone."""
+    row = conn.execute(_alert_select().where(deliveries.c.id == delivery_id)).first()
+    return None if row is None else (row, to_item(row))
+
+
 def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any, Any]]:
     """Claim the due rows of up to ``claim.max_chats`` chats for ``claim.owner``; returns them with items.
 

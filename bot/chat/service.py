@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Protocol
 
+from bot.chat.alert_actions import AlertActions, notice_of
+from bot.chat.buttons import is_alert_callback
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
-from bot.chat.replies import Button, Reply, echo, help_text, usage
+from bot.chat.replies import Button, ButtonAnswer, Reply, echo, help_text, usage
 from bot.offload import off_loop
 from feeds.models import ChatKind, Subscription
 from feeds.query import Query, QueryError, parse_query
@@ -40,6 +42,12 @@ COMMAND_METHODS = {
     "resume": "resume",
     "feeds": "feeds",
     "lang": "lang",
+    "tz": "tz",
+    "digest": "digest",
+    "quiet": "quiet",
+    "mute": "mute",
+    "unmute": "unmute",
+    "status": "status",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
 
@@ -75,8 +83,11 @@ class ChatContext:
         return self.kind in (ChatKind.GROUP, ChatKind.SUPERGROUP)
 
 
-class ChatService:
-    """Every chat command; methods take plain values and return what to say."""
+class ChatService(AlertActions):
+    """Every chat command; methods take plain values and return what to say.
+
+    ``wake``: called when a change released held alerts (``/quiet off``, a new schedule), so the sender
+    looks at once; ``connect_sender`` sets it once the sender exists."""
 
     def __init__(
         self,
@@ -87,7 +98,9 @@ class ChatService:
         allowed_chats: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         default_language: str = DEFAULT_LANGUAGE,
+        wake: Callable[[], None] | None = None,
     ) -> None:
+        self._wake = wake
         self._store = store
         self._matcher = matcher
         self._admins = admins
@@ -98,6 +111,15 @@ class ChatService:
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
             name: getattr(self, method) for name, method in COMMAND_METHODS.items()
         }
+
+    def connect_sender(self, wake: Callable[[], None]) -> None:
+        """Wake this sender when held alerts are released."""
+        self._wake = wake
+
+    def wake_sender(self) -> None:
+        """Ask the sender to look at the outbox now (no-op without one)."""
+        if self._wake is not None:
+            self._wake()
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
@@ -212,6 +234,28 @@ class ChatService:
             return await self.lang(ctx, data.removeprefix(LANGUAGE_PREFIX))
         t = await self._chat_translator(ctx)
         return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
+
+    async def callback(self, ctx: ChatContext, data: str) -> ButtonAnswer:
+        """Any button press: alert buttons act on their alert; /list's unsubscribe buttons refresh the list,
+        /lang's replace the message. Every press gets a notice (also when the database is away)."""
+        if self._allowed_chats and ctx.chat_id not in self._allowed_chats:
+            t = self._translator(ctx, None)
+            return ButtonAnswer(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
+        try:
+            if is_alert_callback(data):
+                return await self.alert_button(ctx, data)
+            reply = await self.button(ctx, data)
+            if data.startswith(UNSUBSCRIBE_PREFIX):
+                return ButtonAnswer(notice_of(reply), edit=await self.list(ctx, ""))
+            if data.startswith(LANGUAGE_PREFIX):
+                return ButtonAnswer(notice_of(reply), edit=reply)
+            return ButtonAnswer(notice_of(reply))
+        except StoreUnavailableError as exc:
+            logger.warning("button_failed_database error=%s", exc)
+            t = self._translator(ctx, None)
+            return ButtonAnswer(
+                t.gettext("The database is not answering right now. Please try again in a minute.")
+            )
 
     async def list(self, ctx: ChatContext, args: str) -> Reply:
         """/list — this chat's subscriptions, each with an unsubscribe button."""

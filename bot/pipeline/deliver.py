@@ -309,7 +309,7 @@ class AlertSender:
         for _ in range(_MAX_TRIES_IN_PROCESS):
             async with self._pacer.slot(target.chat_id, target.kind):
                 result = await self._transport.send_html(
-                    target.chat_id, message.html, plain_text_fallback=message.plain
+                    target.chat_id, message.html, plain_text_fallback=message.plain, buttons=message.buttons
                 )
             if result.ok:
                 ids = list(message.delivery_ids)

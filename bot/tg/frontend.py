@@ -13,7 +13,6 @@ from telegram import (
     Bot,
     BotCommand,
     ChatMember,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -33,9 +32,10 @@ from telegram.ext import (
 
 from bot.chat.render import html_to_plain
 from bot.chat.replies import Reply, command_menus
-from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
+from bot.chat.service import ChatContext, ChatService
 from bot.offload import off_loop
 from bot.settings import TelegramSettings
+from bot.tg.transport import inline_keyboard
 from feeds.models import ChatKind
 from storage.store import Store
 
@@ -54,10 +54,7 @@ def _kind(chat_type: str) -> ChatKind:
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
-    return InlineKeyboardMarkup(rows)
+    return inline_keyboard(reply.buttons)
 
 
 def split_command(message: Message, bot_username: str) -> tuple[str, str] | None:
@@ -180,22 +177,30 @@ class TelegramFrontend:
         await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button: unsubscribe then refresh the /list message, or show the button's answer."""
+        """An inline button: the service decides; the press is always answered, then the answer's message
+        is sent and the message under the button replaced, when the service says so."""
         query = update.callback_query
-        if query is None or update.effective_chat is None:
+        if query is None:
+            return
+        if update.effective_chat is None:
+            await query.answer()
             return
         ctx = self._context(update)
-        result = await self.service.button(ctx, query.data or "")
-        await query.answer(html_to_plain(result.html)[:190])
-        is_unsubscribe = (query.data or "").startswith(UNSUBSCRIBE_PREFIX)
-        refreshed = await self.service.list(ctx, "") if is_unsubscribe else result
-        if isinstance(query.message, Message):
+        try:
+            answer = await self.service.callback(ctx, query.data or "")
+        except BaseException:
+            await query.answer()
+            raise
+        await query.answer(answer.notice[:200] or None)
+        if answer.message is not None:
+            await send_reply(self.application.bot, ctx.chat_id, answer.message)
+        if answer.edit is not None and isinstance(query.message, Message):
             try:
                 await query.message.edit_text(
-                    refreshed.html, parse_mode=ParseMode.HTML, reply_markup=_markup(refreshed)
+                    answer.edit.html, parse_mode=ParseMode.HTML, reply_markup=_markup(answer.edit)
                 )
             except BadRequest as exc:  # "message is not modified" and the like
-                logger.info("list_refresh_skipped chat=%s error=%s", ctx.chat_id, exc)
+                logger.info("button_edit_skipped chat=%s error=%s", ctx.chat_id, exc)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup: its subscriptions move to the new id."""
