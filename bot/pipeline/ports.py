@@ -6,12 +6,13 @@ test can hand a stage anything that keeps the same contract.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
-from feeds.values import Claim, MatchRecord, PendingAlert, StorySource
+from feeds.values import Claim, DueDigest, MatchRecord, PendingAlert, StorySource
+from feeds.volume import ChatVolume
 
 
 @runtime_checkable
@@ -62,6 +63,16 @@ class OutboxStore(Protocol):
     """Claims on the outbox, their settlement, and what a sender learns about chats."""
 
     def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]: ...
+
+    def due_digests(
+        self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+    ) -> list[DueDigest]: ...
+
+    def claim_digest(
+        self, owner: str, chat_id: int, up_to: datetime, now: datetime, lease_until: datetime
+    ) -> list[PendingAlert]: ...
+
+    def chat_volume(self, chat_id: int) -> ChatVolume: ...
 
     def renew_leases(self, owner: str, lease_until: datetime) -> int: ...
 
