@@ -81,6 +81,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             kinds=(ChatKind.CONSOLE,),
             default_language=settings.chat.default_language,
         )
+        runtime.service.connect_sender(sender.wake)
         pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         stop = asyncio.Event()
         database = redact_url(settings.database.url)

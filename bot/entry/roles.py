@@ -60,6 +60,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event | None = None) -> int:
             group_threshold=settings.delivery.group_threshold,
             default_language=settings.chat.default_language,
         )
+        runtime.service.connect_sender(sender.wake)
         readiness = Readiness()
         # a tick may spend a whole fetch timeout on a slow feed: late means three of the longer of the two
         readiness.declare("pipeline", max(settings.polling.tick_seconds, settings.polling.total_timeout))
