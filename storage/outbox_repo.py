@@ -14,7 +14,7 @@ from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
-from storage.convert import story_of, to_item
+from storage.convert import item_select, story_of, to_item
 from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, feeds, items, subscriptions
 from storage.volume_repo import chat_volume_of, subscription_volume_of
@@ -185,6 +185,7 @@ def _alert_select() -> Select[Any]:
             deliveries.c.created_at.label("d_created_at"),
             deliveries.c.kind.label("d_kind"),
             deliveries.c.digest_slot.label("d_digest_slot"),
+            deliveries.c.item_id.label("d_item_id"),
         )
         .join(deliveries, deliveries.c.item_id == items.c.id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
@@ -276,6 +277,15 @@ def digest_rows(conn: Connection, chat_id: int, up_to: datetime, now: datetime) 
         _not_before_passed(now),
     )
     return [(row, to_item(row)) for row in conn.execute(stmt)]
+
+
+def delivery_row(conn: Connection, delivery_id: int) -> tuple[Any, Any] | None:
+    """(delivery row, item row) of one outbox row, whatever its status; None when it is gone."""
+    row = conn.execute(_alert_select().where(deliveries.c.id == delivery_id)).first()
+    if row is None:
+        return None
+    full = conn.execute(item_select().where(items.c.id == row.d_item_id)).first()  # Why? needs the body
+    return row, to_item(full if full is not None else row)
 
 
 def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any, Any]]:

@@ -143,6 +143,7 @@ async def _run_stages(
         supervisor.start("fetch", functools.partial(fetch_loop.run, stop))
         schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
     if sender is not None:
+        runtime.service.connect_sender(sender.wake)  # /quiet off and new schedules release held alerts
         readiness.declare("deliver", DELIVER_PERIOD_SECONDS)
         sender.on_pass = lambda: readiness.beat("deliver")
         supervisor.start("deliver", functools.partial(sender.run, stop))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.trends import DailyCounts
-from feeds.values import Claim, MatchRecord, PendingAlert, SpikeAlert, StorySource
+from feeds.values import Claim, DueDigest, MatchRecord, PendingAlert, SpikeAlert, StorySource
 from feeds.volume import ChatVolume
 
 
@@ -81,6 +81,16 @@ class OutboxStore(Protocol):
     """Claims on the outbox, their settlement, and what a sender learns about chats."""
 
     def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]: ...
+
+    def due_digests(
+        self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+    ) -> list[DueDigest]: ...
+
+    def claim_digest(
+        self, owner: str, chat_id: int, up_to: datetime, now: datetime, lease_until: datetime
+    ) -> list[PendingAlert]: ...
+
+    def chat_volume(self, chat_id: int) -> ChatVolume: ...
 
     def renew_leases(self, owner: str, lease_until: datetime) -> int: ...
 
