@@ -1,5 +1,7 @@
 """The memory benchmark's workload: generated feeds on a loopback server and bulk-seeded chats and
-subscriptions (10 per chat, an hour old, so every release the run sees first is new to them).
+subscriptions (10 per chat, an hour old, so every release the run sees first is new to them). The feeds
+are served empty until every feed has been polled once, then the releases appear (a feed's first poll is
+its backlog and never alerts).
 
 Subscriptions name words of a 20,000-word vocabulary (a single name, two names, a phrase, an OR, a
 prefix, an exclusion); a release names 50 of them among common filler words, so a single-name
@@ -9,6 +11,7 @@ subscription matches one release in 400 and the outbox gets ~0.5 alerts per subs
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -86,20 +89,36 @@ def release_text(rng: random.Random, words: list[str], number: int) -> tuple[str
     )
 
 
-def serve_feeds(server: FeedServer, feeds: int, items: int) -> list[tuple[str, str]]:
-    """``items`` new releases spread over ``feeds`` feeds (with an ETag, so re-polls are 304); (name, url)."""
+@dataclass
+class BenchFeeds:
+    """The generated feeds: served empty until ``publish`` (a feed's first poll never alerts)."""
+
+    server: FeedServer
+    releases: list[list[tuple[str, str, str]]]
+
+    @property
+    def named_urls(self) -> list[tuple[str, str]]:
+        return [(f"Bench Wire {n:04d}", self.server.url(f"/feed-{n}.xml")) for n in range(len(self.releases))]
+
+    def publish(self) -> None:
+        """Serve every feed's releases (a new ETag, so the next poll fetches them)."""
+        stamp = format_datetime(datetime.now(UTC), usegmt=True)
+        for n, releases in enumerate(self.releases):
+            self.server.add(f"/feed-{n}.xml", rss(releases), etag=f'"v{n}-1"', last_modified=stamp)
+
+
+def serve_feeds(server: FeedServer, feeds: int, items: int) -> BenchFeeds:
+    """``items`` new releases spread over ``feeds`` feeds, served empty (with an ETag, so re-polls are
+    304) until ``publish``."""
     rng = random.Random(SEED)
     words = vocabulary(rng)
     per_feed: list[list[tuple[str, str, str]]] = [[] for _ in range(feeds)]
     for number in range(items):
         per_feed[number % feeds].append(release_text(rng, words, number))
-    stamp = format_datetime(datetime.now(UTC), usegmt=True)
-    out = []
-    for n, releases in enumerate(per_feed):
-        path = f"/feed-{n}.xml"
-        server.add(path, rss(releases), etag=f'"v{n}"', last_modified=stamp)
-        out.append((f"Bench Wire {n:04d}", server.url(path)))
-    return out
+    stamp = format_datetime(datetime.now(UTC) - timedelta(hours=1), usegmt=True)
+    for n in range(feeds):
+        server.add(f"/feed-{n}.xml", rss([]), etag=f'"v{n}-0"', last_modified=stamp)
+    return BenchFeeds(server, per_feed)
 
 
 def seed_subscriptions(url: str, count: int) -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import ConfigError, Settings
-from bot.settings_parse import parse_settings_document
+from bot.settings_parse import check_webhook, parse_settings_document
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -43,14 +43,17 @@ def load_settings(cli_path: str | None = None, env: Mapping[str, str] | None = N
             ) from None
     elif explicit:
         raise ConfigError(f"config file {path} does not exist")
-    settings = parse_settings_document(raw)
-    return _apply_env(settings, env, path if path.exists() else None)
+    settings = _apply_env(parse_settings_document(raw), env, path if path.exists() else None)
+    check_webhook(settings.telegram, secret_from_env=bool(env.get("WIREWATCH_WEBHOOK_SECRET")))
+    return settings
 
 
 def _apply_env(settings: Settings, env: Mapping[str, str], source: Path | None) -> Settings:
     telegram = settings.telegram
     if env.get("WIREWATCH_TELEGRAM_TOKEN"):
         telegram = replace(telegram, token=env["WIREWATCH_TELEGRAM_TOKEN"].strip())
+    if env.get("WIREWATCH_WEBHOOK_SECRET"):
+        telegram = replace(telegram, webhook_secret=env["WIREWATCH_WEBHOOK_SECRET"].strip())
     database = settings.database
     if env.get("WIREWATCH_DATABASE_URL"):
         database = replace(database, url=env["WIREWATCH_DATABASE_URL"].strip())

@@ -13,6 +13,7 @@ from feeds.models import FeedSpec
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_AGENT = "Wirewatch/0.1 (+https://github.com/wirewatch/wirewatch)"
+DEFAULT_WEBHOOK_LISTEN = ("127.0.0.1", 8443)
 
 
 class ConfigError(Exception):
@@ -50,6 +51,9 @@ class TelegramSettings:
     allowed_chats: frozenset[int] = frozenset()
     feed_adders: str = "admins"  # who may add feeds from chat: "admins" or "everyone"
     max_feeds_per_chat: int = 20
+    webhook_url: str | None = None  # set: webhook mode (every bot process serves it); None: long polling
+    webhook_listen: tuple[str, int] = DEFAULT_WEBHOOK_LISTEN
+    webhook_secret: str | None = field(default=None, repr=False)  # X-Telegram-Bot-Api-Secret-Token
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -214,6 +215,9 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "allowed_chats": ("allowed_chats", _id_set),
             "feed_adders": ("feed_adders", _feed_adders),
             "max_feeds_per_chat": ("max_feeds_per_chat", _whole(1, 10_000)),
+            "webhook_url": ("webhook_url", _http_url),
+            "webhook_listen": ("webhook_listen", _listen),
+            "webhook_secret": ("webhook_secret", _string),
         },
     ),
     "delivery": (
@@ -246,6 +250,30 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
         },
     ),
 }
+
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def check_webhook(telegram: TelegramSettings, *, secret_from_env: bool = False) -> None:
+    """Webhook mode needs a secret Telegram accepts; ConfigError otherwise (the secret is never shown)."""
+    if telegram.webhook_url is None:
+        return
+    key = "$WIREWATCH_WEBHOOK_SECRET" if secret_from_env else "telegram.webhook_secret"
+    if not telegram.webhook_secret:
+        raise ConfigError(
+            "telegram.webhook_secret: required with telegram.webhook_url (1-256 characters A-Z a-z 0-9 _ -); "
+            "set it or $WIREWATCH_WEBHOOK_SECRET"
+        )
+    if not _SECRET_TOKEN.fullmatch(telegram.webhook_secret):
+        raise ConfigError(f"{key}: expected 1-256 characters A-Z a-z 0-9 _ - (Telegram's secret_token rule)")
+
+
+def _check_webhook_keys(raw: Mapping[str, Any], telegram: TelegramSettings) -> None:
+    """``webhook_listen`` alone would look like webhook mode while the bot long-polls: refused."""
+    table = raw.get("telegram", {})
+    if telegram.webhook_url is None and "webhook_listen" in table:
+        raise ConfigError("telegram.webhook_listen: only used with telegram.webhook_url; set both or neither")
 
 
 def _section(name: str, raw: object) -> object:
@@ -305,6 +333,7 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     polling: PollingSettings = sections["polling"]
     _check_retention(sections["storage"], polling)
     feeds = _feeds(raw.get("feeds", []), polling.interval_seconds)
+    _check_webhook_keys(raw, sections["telegram"])
     metrics: MetricsSettings = sections["metrics"]
     if (metrics.username is None) != (metrics.password is None):
         raise ConfigError("metrics.username, metrics.password: set both for basic auth, or neither")

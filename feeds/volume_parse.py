@@ -45,7 +45,14 @@ _PLACE_FOR_OFFSET = {
 
 
 class VolumeError(ValueError):
-    """A setting typed in chat is not valid; the message says why and shows an example."""
+    """A setting typed in chat is not valid; the message says why and shows an example (in English).
+
+    ``code`` names the refusal and ``values`` its parts, so the chat can say it in the chat's language."""
+
+    def __init__(self, message: str, code: str, **values: str | int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,34 +79,37 @@ def parse_zone(text: str) -> ZoneInfo:
     if found is not None:
         return ZoneInfo(found)
     if not name:
-        raise VolumeError("Name a time zone, e.g. Europe/Berlin or Asia/Shanghai.")
+        raise VolumeError("Name a time zone, e.g. Europe/Berlin or Asia/Shanghai.", "zone_empty")
     if (offset := _OFFSET.fullmatch(name)) is not None:
-        raise VolumeError(_offset_hint(text.strip(), offset))
-    raise VolumeError(_unknown_hint(text.strip()))
+        raise _offset_error(text.strip(), offset)
+    raise _unknown_error(text.strip())
 
 
-def _offset_hint(text: str, offset: re.Match[str]) -> str:
+def _offset_error(text: str, offset: re.Match[str]) -> VolumeError:
     hours = int(offset.group(2)) * (-1 if offset.group(1) == "-" else 1)
     place = _PLACE_FOR_OFFSET.get(hours, "Asia/Shanghai")
-    return (
+    message = (
         f"{text!r} is an offset, and offsets change with daylight saving. "
         f"Name the place's zone instead, e.g. {place}."
     )
+    return VolumeError(message, "zone_offset", text=text, place=place)
 
 
-def _unknown_hint(text: str) -> str:
+def _unknown_error(text: str) -> VolumeError:
     names = _zone_names()
     key = text.casefold().replace(" ", "_")
     by_city = sorted(n for c, n in names.items() if c.rsplit("/", 1)[-1] == key)
     close = by_city or [names[c] for c in difflib.get_close_matches(key, list(names), n=3, cutoff=0.75)]
     hint = f" Did you mean {' or '.join(close)}?" if close else ""
-    return f"Unknown time zone {text!r}.{hint} Use an IANA name such as Europe/Berlin or Asia/Shanghai."
+    message = f"Unknown time zone {text!r}.{hint} Use an IANA name such as Europe/Berlin or Asia/Shanghai."
+    return VolumeError(message, "zone_unknown", text=text, suggestions=" / ".join(close))
 
 
 def _parse_time(text: str, example: str) -> time:
     match = _TIME.fullmatch(text.strip())
     if match is None:
-        raise VolumeError(f"{text.strip()!r} is not a time of day (HH:MM, e.g. {example}).")
+        message = f"{text.strip()!r} is not a time of day (HH:MM, e.g. {example})."
+        raise VolumeError(message, "not_time", text=text.strip(), example=example)
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -107,10 +117,11 @@ def parse_digest_times(text: str) -> tuple[time, ...]:
     """``HH:MM[,HH:MM…]``: at most ``MAX_DIGEST_TIMES`` distinct times, sorted."""
     parts = [part for part in re.split(r"[,\s]+", text.strip()) if part]
     if not parts:
-        raise VolumeError("Give digest times as HH:MM[,HH:MM…], e.g. 08:00,18:00.")
+        raise VolumeError("Give digest times as HH:MM[,HH:MM…], e.g. 08:00,18:00.", "digest_empty")
     times = tuple(sorted({_parse_time(part, "08:00,18:00") for part in parts}))
     if len(times) > MAX_DIGEST_TIMES:
-        raise VolumeError(f"At most {MAX_DIGEST_TIMES} digest times a day, got {len(times)}.")
+        message = f"At most {MAX_DIGEST_TIMES} digest times a day, got {len(times)}."
+        raise VolumeError(message, "digest_too_many", count=len(times), limit=MAX_DIGEST_TIMES)
     return times
 
 
@@ -123,10 +134,11 @@ def parse_quiet(text: str) -> QuietWindow:
     """``HH:MM-HH:MM`` (may wrap midnight, e.g. 22:00-07:00); start and end must differ."""
     parts = re.split(r"\s*[-–]\s*", text.strip())
     if len(parts) != 2:
-        raise VolumeError("Give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00.")
+        raise VolumeError("Give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00.", "quiet_format")
     window = QuietWindow(_parse_time(parts[0], "22:00-07:00"), _parse_time(parts[1], "22:00-07:00"))
     if window.start == window.end:
-        raise VolumeError("Quiet hours must start and end at different times, e.g. 22:00-07:00.")
+        message = "Quiet hours must start and end at different times, e.g. 22:00-07:00."
+        raise VolumeError(message, "quiet_same")
     return window
 
 
@@ -134,10 +146,10 @@ def parse_mute(text: str) -> timedelta:
     """``30m``, ``8h``, ``3d``: more than nothing, at most 30 days."""
     match = _MUTE.fullmatch(text.strip())
     if match is None:
-        raise VolumeError(
-            f"{text.strip()!r} is not a duration: use minutes, hours or days, e.g. 30m, 8h, 3d."
-        )
+        message = f"{text.strip()!r} is not a duration: use minutes, hours or days, e.g. 30m, 8h, 3d."
+        raise VolumeError(message, "mute_format", text=text.strip())
     duration = timedelta(seconds=int(match.group(1)) * _MUTE_UNITS[match.group(2).lower()])
     if not timedelta(0) < duration <= MAX_MUTE:
-        raise VolumeError(f"A mute lasts from 1 minute to {MAX_MUTE.days} days, e.g. 8h or 3d.")
+        message = f"A mute lasts from 1 minute to {MAX_MUTE.days} days, e.g. 8h or 3d."
+        raise VolumeError(message, "mute_range", days=MAX_MUTE.days)
     return duration

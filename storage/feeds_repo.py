@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, case, delete, func, select, update
 
-from feeds.models import FeedOrigin, FeedSpec, FeedState
+from feeds.models import DeliveryStatus, FeedOrigin, FeedSpec, FeedState
 from storage.convert import to_feed
 from storage.dialect import upsert
-from storage.tables import feeds, worker_heartbeats
+from storage.tables import deliveries, feeds, worker_heartbeats
 
 
 def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:
@@ -82,7 +82,9 @@ def due_feeds(conn: Connection, now: datetime, limit: int | None) -> list[FeedSt
     return [to_feed(row) for row in conn.execute(stmt)]
 
 
-def claim_due_feeds(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]:
+def claim_due_feeds(
+    conn: Connection, now: datetime, lease_until: datetime, limit: int, owner: str | None = None
+) -> list[FeedState]:
     """Take up to ``limit`` due feeds for one fetch worker: their ``next_poll_at`` moves to ``lease_until``.
 
     That is the lease: a worker that dies mid-poll leaves the feed due again when the lease ends, and no
@@ -99,7 +101,8 @@ def claim_due_feeds(conn: Connection, now: datetime, lease_until: datetime, limi
     if not ids:
         return []
     claimed = [to_feed(row) for row in conn.execute(select(feeds).where(feeds.c.id.in_(ids)))]
-    conn.execute(update(feeds).where(feeds.c.id.in_(ids)).values(next_poll_at=lease_until))
+    claim = update(feeds).where(feeds.c.id.in_(ids))
+    conn.execute(claim.values(next_poll_at=lease_until, claimed_by=owner))
     return sorted(claimed, key=lambda feed: (feed.next_poll_at, feed.id))
 
 
@@ -131,6 +134,7 @@ def record_fetch_success(
         "failing_since": None,
         "next_poll_at": next_poll_at,
         "updated_at": at,
+        "claimed_by": None,
     }
     if new_url is not None:
         values["url"] = new_url
@@ -153,6 +157,7 @@ def record_fetch_failure(
             failing_since=func.coalesce(feeds.c.failing_since, at),
             next_poll_at=next_poll_at,
             updated_at=at,
+            claimed_by=None,
         )
         .returning(feeds.c.consecutive_failures)
     )
@@ -160,6 +165,24 @@ def record_fetch_failure(
     if failures is None:
         raise LookupError(f"no feed {feed_id}")
     return int(failures)
+
+
+def renew_feed_claims(conn: Connection, owner: str, lease_until: datetime) -> int:
+    """Extend the lease of every feed ``owner`` is polling (a slow feed stays its own)."""
+    stmt = update(feeds).where(feeds.c.claimed_by == owner).values(next_poll_at=lease_until)
+    return int(conn.execute(stmt).rowcount)
+
+
+def release_dead_claims(conn: Connection, now: datetime) -> tuple[int, int]:
+    """After a crash of the only process (SQLite): feeds it was polling are due now, alerts it was
+    sending are pending again. Returns (feeds, alerts)."""
+    polled = update(feeds).where(feeds.c.claimed_by.is_not(None))
+    feeds_back = conn.execute(polled.values(next_poll_at=now, claimed_by=None)).rowcount
+    sending = update(deliveries).where(deliveries.c.status == DeliveryStatus.SENDING.value)
+    alerts_back = conn.execute(
+        sending.values(status=DeliveryStatus.PENDING.value, claimed_by=None, lease_until=None)
+    ).rowcount
+    return int(feeds_back), int(alerts_back)
 
 
 def worker_heartbeat(conn: Connection, owner: str, role: str, now: datetime, alive_within: timedelta) -> int:

@@ -71,8 +71,20 @@ class InstanceLock:
                 conn.close()
 
 
+def sqlite_file_lock(url: str, role: str = "instance") -> InstanceLock | None:
+    """The instance lock of a SQLite database URL, taken before the database is even opened (a second
+    process must not wait on the first one's writes just to learn it is refused); None for other URLs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    return InstanceLock(file=_lock_sqlite_file(parsed.database, role))
+
+
 def _lock_sqlite(engine: Engine, role: str) -> IO[bytes] | None:
-    database = make_url(str(engine.url)).database
+    return _lock_sqlite_file(make_url(str(engine.url)).database, role)
+
+
+def _lock_sqlite_file(database: str | None, role: str) -> IO[bytes] | None:
     if not database or database == ":memory:":
         return None
     path = Path(f"{database}.{role}.lock")

@@ -5,18 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, select, text, update
 
 from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
-from storage.convert import item_select, to_item
+from storage.convert import item_select, story_of, to_item
 from storage.dialect import chunks, upsert
-from storage.tables import chats, deliveries, items, subscriptions
+from storage.tables import chats, deliveries, feeds, items, subscriptions
 from storage.volume_repo import chat_volume_of, subscription_volume_of
 
 logger = logging.getLogger(__name__)
@@ -25,6 +25,24 @@ PENDING = DeliveryStatus.PENDING.value
 SENDING = DeliveryStatus.SENDING.value
 SENT = DeliveryStatus.SENT.value
 CANCELLED = DeliveryStatus.CANCELLED.value
+HANDOFF = timedelta(seconds=3)  # a group's 20/min spacing; a private chat's 1/s with its burst
+
+ALERT_BODY_CHARS = 4096  # Telegram's message limit: an alert never shows more of a body than this
+_ALERT_ITEM_COLUMNS = (
+    "id",
+    "feed_id",
+    "identity",
+    "link",
+    "title",
+    "summary",
+    "published_at",
+    "first_seen_at",
+    "dateline_place",
+    "dateline_date",
+    "dateline_wire",
+)
+ROWS_PER_INSERT = 100  # outbox rows per INSERT statement (see record_matches)
+CANDIDATE_PAGES = 4  # pages of due rows read per claim pass, at most
 
 
 def record_matches(
@@ -46,7 +64,9 @@ def record_matches(
             .on_conflict_do_nothing(index_elements=[deliveries.c.chat_id, deliveries.c.story_id])
             .returning(deliveries.c.id)
         )
-        created = len(conn.execute(stmt, rows).all())
+        created = len(
+            conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all()
+        )
     for part in chunks(sorted(set(item_ids))):
         conn.execute(
             update(items).where(items.c.id.in_(part), items.c.matched_at.is_(None)).values(matched_at=now)
@@ -139,10 +159,21 @@ def _delivery(chat_id: int, story_id: int, match: MatchRecord, hold: Hold, now: 
     }
 
 
+def _alert_item_select() -> Select[Any]:
+    """The item columns an alert renders: the body only when there is no summary (the alert shows the
+    body's first sentences then), and at most ``ALERT_BODY_CHARS`` of it; no fingerprints. A batch of
+    claimed alerts then weighs about a message each, however long the releases are."""
+    body = case((func.trim(items.c.summary) == "", func.substr(items.c.body, 1, ALERT_BODY_CHARS)), else_="")
+    columns = [items.c[name] for name in _ALERT_ITEM_COLUMNS]
+    return select(
+        *columns, body.label("body"), story_of.label("resolved_story_id"), feeds.c.name.label("feed_name")
+    ).join_from(items, feeds, items.c.feed_id == feeds.c.id)
+
+
 def _alert_select() -> Select[Any]:
-    """Delivery rows joined with their item, chat kind and subscription query (for rendering)."""
+    """Delivery rows joined with their item (``_alert_item_select``), chat kind and subscription query."""
     return (
-        item_select()
+        _alert_item_select()
         .add_columns(
             deliveries.c.id.label("d_id"),
             deliveries.c.chat_id.label("d_chat_id"),
@@ -154,6 +185,7 @@ def _alert_select() -> Select[Any]:
             deliveries.c.created_at.label("d_created_at"),
             deliveries.c.kind.label("d_kind"),
             deliveries.c.digest_slot.label("d_digest_slot"),
+            deliveries.c.item_id.label("d_item_id"),
         )
         .join(deliveries, deliveries.c.item_id == items.c.id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
@@ -247,6 +279,15 @@ def digest_rows(conn: Connection, chat_id: int, up_to: datetime, now: datetime) 
     return [(row, to_item(row)) for row in conn.execute(stmt)]
 
 
+def delivery_row(conn: Connection, delivery_id: int) -> tuple[Any, Any] | None:
+    """(delivery row, item row) of one outbox row, whatever its status; None when it is gone."""
+    row = conn.execute(_alert_select().where(deliveries.c.id == delivery_id)).first()
+    if row is None:
+        return None
+    full = conn.execute(item_select().where(items.c.id == row.d_item_id)).first()  # Why? needs the body
+    return row, to_item(full if full is not None else row)
+
+
 def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any, Any]]:
     """Claim the due rows of up to ``claim.max_chats`` chats for ``claim.owner``; returns them with items.
 
@@ -261,7 +302,7 @@ def claim_chats(conn: Connection, claim: Claim, now: datetime) -> list[tuple[Any
     locked = conn.execute(
         select(chats.c.id).where(chats.c.id.in_(candidates)).with_for_update(skip_locked=True)
     ).scalars()
-    taken = _chats_sending(conn, candidates)
+    taken = _chats_sending(conn, candidates) | _sent_lately_by_others(conn, candidates, claim.owner, now)
     locked_ids = set(locked)
     free = [chat for chat in candidates if chat in locked_ids and chat not in taken][: claim.max_chats]
     if not free:
@@ -290,16 +331,67 @@ def _expire_leases(conn: Connection, owner: str, now: datetime) -> None:
 
 
 def _candidate_chats(conn: Connection, claim: Claim, now: datetime) -> list[int]:
-    """Chats with due rows, the one waiting longest first (a few more than wanted: some may be taken)."""
-    stmt = (
-        select(deliveries.c.chat_id)
+    """Chats with due rows, none being sent and none waiting before them, the one waiting longest first
+    (a few more than wanted: a concurrent claimer may take some).
+
+    Reads the due rows in id order through the pending partial index, a page at a time, collecting chat
+    ids until there are enough: the cost follows the chats wanted, not the size of the backlog (no
+    ``GROUP BY`` over every pending row). Later pages leave out the chats already found."""
+    want = claim.max_chats * 2
+    page = max(64, want * 4)
+    found: dict[int, None] = {}
+    after = 0
+    for _ in range(CANDIDATE_PAGES):
+        stmt = _candidate_page(claim, now, after, page)
+        if found:
+            stmt = stmt.where(deliveries.c.chat_id.not_in(list(found)))
+        rows = conn.execute(stmt).all()
+        for _id, chat_id in rows:
+            found.setdefault(chat_id)
+            if len(found) >= want:
+                return list(found)
+        if len(rows) < page:
+            break
+        after = rows[-1][0]
+    return list(found)
+
+
+def _candidate_page(claim: Claim, now: datetime, after: int, page: int) -> Select[Any]:
+    sending = deliveries.alias("busy")
+    busy = exists().where(sending.c.chat_id == deliveries.c.chat_id, sending.c.status == SENDING)
+    return (
+        select(deliveries.c.id, deliveries.c.chat_id)
         .join(chats, chats.c.id == deliveries.c.chat_id)
-        .where(_due(now), _sendable_chat(claim.kinds))
-        .group_by(deliveries.c.chat_id)
-        .order_by(func.min(deliveries.c.id))
-        .limit(claim.max_chats * 2)
+        .where(_due(now), _sendable_chat(claim.kinds), deliveries.c.id > after, ~busy, ~_held_before(now))
+        .order_by(deliveries.c.id)
+        .limit(page)
     )
-    return list(conn.execute(stmt).scalars())
+
+
+def _held_before(now: datetime) -> ColumnElement[bool]:
+    """An earlier instant row of the same chat waits (a retry's backoff): the chat's order holds, so
+    nothing after it goes first."""
+    earlier = deliveries.alias("earlier")
+    return exists().where(
+        earlier.c.chat_id == deliveries.c.chat_id,
+        earlier.c.status == PENDING,
+        earlier.c.id < deliveries.c.id,
+        earlier.c.kind != HoldKind.DIGEST.value,
+        earlier.c.attempts > 0,
+        earlier.c.not_before > now,
+    )
+
+
+def _sent_lately_by_others(conn: Connection, chat_ids: Sequence[int], owner: str, now: datetime) -> set[int]:
+    """Chats another sender wrote to within ``HANDOFF``: that sender's per-chat pacing is not ours, so
+    the chat changes hands only once Telegram's per-chat window has passed."""
+    stmt = select(deliveries.c.chat_id).where(
+        deliveries.c.chat_id.in_(chat_ids),
+        deliveries.c.status == SENT,
+        deliveries.c.sent_at > now - HANDOFF,
+        deliveries.c.claimed_by != owner,
+    )
+    return set(conn.execute(stmt.distinct()).scalars())
 
 
 def _chats_sending(conn: Connection, chat_ids: Sequence[int]) -> set[int]:
@@ -329,7 +421,7 @@ def _first_due_rows(conn: Connection, chat_ids: Sequence[int], per_chat: int, no
             deliveries.c.chat_id,
             func.row_number().over(partition_by=deliveries.c.chat_id, order_by=deliveries.c.id).label("rn"),
         )
-        .where(deliveries.c.chat_id.in_(chat_ids), _due(now))
+        .where(deliveries.c.chat_id.in_(chat_ids), _due(now), ~_held_before(now))
         .subquery()
     )
     rows = conn.execute(select(ranked.c.id, ranked.c.chat_id).where(ranked.c.rn <= per_chat))
@@ -374,7 +466,7 @@ def mark_sent(conn: Connection, delivery_ids: Sequence[int], at: datetime, owner
     settled = 0
     for part in chunks(sorted(set(delivery_ids))):
         stmt = update(deliveries).where(_owned(part, owner))
-        values = {"status": SENT, "sent_at": at, "last_error": None, "claimed_by": None, "lease_until": None}
+        values = {"status": SENT, "sent_at": at, "last_error": None, "lease_until": None}  # sender kept
         settled += conn.execute(stmt.values(**values)).rowcount
     return settled
 

@@ -7,7 +7,7 @@ The work itself lives in the repository modules (``feeds_repo``, ``items_repo``,
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -252,17 +252,20 @@ class Store(VolumeStore, SpikeStore):
             return items_repo.unmatched_items(conn, limit)
 
     def match_batch(
-        self, limit: int, match: Callable[[list[Item]], list[MatchRecord]], now: datetime
+        self,
+        limit: int,
+        match: Callable[[list[Item]], Iterable[tuple[Sequence[int], Sequence[MatchRecord]]]],
+        now: datetime,
     ) -> tuple[int, int]:
         """One unit of the match stage: claim up to ``limit`` unmatched items (locked: concurrent workers
-        take different ones), run ``match`` on them, enqueue the alerts and mark them matched, in one
-        transaction. Returns (items matched, deliveries created)."""
+        take different ones) and hand them to ``match``, which yields groups of (item ids, their matches);
+        each group's alerts are enqueued and its items marked matched, all in this one transaction. Items
+        of no group stay unmatched. Returns (items claimed, deliveries created)."""
         with transaction(self._engine, write=True) as conn:
             batch = items_repo.claim_unmatched(conn, limit)
-            if not batch:
-                return 0, 0
-            ids = [item.id for item in batch]
-            created = outbox_repo.record_matches(conn, ids, match(batch), now, self._default_zone)
+            created = 0
+            for item_ids, matches in match(batch) if batch else ():
+                created += outbox_repo.record_matches(conn, item_ids, matches, now, self._default_zone)
             return len(batch), created
 
     def matched_items_since(self, since: datetime, limit: int) -> list[Item]:
@@ -270,11 +273,24 @@ class Store(VolumeStore, SpikeStore):
         with transaction(self._engine, write=False) as conn:
             return items_repo.matched_since(conn, since, limit)
 
-    def claim_due_feeds(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]:
-        """Take up to ``limit`` due feeds for this fetch worker until ``lease_until`` (their next poll time
-        moves there until the poll's outcome is recorded)."""
+    def claim_due_feeds(
+        self, now: datetime, lease_until: datetime, limit: int, owner: str | None = None
+    ) -> list[FeedState]:
+        """Take up to ``limit`` due feeds for fetch worker ``owner`` until ``lease_until`` (their next poll
+        time moves there until the poll's outcome is recorded)."""
         with transaction(self._engine, write=True) as conn:
-            return feeds_repo.claim_due_feeds(conn, now, lease_until, limit)
+            return feeds_repo.claim_due_feeds(conn, now, lease_until, limit, owner)
+
+    def renew_feed_claims(self, owner: str, lease_until: datetime) -> int:
+        """Extend the leases of the feeds ``owner`` is polling."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.renew_feed_claims(conn, owner, lease_until)
+
+    def release_dead_claims(self, now: datetime) -> tuple[int, int]:
+        """Only for a database no other process uses (SQLite, under the instance lock): whatever a
+        crashed predecessor was polling or sending is free again. Returns (feeds, alerts)."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.release_dead_claims(conn, now)
 
     def worker_heartbeat(self, owner: str, role: str, now: datetime, alive_within: timedelta) -> int:
         """Record that ``owner`` (a ``role`` worker) is alive; returns how many ``role`` workers beat

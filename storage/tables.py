@@ -71,6 +71,8 @@ class FeedRow(Base):
     paused_at: Mapped[datetime | None]  # a chat feed failing for days is paused, not polled
     owner_told_at: Mapped[datetime | None]  # the adding chat was told about the pause
 
+    claimed_by: Mapped[str | None] = mapped_column(String(100))  # the fetch worker polling it now
+
     __table_args__ = (Index("ix_feeds_due", "enabled", "next_poll_at"),)
 
 

@@ -119,6 +119,12 @@ class VolumeStore:
             rows = outbox_repo.claim_digest(conn, owner, chat_id, up_to, now, lease_until)
         return [to_pending_alert(row, item) for row, item in rows]
 
+    def get_delivery(self, delivery_id: int) -> PendingAlert | None:
+        """One outbox row with its item and subscription query (for an alert's Why? button); None: gone."""
+        with transaction(self._engine, write=False) as conn:
+            found = outbox_repo.delivery_row(conn, delivery_id)
+        return None if found is None else to_pending_alert(*found)
+
     def digest_alerts(self, chat_id: int, up_to: datetime, now: datetime) -> list[PendingAlert]:
         """The chat's due digest rows of every slot up to ``up_to`` (one digest: missed slots go along)."""
         with transaction(self._engine, write=False) as conn:

@@ -26,6 +26,8 @@ from types import TracebackType
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
+import aiohttp
+
 logger = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
@@ -35,6 +37,8 @@ DEFAULT_GROUP_USER_ID = 777
 BOT_USER_ID = 123456
 SENDING_METHODS = frozenset({"sendmessage", "editmessagetext", "sendphoto", "senddocument"})
 MAX_CAPTION_LENGTH = 1024
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,16 @@ class FileUpload:
 
     filename: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class WebhookRegistration:
+    """What the bot's last setWebhook asked for (Telegram POSTs updates there with the secret header)."""
+
+    url: str
+    secret_token: str | None
+    allowed_updates: list[str] | None
+    drop_pending_updates: bool
 
 
 @dataclass
@@ -366,6 +380,8 @@ class FakeTelegram:
         self._failures: list[_Failure] = []
         self._down = False
         self._stopping = False
+        self.webhook: WebhookRegistration | None = None  # set by setWebhook, cleared by deleteWebhook
+        self.webhook_error: str | None = None  # getWebhookInfo's last_error_message, when a test sets it
         self._limiter = RateLimiter()
         self._builder = UpdateBuilder()
         self._html = HtmlValidator()
@@ -518,6 +534,35 @@ class FakeTelegram:
             "file_size": len(data),
         }
 
+    def user_update(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        username: str = "alice",
+        title: str | None = None,
+    ) -> JSON:
+        """The Update JSON of a user's message, not queued: what Telegram would POST to a webhook."""
+        with self._cond:
+            message = self._user_message(chat_id, text, user_id, chat_type, username, title)
+            return {"update_id": self._builder.next_update_id(), "message": message}
+
+    async def post_to_webhook(self, update: JSON, *, secret: str | None = None) -> int:
+        """POST ``update`` to the registered webhook as Telegram does: the registered secret unless
+        ``secret`` is given (``""``: no header at all). Returns the HTTP status."""
+        registration = self.webhook
+        if registration is None:
+            raise AssertionError("no webhook registered\n" + self.transcript())
+        token = registration.secret_token if secret is None else secret
+        headers = {WEBHOOK_SECRET_HEADER: token} if token else {}
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(registration.url, json=update, headers=headers) as response,
+        ):
+            return response.status
+
     def press_button(
         self,
         chat_id: int,
@@ -643,6 +688,16 @@ class FakeTelegram:
                 raise ApiError(failure.code, failure.description or default or _reason(failure.code), retry)
 
     # -- state helpers (caller holds the lock)
+
+    def _user_message(
+        self, chat_id: int, text: str, user_id: int | None, chat_type: str, username: str, title: str | None
+    ) -> JSON:
+        uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
+        chat = self._register_chat(chat_id, chat_type, username, title)
+        sender = self._users[uid] = self._builder.user(uid, username)
+        message = self._builder.message(chat, sender, self._new_message_id(chat_id), text)
+        self._messages[(chat_id, message["message_id"])] = message
+        return message
 
     def _push(self, payload: JSON) -> int:
         update_id = self._builder.next_update_id()
@@ -853,6 +908,12 @@ class FakeTelegram:
         return True
 
     def _get_updates(self, params: JSON) -> list[JSON]:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+                "delete the webhook first",
+            )
         offset = _opt_int(params.get("offset")) or 0
         limit = _opt_int(params.get("limit")) or 100
         timeout = float(params.get("timeout") or 0)
@@ -889,7 +950,24 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found")
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _NO_GIFTS}
 
+    def _set_webhook(self, params: JSON) -> bool:
+        url = str(params.get("url") or "")
+        if not url:  # Telegram: an empty URL removes the webhook
+            return self._delete_webhook(params)
+        if not url.startswith(("http://127.", "https://")):
+            raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(str(secret)):
+            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
+        drop = _bool(params.get("drop_pending_updates"))
+        if drop:
+            self._updates.clear()
+        allowed = _json_field(params, "allowed_updates")
+        self.webhook = WebhookRegistration(url, None if secret is None else str(secret), allowed, drop)
+        return True
+
     def _delete_webhook(self, params: JSON) -> bool:
+        self.webhook = None
         if _bool(params.get("drop_pending_updates")):
             self._updates.clear()
         return True
@@ -907,7 +985,11 @@ class FakeTelegram:
         }
 
     def _get_webhook_info(self, params: JSON) -> JSON:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        url = self.webhook.url if self.webhook is not None else ""
+        info = {"url": url, "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        if self.webhook_error is not None:
+            info.update(last_error_date=int(time.time()), last_error_message=self.webhook_error)
+        return info
 
 
 _NO_GIFTS = {
@@ -917,7 +999,6 @@ _NO_GIFTS = {
     "premium_subscription": False,
 }
 _ALWAYS_TRUE = (
-    "setWebhook",
     "setMyCommands",
     "deleteMyCommands",
     "sendChatAction",
@@ -944,6 +1025,7 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
         "getwebhookinfo": fake._get_webhook_info,
         "getmycommands": lambda params: [],
         "deletewebhook": fake._delete_webhook,
+        "setwebhook": fake._set_webhook,
     }
     table.update({name.lower(): (lambda params: True) for name in _ALWAYS_TRUE})
     return table

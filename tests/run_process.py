@@ -89,6 +89,7 @@ class WirewatchProcess:
         prefix: Sequence[str] = (),
         **env: str,
     ) -> WirewatchProcess:
+        """Start ``command`` with ``args`` after ``--config``; ``env`` adds environment variables."""
         return cls(config, token, command, module=module, env=env, args=args, prefix=prefix)
 
     @property

@@ -1,5 +1,5 @@
 """Deliver workers sharing one bot token: a sender joining live senders waits until they have learnt of it
-(each renews its heartbeat every ``SHARE_REFRESH_SECONDS``), so the budget is never overdrawn; alone, it
+(each renews its heartbeat every ``HEARTBEAT_SECONDS``), so the budget is never overdrawn; alone, it
 sends at once."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.pipeline.deliver import SHARE_REFRESH_SECONDS, AlertSender
+from bot.pipeline.deliver import HEARTBEAT_SECONDS, AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind
@@ -23,7 +23,7 @@ from tests.test_sender import Outbox, make_bot
     ("others", "earliest", "share"),
     [
         pytest.param(0, 0.0, 28.0, id="alone-sends-at-once"),
-        pytest.param(1, 1.5 * SHARE_REFRESH_SECONDS, 14.0, id="joining-waits-for-the-others"),
+        pytest.param(1, 1.5 * HEARTBEAT_SECONDS, 14.0, id="joining-waits-for-the-others"),
     ],
 )
 async def test_a_joining_sender_waits_until_the_others_know(
@@ -44,7 +44,7 @@ async def test_a_joining_sender_waits_until_the_others_know(
         stop.set()
         await asyncio.wait_for(task, 10)
     assert took >= earliest
-    assert took < earliest + 1.5 * SHARE_REFRESH_SECONDS  # alone: sooner than any grace would allow
+    assert took < earliest + 1.5 * HEARTBEAT_SECONDS  # alone: sooner than any grace would allow
     assert abs(1 / pacer._global.interval - share) < 1e-6
 
 
@@ -58,7 +58,7 @@ async def test_a_sender_renews_its_heartbeat_every_refresh(store: Store, fake_te
         await asyncio.sleep(0.3)
         assert abs(1 / pacer._global.interval - 28) < 1e-6
         store.worker_heartbeat("newcomer", "deliver", datetime.now(UTC), timedelta(seconds=30))
-        await asyncio.sleep(SHARE_REFRESH_SECONDS + 0.3)
+        await asyncio.sleep(HEARTBEAT_SECONDS + 0.3)
         stop.set()
         await asyncio.wait_for(task, 10)
     assert abs(1 / pacer._global.interval - 14) < 1e-6

@@ -23,7 +23,12 @@ async def test_demo_shows_the_expected_alerts_once() -> None:
     assert "<b>" not in alerts, "HTML was not turned into terminal text"
     again = text.split("=== 4.")[1].split("=== 5.")[0]
     assert re.search(r"new items: 0, alerts queued: 0, sent: 0", again)
-    search = text.split("=== 5.")[1]
+    search = text.split("=== 5.")[1].split("=== 6.")[0]
     assert "/recent Binzhou" in search and "Binzhou Opens Yellow River" in search
     assert "滨州黄河绿色铝产业园开园" in search
-    assert "Demo finished: 3 alerts delivered" in text
+    assert "[🔕 Mute 1 d]  [✖ Unsubscribe]  [❓ Why?]" in alerts, "alerts carry their buttons"
+    digest = text.split("=== 6.")[1]
+    assert "alerts held for the digest: 2" in digest and "sent before 08:00: 0" in digest
+    assert digest.count("Digest 08:00 (Asia/Shanghai) · 2 stories") == 1
+    assert "Binzhou Port Adds a Second Ro-Ro Berth" in digest and "Shandong Solar Farms" in digest
+    assert "Demo finished: 3 alerts and 1 digest delivered" in text

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.chat.digest import MAX_MESSAGES, render_digest_messages
+from bot.chat.i18n import translator
 from bot.chat.render import MAX_MESSAGE, html_to_plain, visible_length
 from feeds.models import ChatKind, Item
 from storage.store import PendingAlert
@@ -98,7 +99,9 @@ def test_escaping_and_no_link() -> None:
 def test_earlier_day_shows_date() -> None:
     old = alert(1, minutes=-24 * 60)
     (message,) = render_digest_messages([old], SHANGHAI, SLOT)
-    assert "· 04 May 07:00" in message.html
+    assert "· May 4, 07:00" in message.html
+    (chinese,) = render_digest_messages([old], SHANGHAI, SLOT, t=translator("zh-Hans"))
+    assert "· 5月4日 07:00" in chinese.html and "摘要 08:00（Asia/Shanghai）· 1 则报道" in chinese.html
 
 
 @pytest.mark.parametrize(

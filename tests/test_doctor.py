@@ -12,7 +12,7 @@ import pytest
 from bot.entry.doctor import redact, run_doctor
 from feeds.models import FeedSpec
 from storage.store import Store
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, WebhookRegistration
 from tests.feed_server import FeedServer
 from tests.test_cli import FEED, wirewatch
 
@@ -47,7 +47,8 @@ def write_config(tmp_path: Path, setup: dict[str, str], **changes: str) -> str:
     path = tmp_path / "config.toml"
     path.write_text(
         f'[database]\nurl = "{parts["db"]}"\n'
-        f'[telegram]\ntoken = "{parts["token"]}"\napi_base_url = "{parts["api"]}"\n{parts["feed"]}'
+        f'[telegram]\ntoken = "{parts["token"]}"\napi_base_url = "{parts["api"]}"\n'
+        f"{parts.get('telegram_extra', '')}\n{parts['feed']}"
     )
     return str(path)
 
@@ -203,3 +204,41 @@ def test_the_cli_never_shows_the_token(tmp_path: Path, setup: dict[str, str]) ->
 )
 def test_redact(text: str, expected: str) -> None:
     assert redact(text, [BAD_TOKEN]) == expected
+
+
+HOOK = "https://bot.example.com/tg/hook"
+WEBHOOK_STATES = [
+    # (id, webhook_url in the config, URL Telegram has, Telegram's last error, ok, in the line)
+    ("polling, none set", None, None, None, True, "none (long polling)"),
+    ("polling, one set", None, HOOK, None, False, "without telegram.webhook_url removes it"),
+    ("webhook, not yet set", HOOK, None, None, True, "not registered yet"),
+    ("webhook, set", HOOK, HOOK, None, True, f"webhook mode, set to {HOOK}"),
+    ("webhook, another set", HOOK, "https://old.example.com/x", None, False, "the config says"),
+    ("webhook, failing", HOOK, HOOK, "Wrong response from the webhook: 403 Forbidden", False, "403 Forbid"),
+]
+
+
+@pytest.mark.parametrize(
+    ("configured", "registered", "error", "ok", "shown"),
+    [c[1:] for c in WEBHOOK_STATES],
+    ids=[c[0] for c in WEBHOOK_STATES],
+)
+def test_the_webhook_row_follows_the_configured_mode(
+    tmp_path: Path,
+    setup: dict[str, str],
+    telegram: FakeTelegram,
+    configured: str | None,
+    registered: str | None,
+    error: str | None,
+    ok: bool,
+    shown: str,
+) -> None:
+    if registered is not None:
+        telegram.webhook = WebhookRegistration(registered, "hook-secret-never-shown", None, False)
+    telegram.webhook_error = error
+    extra = f'webhook_url = "{configured}"\nwebhook_secret = "hook-secret-never-shown"' if configured else ""
+    code, output = doctor(write_config(tmp_path, setup, telegram_extra=extra))
+    line = rows(output)["telegram webhook"]
+    assert line.startswith("✓" if ok else "✗") and shown in line, output
+    assert code == (0 if ok else 1), output
+    assert "hook-secret-never-shown" not in output

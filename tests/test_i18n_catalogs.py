@@ -57,6 +57,22 @@ LONGEST: dict[str, object] = {
     "title": "&quot;" * 120,  # echo() keeps 120 characters
     "url": "&amp;" * 120,  # echo() keeps 120 characters
     "zone": "America/Argentina/ComodRivadavia",
+    # volume control and alert buttons
+    "context": "…" + "x" * 40 + "<b>" + "y" * 60 + "</b>" + "x" * 40 + "…",  # why.snippet
+    "end": "Nov 28, 14:05",
+    "example": "22:00-07:00",
+    "ids": ", ".join(["#9223372036854775807"] * 50),
+    "next": "Nov 28, 14:05",
+    "now": "Nov 28, 14:05",
+    "place": "America/Los_Angeles",
+    "term": "t" * 200,
+    "text": "&lt;" * 40,  # echo(value, 40)
+    "time": "08:00",
+    "times": ",".join(["08:00"] * 6),
+    "until": "Nov 28, 14:05",
+    "where": "/recent " + "q" * 1000,  # cut to a quarter message by the digest renderer
+    "window": "22:00-07:00",
+    "zones": "Europe/Berlin / Europe/Busingen / Europe/Brussels",
 }
 
 

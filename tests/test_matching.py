@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, Dateline, FeedSpec, NewItem, Subscription
 from feeds.search import index_tokens
@@ -112,3 +114,74 @@ def test_added_and_removed_subscriptions_take_effect_at_the_next_match(store: St
     assert matcher.match_items([item]) == [MatchRecord(item.id, 7, 1)]
     matcher.remove(7)
     assert matcher.match_items([item]) == []
+
+
+class CountingStore(Store):
+    """The real store, remembering how many matches each ``record_matches`` call carried."""
+
+    calls: list[tuple[int, int]]
+
+    def match_batch(self, limit, match, now):  # type: ignore[no-untyped-def]
+        def counted(items):  # type: ignore[no-untyped-def]
+            for item_ids, matches in match(items):
+                self.calls.append((len(item_ids), len(matches)))
+                self.on_write()
+                yield item_ids, matches
+
+        return super().match_batch(limit, counted, now)
+
+    def on_write(self) -> None:
+        """Called as each group is written."""
+
+
+@pytest.mark.parametrize(
+    ("max_matches", "calls"),
+    [
+        pytest.param(10_000, [(10, 300)], id="all-in-one-write"),
+        pytest.param(95, [(3, 90)] * 3 + [(1, 30)], id="groups-of-items-under-the-bound"),
+        pytest.param(10, [(1, 30)] * 10, id="an-item-over-the-bound-alone"),
+    ],
+)
+def test_the_outbox_is_written_in_groups_bounded_by_matches(
+    store: Store, max_matches: int, calls: list[tuple[int, int]]
+) -> None:
+    """Memory follows the matches per write, not the batch of items times the subscriptions they match."""
+    wire_a, _ = setup_feeds(store)
+    for chat_id in range(1, 31):
+        subscribe(store, chat_id, "solar", ago=timedelta(hours=1))
+    store.add_items(
+        wire_a, [release(f"s{n}", f"Solar plant {n}", f"Solar story {n}.") for n in range(10)], WINDOW
+    )
+    counting = CountingStore(store._engine)
+    counting.calls = []
+    matcher = MatchService(counting, max_matches=max_matches)
+    assert matcher.run_once() == 300
+    assert counting.calls == calls
+    assert matcher.run_once() == 0  # every item was marked matched with its group
+
+
+class StoppingStore(CountingStore):
+    """Asks the matcher to stop while its first write is under way (as a SIGTERM does)."""
+
+    matcher: MatchService
+
+    def on_write(self) -> None:
+        self.matcher.stop()
+
+
+def test_stop_ends_a_match_pass_after_its_current_write(store: Store) -> None:
+    """Shutdown doesn't wait for a whole backlog: the pass ends after the write in progress; the next
+    start matches the rest, nothing lost or doubled."""
+    wire_a, _ = setup_feeds(store)
+    for chat_id in range(1, 31):
+        subscribe(store, chat_id, "solar", ago=timedelta(hours=1))
+    store.add_items(
+        wire_a, [release(f"s{n}", f"Solar plant {n}", f"Solar story {n}.") for n in range(10)], WINDOW
+    )
+    stopping = StoppingStore(store._engine)
+    stopping.calls = []
+    stopping.matcher = MatchService(stopping, max_matches=60)
+    assert stopping.matcher.run_once() == 60
+    assert stopping.calls == [(2, 60)]
+    assert MatchService(store).run_once() == 240
+    assert store.count_pending() == 300

@@ -215,20 +215,10 @@ def test_bad_chat_default_timezone(tmp_path: Path, value: str, message: str) -> 
 
 
 @pytest.mark.parametrize(
-    ("text", "workers", "fetch_lease"),
-    [
-        pytest.param("", 0, 90.0, id="defaults"),
-        pytest.param(
-            "[polling]\nparse_workers = 1\ntotal_timeout = 3\n[workers]\nlease = '5s'\n", 1, 8.0, id="pinned"
-        ),
-    ],
+    ("text", "workers"), [("", 0), ("[polling]\nparse_workers = 1\n", 1)], ids=["default", "one"]
 )
-def test_parse_workers_and_fetch_lease(tmp_path: Path, text: str, workers: int, fetch_lease: float) -> None:
-    from bot.entry.roles import fetch_lease as lease_of
-
-    settings = load_settings(write(tmp_path, text), env={})
-    assert settings.polling.parse_workers == workers
-    assert lease_of(settings).total_seconds() == fetch_lease
+def test_parse_workers(tmp_path: Path, text: str, workers: int) -> None:
+    assert load_settings(write(tmp_path, text), env={}).polling.parse_workers == workers
 
 
 @pytest.mark.parametrize(

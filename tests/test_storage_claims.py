@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.dialects import sqlite
 
 from feeds.models import ChatKind, DeliveryStatus, FeedState
+from storage import outbox_repo
 from storage.store import Claim, MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -19,13 +23,15 @@ def _claim(owner: str, *, at=T0, chats: int = 100, per_chat: int = 100) -> Claim
     return Claim(owner, at + LEASE, max_chats=chats, per_chat=per_chat)
 
 
-def _seed(store: Store, feed: FeedState, chats: range, per_chat: int) -> dict[int, list[int]]:
-    """``per_chat`` alerts for each chat; returns delivery ids by chat, in order."""
+def _seed(
+    store: Store, feed: FeedState, chats: range, per_chat: int, prefix: str = "i"
+) -> dict[int, list[int]]:
+    """``per_chat`` alerts for each chat; returns delivery ids by chat (all pending ones), in order."""
     n = len(chats) * per_chat
     items = store.add_items(
         feed.id,
         [
-            new_item(f"i{k}", title=f"Release number {k}", body=f"Distinct body text {k} " * 4)
+            new_item(f"{prefix}{k}", title=f"Release {prefix} {k}", body=f"Distinct body {prefix} {k} " * 4)
             for k in range(n)
         ],
         WINDOW,
@@ -113,6 +119,50 @@ def test_claim_limits_chats_and_rows_oldest_first(store: Store, feed: FeedState)
     assert {a.chat_id for a in store.claim_alerts(_claim("b", chats=5), T0)} == {3}
 
 
+def test_claim_looks_past_the_rows_of_one_big_chat(store: Store, feed: FeedState) -> None:
+    """Chat 1's 150 rows fill the first page of due rows: the claim reads on and still takes the chat
+    waiting next (2, not 3), and a chat being sent is skipped however many rows it has waiting."""
+    big = _seed(store, feed, range(1, 2), 150)[1]
+    _seed(store, feed, range(2, 5), 1, prefix="j")
+    claimed = store.claim_alerts(_claim("a", chats=2, per_chat=10), T0)
+    assert [a.chat_id for a in claimed] == [1] * 10 + [2]
+    assert [a.delivery_id for a in claimed[:10]] == big[:10]
+    assert {a.chat_id for a in store.claim_alerts(_claim("b", chats=1), T0)} == {3}
+    assert {a.chat_id for a in store.claim_alerts(_claim("c", chats=5), T0)} == {4}
+
+
+def test_a_chat_waits_behind_its_own_retried_row(store: Store, feed: FeedState) -> None:
+    """Per-chat order: while the chat's first alert waits for its retry, the later ones wait too, also
+    rows that were not in the claim that deferred it."""
+    first, *rest = _seed(store, feed, range(1, 2), 3)[1]
+    store.claim_alerts(_claim("a"), T0)
+    store.mark_retry([first], not_before=T0 + timedelta(seconds=60), error="timed out", owner="a")
+    store.release_claims("a")
+    assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=59)) == []
+    later = T0 + timedelta(seconds=61)
+    assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == [first, *rest]
+
+
+def test_sqlite_finds_candidates_through_the_pending_index(tmp_path: Path) -> None:
+    """The candidate scan must not read every delivery ever made: on SQLite (no ANALYZE statistics, as in
+    production) it walks the partial index of pending rows in id order."""
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    Store.open(url).close()
+    compiled = outbox_repo._candidate_page(_claim("a"), T0, after=0, page=64).compile(
+        dialect=sqlite.dialect()
+    )
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
+            plan = " / ".join(row[-1] for row in rows)
+    finally:
+        engine.dispose()
+    assert "deliveries USING INDEX ix_deliveries_pending" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan  # no sort: the index gives the order
+
+
 def test_deactivating_a_chat_cancels_rows_being_sent(store: Store, feed: FeedState) -> None:
     ids = _seed(store, feed, range(1, 2), 2)[1]
     store.claim_alerts(_claim("a"), T0)
@@ -158,3 +208,29 @@ def test_later_alerts_wait_behind_a_retry(store: Store, feed: FeedState) -> None
     assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=5)) == []
     later = T0 + timedelta(seconds=10)
     assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == ids[1:]
+
+
+def test_a_chat_changes_sender_only_after_its_pacing_window(store: Store, feed: FeedState) -> None:
+    """Another process's per-chat pacing is not ours: a chat just written to by one sender waits a few
+    seconds before another sender takes it (the same sender may go on at once)."""
+    ids = _seed(store, feed, range(1, 2), 3)[1]
+    store.claim_alerts(_claim("a", per_chat=1), T0)
+    assert store.mark_sent(ids[:1], T0, "a") == 1
+    assert store.claim_alerts(_claim("b"), T0 + timedelta(seconds=1)) == []
+    assert [
+        a.delivery_id for a in store.claim_alerts(_claim("a", per_chat=1), T0 + timedelta(seconds=1))
+    ] == [ids[1]]
+    store.release_claims("a")
+    later = T0 + timedelta(seconds=4)
+    assert [a.delivery_id for a in store.claim_alerts(_claim("b", at=later), later)] == ids[1:]
+
+
+def test_a_restarted_single_process_takes_back_what_it_held(store: Store, feed: FeedState) -> None:
+    _seed(store, feed, range(1, 2), 2)
+    store.claim_alerts(_claim("dead"), T0)
+    later, lease_end = T0 + timedelta(hours=2), T0 + timedelta(hours=3)
+    polled = {f.id for f in store.claim_due_feeds(later, lease_end, 10, "dead")}
+    assert store.claim_due_feeds(later, lease_end, 10) == []
+    assert store.release_dead_claims(later) == (len(polled), 2)
+    assert len(store.claim_alerts(_claim("new"), T0)) == 2
+    assert {f.id for f in store.claim_due_feeds(later, lease_end, 10)} == polled

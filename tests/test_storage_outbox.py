@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from feeds.models import ChatKind, FeedState, Item
+from storage import outbox_repo
 from storage.store import Claim, MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -176,3 +179,54 @@ def test_migrate_to_fresh_chat_keeps_pause(store: Store, story: tuple[Item, Item
     new = store.get_chat(-2)
     assert new is not None and (new.active, new.paused) == (True, True)
     assert store.count_pending(-2) == 1
+
+
+@pytest.mark.parametrize(
+    ("summary", "body_chars", "expected_body_chars"),
+    [
+        pytest.param("A short summary.", 20_000, 0, id="summary-no-body-needed"),
+        pytest.param("", 20_000, 4096, id="no-summary-body-cut-to-a-message"),
+        pytest.param("", 300, 300, id="no-summary-short-body-whole"),
+    ],
+)
+def test_claimed_alerts_carry_only_what_renders(
+    store: Store, two_feeds: Feeds, summary: str, body_chars: int, expected_body_chars: int
+) -> None:
+    """A claimed alert keeps memory to about a message: the body only when there is no summary (the
+    alert shows its first sentences then), and never more of it than Telegram's message limit."""
+    body = ("Solar ferry terminal opens in the harbor. " * 1000)[:body_chars]
+    item = replace(new_item("long", body=body), summary=summary)
+    (stored,) = store.add_items(two_feeds[0].id, [item], WINDOW)
+    sub = _chat_with_sub(store, 10)
+    store.record_matches([stored.id], [MatchRecord(stored.id, sub, 10)], T0)
+    [alert] = store.claim_alerts(Claim("a", T0 + timedelta(minutes=1), 10, 10), T0)
+    assert (alert.item.summary, alert.item.body) == (summary, body[:expected_body_chars])
+    assert (alert.item.title, alert.item.feed_name, alert.item.story_id) == (
+        item.title,
+        "alpha",
+        stored.story_id,
+    )
+
+
+def test_outbox_rows_go_in_inserts_of_bounded_size(store: Store, two_feeds: Feeds) -> None:
+    """A big match writes many small INSERTs, not one per row count up to thousands: the database driver
+    keeps each distinct statement prepared (SQLite: 128 per connection), and a cache of huge multi-row
+    INSERTs grew the process by ~30 MB per 150,000 outbox rows."""
+    items = store.add_items(
+        two_feeds[0].id, [new_item(f"n{k}", title=f"Solar {k}") for k in range(3)], WINDOW
+    )
+    subs = [_chat_with_sub(store, chat_id) for chat_id in range(1, 101)]
+    matches = [MatchRecord(i.id, sub, chat_id) for i in items for chat_id, sub in enumerate(subs, start=1)]
+    inserts: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO DELIVERIES"):
+            inserts.append(len(parameters))
+
+    event.listen(store._engine, "before_cursor_execute", record)
+    try:
+        assert store.record_matches([i.id for i in items], matches, T0) == 300
+    finally:
+        event.remove(store._engine, "before_cursor_execute", record)
+    columns = 10  # chat, story, item, subscription, status, attempts, created, kind, not_before, digest_slot
+    assert len(inserts) >= 3 and max(inserts) <= outbox_repo.ROWS_PER_INSERT * columns, inserts

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
+from bot.chat.buttons import Keyboard, alert_buttons, group_buttons
 from bot.chat.i18n import Translator, translator
 from feeds.models import Item
 from feeds.query import QueryError, highlight_spans, parse_query
@@ -27,11 +28,12 @@ Spans = Sequence[tuple[int, int]]
 
 @dataclass(frozen=True, slots=True)
 class RenderedMessage:
-    """One message to send: HTML, its plain-text fallback, and the outbox rows it delivers."""
+    """One message to send: HTML, its plain-text fallback, the outbox rows it delivers, its buttons."""
 
     html: str
     plain: str
     delivery_ids: tuple[int, ...]
+    buttons: Keyboard = ()
 
 
 # --- measuring and converting ----------------------------------------------------------------------------
@@ -215,7 +217,7 @@ def render_alert(
         spans = query_spans(alert.query, summary)
     parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
     markup = _fit(lambda p: _alert_html(item, p, t), parts)
-    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,))
+    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), alert_buttons(alert, t))
 
 
 def _fit(build: Callable[[_AlertParts], str], parts: _AlertParts) -> str:
@@ -279,5 +281,6 @@ def render_digest(
         header = _digest_header(len(alerts), number, len(chunks), t)
         markup = header + "\n\n" + "\n".join(line for _, line in chunk)
         ids = tuple(alert.delivery_id for alert, _ in chunk)
-        messages.append(RenderedMessage(markup, html_to_plain(markup), ids))
+        buttons = group_buttons([alert for alert, _ in chunk], t)
+        messages.append(RenderedMessage(markup, html_to_plain(markup), ids, buttons))
     return messages

@@ -46,6 +46,16 @@ class Reply:
     attachment: Attachment | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonAnswer:
+    """What a button press does: ``notice`` (plain text, the short answer every press gets), optionally a
+    new message to the chat, and optionally a replacement for the message the button was under."""
+
+    notice: str
+    message: Reply | None = None
+    edit: Reply | None = None
+
+
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     """User text made safe to quote back: control and invisible characters dropped, shortened, escaped."""
     text = " ".join(strip_hidden(text).split())
@@ -78,7 +88,25 @@ USAGE = {
     "spike": N_(
         "Usage: /spike ID on or /spike ID off — an extra alert when a subscription's day is unusually busy"
     ),
+    "tz": N_(
+        "Usage: /tz ZONE — an IANA time zone, for example <code>/tz Asia/Shanghai</code> or "
+        "<code>/tz Europe/Berlin</code>"
+    ),
+    "digest": N_(
+        "Usage: /digest HH:MM[,HH:MM…] [ID…] or /digest off [ID…] — for example "
+        "<code>/digest 08:00,18:00</code> or <code>/digest off 3</code>"
+    ),
+    "quiet": N_("Usage: /quiet HH:MM-HH:MM or /quiet off — for example <code>/quiet 22:00-07:00</code>"),
+    "mute": N_("Usage: /mute ID DURATION — for example <code>/mute 3 8h</code> (30m, 8h, 3d; up to 30 days)"),
+    "unmute": N_("Usage: /unmute ID — for example <code>/unmute 3</code>"),
 }
+
+VOLUME_HELP = N_(
+    """<b>When alerts come</b>
+Times are local to the chat's time zone (/tz). A digest sends one message at each chosen time instead of \
+instant alerts. Quiet hours hold alerts (they go out when the quiet hours end); a mute drops them (they \
+stay in /recent). Every alert has buttons: Mute 1 d, Unsubscribe and Why? (which words matched, where)."""
+)
 
 QUERY_HELP = N_(
     """<b>Queries</b>
@@ -105,6 +133,12 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("spike", N_("Alerts on unusually busy days: /spike ID on")),
     ("pause", N_("Pause alerts for this chat")),
     ("resume", N_("Resume alerts for this chat")),
+    ("tz", N_("Set the chat's time zone: /tz Asia/Shanghai")),
+    ("digest", N_("One digest at set times instead of instant alerts: /digest 08:00")),
+    ("quiet", N_("Hold alerts during quiet hours: /quiet 22:00-07:00")),
+    ("mute", N_("Silence a subscription for a while: /mute 3 8h")),
+    ("unmute", N_("End a mute early: /unmute 3")),
+    ("status", N_("This chat's settings at a glance")),
     ("lang", N_("Choose the bot's language for this chat")),
     ("help", N_("What this bot does and the query language")),
 )
@@ -141,7 +175,7 @@ def help_text(is_admin: bool, t: Translator | None = None) -> str:
     ]
     if is_admin:
         lines.extend(f"/{name} — {escape(t.gettext(text))}" for name, text in ADMIN_COMMANDS)
-    lines.extend(["", t.gettext(QUERY_HELP)])
+    lines.extend(["", t.gettext(VOLUME_HELP), "", t.gettext(QUERY_HELP)])
     return "\n".join(lines)
 
 

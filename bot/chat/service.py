@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Protocol
 
+from bot.chat.alert_actions import AlertActions, notice_of
+from bot.chat.buttons import is_alert_callback
 from bot.chat.feed_commands import ADDFEED_PREFIX, FeedCommands, FeedRules
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
 from bot.chat.insight import Insight, split_trend_args
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
 from bot.chat.recent import RecentSearch, render_recent
-from bot.chat.replies import Button, Reply, echo, help_text, usage
+from bot.chat.replies import Button, ButtonAnswer, Reply, echo, help_text, usage
 from bot.chat.trend_view import DEFAULT_DAYS, MAX_DAYS, MAX_QUERIES
 from bot.offload import off_loop
 from feeds.guard import UrlPolicy
@@ -51,6 +53,12 @@ COMMAND_METHODS = {
     "removefeed": "removefeed",
     "export": "export",
     "import": "import_feeds",
+    "tz": "tz",
+    "digest": "digest",
+    "quiet": "quiet",
+    "mute": "mute",
+    "unmute": "unmute",
+    "status": "status",
 }
 COMMAND_NAMES = tuple(COMMAND_METHODS)
 
@@ -91,8 +99,11 @@ class ChatContext:
         return self.kind in (ChatKind.GROUP, ChatKind.SUPERGROUP)
 
 
-class ChatService:
-    """Every chat command; methods take plain values and return what to say."""
+class ChatService(AlertActions):
+    """Every chat command; methods take plain values and return what to say.
+
+    ``wake``: called when a change released held alerts (``/quiet off``, a new schedule), so the sender
+    looks at once; ``connect_sender`` sets it once the sender exists."""
 
     def __init__(
         self,
@@ -104,7 +115,9 @@ class ChatService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         default_language: str = DEFAULT_LANGUAGE,
         feeds: FeedCommands | None = None,
+        wake: Callable[[], None] | None = None,
     ) -> None:
+        self._wake = wake
         self._store = store
         self._feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
         self._matcher = matcher
@@ -117,6 +130,15 @@ class ChatService:
         self._handlers: dict[str, Callable[[ChatContext, str], Awaitable[Reply]]] = {
             name: getattr(self, method) for name, method in COMMAND_METHODS.items()
         }
+
+    def connect_sender(self, wake: Callable[[], None]) -> None:
+        """Wake this sender when held alerts are released."""
+        self._wake = wake
+
+    def wake_sender(self) -> None:
+        """Ask the sender to look at the outbox now (no-op without one)."""
+        if self._wake is not None:
+            self._wake()
 
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
@@ -236,6 +258,27 @@ class ChatService:
             return await self._feeds.press(ctx, data, await self._chat_translator(ctx))
         t = await self._chat_translator(ctx)
         return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
+
+    async def callback(self, ctx: ChatContext, data: str) -> ButtonAnswer:
+        """Any button press: alert buttons act on their alert; /list's unsubscribe buttons refresh the list,
+        /lang's replace the message. Every press gets a notice (also when the database is away)."""
+        if refusal := self._refusal(ctx):
+            return ButtonAnswer(notice_of(refusal))
+        try:
+            if is_alert_callback(data):
+                return await self.alert_button(ctx, data)
+            reply = await self.button(ctx, data)
+            if data.startswith(UNSUBSCRIBE_PREFIX):
+                return ButtonAnswer(notice_of(reply), edit=await self.list(ctx, ""))
+            if data.startswith((LANGUAGE_PREFIX, ADDFEED_PREFIX)):
+                return ButtonAnswer(notice_of(reply), edit=reply)
+            return ButtonAnswer(notice_of(reply))
+        except StoreUnavailableError as exc:
+            logger.warning("button_failed_database error=%s", exc)
+            t = self._translator(ctx, None)
+            return ButtonAnswer(
+                t.gettext("The database is not answering right now. Please try again in a minute.")
+            )
 
     async def list(self, ctx: ChatContext, args: str) -> Reply:
         """/list — this chat's subscriptions, each with an unsubscribe button."""

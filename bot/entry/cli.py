@@ -9,15 +9,10 @@ import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.config import load_settings
-from bot.entry import feeds_cli
+from bot.entry import feeds_args
 from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings
-from bot.tg.errors import startup_failure
-from storage.instance import InstanceLockedError
-from storage.store import StoreUnavailableError
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -90,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
     feeds = sub.add_parser("feeds", parents=[common], help="every feed with its health; add, remove, OPML")
-    feeds_cli.add_arguments(feeds, common)
+    feeds_args.add_arguments(feeds, common)
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
     recent.add_argument("query", nargs="*", metavar="QUERY")
     recent.add_argument("--limit", type=_limit, default=10, metavar="N")
@@ -118,7 +113,12 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
     quiet = args.command in ("recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor")
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
-    secrets = (settings.telegram.token, settings.metrics.password, urlsplit(settings.database.url).password)
+    secrets = (
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        settings.metrics.password,
+        urlsplit(settings.database.url).password,
+    )
     setup_logging(level, args.log_format or settings.logging.format, secrets)
     if not verbose:
         for noisy in ("httpx", "apscheduler", "telegram.ext.Application"):
@@ -165,6 +165,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         setup_logging(logging.DEBUG if args.verbose else logging.WARNING, args.log_format or "text", ())
         return run_doctor(args.config)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Load the settings and run the command; known failures become one line and an exit code.
+
+    The database and Telegram libraries are imported here, not at the top: a parse worker re-imports this
+    module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.tg.errors import startup_failure
+    from storage.instance import InstanceLockedError
+    from storage.store import StoreUnavailableError
+
     try:
         settings = load_settings(args.config)
         _configure_logging(args, settings)

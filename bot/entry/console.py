@@ -105,6 +105,7 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
             kinds=(ChatKind.CONSOLE,),
             default_language=settings.chat.default_language,
         )
+        runtime.service.connect_sender(sender.wake)
         notices = PauseNotices(
             runtime.store,
             transport,

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.entry.console import ConsoleChat
 from bot.entry.roles import make_pacer
-from bot.entry.runtime import open_runtime
+from bot.entry.runtime import Runtime, open_runtime
 from bot.entry.sample_server import SampleFeedServer, sample_feeds
 from bot.pipeline.deliver import AlertSender
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import DatabaseSettings, DeliverySettings, Settings
 from feeds.models import ChatKind, FeedSpec
+from feeds.volume import next_digest_slot
 
 FEED_NAMES = {
     "asianet.xml": "Xinhua-AsiaNet (sample)",
@@ -27,6 +29,12 @@ FEED_NAMES = {
     "zhwire.xml": "山东财经快讯 (sample)",
 }
 SUBSCRIPTIONS = ("Binzhou", "Shandong -aluminum")
+DIGEST_AT = time(8)
+# Releases a wire publishes later in the demo, while the chat takes a morning digest (Atom entries).
+LATER_ENTRIES = (
+    ("7801", "Binzhou Port Adds a Second Ro-Ro Berth for Car Exports", "BINZHOU, China -- The port opened"),
+    ("7802", "Shandong Solar Farms Pass 80 GW of Capacity", "JINAN, China -- Solar capacity in Shandong"),
+)
 
 
 def _heading(out: TextIO, text: str) -> None:
@@ -37,6 +45,47 @@ def _heading(out: TextIO, text: str) -> None:
 def without_entries(body: bytes) -> bytes:
     """A sample feed before its wire published anything: the channel without items or entries."""
     return re.sub(rb"<(item|entry)[\s>].*?</\1>", b"", body, flags=re.DOTALL)
+
+
+def with_later_entries(body: bytes) -> bytes:
+    """The Globe Wire sample with two more releases on top (what it publishes later in the demo)."""
+    entries = "".join(
+        f"<entry><title>{title}</title><id>urn:example:globewire:later-{key}</id>"
+        f'<link href="https://globe.example.net/news/later/{key}.html"/>'
+        f"<updated>2026-11-28T0{n}:00:00Z</updated>"
+        f"<content type='html'>&lt;p&gt;{lead} on Friday.&lt;/p&gt;</content></entry>"
+        for n, (key, title, lead) in enumerate(LATER_ENTRIES)
+    )
+    return body.replace(b"</feed>", entries.encode() + b"</feed>")
+
+
+async def show_digest(runtime: Runtime, chat: ConsoleChat, server: SampleFeedServer, out: TextIO) -> int:
+    """Step 6: the chat takes a morning digest; new releases are held, then time jumps to the slot."""
+    await chat.say("/tz Asia/Shanghai")
+    await chat.say(f"/digest {DIGEST_AT:%H:%M}")
+    files = sample_feeds()
+    server.serve({**files, "globewire.xml": with_later_entries(files["globewire.xml"])})
+    results = await runtime.ingestor.poll_all()
+    held = runtime.matcher.run_once()
+    out.write(f"  new items: {sum(len(r.new_items) for r in results)}, alerts held for the digest: {held}\n")
+    zone = runtime.store.chat_volume(0).zone
+    slot = next_digest_slot(datetime.now(UTC), zone, (DIGEST_AT,))
+    transport = ConsoleTransport(out, lambda chat_id: "the console chat")
+    now_sender = AlertSender(
+        runtime.store, transport, make_pacer(runtime.settings.delivery), kinds=(ChatKind.CONSOLE,)
+    )
+    out.write(f"  sent before {DIGEST_AT:%H:%M}: {await now_sender.drain_once()}\n")
+    out.write(f"  … the clock jumps to {slot.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) …\n\n")
+    at_slot = AlertSender(
+        runtime.store,
+        transport,
+        make_pacer(runtime.settings.delivery),
+        kinds=(ChatKind.CONSOLE,),
+        clock=lambda: slot + timedelta(seconds=1),
+    )
+    digests = await at_slot.drain_once()
+    await chat.say("/status")
+    return digests
 
 
 def demo_settings(server: SampleFeedServer, names: list[str], database: Path) -> Settings:
@@ -89,8 +138,10 @@ async def run_demo(out: TextIO) -> int:
             await chat.say("/test Binzhou")
             await chat.say("/test Binzhou aluminium")
             await chat.say("/trend Binzhou")
+            _heading(out, "7. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
+            digests = await show_digest(runtime, chat, server, out)
     out.write(
-        f"Demo finished: {sent} alerts delivered; the chart is the PNG named above. "
+        f"Demo finished: {sent} alerts and {digests} digest delivered; the chart is the PNG named above. "
         "Next: `make test`, then see README.md to run it for real.\n"
     )
     return 0

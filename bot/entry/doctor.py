@@ -26,7 +26,7 @@ from bot.config import load_settings
 from bot.entry.runtime import fetch_limits
 from bot.offload import off_loop
 from bot.settings import ConfigError, Settings
-from bot.tg.probe import probe_token
+from bot.tg.probe import TokenProbe, probe_token
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
 from feeds.parse import FeedParseError, parse_feed
@@ -114,14 +114,37 @@ async def check_telegram(settings: Settings) -> list[Check]:
         hint = "check the network or proxy, and telegram.api_base_url"
         return [Check("telegram token", False, redact(detail, [token]), hint)]
     checks = [Check("telegram token", True, f"@{probe.username} (id {probe.bot_id})")]
-    if probe.webhook_url:
-        where = redact(probe.webhook_url, [token])
-        hint = "another program receives updates by webhook; `wirewatch run` (long polling) removes it"
-        checks.append(Check("telegram webhook", False, f"set to {where}", hint))
-    else:
-        pending = probe.pending_updates
-        checks.append(Check("telegram webhook", True, f"none (long polling), {pending} updates waiting"))
+    checks.append(check_webhook(settings.telegram.webhook_url, probe, [token]))
     return checks
+
+
+def check_webhook(configured: str | None, probe: TokenProbe, secrets: Sequence[str | None]) -> Check:
+    """The webhook Telegram has against the mode the config asks for (long polling, or that webhook)."""
+    name, pending = "telegram webhook", f"{probe.pending_updates} updates waiting"
+    registered = probe.webhook_url
+    where = redact(registered or "", secrets)
+    if configured is None:
+        if registered is None:
+            return Check(name, True, f"none (long polling), {pending}")
+        hint = (
+            "another program (or Wirewatch in webhook mode) receives the updates; `wirewatch run` without "
+            "telegram.webhook_url removes it and long-polls, or set telegram.webhook_url to serve it"
+        )
+        return Check(name, False, f"set to {where}", hint)
+    if registered is None:
+        detail = f"webhook mode, not registered yet (`wirewatch run` registers it), {pending}"
+        return Check(name, True, detail)
+    if registered != configured:
+        hint = "another deployment registered its URL; `wirewatch run` registers telegram.webhook_url again"
+        return Check(name, False, f"set to {where}, the config says {redact(configured, secrets)}", hint)
+    if probe.webhook_error:
+        hint = (
+            "is `wirewatch run` serving it? check the reverse proxy and TLS, telegram.webhook_listen, and "
+            "that every bot process has the same webhook_secret"
+        )
+        detail = f"set to {where}; Telegram's last delivery failed: {redact(probe.webhook_error, secrets)}"
+        return Check(name, False, detail, hint)
+    return Check(name, True, f"webhook mode, set to {where}, {pending}")
 
 
 def _feed_hint(result: FetchResult) -> str:

@@ -19,7 +19,7 @@ from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, norm
 from bot.chat.i18n import translator
 from bot.entry.runtime import feed_rules, fetch_limits, open_store, url_policy
 from bot.offload import off_loop
-from bot.settings import MAX_INTERVAL, ConfigError, Settings, describe_seconds, parse_duration
+from bot.settings import Settings, describe_seconds
 from feeds.fetch import Fetcher
 from feeds.models import FeedOrigin
 from feeds.opml import OpmlError, parse_opml
@@ -27,29 +27,6 @@ from feeds.values import DuplicateFeedError
 from storage.store import Store
 
 FAILED = 1
-
-
-def interval(text: str) -> int:
-    """``--interval``: seconds or a duration like ``5m``, from 1 second to 30 days."""
-    try:
-        return parse_duration(text, "--interval", high=MAX_INTERVAL)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--interval: ")) from None
-
-
-def add_arguments(feeds: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
-    """The subcommands of ``wirewatch feeds`` (none: the health table)."""
-    sub = feeds.add_subparsers(dest="feeds_command", metavar="ACTION")
-    add = sub.add_parser("add", parents=[common], help="add a feed by URL (fetched once through the guard)")
-    add.add_argument("url", metavar="URL")
-    add.add_argument("--name", metavar="NAME", help="what alerts and source: call it (default: its title)")
-    add.add_argument("--interval", type=interval, metavar="DURATION", help="how often to poll, e.g. 5m")
-    remove = sub.add_parser("remove", parents=[common], help="stop polling a feed (its releases are kept)")
-    remove.add_argument("name", metavar="NAME")
-    export = sub.add_parser("export", parents=[common], help="every feed as OPML 2.0")
-    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
-    imports = sub.add_parser("import", parents=[common], help="add the feeds of an OPML file")
-    imports.add_argument("file", metavar="FILE")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

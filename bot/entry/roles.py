@@ -4,7 +4,8 @@ Roles: ``fetch`` (poll feeds as they fall due), ``match`` (new items against eve
 ``deliver`` (send the outbox under Telegram's limits) and ``bot`` (answer chats). All four by default.
 Any subset runs in its own process; on PostgreSQL any number of processes cooperate through claims and
 leases, and the ``bot`` role long-polls Telegram from one leader at a time (the others wait as hot
-standbys). SQLite serves one process.
+standbys) — or, with ``telegram.webhook_url`` set, every ``bot`` process serves the webhook. SQLite serves
+one process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.chat.spike_alert import SpikeRenderer
+from bot.entry.bot_webhook import BotWebhook
 from bot.entry.leader import BotLeadership
 from bot.entry.runtime import Runtime, open_runtime
 from bot.ops.metrics import process_metrics
@@ -66,12 +68,6 @@ def make_pacer(delivery: DeliverySettings, share: int = 1) -> Pacer:
         private_burst=delivery.private_burst,
         group_per_minute=delivery.group_per_minute,
     )
-
-
-def fetch_lease(settings: Settings) -> timedelta:
-    """A claimed feed's lease: its fetch may take ``polling.total_timeout``, then parse and store get one
-    ``[workers] lease`` more; a worker killed mid-poll leaves the feed due again after that."""
-    return timedelta(seconds=settings.polling.total_timeout + settings.workers.lease_seconds)
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -139,7 +135,7 @@ async def _run_stages(
         fetch_loop = FetchLoop(
             runtime.store,
             runtime.ingestor,
-            lease=fetch_lease(settings),
+            lease=lease,
             max_in_flight=settings.polling.concurrency * 2,
             on_new_items=match_loop.wake if match_loop else None,
             on_pass=lambda: readiness.beat("fetch"),
@@ -147,6 +143,7 @@ async def _run_stages(
         supervisor.start("fetch", functools.partial(fetch_loop.run, stop))
         schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
     if sender is not None:
+        runtime.service.connect_sender(sender.wake)  # /quiet off and new schedules release held alerts
         readiness.declare("deliver", DELIVER_PERIOD_SECONDS)
         sender.on_pass = lambda: readiness.beat("deliver")
         supervisor.start("deliver", functools.partial(sender.run, stop))
@@ -163,7 +160,7 @@ async def _run_stages(
     leadership = None
     if "bot" in roles and frontend is not None:
         readiness.declare("bot", BOT_PERIOD_SECONDS)
-        leadership = BotLeadership(runtime.store, frontend, stop, readiness)
+        leadership = _bot_role(settings, runtime, frontend, stop, readiness)
         supervisor.start("bot", leadership.run)
     scheduler.start()
     process_metrics().watch_database(runtime.store)
@@ -199,14 +196,31 @@ def _schedule_pause_notices(
         kinds=TELEGRAM_KINDS,
         default_language=settings.chat.default_language,
     )
+
+    async def pause_and_tell() -> None:
+        await notices.run(datetime.now(UTC))
+
     scheduler.add_job(
-        lambda: notices.run(datetime.now(UTC)),
+        pause_and_tell,
         "interval",
         minutes=1,
         id="pause_notices",
         max_instances=1,
         coalesce=True,
     )
+
+
+def _bot_role(
+    settings: Settings,
+    runtime: Runtime,
+    frontend: TelegramFrontend,
+    stop: asyncio.Event,
+    readiness: Readiness,
+) -> BotLeadership | BotWebhook:
+    """Webhook mode (every bot process serves) with ``telegram.webhook_url``, else the polling leader."""
+    if settings.telegram.webhook_url is not None:
+        return BotWebhook(frontend, settings.telegram, stop, readiness)
+    return BotLeadership(runtime.store, frontend, stop, readiness)
 
 
 def _sender(

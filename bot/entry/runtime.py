@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.service import ChatService
 from bot.offload import off_loop
+from bot.ops.memory import release_free_memory
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from bot.pipeline.spikes import SpikeWatch
@@ -25,9 +26,12 @@ from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
 from feeds.pipeline import init_worker
+from storage.instance import InstanceLock, InstanceLockedError, sqlite_file_lock
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
+
+PARSE_MODULES = ("feeds.pipeline",)  # what a parse worker needs: preloaded in the forkserver
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +84,29 @@ def feed_commands(settings: Settings, store: Store, fetcher: Fetcher) -> FeedCom
 
 def parse_pool(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool for feed parsing: forkserver, since the parent runs threads (fork would be unsafe);
-    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy."""
+    workers at a lower CPU priority, so the event loop (chat replies) wins when both cores are busy.
+
+    The forkserver preloads only the parse modules (not the default ``__main__``: the whole bot), so each
+    worker forks from a small process with feedparser already loaded."""
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PARSE_MODULES))
     return ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=context,
         initializer=init_worker,
         initargs=(os.getpid(),),
     )
+
+
+def _sqlite_lock(url: str) -> InstanceLock | None:
+    """The SQLite file's instance lock, before opening it; a URL that does not parse is left to
+    ``open_store``, which says what is wrong with it."""
+    try:
+        return sqlite_file_lock(url)
+    except InstanceLockedError:
+        raise
+    except Exception:
+        return None
 
 
 def open_store(settings: Settings) -> Store:
@@ -109,11 +128,24 @@ async def open_runtime(
     SQLite serves one process: the runtime holds the database file's instance lock (a second process is
     refused in one line). PostgreSQL coordinates any number of processes through claims and leases, so
     the lock is taken there only when ``exclusive``."""
-    store = await off_loop(open_store, settings)
+    early = await off_loop(_sqlite_lock, settings.database.url)
     try:
-        needs_lock = exclusive or store.dialect == "sqlite"
-        lock = await off_loop(store.lock_instance) if needs_lock else None
+        store = await off_loop(open_store, settings)
     except BaseException:
+        if early is not None:
+            early.release()
+        raise
+    try:
+        lock = early
+        if lock is None and exclusive:
+            lock = await off_loop(store.lock_instance)
+        if lock is not None:  # nobody else uses this database: what a crashed run held is free now
+            feeds_back, alerts_back = await off_loop(store.release_dead_claims, datetime.now(UTC))
+            if feeds_back or alerts_back:
+                logger.info("claims_recovered feeds=%s alerts=%s", feeds_back, alerts_back)
+    except BaseException:
+        if early is not None:
+            early.release()
         await off_loop(store.close)
         raise
     executor: Executor | None = parse_pool(settings.polling.parse_workers) if use_processes else None
@@ -124,6 +156,7 @@ async def open_runtime(
             spikes = SpikeWatch(store)
             matcher = MatchService(store, spikes=spikes)
             await off_loop(matcher.sync)
+            await off_loop(release_free_memory)  # the subscriptions' rows, parsed into the index
             service = ChatService(
                 store,
                 matcher,

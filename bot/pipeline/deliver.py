@@ -28,7 +28,8 @@ from enum import Enum
 from time import monotonic
 from typing import ParamSpec, TypeVar
 
-from bot.chat.i18n import DEFAULT_LANGUAGE, translator
+from bot.chat.digest import render_digest_messages
+from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import RenderedMessage, render_alert, render_digest
 from bot.offload import off_loop
@@ -37,7 +38,7 @@ from bot.pipeline.pacing import Pacer
 from bot.pipeline.ports import OutboxStore
 from bot.pipeline.transport import SendResult, Transport
 from feeds.models import ChatKind
-from feeds.values import Claim, PendingAlert
+from feeds.values import Claim, DueDigest, PendingAlert
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ Clock = Callable[[], datetime]
 
 _FLOOD_WINDOW = 1.0  # 429s for two different chats this close together look like the global limit
 _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it goes back to the outbox
+HEARTBEAT_SECONDS = 1.0  # how soon senders learn of each other (they share the bot's budget)
 _DB_RETRY_CAP = 30.0  # seconds: the longest pause between attempts while the database is unreachable
+_REFILL_EVERY = 1.0  # seconds: a claim pass for fewer free places than the refill batch, at most this often
 MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
-SHARE_REFRESH_SECONDS = 1.0  # heartbeat period: how soon a sender learns how many share the bot
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
 
@@ -116,6 +118,8 @@ class AlertSender:
         self._pacer = pacer
         self._group_threshold = group_threshold
         self._max_chats = max(1, batch_size or max_chats)
+        self._refill_batch = max(1, self._max_chats // 4)  # free places worth a claim pass of their own
+        self._claimed_at = -_REFILL_EVERY
         self._per_chat = per_chat
         self._lease = timedelta(seconds=lease_seconds)
         self._retry_base = retry_base
@@ -197,7 +201,7 @@ class AlertSender:
             await self._finish()
 
     async def _keep_alive(self) -> int | None:
-        """Every ``SHARE_REFRESH_SECONDS``: a heartbeat, and the bot's budget shared with the other live
+        """Every ``HEARTBEAT_SECONDS``: a heartbeat, and the bot's budget shared with the other live
         senders (returns how many there are, else None); every third of a lease: the leases extended."""
         now_mono = monotonic()
         if now_mono < self._heartbeat_at:
@@ -208,14 +212,14 @@ class AlertSender:
             self._renew_at = now_mono + self._lease.total_seconds() / 3
         senders = await self._db(self._store.worker_heartbeat, self.owner, "deliver", now, self._lease)
         self._pacer.share_with(senders)
-        self._heartbeat_at = now_mono + SHARE_REFRESH_SECONDS
+        self._heartbeat_at = now_mono + HEARTBEAT_SECONDS
         return senders
 
     @staticmethod
     def _join_grace(senders: int) -> float:
         """A sender joining others waits until each has renewed once and taken its smaller share, so the
         bot's budget is never overdrawn while they learn of it; alone, it sends at once."""
-        return 1.5 * SHARE_REFRESH_SECONDS if senders > 1 else 0.0
+        return 1.5 * HEARTBEAT_SECONDS if senders > 1 else 0.0
 
     def wake(self) -> None:
         """New alerts were enqueued (or a chat finished): claim now (safe to call from any thread)."""
@@ -230,24 +234,59 @@ class AlertSender:
         return await off_loop(fn, *args, **kwargs)
 
     async def _dispatch(self, due_at: datetime) -> set[asyncio.Task[int]]:
-        """Claim the due rows of as many chats as there is room for; start one task per claimed chat."""
+        """Claim the due rows of as many chats as there is room for, then due digests in the room left;
+        start one task per claimed chat.
+
+        Finished chats are refilled in batches: while chats are running, a pass waits until a quarter of
+        the places is free, or ``_REFILL_EVERY`` has passed since the last one (a claim pass costs the
+        same for one chat as for many)."""
         room = self._max_chats - len(self._tasks)
         if room <= 0:
             return set()
+        if self._tasks and room < self._refill_batch and monotonic() - self._claimed_at < _REFILL_EVERY:
+            return set()
+        self._claimed_at = monotonic()
         claim = Claim(self.owner, self._clock() + self._lease, room, self._per_chat, self._kinds)
         alerts = await self._db(self._store.claim_alerts, claim, due_at)
         by_chat: dict[int, list[PendingAlert]] = {}
         for alert in alerts:
             by_chat.setdefault(alert.chat_id, []).append(alert)
-        started = set()
         for chat_id in [chat for chat in by_chat if self._allowed and chat not in self._allowed]:
             await self._cancel_not_allowed(chat_id, by_chat.pop(chat_id))
-        for chat_id, chat_alerts in by_chat.items():
-            task = asyncio.create_task(self._run_chat(chat_id, chat_alerts))
-            self._tasks[chat_id] = task
-            task.add_done_callback(functools.partial(self._done, chat_id))
-            started.add(task)
+        started = {
+            self._start(chat_id, chat_alerts, digest=False) for chat_id, chat_alerts in by_chat.items()
+        }
+        room -= len(by_chat)
+        if room > 0:
+            started |= await self._dispatch_digests(due_at, room)
         return started
+
+    async def _dispatch_digests(self, due_at: datetime, room: int) -> set[asyncio.Task[int]]:
+        """Claim up to ``room`` due digests (one chat each): a claim makes this process the only sender
+        of the chat's digest rows up to the slot, so each slot goes out once whatever the number of
+        deliver processes."""
+        due: list[DueDigest] = await self._db(
+            self._store.due_digests, due_at, room + len(self._tasks), self._kinds
+        )
+        started: set[asyncio.Task[int]] = set()
+        for digest in due:
+            if len(started) >= room:
+                break
+            if digest.chat_id in self._tasks:
+                continue
+            lease_until = self._clock() + self._lease
+            alerts = await self._db(
+                self._store.claim_digest, self.owner, digest.chat_id, digest.slot, due_at, lease_until
+            )
+            if alerts:
+                started.add(self._start(digest.chat_id, alerts, digest=True))
+        return started
+
+    def _start(self, chat_id: int, alerts: list[PendingAlert], *, digest: bool) -> asyncio.Task[int]:
+        task = asyncio.create_task(self._run_chat(chat_id, alerts, digest=digest))
+        self._tasks[chat_id] = task
+        task.add_done_callback(functools.partial(self._done, chat_id))
+        return task
 
     async def _cancel_not_allowed(self, chat_id: int, alerts: list[PendingAlert]) -> None:
         """A chat no longer in ``telegram.allowed_chats``: its claimed alerts are cancelled, never sent."""
@@ -276,10 +315,10 @@ class AlertSender:
             logger.warning("outbox_release_failed error=%s", _db_error(exc))
 
     # --- one chat --------------------------------------------------------------------------------------
-    async def _run_chat(self, chat_id: int, alerts: list[PendingAlert]) -> int:
+    async def _run_chat(self, chat_id: int, alerts: list[PendingAlert], *, digest: bool = False) -> int:
         target = _Target(chat_id, alerts[0].chat_kind, {alert.delivery_id for alert in alerts})
         try:
-            return await self._send_chat(target, alerts)
+            return await self._send_chat(target, alerts, digest=digest)
         except Exception:
             logger.exception("chat_send_crashed chat=%s", chat_id)
             return 0
@@ -287,10 +326,10 @@ class AlertSender:
             if target.unsettled:  # not tried (stopping, crashed): back to pending, untouched
                 await self._settle(self._store.release_claims, self.owner, sorted(target.unsettled))
 
-    async def _send_chat(self, target: _Target, alerts: list[PendingAlert]) -> int:
-        """Render the chat's alerts (grouped when many) and send them in order."""
+    async def _send_chat(self, target: _Target, alerts: list[PendingAlert], *, digest: bool = False) -> int:
+        """Render the chat's alerts (grouped when many, or as its digest) and send them in order."""
         by_id = {alert.delivery_id: alert for alert in alerts}
-        messages = await self._render(alerts)
+        messages = await (self._render_digest(alerts) if digest else self._render(alerts))
         sent = 0
         for index, message in enumerate(messages):
             if self._stopping:
@@ -312,11 +351,25 @@ class AlertSender:
         for alert in alerts:
             self._metrics.alert_sent(alert.item.first_seen_at, now)
 
+    async def _translator(self, chat_id: int) -> Translator:
+        chat = await self._db(self._store.get_chat, chat_id)
+        chosen = (chat.language or chat.sender_language) if chat else None
+        return translator(resolve_language(chosen, None, self._default_language))
+
+    async def _render_digest(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
+        """The chat's digest (every claimed slot at once) in its zone and language: at most 3 messages."""
+        t = await self._translator(alerts[0].chat_id)
+        zone = (await self._db(self._store.chat_volume, alerts[0].chat_id)).zone
+        slot = max((a.digest_slot or a.created_at for a in alerts), default=self._clock())
+        messages = render_digest_messages(alerts, zone, slot, t=t)
+        logger.info(
+            "digest_rendered chat=%s stories=%s messages=%s", alerts[0].chat_id, len(alerts), len(messages)
+        )
+        return messages
+
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
         """The chat's alerts as messages in the chat's language (grouped when many wait)."""
-        chat = await self._db(self._store.get_chat, alerts[0].chat_id)
-        chosen = (chat.language or chat.sender_language) if chat else None
-        t = translator(resolve_language(chosen, None, self._default_language))
+        t = await self._translator(alerts[0].chat_id)
         if len(alerts) > self._group_threshold:
             return render_digest(alerts, t=t)
         messages = []
@@ -373,7 +426,7 @@ class AlertSender:
         for _ in range(_MAX_TRIES_IN_PROCESS):
             async with self._pacer.slot(target.chat_id, target.kind):
                 result = await self._transport.send_html(
-                    target.chat_id, message.html, plain_text_fallback=message.plain
+                    target.chat_id, message.html, plain_text_fallback=message.plain, buttons=message.buttons
                 )
             if result.token_refused:  # the process is stopping; the rows go back to pending untouched
                 return _Outcome.HALT

@@ -12,8 +12,10 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from time import monotonic
 
 from bot.offload import off_loop
+from bot.pipeline.deliver import new_owner_id
 from bot.pipeline.ingest import FeedPollResult, Ingestor
 from bot.pipeline.ports import IngestStore
 from feeds.models import FeedState
@@ -43,7 +45,9 @@ class FetchLoop:
         on_new_items: Callable[[], None] | None = None,
         on_pass: Callable[[], None] | None = None,
         clock: Clock = _now,
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or new_owner_id()
         self._store = store
         self._ingestor = ingestor
         self._lease = lease
@@ -53,6 +57,7 @@ class FetchLoop:
         self._clock = clock
         self._tasks: set[asyncio.Task[FeedPollResult]] = set()
         self._wake = asyncio.Event()
+        self._renew_at = 0.0  # monotonic time of the next lease renewal of the feeds in flight
 
     def wake(self) -> None:
         """Look for due feeds now (a feed was added)."""
@@ -80,16 +85,24 @@ class FetchLoop:
     async def run_pass(self) -> float:
         """Start a poll for every feed due now (room permitting); returns seconds until the next is due."""
         now = self._clock()
+        if self._tasks and monotonic() >= self._renew_at:  # a slow poll keeps its feed
+            await off_loop(self._store.renew_feed_claims, self.owner, now + self._lease)
+            self._renew_at = monotonic() + self._lease.total_seconds() / 3
         room = self._max_in_flight - len(self._tasks)
         if room > 0:
-            for feed in await off_loop(self._store.claim_due_feeds, now, now + self._lease, room):
+            claimed = await off_loop(self._store.claim_due_feeds, now, now + self._lease, room, self.owner)
+            for feed in claimed:
                 self._start(feed, now)
+            if claimed and not self._renew_at:
+                self._renew_at = monotonic() + self._lease.total_seconds() / 3
         if self._on_pass is not None:
             self._on_pass()
         next_due = await off_loop(self._store.next_feed_due_at)
+        until_renewal = self._renew_at - monotonic() if self._tasks else MAX_SLEEP
         if next_due is None:
-            return MAX_SLEEP
-        return max(MIN_SLEEP, min(MAX_SLEEP, (next_due - self._clock()).total_seconds()))
+            return max(MIN_SLEEP, min(MAX_SLEEP, until_renewal))
+        seconds = (next_due - self._clock()).total_seconds()
+        return max(MIN_SLEEP, min(MAX_SLEEP, seconds, until_renewal))
 
     def _start(self, feed: FeedState, now: datetime) -> None:
         task = asyncio.create_task(self._ingestor.poll_one(feed, now), name=f"poll:{feed.name}")

@@ -6,13 +6,15 @@ changes are queued (``add``/``remove`` never block) and applied under a lock by 
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+from bot.ops.memory import release_free_memory
 from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.ports import MatchStore
 from bot.pipeline.spikes import SpikeWatch
@@ -38,11 +40,14 @@ class MatchService:
         batch_size: int = 500,
         spikes: SpikeWatch | None = None,
         metrics: Metrics | None = None,
+        max_matches: int = 5_000,
     ) -> None:
         self._store = store
         self._spikes = spikes
         self._metrics = metrics or process_metrics()
         self._batch_size = batch_size
+        self._max_matches = max(1, max_matches)
+        self._stop = threading.Event()
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
         self._signature: tuple[int, int, int] | None = None
@@ -99,19 +104,16 @@ class MatchService:
             self.sync()
         now = now or datetime.now(UTC)
         enqueued = self._catch_up(now)
-        while True:
+        while not self._stop.is_set():
             matched_subscriptions: set[int] = set()
-
-            def match(items: list[Item], seen: set[int] = matched_subscriptions) -> list[MatchRecord]:
-                found = self.match_items(items)
-                seen.update(record.subscription_id for record in found)
-                return found
-
-            matched, created = self._store.match_batch(self._batch_size, match, now)
+            claimed, created = self._store.match_batch(
+                self._batch_size, functools.partial(self._groups, seen=matched_subscriptions), now
+            )
+            release_free_memory()
             enqueued += created
             if self._spikes is not None and matched_subscriptions:
                 self._spikes.check(matched_subscriptions, now)
-            if matched < self._batch_size:
+            if claimed < self._batch_size:
                 break
         self._metrics.alerts_enqueued(enqueued)
         if enqueued:
@@ -138,6 +140,30 @@ class MatchService:
             if item.first_seen_at > subscription.created_at and query.matches(document_for(item))
         ]
         return self._store.record_matches([], matches, now) if matches else 0
+
+    def stop(self) -> None:
+        """End a match pass in flight after its current write (shutdown; safe from any thread)."""
+        self._stop.set()
+
+    def _groups(self, items: list[Item], seen: set[int]) -> Iterator[tuple[list[int], list[MatchRecord]]]:
+        """The batch's matches in groups of items whose matches stay near ``max_matches`` (one item with
+        more is a group of its own): memory follows that bound, not the batch times the subscriptions it
+        matches. On stop, the rest of the batch stays unmatched for the next start."""
+        group: list[int] = []
+        matches: list[MatchRecord] = []
+        for item in items:
+            found = self.match_items([item])
+            if group and len(matches) + len(found) > self._max_matches:
+                yield group, matches
+                group, matches = [], []
+                release_free_memory()
+                if self._stop.is_set():
+                    return
+            group.append(item.id)
+            matches.extend(found)
+            seen.update(record.subscription_id for record in found)
+        if group:
+            yield group, matches
 
     def _load(self, subscriptions: list[Subscription]) -> None:
         """The first load: every text parsed once, then the long-lived index frozen out of the GC's way."""

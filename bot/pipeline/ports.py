@@ -6,7 +6,7 @@ test can hand a stage anything that keeps the same contract.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.trends import DailyCounts
-from feeds.values import Claim, MatchRecord, PendingAlert, SpikeAlert, StorySource
+from feeds.values import Claim, DueDigest, MatchRecord, PendingAlert, SpikeAlert, StorySource
 from feeds.volume import ChatVolume
 
 
@@ -26,7 +26,11 @@ class IngestStore(Protocol):
 
     def list_feeds(self) -> list[FeedState]: ...
 
-    def claim_due_feeds(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]: ...
+    def claim_due_feeds(
+        self, now: datetime, lease_until: datetime, limit: int, owner: str | None = None
+    ) -> list[FeedState]: ...
+
+    def renew_feed_claims(self, owner: str, lease_until: datetime) -> int: ...
 
     def next_feed_due_at(self) -> datetime | None: ...
 
@@ -55,7 +59,10 @@ class MatchStore(Protocol):
     """Unmatched items in, outbox rows out; the subscriptions the index is built from."""
 
     def match_batch(
-        self, limit: int, match: Callable[[list[Item]], list[MatchRecord]], now: datetime
+        self,
+        limit: int,
+        match: Callable[[list[Item]], Iterable[tuple[Sequence[int], Sequence[MatchRecord]]]],
+        now: datetime,
     ) -> tuple[int, int]: ...
 
     def matched_items_since(self, since: datetime, limit: int) -> list[Item]: ...
@@ -74,6 +81,16 @@ class OutboxStore(Protocol):
     """Claims on the outbox, their settlement, and what a sender learns about chats."""
 
     def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]: ...
+
+    def due_digests(
+        self, now: datetime, limit: int, kinds: Collection[ChatKind] | None = None
+    ) -> list[DueDigest]: ...
+
+    def claim_digest(
+        self, owner: str, chat_id: int, up_to: datetime, now: datetime, lease_until: datetime
+    ) -> list[PendingAlert]: ...
+
+    def chat_volume(self, chat_id: int) -> ChatVolume: ...
 
     def renew_leases(self, owner: str, lease_until: datetime) -> int: ...
 

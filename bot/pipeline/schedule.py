@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.offload import off_loop
+from bot.ops.memory import release_free_memory
 from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
@@ -42,6 +43,10 @@ class Pipeline:
         self._on_tick_done = on_tick_done  # readiness: the pipeline did a cycle
         self.running: asyncio.Task[object] | None = None
 
+    def stop(self) -> None:
+        """A match pass in flight ends after its current write (its thread can't be cancelled)."""
+        self._matcher.stop()
+
     async def tick(self) -> int:
         """Run one cycle; returns the number of alerts enqueued. Never raises: cancelled (at shutdown), it
         logs one line and returns, so the scheduler reports no failed job."""
@@ -56,6 +61,8 @@ class Pipeline:
             matcher = self._matcher
             await off_loop(matcher.sync)
             enqueued = await off_loop(matcher.run_once)
+            if new_items or enqueued:  # a burst's fetch, parse and match garbage: back to the system
+                await off_loop(release_free_memory)
             if results:
                 logger.info("tick_done feeds=%s new_items=%s alerts=%s", len(results), new_items, enqueued)
         except asyncio.CancelledError:  # shutting down mid-tick: normal, the database says where to resume
@@ -96,6 +103,7 @@ def start_scheduler(pipeline: Pipeline, tick_seconds: int) -> AsyncIOScheduler:
 async def stop_pipeline(scheduler: AsyncIOScheduler, pipeline: Pipeline) -> None:
     """Stop scheduling and cancel a tick in flight (the database says where to resume)."""
     scheduler.shutdown(wait=False)
+    pipeline.stop()
     task = pipeline.running
     if task is not None and not task.done():
         task.cancel()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from bot.chat.buttons import Keyboard
 from bot.chat.render import html_to_terminal
 
 
@@ -45,10 +46,10 @@ SENT = SendResult(ok=True)
 
 
 class Transport(Protocol):
-    """Sends one HTML message to one chat."""
+    """Sends one HTML message to one chat, with optional rows of inline buttons."""
 
     async def send_html(
-        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
+        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None, buttons: Keyboard = ()
     ) -> SendResult: ...
 
 
@@ -71,10 +72,12 @@ class ConsoleTransport:
         self._files = files or Path(tempfile.gettempdir()) / "wirewatch"
 
     async def send_html(
-        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
+        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None, buttons: Keyboard = ()
     ) -> SendResult:
-        """Write the message as terminal text, headed by the chat label; always succeeds."""
+        """Write the message as terminal text, headed by the chat label, buttons as ``[label]``; succeeds."""
         text = html_to_terminal(html)
+        if buttons:
+            text += "\n" + "\n".join("  ".join(f"[{b.text}]" for b in row) for row in buttons)
         self._out.write(f"── to {self._label(chat_id)} ──\n{text}\n\n")
         self._out.flush()
         return SENT

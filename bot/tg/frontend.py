@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot.chat.flood import FloodGuard, Verdict
 from bot.chat.render import html_to_plain
 from bot.chat.replies import FileTooLarge, Reply, command_menus
-from bot.chat.service import COMMAND_NAMES, UNSUBSCRIBE_PREFIX, ChatContext, ChatService
+from bot.chat.service import COMMAND_NAMES, ChatContext, ChatService
 from bot.offload import off_loop
 from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
@@ -161,6 +161,11 @@ class TelegramFrontend:
             timeout=POLL_TIMEOUT_SECONDS, allowed_updates=ALLOWED_UPDATES
         )
 
+    async def start_handling(self) -> None:
+        """Publish the command menu and handle updates put on the application's queue (webhook mode)."""
+        await self.register_commands()
+        await self.application.start()
+
     async def stop_polling(self) -> None:
         """Stop long polling and update handling (the application stays initialized)."""
         updater = self.application.updater
@@ -273,7 +278,8 @@ class TelegramFrontend:
         await self._answer(update, lambda ctx: self.service.text(ctx, text or ""))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button: answered always; acts (and refreshes its message) only in an allowed chat."""
+        """An inline button: always answered; the chat service decides (refusing chats not allowed), then
+        its answer's message is sent and the message under the button replaced, when it says so."""
         query = update.callback_query
         if query is None:
             return
@@ -282,23 +288,22 @@ class TelegramFrontend:
             if update.effective_chat is None:  # under an inline message: nothing of ours to act on
                 return
             ctx = self._context(update)
-            result = await self.service.button(ctx, query.data or "")
-            answered = await self._answer_query(query, html_to_plain(result.html))
-            if self.service.allows(ctx.chat_id):
-                await self._refresh(ctx, query, result)
+            answer = await self.service.callback(ctx, query.data or "")
+            answered = await self._answer_query(query, html_to_plain(answer.notice))
+            if answer.message is not None:
+                await self.replies.send(ctx.chat_id, ctx.kind, answer.message)
+            if answer.edit is not None and isinstance(query.message, Message):
+                await self._edit(ctx, query.message, answer.edit)
         finally:
             if not answered:
                 await self._answer_query(query, "")
 
-    async def _refresh(self, ctx: ChatContext, query: CallbackQuery, result: Reply) -> None:
-        """Redraw the message under the pressed button (the /list after an unsubscribe)."""
-        is_unsubscribe = (query.data or "").startswith(UNSUBSCRIBE_PREFIX)
-        refreshed = await self.service.list(ctx, "") if is_unsubscribe else result
-        if isinstance(query.message, Message):
-            try:
-                await self.replies.edit(query.message, ctx.kind, refreshed)
-            except BadRequest as exc:  # "message is not modified" and the like
-                logger.info("list_refresh_skipped chat=%s error=%s", ctx.chat_id, exc)
+    async def _edit(self, ctx: ChatContext, message: Message, reply: Reply) -> None:
+        """Redraw the message under the pressed button (the /list after an unsubscribe, /lang, offers)."""
+        try:
+            await self.replies.edit(message, ctx.kind, reply)
+        except BadRequest as exc:  # "message is not modified" and the like
+            logger.info("button_edit_skipped chat=%s error=%s", ctx.chat_id, exc)
 
     @staticmethod
     async def _answer_query(query: CallbackQuery, text: str) -> bool:

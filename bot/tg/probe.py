@@ -18,6 +18,7 @@ class TokenProbe:
     bot_id: int | None = None
     webhook_url: str | None = None
     pending_updates: int = 0
+    webhook_error: str | None = None  # Telegram's last failure to deliver to the webhook
 
 
 async def probe_token(token: str, base_url: str) -> TokenProbe:
@@ -35,4 +36,5 @@ async def probe_token(token: str, base_url: str) -> TokenProbe:
         bot_id=me.id,
         webhook_url=webhook.url or None,
         pending_updates=webhook.pending_update_count,
+        webhook_error=webhook.last_error_message or None,
     )

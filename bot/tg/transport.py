@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import telegram
-from telegram import InputFile, LinkPreviewOptions
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -20,6 +20,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.chat.buttons import Keyboard
 from bot.pipeline.transport import SENT, SendResult
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,14 @@ _BAD_MARKUP = (
     "message is too long",
     "text must be non-empty",
 )
+
+
+def inline_keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    """Rows of ``Button`` as Telegram's inline keyboard (None: no buttons)."""
+    if not buttons:
+        return None
+    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
+    return InlineKeyboardMarkup(rows)
 
 
 def _seconds(value: int | float | timedelta) -> float:
@@ -70,13 +79,15 @@ class TelegramTransport:
         self._bot = bot
 
     async def send_html(
-        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
+        self, chat_id: int, html: str, *, plain_text_fallback: str | None = None, buttons: Keyboard = ()
     ) -> SendResult:
-        """Send ``html``; if Telegram rejects the markup and a fallback is given, send that as plain text."""
-        result = await self._send(chat_id, html, ParseMode.HTML)
+        """Send ``html`` with its buttons; if Telegram rejects the markup and a fallback is given, send that
+        as plain text."""
+        markup = inline_keyboard(buttons)
+        result = await self._send(chat_id, html, ParseMode.HTML, markup)
         if result.bad_markup and plain_text_fallback is not None:
             logger.warning("telegram_markup_rejected chat=%s error=%s", chat_id, result.error)
-            fallback = await self._send(chat_id, plain_text_fallback, None)
+            fallback = await self._send(chat_id, plain_text_fallback, None, markup)
             return replace(fallback, used_fallback=True)
         return result
 
@@ -92,10 +103,12 @@ class TelegramTransport:
             return result
         return SENT
 
-    async def _send(self, chat_id: int, text: str, parse_mode: ParseMode | None) -> SendResult:
+    async def _send(
+        self, chat_id: int, text: str, parse_mode: ParseMode | None, markup: InlineKeyboardMarkup | None
+    ) -> SendResult:
         try:
             await self._bot.send_message(
-                chat_id, text, parse_mode=parse_mode, link_preview_options=_NO_PREVIEW
+                chat_id, text, parse_mode=parse_mode, link_preview_options=_NO_PREVIEW, reply_markup=markup
             )
         except TelegramError as exc:
             result = classify_error(exc)

@@ -25,6 +25,7 @@ from storage.migrations import (
     m0008_workers,
     m0009_feed_offers,
     m0010_spike_outbox,
+    m0011_feed_claims,
 )
 from storage.tables import schema_version
 
@@ -54,6 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "worker heartbeats", m0008_workers.apply),
     Migration(9, "feed offers", m0009_feed_offers.apply),
     Migration(10, "spike alert outbox, trend index", m0010_spike_outbox.apply),
+    Migration(11, "feed claims", m0011_feed_claims.apply),
 )
 
 
