@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
+from bot.chat.query_text import describe, query_error_text
 from bot.chat.recent import RecentSearch, render_recent
 from bot.chat.replies import Button, Reply, echo, help_text, usage
 from bot.offload import off_loop
@@ -177,7 +178,7 @@ class ChatService:
                 "You will be alerted about new releases from now on; /recent shows what is already here.",
                 id=sub.id,
                 query=echo(query.text),
-                meaning=escape(query.describe(), quote=False),
+                meaning=escape(describe(query, t), quote=False),
             )
         )
 
@@ -284,6 +285,10 @@ class ChatService:
         name = NATIVE_NAMES[language]
         return Reply(translator(language).gettext("This chat's language is now %(language)s.", language=name))
 
+    async def translator_for(self, ctx: ChatContext) -> Translator:
+        """The translator this chat is answered in now: its /lang choice, the sender's, the default."""
+        return await self._chat_translator(ctx)
+
     def _is_admin(self, ctx: ChatContext) -> bool:
         """Bot administrators: the configured user ids, and the operator at the console."""
         return ctx.kind is ChatKind.CONSOLE or ctx.user_id in self._admins
@@ -311,7 +316,7 @@ class ChatService:
 
 def _bad_query(t: Translator, error: QueryError, command: str) -> str:
     """The refusal of a query that does not parse, with the command's usage line."""
-    reason = t.gettext("That query doesn't work: %(reason)s.", reason=escape(str(error), quote=False))
+    reason = t.gettext("That query doesn't work: %(reason)s.", reason=query_error_text(error, t))
     return f"{reason}\n{usage(command, t)}"
 
 

@@ -125,14 +125,14 @@ def match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def console(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch console``: the chat in the terminal, against the real config and database."""
+    """``wirewatch console [--lang L]``: the chat in the terminal, against the real config and database."""
     from bot.entry.console import run_console
 
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout, args.lang))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch demo``: bundled sample feeds, a throwaway database, no token, no network."""
+    """``wirewatch demo [--lang L]``: bundled sample feeds, a throwaway database, no token, no network."""
     from bot.entry.demo import run_demo
 
-    return asyncio.run(run_demo(sys.stdout))
+    return asyncio.run(run_demo(sys.stdout, args.lang))

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from typing import TextIO
 
+from bot.chat.i18n import Translator, translator
+from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
 from bot.chat.replies import Reply
 from bot.chat.service import ChatContext, ChatService
@@ -18,6 +20,7 @@ from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
 from storage.engine import redact_url
+from storage.store import Store
 
 CONSOLE_CHAT_ID = 0
 CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
@@ -25,13 +28,26 @@ PROMPT = "you> "
 QUIT = {"/quit", "/exit", "quit", "exit"}
 
 
-def reply_as_text(reply: Reply) -> str:
-    """A reply as terminal text; inline buttons become a hint line."""
+def reply_as_text(reply: Reply, t: Translator | None = None) -> str:
+    """A reply as terminal text; inline buttons become a hint line (in ``t``'s language)."""
     text = html_to_terminal(reply.html)
     buttons = [button.text for row in reply.buttons for button in row]
     if buttons:
-        text += "\n" + "  ".join(f"[{b}]" for b in buttons) + "\n(buttons: use /unsubscribe ID here)"
+        hint = (t or translator()).gettext(
+            "(buttons: type the command instead, e.g. /unsubscribe ID or /lang en)"
+        )
+        text += "\n" + "  ".join(f"[{b}]" for b in buttons) + "\n" + hint
     return text
+
+
+async def console_language(store: Store, language: str | None, default: str) -> Translator:
+    """Give the console chat ``language`` (``--lang``) when set; the translator it is answered in."""
+    if language is not None:
+        await off_loop(store.touch_chat, CONSOLE_CHAT_ID, ChatKind.CONSOLE)
+        await off_loop(store.set_chat_language, CONSOLE_CHAT_ID, language)
+        return translator(language)
+    chat = await off_loop(store.get_chat, CONSOLE_CHAT_ID)
+    return translator(resolve_language(chat.language if chat else None, None, default))
 
 
 class ConsoleChat:
@@ -52,7 +68,8 @@ class ConsoleChat:
             reply = await self._service.handle(CONSOLE_CONTEXT, command.partition("@")[0], args)
         else:
             reply = await self._service.text(CONSOLE_CONTEXT, line)
-        self._out.write(reply_as_text(reply) + "\n\n")
+        t = await self._service.translator_for(CONSOLE_CONTEXT) if reply.buttons else None
+        self._out.write(reply_as_text(reply, t) + "\n\n")
         self._out.flush()
         return reply
 
@@ -68,11 +85,14 @@ async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:
             await chat.say(line)
 
 
-async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    """Chat until end of input or /quit, polling and alerting in the background."""
+async def run_console(settings: Settings, stdin: TextIO, out: TextIO, language: str | None = None) -> int:
+    """Chat until end of input or /quit, polling and alerting in the background.
+
+    ``language`` (``--lang``) becomes the console chat's language, as ``/lang`` would make it."""
     async with open_runtime(settings) as runtime:
+        t = await console_language(runtime.store, language, settings.chat.default_language)
         chat = ConsoleChat(runtime.service, out)
-        transport = ConsoleTransport(out, lambda chat_id: "you (alert)")
+        transport = ConsoleTransport(out, heading=lambda chat_id: t.gettext("── to you (alert) ──"))
         sender = AlertSender(
             runtime.store,
             transport,
@@ -84,8 +104,14 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake)
         stop = asyncio.Event()
         database = redact_url(settings.database.url)
-        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")
-        out.write("Type /help for commands, /quit to leave.\n\n")
+        banner = t.ngettext(
+            "Wirewatch console: %(count)s feed, database %(database)s",
+            "Wirewatch console: %(count)s feeds, database %(database)s",
+            len(settings.feeds),
+            count=len(settings.feeds),
+            database=database,
+        )
+        out.write(banner + "\n" + t.gettext("Type /help for commands, /quit to leave.") + "\n\n")
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         sender_task = asyncio.create_task(sender.run(stop))
         try:

@@ -50,15 +50,23 @@ class Transport(Protocol):
 class ConsoleTransport:
     """Prints each message as terminal text to ``out`` (for ``wirewatch console`` and the demo)."""
 
-    def __init__(self, out: TextIO, chat_label: Callable[[int], str] | None = None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        chat_label: Callable[[int], str] | None = None,
+        *,
+        heading: Callable[[int], str] | None = None,
+    ) -> None:
+        """``heading`` (a chat id → the whole line, e.g. translated) wins over ``── to <chat_label> ──``."""
         self._out = out
-        self._label = chat_label or (lambda chat_id: f"chat {chat_id}")
+        label = chat_label or (lambda chat_id: f"chat {chat_id}")
+        self._heading = heading or (lambda chat_id: f"── to {label(chat_id)} ──")
 
     async def send_html(
         self, chat_id: int, html: str, *, plain_text_fallback: str | None = None
     ) -> SendResult:
         """Write the message as terminal text, headed by the chat label; always succeeds."""
         text = html_to_terminal(html)
-        self._out.write(f"── to {self._label(chat_id)} ──\n{text}\n\n")
+        self._out.write(f"{self._heading(chat_id)}\n{text}\n\n")
         self._out.flush()
         return SENT
