@@ -98,7 +98,7 @@ def test_escaping_and_no_link() -> None:
 def test_earlier_day_shows_date() -> None:
     old = alert(1, minutes=-24 * 60)
     (message,) = render_digest_messages([old], SHANGHAI, SLOT)
-    assert "· 04 May 07:00" in message.html
+    assert "· May 4, 07:00" in message.html  # Babel's date for the locale
 
 
 @pytest.mark.parametrize(

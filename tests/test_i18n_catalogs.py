@@ -31,7 +31,30 @@ LONGEST: dict[str, object] = {
     "health": "failing",
     "id": 9_223_372_036_854_775_807,
     "language": "l" * 20,  # echo(args, 20) or a native language name
-    "limit": 50,
+    "limit": 512,  # MAX_SUBSCRIPTIONS_PER_CHAT, or a query's MAX_LENGTH / MAX_TERMS / MAX_DEPTH
+    # query refusals: user text is escaped by query_error_text (up to MAX_LENGTH = 512 characters)
+    "operator": "NOT",
+    "position": 512,
+    "length": 99_999,
+    "terms": 512,
+    "depth": 9,
+    "minimum": 3,
+    "word": "&amp;" * 512,
+    "field": "&amp;" * 511 + ":",
+    "term": '"' + "&amp;" * 510 + '"',
+    # how a query was understood (parts nest, but a query has at most 32 terms of at most 512 characters)
+    "name": "n" * 512,
+    "part": '"' + "t" * 510 + '"',
+    "parts": ", ".join(['"' + "t" * 14 + '"'] * 32),
+    # terminal and digest lines
+    "database": "postgresql+psycopg://wirewatch:***@db.example.com:5432/wirewatch",
+    "status": "not_modified",
+    "items": 99_999,
+    "queued": 99_999,
+    "sent": 99_999,
+    "time": "23:59",
+    "zone": "America/Argentina/ComodRivadavia",
+    "queries": ", ".join(["/recent " + "q" * 120] * 8),  # cut to a quarter message by the digest
     "meaning": "all of: " + ", ".join(['"term"'] * 120),
     "next_poll": "in 59 minutes",
     "part": 9999,

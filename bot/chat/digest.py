@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.chat.i18n import Translator, translator
 from bot.chat.render import MAX_MESSAGE, RenderedMessage, cut_text, utf16_length
 from storage.store import PendingAlert
 
@@ -33,18 +34,18 @@ class _Line:
     also: tuple[int, ...] = ()  # outbox rows of the same story (not expected: UNIQUE(chat, story)) go along
 
 
-def _heading(query: str | None, subscription_id: int | None) -> _Line:
-    label = cut_text(query or "other alerts", MAX_QUERY)
+def _heading(query: str | None, subscription_id: int | None, t: Translator) -> _Line:
+    label = cut_text(query or t.gettext("other alerts"), MAX_QUERY)
     suffix = f" · #{subscription_id}" if subscription_id is not None else ""
     markup = f"\n<b>{html.escape(label)}</b>{html.escape(suffix)}"
     return _Line(markup, f"\n{label}{suffix}", 1 + utf16_length(label + suffix))
 
 
-def _story(alert: PendingAlert, zone: ZoneInfo, day: datetime, also: tuple[int, ...]) -> _Line:
+def _story(alert: PendingAlert, zone: ZoneInfo, day: datetime, also: tuple[int, ...], t: Translator) -> _Line:
     item = alert.item
     seen = item.first_seen_at.astimezone(zone)
-    when = seen.strftime("%H:%M") if seen.date() == day.date() else seen.strftime("%d %b %H:%M")
-    title = cut_text(item.title or "(untitled)", MAX_TITLE)
+    when = seen.strftime("%H:%M") if seen.date() == day.date() else t.format_datetime(seen, zone)
+    title = cut_text(item.title or t.gettext("(untitled)"), MAX_TITLE)
     tail = f" — {item.feed_name} · {when}"
     headline, plain = html.escape(title), title
     if item.link:
@@ -54,7 +55,7 @@ def _story(alert: PendingAlert, zone: ZoneInfo, day: datetime, also: tuple[int, 
     return _Line(f"• {headline}{html.escape(tail)}", f"• {plain}{tail}", size, alert, also)
 
 
-def _lines(alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime) -> list[_Line]:
+def _lines(alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime, t: Translator) -> list[_Line]:
     """Headings and story lines: groups by subscription id, each group's stories newest first."""
     groups: dict[int | None, list[PendingAlert]] = {}
     twins: dict[int, list[int]] = {}
@@ -68,21 +69,28 @@ def _lines(alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime) -> li
     lines: list[_Line] = []
     for sub_id in sorted(groups, key=lambda s: (s is None, s or 0)):
         members = sorted(groups[sub_id], key=lambda a: (a.item.first_seen_at, a.item.id), reverse=True)
-        lines.append(_heading(members[0].query, sub_id))
-        lines += [_story(alert, zone, day, tuple(twins[alert.story_id])) for alert in members]
+        lines.append(_heading(members[0].query, sub_id, t))
+        lines += [_story(alert, zone, day, tuple(twins[alert.story_id]), t) for alert in members]
     return lines
 
 
-def _header(count: int, slot: datetime, zone: ZoneInfo, part: int, parts: int) -> str:
+def _header(count: int, slot: datetime, zone: ZoneInfo, part: int, parts: int, t: Translator) -> str:
     """The first line's text (bold in HTML)."""
     local = slot.astimezone(zone)
-    label = f"Digest {local:%H:%M} ({zone.key}) · {count} {'story' if count == 1 else 'stories'}"
+    label = t.ngettext(
+        "Digest %(time)s (%(zone)s) · %(count)s story",
+        "Digest %(time)s (%(zone)s) · %(count)s stories",
+        count,
+        time=f"{local:%H:%M}",
+        zone=zone.key,
+        count=count,
+    )
     if parts > 1:
         label += f" · {part}/{parts}"
     return label
 
 
-def _overflow(rest: Sequence[_Line]) -> _Line:
+def _overflow(rest: Sequence[_Line], t: Translator) -> _Line:
     """``…and N more: /recent QUERY, …`` naming each subscription's query once."""
     queries: list[str] = []
     for line in rest:
@@ -90,7 +98,14 @@ def _overflow(rest: Sequence[_Line]) -> _Line:
         if query and query not in queries:
             queries.append(query)
     pointer = ", ".join(f"/recent {q}" for q in queries) if queries else "/recent"
-    text = cut_text(f"…and {len(rest)} more: {pointer}", MAX_MESSAGE // 4)
+    more = t.ngettext(
+        "…and %(count)s more: %(queries)s",
+        "…and %(count)s more: %(queries)s",
+        len(rest),
+        count=len(rest),
+        queries=pointer,
+    )
+    text = cut_text(more, MAX_MESSAGE // 4)
     return _Line(f"\n<i>{html.escape(text)}</i>", f"\n{text}", 1 + utf16_length(text))
 
 
@@ -117,29 +132,37 @@ def _pack(lines: list[_Line], room: int) -> list[list[_Line]]:
 
 
 def render_digest_messages(
-    alerts: Sequence[PendingAlert], zone: ZoneInfo, slot: datetime, limit: int = MAX_MESSAGE
+    alerts: Sequence[PendingAlert],
+    zone: ZoneInfo,
+    slot: datetime,
+    limit: int = MAX_MESSAGE,
+    *,
+    t: Translator | None = None,
 ) -> list[RenderedMessage]:
-    """One digest (the chat's due digest rows) as 1-3 messages; every row's id is in exactly one message."""
+    """One digest (the chat's due digest rows) as 1-3 messages; every row's id is in exactly one message.
+
+    Labels and dates are in ``t``'s language (English by default); headlines are never translated."""
     if not alerts:
         return []
-    lines = _lines(alerts, zone, slot)
+    t = t or translator()
+    lines = _lines(alerts, zone, slot, t)
     stories = sum(1 for line in lines if line.alert is not None)
-    room = limit - utf16_length(_header(stories, slot, zone, 9, 9)) - 1
+    room = limit - utf16_length(_header(stories, slot, zone, 9, 9, t)) - 1
     pages = _pack(lines, room)
     shown = {id(line) for page in pages for line in page}
     rest = [line for line in lines if line.alert is not None and id(line) not in shown]
-    while rest and sum(line.size + 1 for line in pages[-1]) + _overflow(rest).size + 1 > room:
+    while rest and sum(line.size + 1 for line in pages[-1]) + _overflow(rest, t).size + 1 > room:
         dropped = pages[-1].pop()
         if dropped.alert is not None:
             rest.insert(0, dropped)
     if rest:
         while pages[-1] and pages[-1][-1].alert is None:
             pages[-1].pop()  # no heading left without stories
-        pages[-1].append(_overflow(rest))
+        pages[-1].append(_overflow(rest, t))
     pages = [page for page in pages if page]
     last = len(pages)
     return [
-        _message(page, _header(stories, slot, zone, n, last), rest if n == last else [])
+        _message(page, _header(stories, slot, zone, n, last, t), rest if n == last else [])
         for n, page in enumerate(pages, start=1)
     ]
 

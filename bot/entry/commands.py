@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.feed_report import feed_health_table, format_table
+from bot.chat.i18n import translator
 from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.offload import off_loop
@@ -79,7 +80,7 @@ def feeds(args: argparse.Namespace, settings: Settings) -> int:
     if not states:
         print("No feeds configured. Add [[feeds]] entries to the config file.")
         return 0
-    print(feed_health_table(states, datetime.now(UTC)))
+    print(feed_health_table(states, datetime.now(UTC), translator(settings.chat.default_language)))
     return 0
 
 

@@ -31,6 +31,8 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat.i18n import translator
+from bot.chat.language import resolve_language
 from bot.chat.render import html_to_plain
 from bot.chat.replies import Reply, command_menus
 from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
@@ -222,9 +224,15 @@ class TelegramFrontend:
         """Log the failure and still answer the user."""
         logger.error("update_failed error=%r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
+            user = update.effective_user
+            # no database read on this path (it may be what failed): the sender's language, else the default
+            t = translator(
+                resolve_language(None, user.language_code if user else None, self.default_language)
+            )
             try:
                 await self.application.bot.send_message(
-                    update.effective_chat.id, "Sorry, something went wrong on my side. Please try again."
+                    update.effective_chat.id,
+                    t.gettext("Sorry, something went wrong on my side. Please try again."),
                 )
             except TelegramError as exc:
                 logger.warning("error_reply_failed chat=%s error=%s", update.effective_chat.id, exc)
