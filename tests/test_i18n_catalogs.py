@@ -44,8 +44,8 @@ LONGEST: dict[str, object] = {
     "term": '"' + "&amp;" * 510 + '"',
     # how a query was understood (parts nest, but a query has at most 32 terms of at most 512 characters)
     "name": "n" * 512,
-    "part": '"' + "t" * 510 + '"',
-    "parts": ", ".join(['"' + "t" * 14 + '"'] * 32),
+    "part": '"' + "t" * 510 + '"',  # also a digest's part number
+    "parts": ", ".join(['"' + "t" * 14 + '"'] * 32),  # also a digest's number of parts
     # terminal and digest lines
     "database": "postgresql+psycopg://wirewatch:***@db.example.com:5432/wirewatch",
     "status": "not_modified",
@@ -57,8 +57,6 @@ LONGEST: dict[str, object] = {
     "queries": ", ".join(["/recent " + "q" * 120] * 8),  # cut to a quarter message by the digest
     "meaning": "all of: " + ", ".join(['"term"'] * 120),
     "next_poll": "in 59 minutes",
-    "part": 9999,
-    "parts": 9999,
     "query": "&quot;" * 120,  # echo() keeps 120 characters
     "reason": "unexpected token at position 4096: " + "x" * 200,
     "success": "2 months ago",
