@@ -92,6 +92,11 @@ class ChatSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkersSettings:
+    lease_seconds: int = 30  # a claim's lease: a dead worker's outbox rows are taken over after it
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
@@ -101,6 +106,7 @@ class Settings:
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
+    workers: WorkersSettings = field(default_factory=WorkersSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None
 

@@ -20,6 +20,7 @@ from bot.settings import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    WorkersSettings,
     parse_duration,
     shown,
 )
@@ -235,6 +236,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
     ),
     "logging": (LoggingSettings, {"format": ("format", _log_format)}),
     "storage": (StorageSettings, {"keep_items": ("keep_items_seconds", _keep_items)}),
+    "workers": (WorkersSettings, {"lease": ("lease_seconds", _duration(5, 3600))}),
     "chat": (
         ChatSettings,
         {

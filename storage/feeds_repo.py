@@ -82,6 +82,36 @@ def due_feeds(conn: Connection, now: datetime, limit: int | None) -> list[FeedSt
     return [to_feed(row) for row in conn.execute(stmt)]
 
 
+def claim_due_feeds(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]:
+    """Take up to ``limit`` due feeds for one fetch worker: their ``next_poll_at`` moves to ``lease_until``.
+
+    That is the lease: a worker that dies mid-poll leaves the feed due again when the lease ends, and no
+    other worker takes it before. Recording the poll's outcome sets the real next poll. PostgreSQL skips
+    rows another worker is claiming (``FOR UPDATE SKIP LOCKED``); SQLite has one writer at a time."""
+    due = (
+        select(feeds.c.id)
+        .where(feeds.c.enabled.is_(True), feeds.c.paused_at.is_(None), feeds.c.next_poll_at <= now)
+        .order_by(feeds.c.next_poll_at, feeds.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(conn.execute(due).scalars())
+    if not ids:
+        return []
+    claimed = [to_feed(row) for row in conn.execute(select(feeds).where(feeds.c.id.in_(ids)))]
+    conn.execute(update(feeds).where(feeds.c.id.in_(ids)).values(next_poll_at=lease_until))
+    return sorted(claimed, key=lambda feed: (feed.next_poll_at, feed.id))
+
+
+def next_due_at(conn: Connection) -> datetime | None:
+    """When the next enabled, unpaused feed is due (or its claim's lease ends); None without feeds."""
+    stmt = select(func.min(feeds.c.next_poll_at)).where(
+        feeds.c.enabled.is_(True), feeds.c.paused_at.is_(None)
+    )
+    value: datetime | None = conn.execute(stmt).scalar_one_or_none()
+    return value
+
+
 def record_fetch_success(
     conn: Connection,
     feed_id: int,

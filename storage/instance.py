@@ -41,6 +41,18 @@ class InstanceLock:
             return cls(file=_lock_sqlite(engine, role))
         return cls(conn=_lock_postgresql(engine, role))
 
+    def is_held(self) -> bool:
+        """Whether the lock still holds: a PostgreSQL session lost with its server (restart, network)
+        took its advisory lock with it, and another process may have taken over."""
+        if self._conn is None:
+            return self._file is not None
+        try:
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+        except Exception:
+            return False
+        return True
+
     def release(self) -> None:
         """Give the lock up (also happens at process exit)."""
         if self._file is not None:
@@ -48,12 +60,15 @@ class InstanceLock:
             self._file.close()
             self._file = None
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             try:
-                self._conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._conn.commit()
-            finally:
-                self._conn.close()  # back to the pool, holding nothing
-                self._conn = None
+                conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                conn.commit()
+                conn.close()  # back to the pool, holding nothing
+            except Exception as exc:  # the session is gone (server restarted): so is its lock
+                logger.info("instance_lock_session_lost error=%s", type(exc).__name__)
+                conn.invalidate()
+                conn.close()
 
 
 def _lock_sqlite(engine: Engine, role: str) -> IO[bytes] | None:

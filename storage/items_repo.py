@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
@@ -149,6 +149,32 @@ def _item(item_id: int, feed_id: int, feed_name: str, item: NewItem, story: int 
 def unmatched_items(conn: Connection, limit: int) -> list[Item]:
     """Items not yet matched, oldest first."""
     stmt = item_select().where(items.c.matched_at.is_(None)).order_by(items.c.id).limit(limit)
+    return [to_item(row) for row in conn.execute(stmt)]
+
+
+def claim_unmatched(conn: Connection, limit: int) -> list[Item]:
+    """Unmatched items, oldest first, locked for this transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
+    so concurrent match workers take different batches; the lock ends with the transaction, also when
+    the worker dies)."""
+    stmt = (
+        item_select()
+        .where(items.c.matched_at.is_(None))
+        .order_by(items.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=items)
+    )
+    return [to_item(row) for row in conn.execute(stmt)]
+
+
+def matched_since(conn: Connection, since: datetime, limit: int) -> list[Item]:
+    """Items already through the matcher and first seen after ``since``, oldest first (for a subscription
+    that another process made while they were being matched)."""
+    stmt = (
+        item_select()
+        .where(items.c.matched_at.is_not(None), items.c.first_seen_at > since)
+        .order_by(items.c.id)
+        .limit(limit)
+    )
     return [to_item(row) for row in conn.execute(stmt)]
 
 

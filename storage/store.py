@@ -7,7 +7,7 @@ The work itself lives in the repository modules (``feeds_repo``, ``items_repo``,
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -87,6 +87,11 @@ class Store(VolumeStore):
             engine.dispose()
             raise
         return cls(engine, default_zone=default_zone)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return str(self._engine.dialect.name)
 
     def lock_instance(self, role: str = "instance") -> InstanceLock:
         """Hold this database's lock for ``role`` (``InstanceLockedError`` if another process holds it)."""
@@ -227,6 +232,36 @@ class Store(VolumeStore):
         """Items not yet run through the matcher, oldest first."""
         with transaction(self._engine, write=False) as conn:
             return items_repo.unmatched_items(conn, limit)
+
+    def match_batch(
+        self, limit: int, match: Callable[[list[Item]], list[MatchRecord]], now: datetime
+    ) -> tuple[int, int]:
+        """One unit of the match stage: claim up to ``limit`` unmatched items (locked: concurrent workers
+        take different ones), run ``match`` on them, enqueue the alerts and mark them matched, in one
+        transaction. Returns (items matched, deliveries created)."""
+        with transaction(self._engine, write=True) as conn:
+            batch = items_repo.claim_unmatched(conn, limit)
+            if not batch:
+                return 0, 0
+            ids = [item.id for item in batch]
+            created = outbox_repo.record_matches(conn, ids, match(batch), now, self._default_zone)
+            return len(batch), created
+
+    def matched_items_since(self, since: datetime, limit: int) -> list[Item]:
+        """Matched items first seen after ``since``, oldest first."""
+        with transaction(self._engine, write=False) as conn:
+            return items_repo.matched_since(conn, since, limit)
+
+    def claim_due_feeds(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]:
+        """Take up to ``limit`` due feeds for this fetch worker until ``lease_until`` (their next poll time
+        moves there until the poll's outcome is recorded)."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.claim_due_feeds(conn, now, lease_until, limit)
+
+    def next_feed_due_at(self) -> datetime | None:
+        """The earliest next poll (or lease end) of any enabled, unpaused feed."""
+        with transaction(self._engine, write=False) as conn:
+            return feeds_repo.next_due_at(conn)
 
     def record_matches(self, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime) -> int:
         """One transaction: enqueue deliveries and mark ``item_ids`` matched. Returns deliveries created.

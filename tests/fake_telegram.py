@@ -32,7 +32,8 @@ MAX_TEXT_LENGTH = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 DEFAULT_GROUP_USER_ID = 777
 BOT_USER_ID = 123456
-SENDING_METHODS = frozenset({"sendmessage", "editmessagetext"})
+SENDING_METHODS = frozenset({"sendmessage", "editmessagetext", "sendphoto", "senddocument"})
+MAX_CAPTION_LENGTH = 1024
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,25 @@ class SentMessage:
     message_id: int
     method: str
     at: float
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A photo or document the bot uploaded: where, how, and the bytes."""
+
+    chat_id: int
+    method: str
+    filename: str
+    data: bytes
+    caption: str
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file part of a multipart request."""
+
+    filename: str
+    data: bytes
 
 
 @dataclass
@@ -319,6 +339,7 @@ class FakeTelegram:
         self.base_file_url = ""
         self._cond = threading.Condition()
         self._sent: list[SentMessage] = []
+        self.files: list[SentFile] = []  # photos and documents, in order
         self._calls: list[tuple[str, JSON]] = []
         self._updates: list[JSON] = []
         self._chats: dict[int, JSON] = {}
@@ -661,6 +682,26 @@ class FakeTelegram:
         self._record("sendMessage", chat_id, message_id, params, markup)
         return message
 
+    def _send_media(self, method: str, field: str, params: JSON) -> JSON:
+        """sendPhoto / sendDocument: an uploaded file with an optional caption (at most 1024 characters)."""
+        chat_id = self._target_chat(params)
+        upload = params.get(field)
+        if not isinstance(upload, FileUpload):
+            raise ApiError(400, f"Bad Request: there is no {field} in the request")
+        caption = str(params.get("caption", ""))
+        plain = self._html.plain_text(caption) if str(params.get("parse_mode")).upper() == "HTML" else caption
+        if utf16_length(plain) > MAX_CAPTION_LENGTH:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        markup = self._checked_markup(params)
+        self._throttle(chat_id)
+        message_id = self._new_message_id(chat_id)
+        chat = self._chats.setdefault(chat_id, self._default_chat(chat_id))
+        message: JSON = {"message_id": message_id, "date": int(time.time()), "chat": chat, "caption": plain}
+        self._messages[(chat_id, message_id)] = message
+        self.files.append(SentFile(chat_id, method, upload.filename, upload.data, plain))
+        self._record(method, chat_id, message_id, {**params, "text": caption}, markup)
+        return message
+
     def _edit_message_text(self, params: JSON) -> JSON:
         chat_id = self._target_chat(params)
         message = self._editable(chat_id, params)
@@ -785,6 +826,8 @@ def _method_table(fake: FakeTelegram) -> dict[str, Callable[[JSON], Any]]:
     table: dict[str, Callable[[JSON], Any]] = {
         "getme": fake._get_me,
         "sendmessage": fake._send_message,
+        "sendphoto": lambda params: fake._send_media("sendPhoto", "photo", params),
+        "senddocument": lambda params: fake._send_media("sendDocument", "document", params),
         "editmessagetext": fake._edit_message_text,
         "editmessagereplymarkup": fake._edit_message_reply_markup,
         "answercallbackquery": fake._answer_callback_query,
@@ -924,7 +967,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _body_params(content_type: str, body: bytes) -> JSON:
-    """Parameters from a form, JSON or multipart body (file parts are noted, not kept)."""
+    """Parameters from a form, JSON or multipart body (file parts become ``FileUpload``)."""
     if not body:
         return {}
     if content_type.startswith("application/json"):
@@ -942,7 +985,7 @@ def _body_params(content_type: str, body: bytes) -> JSON:
                 continue
             filename = part.get_filename()
             payload = part.get_payload(decode=True)
-            text = payload.decode() if isinstance(payload, bytes) else ""
-            params[name] = f"<file {filename}>" if filename else text
+            data = payload if isinstance(payload, bytes) else b""
+            params[name] = FileUpload(filename, data) if filename else data.decode()
         return params
     return dict(parse_qsl(body.decode(), keep_blank_values=True))

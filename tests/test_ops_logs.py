@@ -57,6 +57,18 @@ def test_redactor(text: str, expected: str) -> None:
     assert Redactor([TOKEN, SHORT_TOKEN])(text) == expected
 
 
+@pytest.fixture(autouse=True)
+def _loggers_at_default_levels() -> Iterator[None]:
+    """The CLI quiets some libraries' loggers in-process (other tests run ``main()``): undo it here."""
+    names = ("httpx", "apscheduler", "telegram.ext.Application", "bot.entry.roles", "bot.pipeline.ingest")
+    saved = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def test_message_args_and_traceback_are_redacted(captured: io.StringIO) -> None:
     log = logging.getLogger("httpx")
     log.debug("HTTP Request: %s %s", "POST", f"http://127.0.0.1/bot{TOKEN}/getMe")

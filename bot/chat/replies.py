@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from typing import Literal
 
 from bot.chat.i18n import N_, Translator, translator
 from feeds.invisible import strip_hidden
@@ -19,12 +20,26 @@ class Button:
     data: str
 
 
+MAX_CAPTION = 1024  # Telegram's limit for a photo's or document's caption
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply: a picture (``photo``, e.g. a PNG chart) or any file (``document``)."""
+
+    kind: Literal["photo", "document"]
+    data: bytes
+    filename: str
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message to send back: Telegram HTML, and optional rows of inline buttons."""
+    """One message to send back: Telegram HTML, optional rows of inline buttons, and optionally a file,
+    in which case ``html`` is its caption (at most ``MAX_CAPTION`` characters)."""
 
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()
+    attachment: Attachment | None = None
 
 
 def echo(text: str, limit: int = ECHO_LIMIT) -> str:

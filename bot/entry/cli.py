@@ -80,7 +80,15 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", parents=[common], help="run the bot: poll feeds, match, send alerts, answer chats")
+    run = sub.add_parser(
+        "run", parents=[common], help="run the bot: poll feeds, match, send alerts, answer chats"
+    )
+    run.add_argument(
+        "--roles",
+        default="bot,fetch,match,deliver",
+        metavar="ROLES",
+        help="comma-separated roles for this process: bot, fetch, match, deliver (default: all four)",
+    )
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
     sub.add_parser("feeds", parents=[common], help="every feed with its health")

@@ -13,8 +13,6 @@ from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.offload import off_loop
 from bot.pipeline.ingest import FeedPollResult
-from bot.pipeline.retention import schedule_retention
-from bot.pipeline.schedule import Pipeline
 from bot.settings import Settings
 from feeds.query import Document, QueryError, parse_query
 
@@ -24,10 +22,10 @@ BAD_QUERY = 2
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch run``: the product, until SIGINT/SIGTERM."""
-    from bot.entry.roles import run_bot
+    """``wirewatch run [--roles …]``: the product (or some of its roles), until SIGINT/SIGTERM."""
+    from bot.entry.roles import parse_roles, run_roles
 
-    return asyncio.run(run_bot(settings))
+    return asyncio.run(run_roles(settings, parse_roles(getattr(args, "roles", "bot,fetch,match,deliver"))))
 
 
 def _progress(result: FeedPollResult) -> None:
@@ -51,18 +49,10 @@ async def _poll_once(settings: Settings) -> int:
 
 
 async def _poll_forever(settings: Settings) -> int:
-    from bot.entry.roles import install_stop_signals
-    from bot.pipeline.schedule import start_scheduler, stop_pipeline
+    """The fetch and match roles without Telegram: alerts wait in the outbox for a deliver process."""
+    from bot.entry.roles import run_roles
 
-    stop = asyncio.Event()
-    async with open_runtime(settings) as runtime:
-        install_stop_signals(stop)
-        pipeline = Pipeline(runtime.ingestor, runtime.matcher)
-        scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
-        schedule_retention(scheduler, runtime.store, timedelta(seconds=settings.storage.keep_items_seconds))
-        await stop.wait()
-        await stop_pipeline(scheduler, pipeline)
-    return 0
+    return await run_roles(settings, frozenset({"fetch", "match"}))
 
 
 def poll(args: argparse.Namespace, settings: Settings) -> int:

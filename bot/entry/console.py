@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 from bot.chat.i18n import Translator, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
-from bot.chat.replies import Reply
+from bot.chat.replies import Attachment, Reply
 from bot.chat.service import ChatContext, ChatService
 from bot.entry.roles import make_pacer
 from bot.entry.runtime import open_runtime
@@ -28,9 +31,23 @@ PROMPT = "you> "
 QUIT = {"/quit", "/exit", "quit", "exit"}
 
 
-def reply_as_text(reply: Reply, t: Translator | None = None) -> str:
-    """A reply as terminal text; inline buttons become a hint line (in ``t``'s language)."""
+def save_attachment(attachment: Attachment, folder: Path) -> Path:
+    """Write a reply's file into ``folder`` (a fresh name each time); returns its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem, dot, suffix = attachment.filename.rpartition(".")
+    handle, name = tempfile.mkstemp(prefix=f"{stem or 'file'}-", suffix=f"{dot}{suffix}", dir=folder)
+    with os.fdopen(handle, "wb") as out:
+        out.write(attachment.data)
+    return Path(name)
+
+
+def reply_as_text(reply: Reply, files: Path | None = None, t: Translator | None = None) -> str:
+    """A reply as terminal text; a file is saved (into ``files``, else a temp folder) and its path shown;
+    inline buttons become a hint line (in ``t``'s language)."""
     text = html_to_terminal(reply.html)
+    if reply.attachment is not None:
+        where = save_attachment(reply.attachment, files or Path(tempfile.gettempdir()) / "wirewatch")
+        text = f"[{reply.attachment.kind}: {where}]\n{text}"
     buttons = [button.text for row in reply.buttons for button in row]
     if buttons:
         hint = (t or translator()).gettext(
@@ -53,10 +70,13 @@ async def console_language(store: Store, language: str | None, default: str) -> 
 class ConsoleChat:
     """Turns typed lines into chat-service calls and prints the answers."""
 
-    def __init__(self, service: ChatService, out: TextIO, echo_input: bool = False) -> None:
+    def __init__(
+        self, service: ChatService, out: TextIO, echo_input: bool = False, files: Path | None = None
+    ) -> None:
         self._service = service
         self._out = out
         self._echo_input = echo_input
+        self._files = files
 
     async def say(self, line: str) -> Reply:
         """Handle one typed line like a Telegram message and print the answer."""
@@ -69,7 +89,7 @@ class ConsoleChat:
         else:
             reply = await self._service.text(CONSOLE_CONTEXT, line)
         t = await self._service.translator_for(CONSOLE_CONTEXT) if reply.buttons else None
-        self._out.write(reply_as_text(reply, t) + "\n\n")
+        self._out.write(reply_as_text(reply, self._files, t) + "\n\n")
         self._out.flush()
         return reply
 

@@ -83,11 +83,18 @@ def open_store(settings: Settings) -> Store:
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings, *, use_processes: bool = True) -> AsyncIterator[Runtime]:
-    """Build the runtime (holding the database's instance lock); close everything on exit."""
+async def open_runtime(
+    settings: Settings, *, use_processes: bool = True, exclusive: bool = False
+) -> AsyncIterator[Runtime]:
+    """Build the runtime; close everything on exit.
+
+    SQLite serves one process: the runtime holds the database file's instance lock (a second process is
+    refused in one line). PostgreSQL coordinates any number of processes through claims and leases, so
+    the lock is taken there only when ``exclusive``."""
     store = await off_loop(open_store, settings)
     try:
-        lock = await off_loop(store.lock_instance)
+        needs_lock = exclusive or store.dialect == "sqlite"
+        lock = await off_loop(store.lock_instance) if needs_lock else None
     except BaseException:
         await off_loop(store.close)
         raise
@@ -109,5 +116,6 @@ async def open_runtime(settings: Settings, *, use_processes: bool = True) -> Asy
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
-        await off_loop(lock.release)
+        if lock is not None:
+            await off_loop(lock.release)
         await off_loop(store.close)

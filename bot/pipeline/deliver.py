@@ -123,6 +123,7 @@ class AlertSender:
         self._last_flood: tuple[float, int] | None = None
         self._stopping = False
         self.last_pass: float | None = None  # monotonic time of the last completed claim pass
+        self.on_pass: Callable[[], None] | None = None  # readiness: called after each completed pass
 
     # --- public API ------------------------------------------------------------------------------------
     async def drain_once(self) -> int:
@@ -159,6 +160,8 @@ class AlertSender:
                         renew_at = monotonic() + self._lease.total_seconds() / 3
                     failures, timeout = 0, 1.0
                     self.last_pass = monotonic()
+                    if self.on_pass is not None:
+                        self.on_pass()
                 except Exception as exc:  # the database (or a bug): log, back off, go on
                     failures += 1
                     timeout = min(_DB_RETRY_CAP, 0.5 * 2**failures)

@@ -22,6 +22,7 @@ from feeds.values import MatchRecord
 logger = logging.getLogger(__name__)
 
 FULL_SYNC_SECONDS = 300.0
+CATCH_UP_LIMIT = 10_000  # items re-checked for new subscriptions in one pass
 
 _Change = tuple[Subscription, Query | None] | int  # an addition, or the id of a removal
 
@@ -38,6 +39,7 @@ class MatchService:
         self._full_sync_at = 0.0
         self._lock = threading.Lock()
         self._changes: deque[_Change] = deque()
+        self._fresh: list[tuple[Subscription, Query]] = []  # added since the last pass: to catch up
 
     @property
     def subscription_count(self) -> int:
@@ -81,18 +83,41 @@ class MatchService:
             ]
 
     def run_once(self, now: datetime | None = None) -> int:
-        """Match every unmatched item, batch by batch; returns how many deliveries were enqueued."""
+        """Match every unmatched item, batch by batch (each batch claimed, matched and recorded in one
+        transaction); returns how many deliveries were enqueued."""
         if self._signature is None:
             self.sync()
-        enqueued = 0
-        while items := self._store.unmatched_items(self._batch_size):
-            matches = self.match_items(items)
-            enqueued += self._store.record_matches([i.id for i in items], matches, now or datetime.now(UTC))
-            if len(items) < self._batch_size:
+        now = now or datetime.now(UTC)
+        enqueued = self._catch_up(now)
+        while True:
+            matched, created = self._store.match_batch(self._batch_size, self.match_items, now)
+            enqueued += created
+            if matched < self._batch_size:
                 break
         if enqueued:
             logger.info("match_done enqueued=%s", enqueued)
         return enqueued
+
+    def _catch_up(self, now: datetime) -> int:
+        """New subscriptions against items first seen after they were made but matched without them.
+
+        A subscription made in another process reaches this index at the next sync; a batch matched in
+        between missed it. Those items are matched again against the new subscriptions alone (the
+        outbox's unique key keeps anything from being sent twice)."""
+        with self._lock:
+            self._apply_changes()
+            fresh, self._fresh = self._fresh, []
+        if not fresh:
+            return 0
+        since = min(subscription.created_at for subscription, _ in fresh)
+        items = self._store.matched_items_since(since, CATCH_UP_LIMIT)
+        matches = [
+            MatchRecord(item.id, subscription.id, subscription.chat_id)
+            for subscription, query in fresh
+            for item in items
+            if item.first_seen_at > subscription.created_at and query.matches(document_for(item))
+        ]
+        return self._store.record_matches([], matches, now) if matches else 0
 
     def _load(self, subscriptions: list[Subscription]) -> None:
         """The first load: every text parsed once, then the long-lived index frozen out of the GC's way."""
@@ -128,6 +153,7 @@ class MatchService:
             return
         self._index.add(subscription.id, compiled)
         self._chat_of[subscription.id] = subscription.chat_id
+        self._fresh.append((subscription, compiled))
 
     def _remove(self, subscription_id: int) -> None:
         self._index.remove(subscription_id)

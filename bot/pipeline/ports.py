@@ -6,7 +6,7 @@ test can hand a stage anything that keeps the same contract.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
@@ -21,6 +21,10 @@ class IngestStore(Protocol):
     def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedState]: ...
 
     def list_feeds(self) -> list[FeedState]: ...
+
+    def claim_due_feeds(self, now: datetime, lease_until: datetime, limit: int) -> list[FeedState]: ...
+
+    def next_feed_due_at(self) -> datetime | None: ...
 
     def add_items(
         self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
@@ -46,7 +50,11 @@ class IngestStore(Protocol):
 class MatchStore(Protocol):
     """Unmatched items in, outbox rows out; the subscriptions the index is built from."""
 
-    def unmatched_items(self, limit: int) -> list[Item]: ...
+    def match_batch(
+        self, limit: int, match: Callable[[list[Item]], list[MatchRecord]], now: datetime
+    ) -> tuple[int, int]: ...
+
+    def matched_items_since(self, since: datetime, limit: int) -> list[Item]: ...
 
     def record_matches(
         self, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime

@@ -15,6 +15,7 @@ from telegram import (
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     Update,
@@ -34,7 +35,7 @@ from telegram.ext import (
 from bot.chat.i18n import translator
 from bot.chat.language import resolve_language
 from bot.chat.render import html_to_plain
-from bot.chat.replies import Reply, command_menus
+from bot.chat.replies import Attachment, Reply, command_menus
 from bot.chat.service import UNSUBSCRIBE_PREFIX, ChatContext, ChatService
 from bot.offload import off_loop
 from bot.settings import TelegramSettings
@@ -77,6 +78,9 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) ->
     """Send a reply; wait out 429s, fall back to plain text if Telegram rejects our HTML."""
     for attempt in range(1, attempts + 1):
         try:
+            if reply.attachment is not None:
+                await _send_attachment(bot, chat_id, reply, reply.attachment)
+                return
             await bot.send_message(
                 chat_id,
                 reply.html,
@@ -96,6 +100,22 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, attempts: int = 3) ->
             logger.warning("reply_markup_rejected chat=%s error=%s", chat_id, exc)
             await bot.send_message(chat_id, html_to_plain(reply.html), reply_markup=_markup(reply))
             return
+
+
+async def _send_attachment(bot: Bot, chat_id: int, reply: Reply, attachment: Attachment) -> None:
+    """sendPhoto or sendDocument with the reply's HTML as the caption."""
+    upload = InputFile(attachment.data, filename=attachment.filename)
+    if attachment.kind == "photo":
+        await bot.send_photo(
+            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
+        )
+    else:
+        await bot.send_document(
+            chat_id, upload, caption=reply.html, parse_mode=ParseMode.HTML, reply_markup=_markup(reply)
+        )
+
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 class TelegramFrontend:
@@ -126,6 +146,21 @@ class TelegramFrontend:
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(ChatMemberHandler(self._on_membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_error_handler(self._on_error)
+
+    async def start_polling(self) -> None:
+        """Publish the command menu, start handling updates and long-poll Telegram for them."""
+        await self.register_commands()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+
+    async def stop_polling(self) -> None:
+        """Stop long polling and update handling (the application stays initialized)."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
 
     async def register_commands(self) -> None:
         """Publish the command menu per language (setMyCommands); a failure is logged, not fatal."""

@@ -1,0 +1,113 @@
+"""The fetch role: poll each feed on its own interval, as soon as it is due, each poll on its own.
+
+The loop claims due feeds from the database (``Store.claim_due_feeds``: a lease, ``SKIP LOCKED`` on
+PostgreSQL, so several fetch workers never take the same feed), starts one task per feed, and sleeps until
+the next feed is due — not until a fixed tick. A slow or hanging feed delays only itself; a worker that
+dies leaves its feeds due again when their leases end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.offload import off_loop
+from bot.pipeline.ingest import FeedPollResult, Ingestor
+from bot.pipeline.ports import IngestStore
+from feeds.models import FeedState
+from storage.store import StoreUnavailableError
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+MAX_SLEEP = 5.0  # seconds: a feed added or changed by another process is seen this soon
+MIN_SLEEP = 0.05
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FetchLoop:
+    """Claims due feeds and polls each in its own task; ``on_new_items`` runs when a poll stored items."""
+
+    def __init__(
+        self,
+        store: IngestStore,
+        ingestor: Ingestor,
+        *,
+        lease: timedelta,
+        max_in_flight: int = 100,
+        on_new_items: Callable[[], None] | None = None,
+        on_pass: Callable[[], None] | None = None,
+        clock: Clock = _now,
+    ) -> None:
+        self._store = store
+        self._ingestor = ingestor
+        self._lease = lease
+        self._max_in_flight = max_in_flight
+        self._on_new_items = on_new_items
+        self._on_pass = on_pass
+        self._clock = clock
+        self._tasks: set[asyncio.Task[FeedPollResult]] = set()
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for due feeds now (a feed was added)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Claim and poll until ``stop``; polls in flight are cancelled at the end (their leases expire)."""
+        failures = 0
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    delay = await self.run_pass()
+                    failures = 0
+                except StoreUnavailableError as exc:
+                    failures += 1
+                    delay = min(30.0, 0.5 * 2**failures)
+                    logger.warning("fetch_pass_failed error=%s retry_in=%.1f", exc, delay)
+                await self._sleep(stop, delay)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def run_pass(self) -> float:
+        """Start a poll for every feed due now (room permitting); returns seconds until the next is due."""
+        now = self._clock()
+        room = self._max_in_flight - len(self._tasks)
+        if room > 0:
+            for feed in await off_loop(self._store.claim_due_feeds, now, now + self._lease, room):
+                self._start(feed, now)
+        if self._on_pass is not None:
+            self._on_pass()
+        next_due = await off_loop(self._store.next_feed_due_at)
+        if next_due is None:
+            return MAX_SLEEP
+        return max(MIN_SLEEP, min(MAX_SLEEP, (next_due - self._clock()).total_seconds()))
+
+    def _start(self, feed: FeedState, now: datetime) -> None:
+        task = asyncio.create_task(self._ingestor.poll_one(feed, now), name=f"poll:{feed.name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._polled)
+
+    def _polled(self, task: asyncio.Task[FeedPollResult]) -> None:
+        self._tasks.discard(task)
+        self._wake.set()  # its next poll time is known now, and there is room for another
+        if task.cancelled() or task.exception() is not None:
+            return
+        if task.result().new_items and self._on_new_items is not None:
+            self._on_new_items()
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())}
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
