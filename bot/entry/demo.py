@@ -129,13 +129,12 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
             _heading(out, t.gettext("5. Searching what is stored"))
             for line in ("/recent Binzhou", "/recent 滨州", "/list"):
                 await chat.say(line)
-            _heading(out, t.gettext("6. Insight: a dry run, and a chart of stories per day"))
+            six = t.gettext("6. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
+            _heading(out, six)
+            digests = await show_digest(runtime, chat, server, out)
+            _heading(out, t.gettext("7. Insight: a dry run, and a chart of stories per day"))
             for line in ("/test Binzhou", "/test Binzhou aluminium", "/trend Binzhou"):
                 await chat.say(line)
-            _heading(
-                out, t.gettext("7. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
-            )
-            digests = await show_digest(runtime, chat, server, out)
     finished = t.ngettext(
         "Demo finished: %(count)s alert and %(digests)s digest delivered; the chart is the PNG named above. "
         "Next: `make test`, then see README.md to run it for real.",
