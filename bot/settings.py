@@ -40,6 +40,7 @@ class PollingSettings:
     story_window_hours: int = 72
     allowed_ports: frozenset[int] = frozenset()  # for feeds not from the config, besides 80 and 443
     allow_private_networks: bool = False  # lifts the guard's address check (not the scheme and port rules)
+    parse_workers: int = 0  # processes parsing feeds; 0 = one per CPU core
 
 
 @dataclass(frozen=True, slots=True)

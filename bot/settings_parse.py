@@ -203,6 +203,7 @@ SECTIONS: dict[str, tuple[type, dict[str, tuple[str, Parser]]]] = {
             "story_window": ("story_window_hours", _hours),
             "allowed_ports": ("allowed_ports", _port_set),
             "allow_private_networks": ("allow_private_networks", _bool),
+            "parse_workers": ("parse_workers", _whole(0, 64)),
         },
     ),
     "telegram": (

@@ -46,11 +46,12 @@ class Burst:
     chats: list[int]
     feeds: int = 2
     published: list[int] = field(default_factory=list)
+    delay: float = 0.0  # seconds the feed server waits before each answer
 
     @classmethod
-    def seed(cls, url: str, server: FeedServer, chats: int = 40, feeds: int = 2) -> Burst:
+    def seed(cls, url: str, server: FeedServer, chats: int = 40, feeds: int = 2, delay: float = 0.0) -> Burst:
         """Create the chats and their subscriptions (an hour old) through the real store; empty feeds."""
-        burst = cls(server, [FIRST_CHAT + n for n in range(chats)], feeds)
+        burst = cls(server, [FIRST_CHAT + n for n in range(chats)], feeds, delay=delay)
         store = Store.open(url)
         try:
             made = datetime.now(UTC) - timedelta(hours=1)
@@ -60,7 +61,7 @@ class Burst:
         finally:
             store.close()
         for n in range(feeds):
-            server.add(burst.path(n), rss([]))
+            server.add(burst.path(n), rss([]), delay=delay)
         return burst
 
     def path(self, feed: int) -> str:
@@ -76,7 +77,7 @@ class Burst:
         self.published.extend(range(start + 1, start + count + 1))
         for n in range(self.feeds):
             mine = [number for number in self.published if number % self.feeds == n]
-            self.server.add(self.path(n), rss([release(number) for number in mine]))
+            self.server.add(self.path(n), rss([release(number) for number in mine]), delay=self.delay)
 
     def expected(self) -> Counter[tuple[int, int]]:
         """Every (chat, release) that must arrive exactly once."""

@@ -30,12 +30,14 @@ def write_config(
     tick: int = 1,
     interval: int = 1,
     extra: str = "",
+    polling: str = "",
 ) -> Path:
-    """A config file for ``run``: the database, the (fake) Bot API, and ``feeds`` as (name, url)."""
+    """A config file for ``run``: the database, the (fake) Bot API, and ``feeds`` as (name, url);
+    ``polling`` holds more ``[polling]`` lines, ``extra`` more sections."""
     lines = [
         f'[database]\nurl = "{database_url}"',
         f'[telegram]\napi_base_url = "{api_base_url}"',
-        f"[polling]\ntick = {tick}\ninterval = {interval}",
+        f"[polling]\ntick = {tick}\ninterval = {interval}\n{polling}",
         extra,
     ]
     lines += [f'[[feeds]]\nname = "{name}"\nurl = "{url}"\ninterval = {interval}' for name, url in feeds]
@@ -44,7 +46,9 @@ def write_config(
 
 
 class WirewatchProcess:
-    """``python -m bot.entry.cli <command> --config PATH`` with a marker; stderr goes to a log file."""
+    """``python -m bot.entry.cli <command> --config PATH [args]`` with a marker; stderr goes to a log file.
+
+    ``prefix`` goes before the interpreter (e.g. ``taskset -c 0`` to pin it and its children to a core)."""
 
     def __init__(
         self,
@@ -55,6 +59,7 @@ class WirewatchProcess:
         module: str = "bot.entry.cli",
         env: dict[str, str],
         args: Sequence[str] = (),
+        prefix: Sequence[str] = (),
     ) -> None:
         self.marker = uuid.uuid4().hex
         self.log = config.parent / f"{command}-{self.marker[:8]}.log"
@@ -64,7 +69,7 @@ class WirewatchProcess:
         environment["PYTHONPATH"] = str(ROOT)
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", module, command, "--config", str(config), *args],
+                [*prefix, sys.executable, "-m", module, command, "--config", str(config), *args],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
@@ -81,10 +86,11 @@ class WirewatchProcess:
         module: str = "bot.entry.cli",
         *,
         args: Sequence[str] = (),
+        prefix: Sequence[str] = (),
         **env: str,
     ) -> WirewatchProcess:
         """Start ``command`` with ``args`` after ``--config``; ``env`` adds environment variables."""
-        return cls(config, token, command, module=module, env=env, args=args)
+        return cls(config, token, command, module=module, env=env, args=args, prefix=prefix)
 
     @property
     def pid(self) -> int:

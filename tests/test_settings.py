@@ -212,3 +212,18 @@ def test_chat_default_timezone(tmp_path: Path, text: str, zone: str) -> None:
 def test_bad_chat_default_timezone(tmp_path: Path, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(write(tmp_path, f"[chat]\ndefault_timezone = {value}\n"), env={})
+
+
+@pytest.mark.parametrize(
+    ("text", "workers"), [("", 0), ("[polling]\nparse_workers = 1\n", 1)], ids=["default", "one"]
+)
+def test_parse_workers(tmp_path: Path, text: str, workers: int) -> None:
+    assert load_settings(write(tmp_path, text), env={}).polling.parse_workers == workers
+
+
+@pytest.mark.parametrize(
+    "text", ["[polling]\nparse_workers = -1", "[polling]\nparse_workers = 65"], ids=["negative", "too-many"]
+)
+def test_bad_parse_workers_names_the_key(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError, match=r"^polling\.parse_workers: expected a whole number from 0 to 64"):
+        load_settings(write(tmp_path, text), env={})

@@ -148,7 +148,7 @@ async def open_runtime(
             early.release()
         await off_loop(store.close)
         raise
-    executor: Executor | None = parse_pool() if use_processes else None
+    executor: Executor | None = parse_pool(settings.polling.parse_workers) if use_processes else None
     try:
         async with Fetcher(fetch_limits(settings), policy=url_policy(settings)) as fetcher:
             window = timedelta(hours=settings.polling.story_window_hours)

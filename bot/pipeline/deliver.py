@@ -134,6 +134,8 @@ class AlertSender:
         self._last_flood: tuple[float, int] | None = None
         self._stopping = False
         self.last_pass: float | None = None  # monotonic time of the last completed claim pass
+        self._heartbeat_at = 0.0  # monotonic: when to beat next (the first pass announces this sender)
+        self._renew_at = 0.0
         self.on_pass: Callable[[], None] | None = None  # readiness: called after each completed pass
 
     @property
@@ -170,16 +172,20 @@ class AlertSender:
         self._stopping = False
         stopper = asyncio.ensure_future(stop.wait())
         failures = 0
-        renew_at = monotonic()  # the first pass announces this sender and learns its share first
+        send_from: float | None = None  # a sender joining others waits until they have learnt of it
         try:
             while not stop.is_set():
                 self._wake.clear()
+                timeout = 1.0
                 try:
-                    if monotonic() >= renew_at:
-                        await self._renew()
-                        renew_at = monotonic() + min(HEARTBEAT_SECONDS, self._lease.total_seconds() / 3)
-                    await self._dispatch(self._clock())
-                    failures, timeout = 0, 1.0
+                    senders = await self._keep_alive()
+                    if send_from is None and senders is not None:
+                        send_from = monotonic() + self._join_grace(senders)
+                    if send_from is not None and monotonic() >= send_from:
+                        await self._dispatch(self._clock())
+                    else:
+                        timeout = max(0.05, min(timeout, (send_from or monotonic()) - monotonic()))
+                    failures = 0
                     self.last_pass = monotonic()
                     if self.on_pass is not None:
                         self.on_pass()
@@ -194,12 +200,26 @@ class AlertSender:
             stopper.cancel()
             await self._finish()
 
-    async def _renew(self) -> None:
-        """Extend this sender's leases and share the bot's budget with the other live senders."""
+    async def _keep_alive(self) -> int | None:
+        """Every ``HEARTBEAT_SECONDS``: a heartbeat, and the bot's budget shared with the other live
+        senders (returns how many there are, else None); every third of a lease: the leases extended."""
+        now_mono = monotonic()
+        if now_mono < self._heartbeat_at:
+            return None
         now = self._clock()
-        await self._db(self._store.renew_leases, self.owner, now + self._lease)
+        if now_mono >= self._renew_at:
+            await self._db(self._store.renew_leases, self.owner, now + self._lease)
+            self._renew_at = now_mono + self._lease.total_seconds() / 3
         senders = await self._db(self._store.worker_heartbeat, self.owner, "deliver", now, self._lease)
         self._pacer.share_with(senders)
+        self._heartbeat_at = now_mono + HEARTBEAT_SECONDS
+        return senders
+
+    @staticmethod
+    def _join_grace(senders: int) -> float:
+        """A sender joining others waits until each has renewed once and taken its smaller share, so the
+        bot's budget is never overdrawn while they learn of it; alone, it sends at once."""
+        return 1.5 * HEARTBEAT_SECONDS if senders > 1 else 0.0
 
     def wake(self) -> None:
         """New alerts were enqueued (or a chat finished): claim now (safe to call from any thread)."""
