@@ -302,9 +302,12 @@ class UpdateBuilder:
         return {"id": chat_id, "type": chat_type, "title": title or f"Group {chat_id}"}
 
     @staticmethod
-    def user(user_id: int, username: str) -> JSON:
-        """User JSON for a human."""
-        return {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username}
+    def user(user_id: int, username: str, language_code: str | None = None) -> JSON:
+        """User JSON for a human; ``language_code`` is the IETF tag of the user's app language, if sent."""
+        user: JSON = {"id": user_id, "is_bot": False, "first_name": username.title(), "username": username}
+        if language_code is not None:
+            user["language_code"] = language_code
+        return user
 
     def message(self, chat: JSON, sender: JSON, message_id: int, text: str) -> JSON:
         """A Message JSON; a leading /command gets a bot_command entity."""
@@ -477,13 +480,15 @@ class FakeTelegram:
         username: str = "alice",
         title: str | None = None,
         reply_to: int | None = None,
+        language_code: str | None = None,
     ) -> int:
-        """Queue a Message update from a user (``reply_to``: the id of a message in the chat it answers);
-        returns its update_id."""
+        """Queue a Message update from a user (``reply_to``: the id of a message in the chat it answers;
+        ``language_code``: the user's app language, as Telegram sends it in ``from``); returns its
+        update_id."""
         with self._cond:
             uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
             chat = self._register_chat(chat_id, chat_type, username, title)
-            sender = self._users[uid] = self._builder.user(uid, username)
+            sender = self._users[uid] = self._builder.user(uid, username, language_code)
             message = self._builder.message(chat, sender, self._new_message_id(chat_id), text)
             if reply_to is not None:
                 message["reply_to_message"] = self._messages[(chat_id, reply_to)]

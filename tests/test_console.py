@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 class Terminal:
     """A console process we type into and read from."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, *options: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.entry.cli", "console", "--config", str(config)],
+            [sys.executable, "-m", "bot.entry.cli", "console", "--config", str(config), *options],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

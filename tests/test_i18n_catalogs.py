@@ -42,6 +42,27 @@ LONGEST: dict[str, object] = {
     "previous": 99_999,
     "parts": 9999,
     "queries": ", ".join(["<code>" + "&quot;" * 60 + "</code>"] * 4),  # /trend: four echo(q, 60)
+    # query refusals: user text is escaped by query_error_text (up to MAX_LENGTH = 512 characters)
+    "operator": "NOT",
+    "position": 512,
+    "length": 99_999,
+    "terms": 512,
+    "depth": 9,
+    "minimum": 3,
+    "word": "&amp;" * 512,
+    "field": "&amp;" * 511 + ":",
+    "term": '"' + "&amp;" * 510 + '"',
+    # how a query was understood (parts nest, but a query has at most 32 terms of at most 512 characters)
+    "name": "n" * 512,
+    # terminal and digest lines
+    "digests": 99_999,
+    "database": "postgresql+psycopg://wirewatch:***@db.example.com:5432/wirewatch",
+    "status": "not_modified",
+    "items": 99_999,
+    "queued": 99_999,
+    "sent": 99_999,
+    "time": "23:59",
+    "zone": "America/Argentina/ComodRivadavia",
     "query": "&quot;" * 120,  # echo() keeps 120 characters
     "seconds": 3600,
     "reason": "unexpected token at position 4096: " + "x" * 200,
@@ -51,12 +72,10 @@ LONGEST: dict[str, object] = {
     "present": 1000,
     "refused": 1000,
     "interval": "30 days",
-    "name": "&amp;" * 64,  # a feed name, at most 64 characters, escaped
     "newest": "Nov 28, 14:05 America/Argentina/ComodRivadavia",
     "origin": "imported from OPML",
     "title": "&quot;" * 120,  # echo() keeps 120 characters
     "url": "&amp;" * 120,  # echo() keeps 120 characters
-    "zone": "America/Argentina/ComodRivadavia",
     # volume control and alert buttons
     "context": "…" + "x" * 40 + "<b>" + "y" * 60 + "</b>" + "x" * 40 + "…",  # why.snippet
     "end": "Nov 28, 14:05",
@@ -65,9 +84,7 @@ LONGEST: dict[str, object] = {
     "next": "Nov 28, 14:05",
     "now": "Nov 28, 14:05",
     "place": "America/Los_Angeles",
-    "term": "t" * 200,
     "text": "&lt;" * 40,  # echo(value, 40)
-    "time": "08:00",
     "times": ",".join(["08:00"] * 6),
     "until": "Nov 28, 14:05",
     "where": "/recent " + "q" * 1000,  # cut to a quarter message by the digest renderer

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from html import escape
+from unicodedata import east_asian_width
 
 from babel.dates import format_timedelta
 
@@ -94,18 +95,31 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
     return text if len(text) < 4000 else text[:3990].rsplit("\n", 1)[0] + "\n…"
 
 
-def feed_health_table(feeds: list[FeedState], now: datetime) -> str:
-    """Plain text table for the terminal."""
-    header = ("FEED", "ID", "ORIGIN", "STATE", "LAST SUCCESS", "FAILURES", "NEXT POLL", "LAST ERROR")
+TABLE_HEADER = (
+    N_("FEED"),
+    N_("ID"),
+    N_("ORIGIN"),
+    N_("STATE"),
+    N_("LAST SUCCESS"),
+    N_("FAILURES"),
+    N_("NEXT POLL"),
+    N_("LAST ERROR"),
+)
+
+
+def feed_health_table(feeds: list[FeedState], now: datetime, t: Translator | None = None) -> str:
+    """Plain text table for the terminal, headers, states and times in ``t``'s language."""
+    t = t or translator()
+    header = tuple(t.gettext(name) for name in TABLE_HEADER)
     rows = [
         (
             feed.name,
             str(feed.id),
             ORIGIN_COLUMN[feed.origin],
-            health(feed),
-            ago(feed.last_success_at, now),
+            t.gettext(HEALTH[health(feed)]),
+            ago(feed.last_success_at, now, t),
             str(feed.consecutive_failures),
-            ago(feed.next_poll_at, now),
+            ago(feed.next_poll_at, now, t),
             error_summary(feed.last_error, 60) if feed.consecutive_failures else "",
         )
         for feed in feeds
@@ -114,8 +128,14 @@ def feed_health_table(feeds: list[FeedState], now: datetime) -> str:
 
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned columns separated by two spaces."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    """Left-aligned columns separated by two spaces (widths in terminal cells: a Chinese character is 2)."""
+    widths = [max(_cells(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]
+        "  ".join(c + " " * (w - _cells(c)) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
     )
+
+
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: East Asian wide and full-width characters take two."""
+    return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)

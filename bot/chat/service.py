@@ -18,6 +18,7 @@ from bot.chat.feed_commands import ADDFEED_PREFIX, FeedCommands, FeedRules
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES, NATIVE_NAMES, Translator, translator
 from bot.chat.insight import Insight, split_trend_args
 from bot.chat.language import from_telegram, parse_language_argument, resolve_language
+from bot.chat.query_text import describe, query_error_text
 from bot.chat.recent import RecentSearch, render_recent
 from bot.chat.replies import Button, ButtonAnswer, Reply, echo, help_text, usage
 from bot.chat.trend_view import DEFAULT_DAYS, MAX_DAYS, MAX_QUERIES
@@ -219,7 +220,7 @@ class ChatService(AlertActions):
                 "You will be alerted about new releases from now on; /recent shows what is already here.",
                 id=sub.id,
                 query=echo(query.text),
-                meaning=escape(query.describe(), quote=False),
+                meaning=escape(describe(query, t), quote=False),
             )
         )
 
@@ -462,6 +463,10 @@ class ChatService(AlertActions):
         t = self._translator(ctx, None)
         return Reply(t.gettext("Sorry, this Wirewatch bot is private to its owner's chats."))
 
+    async def translator_for(self, ctx: ChatContext) -> Translator:
+        """The translator this chat is answered in now: its /lang choice, the sender's, the default."""
+        return await self._chat_translator(ctx)
+
     def _is_admin(self, ctx: ChatContext) -> bool:
         """Bot administrators: the configured user ids, and the operator at the console."""
         return ctx.kind is ChatKind.CONSOLE or ctx.user_id in self._admins
@@ -489,7 +494,7 @@ class ChatService(AlertActions):
 
 def _bad_query(t: Translator, error: QueryError, command: str) -> str:
     """The refusal of a query that does not parse, with the command's usage line."""
-    reason = t.gettext("That query doesn't work: %(reason)s.", reason=escape(str(error), quote=False))
+    reason = t.gettext("That query doesn't work: %(reason)s.", reason=query_error_text(error, t))
     return f"{reason}\n{usage(command, t)}"
 
 

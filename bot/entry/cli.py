@@ -51,6 +51,16 @@ def _trend_days(text: str) -> int:
     return int(text)
 
 
+def _language(text: str) -> str:
+    """``console/demo --lang``: one of the languages the bot speaks (``en``, ``zh-hans``, ``zh-hant``)."""
+    from bot.chat.language import parse_language_argument
+
+    language = parse_language_argument(text)
+    if language is None:
+        raise argparse.ArgumentTypeError(f"expected en, zh-hans or zh-hant, got {text!r}")
+    return language
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand must not reset to None what was given before it (`wirewatch --config X feeds`)
@@ -101,8 +111,17 @@ def _parser() -> argparse.ArgumentParser:
     trend.add_argument("query", nargs="*", metavar="QUERY")
     trend.add_argument("--days", type=_trend_days, default=30, metavar="N", help="1 to 365 (default 30)")
     trend.add_argument("-o", "--output", metavar="FILE.png", help="where to write the PNG")
-    sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
-    sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    console = sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
+    demo = sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
+    for chat in (console, demo):
+        chat.add_argument(
+            "--lang",
+            type=_language,
+            default=None,
+            metavar="LANG",
+            help="the chat's language: en, zh-hans or zh-hant (default: its own choice, else [chat] "
+            "default_language)",
+        )
     sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
     prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
     prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.chat.feed_report import feed_health_table, format_table
+from bot.chat.i18n import translator
 from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.offload import off_loop
@@ -73,7 +74,7 @@ def feeds(args: argparse.Namespace, settings: Settings) -> int:
     if not states:
         print("No feeds yet. Add [[feeds]] entries to the config file, or: wirewatch feeds add URL")
         return 0
-    print(feed_health_table(states, datetime.now(UTC)))
+    print(feed_health_table(states, datetime.now(UTC), translator(settings.chat.default_language)))
     return 0
 
 
@@ -119,14 +120,14 @@ def match(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def console(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch console``: the chat in the terminal, against the real config and database."""
+    """``wirewatch console [--lang L]``: the chat in the terminal, against the real config and database."""
     from bot.entry.console import run_console
 
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout, args.lang))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch demo``: bundled sample feeds, a throwaway database, no token, no network."""
+    """``wirewatch demo [--lang L]``: bundled sample feeds, a throwaway database, no token, no network."""
     from bot.entry.demo import run_demo
 
-    return asyncio.run(run_demo(sys.stdout))
+    return asyncio.run(run_demo(sys.stdout, args.lang))

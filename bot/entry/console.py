@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat.i18n import Translator, translator
+from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
 from bot.chat.replies import Attachment, Reply
 from bot.chat.service import ChatContext, ChatService
@@ -24,6 +26,7 @@ from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
 from storage.engine import redact_url
+from storage.store import Store
 
 CONSOLE_CHAT_ID = 0
 CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
@@ -41,17 +44,30 @@ def save_attachment(attachment: Attachment, folder: Path) -> Path:
     return Path(name)
 
 
-def reply_as_text(reply: Reply, files: Path | None = None) -> str:
+def reply_as_text(reply: Reply, files: Path | None = None, t: Translator | None = None) -> str:
     """A reply as terminal text; a file is saved (into ``files``, else a temp folder) and its path shown;
-    inline buttons become a hint line."""
+    inline buttons become a hint line (in ``t``'s language)."""
     text = html_to_terminal(reply.html)
     if reply.attachment is not None:
         where = save_attachment(reply.attachment, files or Path(tempfile.gettempdir()) / "wirewatch")
         text = f"[{reply.attachment.kind}: {where}]\n{text}"
     buttons = [button.text for row in reply.buttons for button in row]
     if buttons:
-        text += "\n" + "  ".join(f"[{b}]" for b in buttons) + "\n(buttons: use /unsubscribe ID here)"
+        hint = (t or translator()).gettext(
+            "(buttons: type the command instead, e.g. /unsubscribe ID or /lang en)"
+        )
+        text += "\n" + "  ".join(f"[{b}]" for b in buttons) + "\n" + hint
     return text
+
+
+async def console_language(store: Store, language: str | None, default: str) -> Translator:
+    """Give the console chat ``language`` (``--lang``) when set; the translator it is answered in."""
+    if language is not None:
+        await off_loop(store.touch_chat, CONSOLE_CHAT_ID, ChatKind.CONSOLE)
+        await off_loop(store.set_chat_language, CONSOLE_CHAT_ID, language)
+        return translator(language)
+    chat = await off_loop(store.get_chat, CONSOLE_CHAT_ID)
+    return translator(resolve_language(chat.language if chat else None, None, default))
 
 
 class ConsoleChat:
@@ -75,7 +91,8 @@ class ConsoleChat:
             reply = await self._service.handle(CONSOLE_CONTEXT, command.partition("@")[0], args)
         else:
             reply = await self._service.text(CONSOLE_CONTEXT, line)
-        self._out.write(reply_as_text(reply, self._files) + "\n\n")
+        t = await self._service.translator_for(CONSOLE_CONTEXT) if reply.buttons else None
+        self._out.write(reply_as_text(reply, self._files, t) + "\n\n")
         self._out.flush()
         return reply
 
@@ -91,11 +108,14 @@ async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:
             await chat.say(line)
 
 
-async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
-    """Chat until end of input or /quit, polling and alerting in the background."""
+async def run_console(settings: Settings, stdin: TextIO, out: TextIO, language: str | None = None) -> int:
+    """Chat until end of input or /quit, polling and alerting in the background.
+
+    ``language`` (``--lang``) becomes the console chat's language, as ``/lang`` would make it."""
     async with open_runtime(settings) as runtime:
+        t = await console_language(runtime.store, language, settings.chat.default_language)
         chat = ConsoleChat(runtime.service, out)
-        transport = ConsoleTransport(out, lambda chat_id: "you (alert)")
+        transport = ConsoleTransport(out, heading=lambda chat_id: t.gettext("── to you (alert) ──"))
         pacer = make_pacer(settings.delivery)
         sender = AlertSender(
             runtime.store,
@@ -123,8 +143,14 @@ async def run_console(settings: Settings, stdin: TextIO, out: TextIO) -> int:
         pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake, notices=notices)
         stop = asyncio.Event()
         database = redact_url(settings.database.url)
-        out.write(f"Wirewatch console: {len(settings.feeds)} feeds, database {database}\n")
-        out.write("Type /help for commands, /quit to leave.\n\n")
+        banner = t.ngettext(
+            "Wirewatch console: %(count)s feed, database %(database)s",
+            "Wirewatch console: %(count)s feeds, database %(database)s",
+            len(settings.feeds),
+            count=len(settings.feeds),
+            database=database,
+        )
+        out.write(banner + "\n" + t.gettext("Type /help for commands, /quit to leave.") + "\n\n")
         scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
         sender_task = asyncio.create_task(sender.run(stop))
         spike_task = asyncio.create_task(spike_sender.run(stop))

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.entry.console import ConsoleChat
+from bot.chat.i18n import Translator
+from bot.entry.console import ConsoleChat, console_language
 from bot.entry.roles import make_pacer
 from bot.entry.runtime import Runtime, open_runtime
 from bot.entry.sample_server import SampleFeedServer, sample_feeds
@@ -98,50 +99,86 @@ def demo_settings(server: SampleFeedServer, names: list[str], database: Path) ->
     )
 
 
-async def run_demo(out: TextIO) -> int:
-    """Run the scripted demo; returns 0."""
+async def run_demo(out: TextIO, language: str | None = None) -> int:
+    """Run the scripted demo; returns 0. ``language`` (``--lang``) is the demo chat's language."""
     files = sample_feeds()
     empty = {name: without_entries(body) for name, body in files.items()}
     with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(empty) as server:
         settings = demo_settings(server, list(files), Path(tmp) / "demo.db")
         async with open_runtime(settings, use_processes=False) as runtime:
+            t = await console_language(runtime.store, language, settings.chat.default_language)
             chat = ConsoleChat(runtime.service, out, echo_input=True)
-            _heading(out, "1. A chat subscribes")
+            _heading(out, t.gettext("1. A chat subscribes"))
             for query in SUBSCRIPTIONS:
                 await chat.say(f"/subscribe {query}")
             await runtime.ingestor.poll_all()  # a new feed's first poll never alerts: learn the empty wires
             server.serve(files)  # then the wires publish
-            _heading(out, f"2. Polling {len(settings.feeds)} sample wires")
-            results = await runtime.ingestor.poll_all()
-            for r in results:
-                out.write(f"  {r.feed_name}: {r.status}, {len(r.new_items)} new items\n")
-            enqueued = runtime.matcher.run_once()
-            out.write(f"  matched: {enqueued} alerts queued (one per story per chat)\n")
-            _heading(out, "3. Alerts, as the chat reads them in Telegram")
+            _heading(out, t.gettext("2. Polling %(count)s sample wires", count=len(settings.feeds)))
+            await _poll(runtime, out, t)
+            _heading(out, t.gettext("3. Alerts, as the chat reads them in Telegram"))
             sender = AlertSender(
                 runtime.store,
-                ConsoleTransport(out, lambda chat_id: "the console chat"),
+                ConsoleTransport(out, heading=lambda chat_id: t.gettext("── to the console chat ──")),
                 make_pacer(settings.delivery),
                 kinds=(ChatKind.CONSOLE,),
                 default_language=settings.chat.default_language,
             )
             sent = await sender.drain_once()
-            _heading(out, "4. Polling again: nothing is new, nothing is sent twice")
-            again = await runtime.ingestor.poll_all()
-            out.write(f"  new items: {sum(len(r.new_items) for r in again)}, ")
-            out.write(f"alerts queued: {runtime.matcher.run_once()}, sent: {await sender.drain_once()}\n")
-            _heading(out, "5. Searching what is stored")
-            await chat.say("/recent Binzhou")
-            await chat.say("/recent 滨州")
-            await chat.say("/list")
-            _heading(out, "6. Insight: a dry run, and a chart of stories per day")
-            await chat.say("/test Binzhou")
-            await chat.say("/test Binzhou aluminium")
-            await chat.say("/trend Binzhou")
-            _heading(out, "7. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
+            _heading(out, t.gettext("4. Polling again: nothing is new, nothing is sent twice"))
+            await _poll_again(runtime, sender, out, t)
+            _heading(out, t.gettext("5. Searching what is stored"))
+            for line in ("/recent Binzhou", "/recent 滨州", "/list"):
+                await chat.say(line)
+            six = t.gettext("6. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
+            _heading(out, six)
             digests = await show_digest(runtime, chat, server, out)
-    out.write(
-        f"Demo finished: {sent} alerts and {digests} digest delivered; the chart is the PNG named above. "
-        "Next: `make test`, then see README.md to run it for real.\n"
+            _heading(out, t.gettext("7. Insight: a dry run, and a chart of stories per day"))
+            for line in ("/test Binzhou", "/test Binzhou aluminium", "/trend Binzhou"):
+                await chat.say(line)
+    finished = t.ngettext(
+        "Demo finished: %(count)s alert and %(digests)s digest delivered; the chart is the PNG named above. "
+        "Next: `make test`, then see README.md to run it for real.",
+        "Demo finished: %(count)s alerts and %(digests)s digest delivered; the chart is the PNG named above. "
+        "Next: `make test`, then see README.md to run it for real.",
+        sent,
+        count=sent,
+        digests=digests,
     )
+    out.write(finished + "\n")
     return 0
+
+
+async def _poll(runtime: Runtime, out: TextIO, t: Translator) -> None:
+    """Step 2: every sample wire polled once, then matched."""
+    for result in await runtime.ingestor.poll_all():
+        line = t.ngettext(
+            "%(feed)s: %(status)s, %(count)s new item",
+            "%(feed)s: %(status)s, %(count)s new items",
+            len(result.new_items),
+            feed=result.feed_name,
+            status=result.status,
+            count=len(result.new_items),
+        )
+        out.write(f"  {line}\n")
+    enqueued = runtime.matcher.run_once()
+    queued = t.ngettext(
+        "matched: %(count)s alert queued (one per story per chat)",
+        "matched: %(count)s alerts queued (one per story per chat)",
+        enqueued,
+        count=enqueued,
+    )
+    out.write(f"  {queued}\n")
+
+
+async def _poll_again(runtime: Runtime, sender: AlertSender, out: TextIO, t: Translator) -> None:
+    """Step 4: a second poll finds nothing new, queues nothing and sends nothing."""
+    items = sum(len(r.new_items) for r in await runtime.ingestor.poll_all())
+    queued = runtime.matcher.run_once()
+    sent = await sender.drain_once()
+    summary = t.gettext(
+        "new items: %(items)s, alerts queued: %(queued)s, sent: %(sent)s",
+        items=items,
+        queued=queued,
+        sent=sent,
+    )
+    out.write(f"  {summary}\n")

@@ -65,10 +65,17 @@ class ConsoleTransport:
     """Prints each message as terminal text to ``out`` (for ``wirewatch console`` and the demo)."""
 
     def __init__(
-        self, out: TextIO, chat_label: Callable[[int], str] | None = None, files: Path | None = None
+        self,
+        out: TextIO,
+        chat_label: Callable[[int], str] | None = None,
+        files: Path | None = None,
+        *,
+        heading: Callable[[int], str] | None = None,
     ) -> None:
+        """``heading`` (a chat id → the whole line, e.g. translated) wins over ``── to <chat_label> ──``."""
         self._out = out
-        self._label = chat_label or (lambda chat_id: f"chat {chat_id}")
+        label = chat_label or (lambda chat_id: f"chat {chat_id}")
+        self._heading = heading or (lambda chat_id: f"── to {label(chat_id)} ──")
         self._files = files or Path(tempfile.gettempdir()) / "wirewatch"
 
     async def send_html(
@@ -78,7 +85,7 @@ class ConsoleTransport:
         text = html_to_terminal(html)
         if buttons:
             text += "\n" + "\n".join("  ".join(f"[{b.text}]" for b in row) for row in buttons)
-        self._out.write(f"── to {self._label(chat_id)} ──\n{text}\n\n")
+        self._out.write(f"{self._heading(chat_id)}\n{text}\n\n")
         self._out.flush()
         return SENT
 
@@ -92,6 +99,6 @@ class ConsoleTransport:
         with os.fdopen(handle, "wb") as out:
             out.write(photo)
         text = html_to_terminal(caption_html)
-        self._out.write(f"── to {self._label(chat_id)} ──\n[photo: {name}]\n{text}\n\n")
+        self._out.write(f"{self._heading(chat_id)}\n[photo: {name}]\n{text}\n\n")
         self._out.flush()
         return SENT

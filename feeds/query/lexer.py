@@ -9,13 +9,55 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Every way a query is refused: a stable code → its English message (``%(name)s`` placeholders). The chat
+# translates by code (bot/chat/query_errors.py repeats these texts as msgids; a test keeps them equal).
+MESSAGES: dict[str, str] = {
+    "control_character": "control character at position %(position)s",
+    "empty": "the query is empty",
+    "too_long": "query too long (%(length)s > %(limit)s characters)",
+    "too_many_terms": "too many terms (%(terms)s > %(limit)s)",
+    "no_required_term": "a query needs at least one term that must appear",
+    "unclosed_quote": "unclosed quote at position %(position)s",
+    "unclosed_quote_after": 'unclosed quote after "%(word)s',
+    "minus_needs_term": '"-" at position %(position)s needs a term right after it',
+    "unknown_field": 'unknown field "%(field)s" at position %(position)s (known: title:, source:; '
+    "put the text in quotes to search for it)",
+    "title_needs_term": '"title:" at position %(position)s needs a term right after it',
+    "source_needs_name": '"source:" at position %(position)s needs a feed name right after it',
+    "unbalanced_parenthesis": "unbalanced parenthesis at position %(position)s",
+    "operator_needs_terms": '"%(operator)s" needs a term on both sides',
+    "needs_term_after": '"%(operator)s" at position %(position)s needs a term after it',
+    "missing_term_at_end": "a term is missing at the end of the query",
+    "nesting_too_deep": "nesting too deep (%(depth)s > %(limit)s)",
+    "empty_parentheses": "empty parentheses at position %(position)s",
+    "star_not_at_end": '"*" only works at the end of a word, e.g. alumin* '
+    '(in "%(word)s" at position %(position)s)',
+    "prefix_too_short": 'prefix "%(word)s" needs at least %(minimum)s letters before "*"',
+    "nothing_to_search": "nothing to search for in %(term)s at position %(position)s "
+    "(it has no letters or digits)",
+}
+
 
 class QueryError(ValueError):
-    """An invalid query. ``str(err)`` is a plain message; ``position`` (from 1) says where, when known."""
+    """An invalid query. ``str(err)`` is a plain English message; ``code`` (a key of ``MESSAGES``) and
+    ``args_map`` (its named values, ``position`` included when known) let a caller word it in any language;
+    ``position`` (from 1) says where, when known."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, position: int | None = None, **values: str | int) -> None:
+        self.code = code
         self.position = position
+        self.args_map: dict[str, str | int] = dict(values)
+        if position is not None:
+            self.args_map["position"] = position
+        super().__init__(MESSAGES[code] % self.args_map)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.code, self.position, self.args_map))
+
+
+def _rebuild(code: str, position: int | None, values: dict[str, str | int]) -> QueryError:
+    """Unpickle a ``QueryError`` (its constructor does not take the message)."""
+    return QueryError(code, position, **{k: v for k, v in values.items() if k != "position"})
 
 
 class Kind(StrEnum):
@@ -66,9 +108,7 @@ def lex(text: str) -> list[Lexeme]:
         elif char == '"':
             index = _phrase(text, index, lexemes)
         elif char == "-":
-            _require_operand(
-                text, index + 1, f'"-" at position {index + 1} needs a term right after it', index
-            )
+            _require_operand(text, index + 1, "minus_needs_term", index)
             lexemes.append(Lexeme(Kind.MINUS, "-", index))
             index += 1
         else:
@@ -81,8 +121,8 @@ def _phrase(text: str, start: int, lexemes: list[Lexeme]) -> int:
     if end < 0:
         following = text[start + 1 :].split()
         if not following:
-            raise QueryError(f"unclosed quote at position {start + 1}", start + 1)
-        raise QueryError(f'unclosed quote after "{following[0][:30]}', start + 1)
+            raise QueryError("unclosed_quote", start + 1)
+        raise QueryError("unclosed_quote_after", start + 1, word=following[0][:30])
     lexemes.append(Lexeme(Kind.PHRASE, text[start + 1 : end], start))
     return end + 1
 
@@ -94,21 +134,16 @@ def _word(text: str, start: int, lexemes: list[Lexeme]) -> int:
     if colon > 0 and word[:colon].isascii() and word[:colon].isalpha():
         name = word[:colon].lower()
         if name not in FIELDS:
-            raise QueryError(
-                f'unknown field "{word[: colon + 1]}" at position {start + 1} (known: title:, source:; '
-                f"put the text in quotes to search for it)",
-                start + 1,
-            )
-        wanted = "a feed name" if name == "source" else "a term"
-        message = f'"{name}:" at position {start + 1} needs {wanted} right after it'
-        _require_operand(text, start + colon + 1, message, start)
+            raise QueryError("unknown_field", start + 1, field=word[: colon + 1])
+        code = "source_needs_name" if name == "source" else "title_needs_term"
+        _require_operand(text, start + colon + 1, code, start)
         lexemes.append(Lexeme(Kind.FIELD, name, start))
         return start + colon + 1
     lexemes.append(Lexeme(KEYWORDS.get(word, Kind.WORD), word, start))
     return end
 
 
-def _require_operand(text: str, index: int, message: str, start: int) -> None:
-    """Raise unless an operand starts right at ``index`` (``start``: the operator's own index)."""
+def _require_operand(text: str, index: int, code: str, start: int) -> None:
+    """Raise ``code`` unless an operand starts right at ``index`` (``start``: the operator's own index)."""
     if index >= len(text) or text[index].isspace() or text[index] == ")":
-        raise QueryError(message, start + 1)
+        raise QueryError(code, start + 1)

@@ -40,7 +40,7 @@ class _Parser:
         node = self.and_expr()
         extra = self.peek()
         if extra is not None:  # only a stray ")" can stop and_expr early
-            raise QueryError(f"unbalanced parenthesis at position {extra.index + 1}", extra.index + 1)
+            raise QueryError("unbalanced_parenthesis", extra.index + 1)
         return node
 
     def and_expr(self) -> Node:
@@ -55,7 +55,7 @@ class _Parser:
     def or_expr(self) -> Node:
         first = self.peek()
         if first is not None and first.kind in (Kind.OR, Kind.AND):
-            raise QueryError(f'"{first.kind}" needs a term on both sides', first.index + 1)
+            raise QueryError("operator_needs_terms", first.index + 1, operator=str(first.kind))
         parts = [self.unary()]
         while (lexeme := self.peek()) is not None and lexeme.kind == Kind.OR:
             self.take()
@@ -66,7 +66,7 @@ class _Parser:
     def operand_after(self, operator: Lexeme) -> None:
         following = self.peek()
         if following is None or following.kind in _STOP:
-            raise QueryError(f'"{operator.kind}" needs a term on both sides', operator.index + 1)
+            raise QueryError("operator_needs_terms", operator.index + 1, operator=str(operator.kind))
 
     def unary(self) -> Node:
         negations = 0
@@ -74,8 +74,7 @@ class _Parser:
             self.take()
             following = self.peek()
             if following is None or following.kind in _STOP:
-                position = lexeme.index + 1
-                raise QueryError(f'"{lexeme.text}" at position {position} needs a term after it', position)
+                raise QueryError("needs_term_after", lexeme.index + 1, operator=lexeme.text)
             negations += 1
         node = self.primary()
         for _ in range(negations):
@@ -85,7 +84,7 @@ class _Parser:
     def primary(self) -> Node:
         lexeme = self.peek()
         if lexeme is None or lexeme.kind in _STOP:
-            raise QueryError("a term is missing at the end of the query")  # guarded by callers
+            raise QueryError("missing_term_at_end")  # guarded by callers
         self.take()
         if lexeme.kind == Kind.LPAREN:
             return self.group(lexeme)
@@ -93,22 +92,21 @@ class _Parser:
             return self.field(lexeme)
         if lexeme.kind in (Kind.WORD, Kind.PHRASE):
             return make_term(lexeme)
-        position = lexeme.index + 1
-        raise QueryError(f'"{lexeme.text}" at position {position} needs a term after it', position)
+        raise QueryError("needs_term_after", lexeme.index + 1, operator=lexeme.text)
 
     def group(self, opening: Lexeme) -> Node:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise QueryError(f"nesting too deep ({self.depth} > {MAX_DEPTH})", opening.index + 1)
+            raise QueryError("nesting_too_deep", opening.index + 1, depth=self.depth, limit=MAX_DEPTH)
         following = self.peek()
         if following is not None and following.kind == Kind.RPAREN:
-            raise QueryError(f"empty parentheses at position {opening.index + 1}", opening.index + 1)
+            raise QueryError("empty_parentheses", opening.index + 1)
         if following is None:
-            raise QueryError(f"unbalanced parenthesis at position {opening.index + 1}", opening.index + 1)
+            raise QueryError("unbalanced_parenthesis", opening.index + 1)
         node = self.and_expr()
         closing = self.peek()
         if closing is None:
-            raise QueryError(f"unbalanced parenthesis at position {opening.index + 1}", opening.index + 1)
+            raise QueryError("unbalanced_parenthesis", opening.index + 1)
         self.take()
         self.depth -= 1
         return node
@@ -117,15 +115,11 @@ class _Parser:
         target = self.peek()
         if prefix.text == "source":
             if target is None or target.kind not in (Kind.WORD, Kind.PHRASE):
-                position = prefix.index + 1
-                raise QueryError(
-                    f'"source:" at position {position} needs a feed name right after it', position
-                )
+                raise QueryError("source_needs_name", prefix.index + 1)
             self.take()
             return Source(" ".join(_tokens(target)))
         if target is None or target.kind not in (Kind.WORD, Kind.PHRASE, Kind.LPAREN):
-            position = prefix.index + 1
-            raise QueryError(f'"title:" at position {position} needs a term right after it', position)
+            raise QueryError("title_needs_term", prefix.index + 1)
         return _in_title(self.primary())
 
 
@@ -138,18 +132,12 @@ def make_term(lexeme: Lexeme) -> Term:
     """A term from a word or phrase lexeme: normalized tokens, with a checked trailing ``*`` on words."""
     prefix = lexeme.kind == Kind.WORD and lexeme.text.endswith("*")
     if lexeme.kind == Kind.WORD and "*" in lexeme.text[:-1]:
-        raise QueryError(
-            f'"*" only works at the end of a word, e.g. alumin* (in "{lexeme.text}" at position '
-            f"{lexeme.index + 1})",
-            lexeme.index + 1,
-        )
+        raise QueryError("star_not_at_end", lexeme.index + 1, word=lexeme.text)
     tokens = _tokens(lexeme, allow_empty=prefix)
     if prefix and tokens and is_cjk(tokens[-1]):
         prefix = False  # CJK terms already match inside longer text
     elif prefix and (not tokens or len(tokens[-1]) < MIN_PREFIX):
-        raise QueryError(
-            f'prefix "{lexeme.text}" needs at least {MIN_PREFIX} letters before "*"', lexeme.index + 1
-        )
+        raise QueryError("prefix_too_short", lexeme.index + 1, word=lexeme.text, minimum=MIN_PREFIX)
     return Term(tokens, prefix=prefix)
 
 
@@ -157,10 +145,7 @@ def _tokens(lexeme: Lexeme, allow_empty: bool = False) -> tuple[str, ...]:
     tokens = tuple(tokenize(normalize_text(lexeme.text)))
     if not tokens and not allow_empty:
         shown = f'"{lexeme.text}"' if lexeme.kind == Kind.PHRASE else lexeme.text
-        raise QueryError(
-            f"nothing to search for in {shown} at position {lexeme.index + 1} (it has no letters or digits)",
-            lexeme.index + 1,
-        )
+        raise QueryError("nothing_to_search", lexeme.index + 1, term=shown)
     return tokens
 
 

@@ -78,17 +78,17 @@ def parse_query(text: str) -> Query:
     Control characters are refused; invisible format characters are dropped, as from feed text."""
     text = text.strip()
     if (control := first_control(text)) is not None:
-        raise QueryError(f"control character at position {control + 1}", control + 1)
+        raise QueryError("control_character", control + 1)
     text = strip_hidden(text).strip()
     if not text:
-        raise QueryError("the query is empty")
+        raise QueryError("empty")
     if len(text) > MAX_LENGTH:
-        raise QueryError(f"query too long ({len(text)} > {MAX_LENGTH} characters)")
+        raise QueryError("too_long", length=len(text), limit=MAX_LENGTH)
     node = shortcut(text) or parse(text)
     terms = count_terms(node)
     if terms > MAX_TERMS:
-        raise QueryError(f"too many terms ({terms} > {MAX_TERMS})")
+        raise QueryError("too_many_terms", terms=terms, limit=MAX_TERMS)
     options = anchor_options(node)
     if not options:
-        raise QueryError("a query needs at least one term that must appear")
+        raise QueryError("no_required_term")
     return Query(text, node, options)
