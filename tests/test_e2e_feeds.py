@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bot.settings import DatabaseSettings, PollingSettings, Settings, TelegramSettings
 from feeds.opml import parse_opml
+from tests.e2e_helpers import USER, ask, running
 from tests.fake_telegram import FakeTelegram
 from tests.feed_pages import page_linking, titled_feed
 from tests.feed_server import FeedServer
-from tests.test_e2e_bot import USER, ask, running
 
 NEWEST = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)
 

@@ -13,11 +13,11 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from bot.settings import DatabaseSettings
+from tests.e2e_helpers import USER, ask, running, settings_for
 from tests.fake_telegram import FakeTelegram, SentMessage
 from tests.feed_server import FeedServer
 from tests.fixtures_db import pg_url
 from tests.releases import RELEASE, rss
-from tests.test_e2e_bot import USER, ask, running, settings_for
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
