@@ -811,6 +811,14 @@ class FakeTelegram:
         plain = self._checked_text(params)
         markup = self._checked_markup(params)
         self._throttle(chat_id)
+        message = self._bot_message(chat_id, {"text": plain})
+        if markup:
+            message["reply_markup"] = markup
+        self._record("sendMessage", chat_id, message["message_id"], params, markup)
+        return message
+
+    def _bot_message(self, chat_id: int, content: JSON) -> JSON:
+        """A new message from the bot in ``chat_id`` with ``content`` (text, caption, …), kept for edits."""
         message_id = self._new_message_id(chat_id)
         chat = self._chats.setdefault(chat_id, self._default_chat(chat_id))
         message: JSON = {
@@ -818,12 +826,9 @@ class FakeTelegram:
             "date": int(time.time()),
             "chat": chat,
             "from": self._bot_user(),
-            "text": plain,
+            **content,
         }
-        if markup:
-            message["reply_markup"] = markup
         self._messages[(chat_id, message_id)] = message
-        self._record("sendMessage", chat_id, message_id, params, markup)
         return message
 
     def _send_media(self, method: str, field: str, params: JSON) -> JSON:
@@ -838,20 +843,11 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message caption is too long")
         markup = self._checked_markup(params)
         self._throttle(chat_id)
-        message_id = self._new_message_id(chat_id)
-        chat = self._chats.setdefault(chat_id, self._default_chat(chat_id))
-        message: JSON = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": chat,
-            "from": self._bot_user(),
-            "caption": plain,
-        }
+        message = self._bot_message(chat_id, {"caption": plain})
         if method == "sendDocument":
             message["document"] = self._keep_file(upload.filename, upload.data)
-        self._messages[(chat_id, message_id)] = message
         self.files.append(SentFile(chat_id, method, upload.filename, upload.data, plain))
-        self._record(method, chat_id, message_id, {**params, "text": caption}, markup)
+        self._record(method, chat_id, message["message_id"], {**params, "text": caption}, markup)
         return message
 
     def _edit_message_text(self, params: JSON) -> JSON:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from feeds.models import Chat
 
 _SUBTAGS = re.compile(r"[-_]")
 _SCRIPTS = {"hans": "zh-Hans", "hant": "zh-Hant"}
@@ -36,6 +37,13 @@ def resolve_language(chat_language: str | None, user_language_code: str | None, 
     if chat_language in LANGUAGES:
         return chat_language
     return from_telegram(user_language_code) or (default if default in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def stored_language(chat: Chat | None, default: str) -> str:
+    """A chat's language when nobody is talking to it (alerts, notices): its /lang choice, else the last
+    sender's Telegram language, else the configured default."""
+    chosen = (chat.language or chat.sender_language) if chat is not None else None
+    return resolve_language(chosen, None, default)
 
 
 def parse_language_argument(text: str) -> str | None:

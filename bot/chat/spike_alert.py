@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
-from bot.chat.language import resolve_language
+from bot.chat.language import stored_language
 from bot.chat.render import visible_length
 from bot.chat.replies import MAX_CAPTION, Attachment, Reply, echo
 from bot.chat.trend_view import DEFAULT_DAYS, QueryTrend, caption, draw, load_trend
@@ -37,8 +37,7 @@ class SpikeRenderer:
 
     async def __call__(self, alert: SpikeAlert) -> Reply:
         chat = await off_loop(self._store.get_chat, alert.chat_id)
-        chosen = (chat.language or chat.sender_language) if chat else None
-        t = translator(resolve_language(chosen, None, self._default_language))
+        t = translator(stored_language(chat, self._default_language))
         zone = (await off_loop(self._store.chat_volume, alert.chat_id)).zone
         query = parse_query(alert.query)
         one = await off_loop(load_trend, self._store, query, days=self._days, last_day=alert.day, zone=zone)

@@ -30,7 +30,7 @@ from typing import ParamSpec, TypeVar
 
 from bot.chat.digest import render_digest_messages
 from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
-from bot.chat.language import resolve_language
+from bot.chat.language import stored_language
 from bot.chat.render import RenderedMessage, render_alert, render_digest
 from bot.offload import off_loop
 from bot.ops.metrics import Metrics, process_metrics
@@ -133,7 +133,6 @@ class AlertSender:
         self._tasks: dict[int, asyncio.Task[int]] = {}  # running chat tasks: capacity and shutdown only
         self._last_flood: tuple[float, int] | None = None
         self._stopping = False
-        self.last_pass: float | None = None  # monotonic time of the last completed claim pass
         self._heartbeat_at = 0.0  # monotonic: when to beat next (the first pass announces this sender)
         self._renew_at = 0.0
         self.on_pass: Callable[[], None] | None = None  # readiness: called after each completed pass
@@ -186,7 +185,6 @@ class AlertSender:
                     else:
                         timeout = max(0.05, min(timeout, (send_from or monotonic()) - monotonic()))
                     failures = 0
-                    self.last_pass = monotonic()
                     if self.on_pass is not None:
                         self.on_pass()
                 except Exception as exc:  # the database (or a bug): log, back off, go on
@@ -353,8 +351,7 @@ class AlertSender:
 
     async def _translator(self, chat_id: int) -> Translator:
         chat = await self._db(self._store.get_chat, chat_id)
-        chosen = (chat.language or chat.sender_language) if chat else None
-        return translator(resolve_language(chosen, None, self._default_language))
+        return translator(stored_language(chat, self._default_language))
 
     async def _render_digest(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
         """The chat's digest (every claimed slot at once) in its zone and language: at most 3 messages."""

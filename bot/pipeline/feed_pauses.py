@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, translator
-from bot.chat.language import resolve_language
+from bot.chat.language import stored_language
 from bot.chat.render import html_to_plain
 from bot.chat.replies import echo
 from bot.offload import off_loop
@@ -63,8 +63,7 @@ class PauseNotices:
             return 0  # another process (the bot, or the console) tells this chat
         if not await off_loop(self._store.mark_feed_owner_told, feed.id, now) or chat is None:
             return 0
-        chosen = chat.language or chat.sender_language
-        t = translator(resolve_language(chosen, None, self._default_language))
+        t = translator(stored_language(chat, self._default_language))
         html = t.gettext(
             "Feed <b>%(name)s</b>, which this chat added, has failed for %(days)s days in a row, so it is "
             "paused. Last error: %(error)s\nIts releases stay in /recent; /removefeed removes it.",
