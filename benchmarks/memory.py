@@ -39,6 +39,21 @@ class Sample:
     main: float
     children: float
     sent: int
+    anon: float = 0.0
+    threads: int = 0
+
+
+def status_fields(pid: int) -> dict[str, int]:
+    """``/proc/PID/status`` numbers (kB for sizes); empty when the process is gone."""
+    found: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile", "RssShmem", "Threads"):
+                found[key] = int(value.split()[0])
+    except (OSError, ValueError):
+        pass
+    return found
 
 
 @dataclass
@@ -102,7 +117,17 @@ def sample_run(
             print(f"  every feed polled once after {now - started:.0f} s: releases published", flush=True)
         children = [pid for pid in marked_processes(process.marker) if pid != process.pid]
         sent = fake.stats.sent_ok
-        samples.rows.append(Sample(now - started, rss_mb(process.pid), sum(map(rss_mb, children)), sent))
+        status = status_fields(process.pid)
+        samples.rows.append(
+            Sample(
+                now - started,
+                rss_mb(process.pid),
+                sum(map(rss_mb, children)),
+                sent,
+                status.get("RssAnon", 0) / 1024,
+                status.get("Threads", 0),
+            )
+        )
         if sent and samples.delivering_from is None:
             samples.delivering_from = now - started
             print(f"  first alert after {now - started:.0f} s", flush=True)
@@ -115,7 +140,8 @@ def sample_run(
         if len(samples.rows) % 30 == 0:
             last = samples.rows[-1]
             print(
-                f"  t={last.at:4.0f}s main={last.main:6.1f} MB children={last.children:6.1f} MB sent={sent}",
+                f"  t={last.at:4.0f}s main={last.main:6.1f} MB (heap {last.anon:6.1f}, {last.threads} thr) "
+                f"children={last.children:6.1f} MB sent={sent}",
                 flush=True,
             )
         time.sleep(1.0)
@@ -153,6 +179,12 @@ def print_report(samples: Samples, url: str) -> None:
         print(
             f"main at first alert:     {during[0].main:7.1f} MB; at the end {during[-1].main:.1f} MB; "
             f"children {during[-1].children:.1f} MB"
+        )
+        heap_trend = slope_per_minute([(s.at, s.anon) for s in during])
+        print(
+            f"main's anonymous memory: {during[0].anon:7.1f} MB -> {during[-1].anon:.1f} MB "
+            f"({heap_trend:+.2f} MB/min; the rest is mapped files), threads {during[0].threads} -> "
+            f"{during[-1].threads}"
         )
     print(
         f"trend while delivering:  main {trend_main:+.2f} MB/min (second half {trend_late:+.2f}), "
