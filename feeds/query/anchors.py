@@ -9,6 +9,7 @@ from __future__ import annotations
 from feeds.query.document import PREFIX_KEY
 from feeds.query.nodes import And, Node, Or, Term
 from feeds.query.normalize import is_cjk
+from feeds.query.shared import key_set
 
 _CJK_PAIR_SCORE = 4  # a CJK bigram is about as selective as a 4-letter word
 _PREFIX_SCORE = 2
@@ -17,7 +18,7 @@ _PREFIX_SCORE = 2
 def anchor_keys(node: Node) -> frozenset[str] | None:
     """Keys, one of which every matching document contains; None when nothing positive is required."""
     if isinstance(node, Term):
-        return frozenset((term_key(node),))
+        return key_set((term_key(node),))
     if isinstance(node, Or):
         keys: list[str] = []
         for part in node.parts:
@@ -27,7 +28,7 @@ def anchor_keys(node: Node) -> frozenset[str] | None:
                 keys.extend(branch)
             else:
                 return None
-        return frozenset(keys)
+        return key_set(keys)
     if isinstance(node, And):
         options = _part_options(node)
         return min(options, key=cost) if options else None
@@ -83,14 +84,14 @@ def term_options(term: Term) -> list[frozenset[str]]:
     term matched by one key (a word, one or two CJK characters) has that key only."""
     tokens = term.tokens
     if len(tokens) == 1 and not term.prefix:
-        return [frozenset(tokens)]
+        return [key_set(tokens)]
     candidates = _term_candidates(term)
     if not term.prefix and len(tokens) == 2 and is_cjk(tokens[0]) and is_cjk(tokens[1]):
-        return [frozenset((max(candidates)[1],))]  # a CJK pair: its own key
+        return [key_set((max(candidates)[1],))]  # a CJK pair: its own key
     candidates.sort(reverse=True)
     best = candidates[0][1]
     keys = dict.fromkeys([best, *(key for score, key in candidates if score > 1)])
-    return [frozenset((key,)) for key in keys]
+    return [key_set((key,)) for key in keys]
 
 
 def term_key(term: Term) -> str:

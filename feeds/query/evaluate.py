@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from feeds.query.document import Document, TextField
 from feeds.query.nodes import And, Field, Node, Not, Or, Source, Term
 from feeds.query.normalize import is_cjk
+from feeds.query.shared import key_set
 
 Predicate = Callable[[Document], bool]
 _ANY = Field.ANY
@@ -46,7 +47,7 @@ def _compile_and(parts: Sequence[Node]) -> Predicate:
 
 
 def _compile_or(parts: Sequence[Node]) -> Predicate:
-    keys = frozenset(key for key in map(_any_field_key, parts) if key is not None)
+    keys = key_set([key for key in map(_any_field_key, parts) if key is not None])
     checks = [compile_node(part) for part in parts if _any_field_key(part) is None]
     if keys:
         checks.insert(0, lambda doc: not keys.isdisjoint(doc.keys))
@@ -69,7 +70,7 @@ def split_and(parts: Sequence[Node]) -> tuple[frozenset[str], frozenset[str], li
                 forbidden.append(key)
                 continue
         rest.append(part)
-    return frozenset(required), frozenset(forbidden), rest
+    return key_set(required), key_set(forbidden), rest
 
 
 def all_of(checks: Sequence[Predicate]) -> Predicate:

@@ -20,6 +20,7 @@ from feeds.query.lexer import QueryError
 from feeds.query.normalize import is_cjk
 from feeds.query.plan import Plan, make_plan, split_key
 from feeds.query.query import Query, parse_query
+from feeds.query.shared import key_set
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class _Postings:
             return
         required = plan.required
         if single_anchor and key in required:
-            required = required.difference((key,))  # the anchor is known present
+            required = key_set(required.difference((key,)))  # the anchor is known present
         bucket.checked.append(
             (query_key, required or None, plan.forbidden or None, plan.alternatives, plan.residual)
         )

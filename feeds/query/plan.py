@@ -18,8 +18,8 @@ from feeds.query.evaluate import Predicate, all_of, compile_node, simple_key, sp
 from feeds.query.nodes import And, Field, Node, Or, Term
 from feeds.query.normalize import is_cjk
 from feeds.query.query import Query
-
-_EMPTY: frozenset[str] = frozenset()
+from feeds.query.shared import EMPTY_KEYS as _EMPTY
+from feeds.query.shared import key_set
 
 
 class Plan(NamedTuple):  # a value like a frozen dataclass, but built much faster (one per query)
@@ -71,7 +71,7 @@ def _alternatives(node: Or) -> tuple[frozenset[str], bool] | None:
                 return None
             key = max(necessary, key=lambda k: (len(k), k))  # a longer word is usually rarer
         keys.append(key)
-    return frozenset(keys), decided
+    return key_set(keys), decided
 
 
 def _is_exact(node: Node) -> bool:
@@ -95,7 +95,7 @@ def necessary_keys(node: Node) -> frozenset[str]:
     """Keys of ``Document.keys`` that every document matching ``node`` holds."""
     if isinstance(node, Term):
         key = simple_key(node)
-        return frozenset([key]) if key is not None else _term_keys(node)
+        return key_set((key,)) if key is not None else _term_keys(node)
     if isinstance(node, And):
         return _EMPTY.union(*map(necessary_keys, node.parts))
     if isinstance(node, Or):
@@ -107,7 +107,7 @@ def _term_keys(term: Term) -> frozenset[str]:
     """The whole tokens of a term and the pairs of its consecutive CJK tokens."""
     tokens = term.tokens[:-1] if term.prefix else term.tokens
     pairs = [a + b for a, b in pairwise(tokens) if is_cjk(a) and is_cjk(b)]
-    return frozenset([*tokens, *pairs])
+    return key_set([*tokens, *pairs])
 
 
 def split_key(anchor: str) -> tuple[bool, str]:

@@ -30,7 +30,7 @@ class Query:
     text: str
     node: Node
     anchor_options: tuple[frozenset[str], ...]
-    _compiled: list[Predicate] = field(default_factory=list, init=False, repr=False, compare=False)
+    _compiled: Predicate | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -40,9 +40,11 @@ class Query:
     @property
     def predicate(self) -> Predicate:
         """The compiled test behind ``matches``, compiled on first use (the index rarely needs it)."""
-        if not self._compiled:
-            self._compiled.append(compile_node(self.node))
-        return self._compiled[0]
+        compiled = self._compiled
+        if compiled is None:
+            compiled = compile_node(self.node)
+            object.__setattr__(self, "_compiled", compiled)  # a cache: the query stays a value
+        return compiled
 
     def describe(self) -> str:
         """How the query was understood, one line of plain text."""

@@ -15,6 +15,7 @@ from feeds.query.lexer import KEYWORDS, Kind, Lexeme, QueryError
 from feeds.query.nodes import And, Node, Not, Or, Term
 from feeds.query.normalize import HAN_STABLE
 from feeds.query.parser import MIN_PREFIX, make_term
+from feeds.query.shared import memoized
 
 # A bare word: none of the characters the lexer treats specially (nor their full-width forms), an
 # optional trailing "*". A leading "-" (exclusion) is handled apart.
@@ -89,7 +90,7 @@ def _join_or(branches: list[Node]) -> Node:
 def _term(word: str) -> Term:
     if not word or word in KEYWORDS:
         raise _Unsupported
-    term = _ascii_term(word) if word.isascii() else _han_term(word)
+    term = _ascii_term(word.lower()) if word.isascii() else _han_term(word)
     if term is not None:
         return term
     if _WORD.fullmatch(word) is None or word[0] == "-":
@@ -97,12 +98,12 @@ def _term(word: str) -> Term:
     return make_term(Lexeme(Kind.WORD, word, 0))
 
 
-def _han_term(word: str) -> Term | None:
+def _make_han_term(word: str) -> Term | None:
     """``make_term`` for a run of CJK unified ideographs (normalizing leaves them as they are)."""
     return Term(tuple(word)) if _HAN.fullmatch(word) is not None else None
 
 
-def _ascii_term(word: str) -> Term | None:
+def _make_ascii_term(word: str) -> Term | None:
     """``make_term`` for ASCII letters and digits, maybe with a trailing ``*`` (normalizing is lower())."""
     if word.isalnum():
         return Term((word.lower(),))
@@ -110,3 +111,8 @@ def _ascii_term(word: str) -> Term | None:
     if word[-1:] == "*" and len(stem) >= MIN_PREFIX and stem.isalnum():
         return Term((stem.lower(),), prefix=True)
     return None
+
+
+# the same word in many queries is one shared Term (terms are immutable)
+_ascii_term = memoized({}, _make_ascii_term)
+_han_term = memoized({}, _make_han_term)
