@@ -4,6 +4,7 @@
     .venv/bin/python -m benchmarks.memory --feeds 200 --subs 20000 --items 200 --duration 60
     .venv/bin/python -m benchmarks.memory --database-url postgresql+psycopg://postgres@127.0.0.1:5432/DB
     .venv/bin/python -m benchmarks.memory --tracemalloc --subs 20000   # what grows, by allocation site
+    .venv/bin/python -m benchmarks.memory --tracemalloc --trace-after 40   # full scale: trace delivery only
 
 The run polls loopback feeds (every release new to every subscription), matches, and delivers through the
 fake Telegram server with its flood limits on (~28 messages/s, so the backlog outlasts the window). Every
@@ -240,7 +241,11 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
             interval=30,
             extra="per_host_concurrency = 20\n",
         )
-        env = {"WIREWATCH_BENCH_SNAPSHOTS": str(snapshots), "WIREWATCH_BENCH_SNAPSHOT_SECONDS": "15"}
+        env = {
+            "WIREWATCH_BENCH_SNAPSHOTS": str(snapshots),
+            "WIREWATCH_BENCH_SNAPSHOT_SECONDS": "15",
+            "WIREWATCH_BENCH_TRACE_AFTER": str(args.trace_after),
+        }
         module = "benchmarks.memory_probe" if args.tracemalloc else "bot.entry.cli"
         process = WirewatchProcess.start(config, fake.token, module=module, **env)
         wall_offset = time.time() - time.monotonic()
@@ -266,6 +271,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=180.0, help="seconds of delivery to sample")
     parser.add_argument("--startup", type=float, default=600.0, help="seconds allowed until the first alert")
     parser.add_argument("--tracemalloc", action="store_true", help="snapshot allocations in the run")
+    parser.add_argument(
+        "--trace-after", type=float, default=0.0, help="with --tracemalloc: start tracing N seconds in"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wirewatch-mem-") as tmp:
         run(args, Path(tmp))

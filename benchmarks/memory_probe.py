@@ -1,5 +1,7 @@
 """``wirewatch`` under tracemalloc, for ``benchmarks.memory --tracemalloc``: the real CLI, plus a thread that
-dumps a snapshot every ``$WIREWATCH_BENCH_SNAPSHOT_SECONDS`` into ``$WIREWATCH_BENCH_SNAPSHOTS``.
+dumps a snapshot every ``$WIREWATCH_BENCH_SNAPSHOT_SECONDS`` into ``$WIREWATCH_BENCH_SNAPSHOTS``. With
+``$WIREWATCH_BENCH_TRACE_AFTER`` seconds, tracing starts that late: only what is allocated from then on is
+traced (the subscription index loaded before costs no tracing overhead and does not hide the growth).
 
     python -m benchmarks.memory_probe run --config PATH
 """
@@ -16,7 +18,9 @@ from pathlib import Path
 from bot.entry.cli import main as cli_main
 
 
-def _dump_forever(directory: Path, every: float) -> None:
+def _dump_forever(directory: Path, every: float, after: float) -> None:
+    time.sleep(after)
+    tracemalloc.start(8)
     number = 0
     while True:
         time.sleep(every)
@@ -30,8 +34,8 @@ def _dump_forever(directory: Path, every: float) -> None:
 def main() -> int:
     directory = Path(os.environ["WIREWATCH_BENCH_SNAPSHOTS"])
     every = float(os.environ.get("WIREWATCH_BENCH_SNAPSHOT_SECONDS", "20"))
-    tracemalloc.start(8)
-    threading.Thread(target=_dump_forever, args=(directory, every), daemon=True).start()
+    after = float(os.environ.get("WIREWATCH_BENCH_TRACE_AFTER", "0"))
+    threading.Thread(target=_dump_forever, args=(directory, every, after), daemon=True).start()
     return cli_main(sys.argv[1:])
 
 
