@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
 
 from feeds.clustering import Known, pick_story
 from feeds.models import Item, NewItem
@@ -16,7 +16,7 @@ from storage import search_index
 from storage.convert import item_select, story_of, to_item
 from storage.dialect import chunks, upsert
 from storage.stories import lock_story_keys, stored_candidates
-from storage.tables import feeds, items, pruned_identities
+from storage.tables import feeds, items, match_queue, pruned_identities
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ def add_items(
         if item.identity in ids
     ]
     new = _cluster_within_batch(conn, new, window)
+    if not first_poll:
+        for part in chunks([item_id for item_id, _, _ in new]):  # one statement each, not one per row
+            conn.execute(insert(match_queue).values([{"item_id": item_id} for item_id in part]))
     search_index.add(
         conn,
         [
@@ -148,22 +151,32 @@ def _item(item_id: int, feed_id: int, feed_name: str, item: NewItem, story: int 
 
 def unmatched_items(conn: Connection, limit: int) -> list[Item]:
     """Items not yet matched, oldest first."""
-    stmt = item_select().where(items.c.matched_at.is_(None)).order_by(items.c.id).limit(limit)
-    return [to_item(row) for row in conn.execute(stmt)]
+    return [to_item(row) for row in conn.execute(_queued(conn, limit, lock=False))]
 
 
 def claim_unmatched(conn: Connection, limit: int) -> list[Item]:
-    """Unmatched items, oldest first, locked for this transaction (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
-    so concurrent match workers take different batches; the lock ends with the transaction, also when
-    the worker dies)."""
-    stmt = (
-        item_select()
-        .where(items.c.matched_at.is_(None))
-        .order_by(items.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=items)
-    )
-    return [to_item(row) for row in conn.execute(stmt)]
+    """Unmatched items, oldest first, locked for this transaction: their ``match_queue`` rows with
+    ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so concurrent match workers take different batches, and the
+    items themselves (a story merge waits until they are recorded). The locks end with the transaction, also
+    when the worker dies."""
+    return [to_item(row) for row in conn.execute(_queued(conn, limit, lock=True))]
+
+
+def _queued(conn: Connection, limit: int, *, lock: bool) -> Select[Any]:
+    head = select(match_queue.c.item_id).order_by(match_queue.c.item_id).limit(limit)
+    if lock:
+        head = head.with_for_update(skip_locked=True)
+    stmt = item_select().where(items.c.id.in_(head)).order_by(items.c.id)
+    return stmt.with_for_update(of=items) if lock and conn.dialect.name == "postgresql" else stmt
+
+
+def dequeue(conn: Connection, item_ids: Sequence[int], now: datetime) -> None:
+    """The items are matched: out of the queue, ``matched_at`` set."""
+    for part in chunks(sorted(set(item_ids))):
+        conn.execute(delete(match_queue).where(match_queue.c.item_id.in_(part)))
+        conn.execute(
+            update(items).where(items.c.id.in_(part), items.c.matched_at.is_(None)).values(matched_at=now)
+        )
 
 
 def matched_since(conn: Connection, since: datetime, limit: int) -> list[Item]:

@@ -14,6 +14,7 @@ from feeds.eligibility import is_eligible
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
+from storage import items_repo
 from storage.convert import item_select, story_of, to_item
 from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, feeds, items, subscriptions
@@ -67,10 +68,7 @@ def record_matches(
         created = len(
             conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all()
         )
-    for part in chunks(sorted(set(item_ids))):
-        conn.execute(
-            update(items).where(items.c.id.in_(part), items.c.matched_at.is_(None)).values(matched_at=now)
-        )
+    items_repo.dequeue(conn, item_ids, now)
     logger.debug("matches_recorded items=%s matches=%s created=%s", len(item_ids), len(matches), created)
     return created
 

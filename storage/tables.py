@@ -104,13 +104,16 @@ class ItemRow(Base):
         Index("ix_items_title_fp", "title_fingerprint"),
         Index("ix_items_first_seen", "first_seen_at"),
         Index("ix_items_trend", "id", "story_id", "first_seen_at"),  # daily counts: no wide row reads
-        Index(
-            "ix_items_unmatched",
-            "id",
-            sqlite_where=text("matched_at IS NULL"),
-            postgresql_where=text("matched_at IS NULL"),
-        ),
     )
+
+
+class MatchQueueRow(Base):
+    """An item waiting for the match stage (``items.matched_at`` is NULL exactly while this row exists)."""
+
+    __tablename__ = "match_queue"
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
 
 class ChatRow(Base):
@@ -282,6 +285,7 @@ def table_of(model: type[Base]) -> Table:
 schema_version = table_of(SchemaVersionRow)
 feeds = table_of(FeedRow)
 items = table_of(ItemRow)
+match_queue = table_of(MatchQueueRow)
 chats = table_of(ChatRow)
 subscriptions = table_of(SubscriptionRow)
 deliveries = table_of(DeliveryRow)

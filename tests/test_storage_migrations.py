@@ -136,3 +136,46 @@ def test_two_sqlite_writers_wait_for_each_other(store_url: str) -> None:
     finally:
         for opened in stores:
             opened.close()
+
+
+def test_unmatched_items_move_to_the_match_queue(backend: Backend, engine: Engine) -> None:
+    """A version-11 database: its unmatched items (only those) are queued, and the match stage takes them."""
+    url, schema = backend
+    assert migrate(engine, MIGRATIONS[:11]) == 11
+    naive = engine.dialect.name == "sqlite"
+    at = T0.replace(tzinfo=None) if naive else T0
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
+                " next_poll_at, created_at, updated_at)"
+                " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
+            ),
+            {"t": at},
+        )
+        for n, matched in ((1, True), (2, False), (3, True), (4, False)):
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, feed_id, identity, title, body, summary, published_at,"
+                    " first_seen_at, title_fingerprint, body_fingerprint, matched_at)"
+                    " VALUES (:n, 1, :ident, 't', 'b', 's', :t, :t, 'tf', 'bf', :m)"
+                ),
+                {"n": n, "ident": f"i{n}", "t": at, "m": at if matched else None},
+            )
+    assert migrate(engine) == LATEST
+    with engine.begin() as conn:
+        queued = conn.execute(text("SELECT item_id FROM match_queue ORDER BY item_id")).scalars().all()
+        indexes = {i["name"] for i in inspect(conn).get_indexes("items")}
+    assert queued == [2, 4]
+    assert "ix_items_unmatched" not in indexes
+    store = Store.open(url, schema=schema)
+    try:
+        assert [item.id for item in store.unmatched_items(10)] == [2, 4]
+        claimed, created = store.match_batch(10, lambda batch: [([i.id for i in batch], [])], T0)
+        assert (claimed, created) == (2, 0)
+        assert store.unmatched_items(10) == []
+    finally:
+        store.close()
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT count(*) FROM match_queue")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM items WHERE matched_at IS NULL")).scalar_one() == 0

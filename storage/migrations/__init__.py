@@ -26,6 +26,7 @@ from storage.migrations import (
     m0009_feed_offers,
     m0010_spike_outbox,
     m0011_feed_claims,
+    m0012_match_queue,
 )
 from storage.tables import schema_version
 
@@ -56,6 +57,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "feed offers", m0009_feed_offers.apply),
     Migration(10, "spike alert outbox, trend index", m0010_spike_outbox.apply),
     Migration(11, "feed claims", m0011_feed_claims.apply),
+    Migration(12, "match queue", m0012_match_queue.apply),
 )
 
 
