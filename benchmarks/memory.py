@@ -194,6 +194,16 @@ def print_report(samples: Samples, url: str) -> None:
     )
 
 
+def print_sqlite_memory(directory: Path) -> None:
+    """SQLite's own heap over the run (written by the probe; tracemalloc does not see it)."""
+    path = directory / "sqlite-memory.txt"
+    rows = [line.split() for line in path.read_text().splitlines()] if path.exists() else []
+    if rows:
+        step = max(1, len(rows) // 8)
+        series = ", ".join(f"{float(t):.0f}s {int(b) / 2**20:.1f}" for t, b in rows[::step])
+        print(f"SQLite's own memory (MB): {series}, last {int(rows[-1][1]) / 2**20:.1f}")
+
+
 def print_growth(directory: Path, delivering_from_wall: float | None) -> None:
     """Allocation sites that grew between the first snapshot while delivering and the last one."""
     snaps = sorted(directory.glob("snap-*.pickle"))
@@ -256,6 +266,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
             if args.tracemalloc:
                 start = None if samples.delivering_from is None else began + samples.delivering_from
                 print_growth(snapshots, None if start is None else start + wall_offset)
+                print_sqlite_memory(snapshots)
         finally:
             code = process.terminate(timeout=30) if process.proc.poll() is None else process.proc.returncode
             print(f"run exited {code}")

@@ -8,6 +8,8 @@ traced (the subscription index loaded before costs no tracing overhead and does 
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import sys
 import threading
@@ -31,11 +33,28 @@ def _dump_forever(directory: Path, every: float, after: float) -> None:
         snapshot.dump(str(directory / f"snap-{number:04d}-{time.time():.0f}.pickle"))
 
 
+def _sqlite_memory_forever(directory: Path, every: float) -> None:
+    """SQLite's own heap (``sqlite3_memory_used``: page caches, prepared statements), which tracemalloc
+    cannot see, appended to ``sqlite-memory.txt`` as "seconds bytes"."""
+    name = ctypes.util.find_library("sqlite3")
+    if name is None:
+        return
+    library = ctypes.CDLL(name)
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    started = time.monotonic()
+    with (directory / "sqlite-memory.txt").open("a") as out:
+        while True:
+            out.write(f"{time.monotonic() - started:.0f} {library.sqlite3_memory_used()}\n")
+            out.flush()
+            time.sleep(every)
+
+
 def main() -> int:
     directory = Path(os.environ["WIREWATCH_BENCH_SNAPSHOTS"])
     every = float(os.environ.get("WIREWATCH_BENCH_SNAPSHOT_SECONDS", "20"))
     after = float(os.environ.get("WIREWATCH_BENCH_TRACE_AFTER", "0"))
     threading.Thread(target=_dump_forever, args=(directory, every, after), daemon=True).start()
+    threading.Thread(target=_sqlite_memory_forever, args=(directory, every), daemon=True).start()
     return cli_main(sys.argv[1:])
 
 
