@@ -4,7 +4,8 @@ Candidates come from the same index and expression as ``/recent`` (``feeds.searc
 the expression is exact for the query (``candidates_are_exact``: ANDs and ORs of plain words and CJK keys)
 the index answer is the count, else every candidate's text is checked by the matcher. The time range is also
 turned into an item id range (ids grow with insertion, so the smallest id first seen at or after ``since``
-bounds every later one), which lets SQLite's FTS5 seek by rowid and PostgreSQL's GIN scan skip old rows.
+bounds every later one), which lets SQLite's FTS5 seek by rowid and bounds the rows PostgreSQL reads (its
+plan for exact counts: ``trend_sql``).
 """
 
 from __future__ import annotations
