@@ -17,12 +17,13 @@ from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
 from feeds.models import Item
 from feeds.search import SearchExpr
 from storage.convert import item_select, to_item
-from storage.dialect import chunks
+from storage.dialect import chunks, pg_settings
 from storage.search_sql import fts5_match, pg_tsquery, pg_tsvector, simplify
 from storage.tables import items
 from storage.types import UTCDateTime, as_utc
 
 _fts = table("items_fts", column("rowid"))
+_GIN_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off"}
 NEWEST_PROBE = 200
 """PostgreSQL: how many of the newest rows to test before switching to the GIN index."""
 
@@ -110,7 +111,7 @@ def recent(
 def _pg_search(
     conn: Connection, query: str, *, since: datetime, limit: int, before_id: int | None
 ) -> list[int]:
-    """Ids of the newest matches: probe the newest rows, else use the GIN index (forced, this transaction)."""
+    """Ids of the newest matches: probe the newest rows, else use the GIN index (forced for that statement only)."""
     params = {
         "query": query,
         "since": since,
@@ -121,6 +122,5 @@ def _pg_search(
     ids = list(conn.execute(_PG_NEWEST, params).scalars())
     if len(ids) == limit:
         return ids
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql("SET LOCAL enable_indexscan = off")
-    return list(conn.execute(_PG_INDEXED, params).scalars())
+    with pg_settings(conn, _GIN_ONLY):  # restored after: later statements of the transaction plan freely
+        return list(conn.execute(_PG_INDEXED, params).scalars())

@@ -100,3 +100,18 @@ def test_since_bounds_first_seen(store: Store, loaded: dict[str, int]) -> None:
 def test_naive_since_is_refused(store: Store, loaded: dict[str, int], expr: SearchExpr | None) -> None:
     with pytest.raises(Exception, match="naive"):
         store.recent_items(since=T0.replace(tzinfo=None), limit=10, candidates=expr)
+
+
+def test_the_forced_index_plan_ends_with_its_statement(store: Store, loaded: dict[str, int]) -> None:
+    """PostgreSQL: the GIN-only plan of a search that the newest rows cannot answer is set for that one
+    statement; later statements of the same transaction plan with the settings they had."""
+    from storage import search_index
+    from storage.engine import transaction
+
+    with transaction(store._engine, write=False) as conn:
+        found = search_index.recent(conn, since=T0, limit=5, candidates=Tok("trains"), before_id=None)
+        after = (
+            conn.exec_driver_sql("SHOW enable_seqscan").scalar() if conn.dialect.name != "sqlite" else "on"
+        )
+    assert [item.id for item in found] == [loaded["rail"]]
+    assert after == "on"
