@@ -111,7 +111,7 @@ def recent(
 def _pg_search(
     conn: Connection, query: str, *, since: datetime, limit: int, before_id: int | None
 ) -> list[int]:
-    """Ids of the newest matches: probe the newest rows, else use the GIN index (forced for that statement only)."""
+    """Ids of the newest matches: probe the newest rows, else the GIN index (forced for that statement)."""
     params = {
         "query": query,
         "since": since,
