@@ -19,6 +19,9 @@ from storage.stories import lock_story_keys, stored_candidates
 from storage.tables import feeds, items, match_queue, pruned_identities
 
 logger = logging.getLogger(__name__)
+_ANY_PRUNED = (
+    select(pruned_identities.c.identity).where(pruned_identities.c.feed_id == bindparam("feed_id")).limit(1)
+)
 
 
 def add_items(
@@ -65,7 +68,10 @@ def _forget_pruned(conn: Connection, feed_id: int, ids: dict[str, int]) -> dict[
     """Delete again the just-inserted items whose identity retention remembers; return the others.
 
     Checked after the insert, not before: it costs nothing when nothing is new, and on PostgreSQL it also
-    sees a prune that committed while this insert waited on the row it deleted."""
+    sees a prune that committed while this insert waited on the row it deleted. A feed retention never
+    pruned (every feed until its items age out) costs one primary-key probe, not a lookup per identity."""
+    if not ids or conn.execute(_ANY_PRUNED, {"feed_id": feed_id}).first() is None:
+        return ids
     pruned: set[str] = set()
     for part in chunks(sorted(ids)):
         stmt = select(pruned_identities.c.identity).where(
