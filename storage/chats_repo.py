@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, delete, func, select, update
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from feeds.invisible import strip_hidden
 from feeds.models import Chat, ChatKind, DeliveryStatus, Subscription
 from storage.convert import to_chat, to_subscription
-from storage.dialect import upsert
+from storage.dialect import chunks, upsert
 from storage.tables import chats, deliveries, subscriptions
 
 PENDING = DeliveryStatus.PENDING.value
@@ -107,6 +108,21 @@ def list_subscriptions(conn: Connection, chat_id: int | None) -> list[Subscripti
     if chat_id is not None:
         stmt = stmt.where(subscriptions.c.chat_id == chat_id)
     return [to_subscription(row) for row in conn.execute(stmt)]
+
+
+def subscription_chats(conn: Connection) -> dict[int, int]:
+    """Every subscription's chat, by subscription id (two integers a row: a cheap full comparison)."""
+    rows = conn.execute(select(subscriptions.c.id, subscriptions.c.chat_id))
+    return {sub_id: chat_id for sub_id, chat_id in rows}
+
+
+def subscriptions_by_ids(conn: Connection, ids: Sequence[int]) -> list[Subscription]:
+    """These subscriptions (those that still exist), by id."""
+    found: list[Subscription] = []
+    for part in chunks(sorted(set(ids))):
+        stmt = select(subscriptions).where(subscriptions.c.id.in_(part)).order_by(subscriptions.c.id)
+        found.extend(to_subscription(row) for row in conn.execute(stmt))
+    return found
 
 
 def subscriptions_signature(conn: Connection) -> tuple[int, int, int]:

@@ -485,6 +485,16 @@ class Store(VolumeStore, SpikeStore):
         with transaction(self._engine, write=False) as conn:
             return chats_repo.list_subscriptions(conn, None)
 
+    def subscription_chats(self) -> dict[int, int]:
+        """Every subscription's chat id, by subscription id (the match stage's periodic full comparison)."""
+        with transaction(self._engine, write=False) as conn:
+            return chats_repo.subscription_chats(conn)
+
+    def subscriptions_by_ids(self, ids: Sequence[int]) -> list[Subscription]:
+        """These subscriptions, those that still exist, by id."""
+        with transaction(self._engine, write=False) as conn:
+            return chats_repo.subscriptions_by_ids(conn, ids)
+
     def subscriptions_signature(self) -> tuple[int, int, int]:
         """A cheap fingerprint of the subscription set: (count, max id, sum of ids)."""
         with transaction(self._engine, write=False) as conn:

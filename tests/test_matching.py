@@ -95,6 +95,34 @@ def test_sync_sees_subscriptions_changed_elsewhere(store: Store) -> None:
     assert matcher.run_once() == 1
 
 
+def test_the_periodic_full_comparison_sees_a_chat_moved_elsewhere(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group that became a supergroup (in another process) keeps its subscription ids, so the cheap
+    signature does not change; the periodic comparison of (id, chat) pairs moves them, reading only those."""
+    wire_a, _ = setup_feeds(store)
+    store.touch_chat(-100, ChatKind.GROUP)
+    kept = subscribe(store, 1, "Dongying")
+    moved = subscribe(store, -100, "Binzhou")
+    matcher = MatchService(store)
+    matcher.sync()
+    store.migrate_chat(-100, -100_200, ChatKind.SUPERGROUP)
+    read: list[list[int]] = []
+    by_ids = store.subscriptions_by_ids
+    monkeypatch.setattr(store, "subscriptions_by_ids", lambda ids: read.append(sorted(ids)) or by_ids(ids))
+    matcher.sync()  # the signature is unchanged: nothing happens before the full comparison is due
+    assert read == []
+    monkeypatch.setattr("bot.pipeline.match.FULL_SYNC_SECONDS", 0.0)
+    matcher._full_sync_at = 0.0
+    matcher.sync()
+    assert read == [[moved]]
+    [item] = store.add_items(wire_a, [release("a1", "Binzhou and Dongying", "Both.")], WINDOW)
+    assert set(matcher.match_items([item])) == {
+        MatchRecord(item.id, kept, 1),
+        MatchRecord(item.id, moved, -100_200),
+    }
+
+
 def test_an_unparseable_stored_query_is_skipped(store: Store) -> None:
     wire_a, _ = setup_feeds(store)
     subscribe(store, 1, '"unclosed')
