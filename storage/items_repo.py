@@ -161,10 +161,11 @@ def unmatched_items(conn: Connection, limit: int) -> list[Item]:
 
 
 def claim_unmatched(conn: Connection, limit: int) -> list[Item]:
-    """Unmatched items, oldest first, locked for this transaction: their ``match_queue`` rows with
-    ``FOR UPDATE SKIP LOCKED`` (PostgreSQL), so concurrent match workers take different batches, and the
-    items themselves (a story merge waits until they are recorded). The locks end with the transaction, also
-    when the worker dies."""
+    """Unmatched items, oldest first, locked for this transaction (PostgreSQL): their ``match_queue`` rows,
+    so concurrent match workers take different batches, and the items themselves, so a story merge waits
+    until they are recorded. Both with ``SKIP LOCKED``: an item another transaction holds (retention
+    deleting it, whose cascade would then wait for our queue row) stays queued for a later batch, and no
+    two transactions wait for each other. The locks end with the transaction, also when the worker dies."""
     return [to_item(row) for row in conn.execute(_queued(conn, limit, lock=True))]
 
 
@@ -173,7 +174,8 @@ def _queued(conn: Connection, limit: int, *, lock: bool) -> Select[Any]:
     if lock:
         head = head.with_for_update(skip_locked=True)
     stmt = item_select().where(items.c.id.in_(head)).order_by(items.c.id)
-    return stmt.with_for_update(of=items) if lock and conn.dialect.name == "postgresql" else stmt
+    postgres = lock and conn.dialect.name == "postgresql"
+    return stmt.with_for_update(of=items, skip_locked=True) if postgres else stmt
 
 
 def dequeue(conn: Connection, item_ids: Sequence[int], now: datetime) -> None:

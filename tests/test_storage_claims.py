@@ -234,3 +234,23 @@ def test_a_restarted_single_process_takes_back_what_it_held(store: Store, feed: 
     assert store.release_dead_claims(later) == (len(polled), 2)
     assert len(store.claim_alerts(_claim("new"), T0)) == 2
     assert {f.id for f in store.claim_due_feeds(later, lease_end, 10)} == polled
+
+
+def test_an_item_held_elsewhere_waits_for_a_later_match_batch(store: Store, feed: FeedState) -> None:
+    """PostgreSQL: the match claim skips an item another transaction holds (it stays queued) instead of
+    waiting for it; SQLite has one writer and nothing to skip."""
+    first, second = store.add_items(feed.id, [new_item("h1"), new_item("h2", title="Other release")], WINDOW)
+    claimed: list[list[int]] = []
+
+    def match(batch: list) -> list:  # type: ignore[type-arg]
+        claimed.append([item.id for item in batch])
+        return [([item.id for item in batch], [])]
+
+    if store._engine.dialect.name == "postgresql":
+        with store._engine.connect() as other, other.begin():
+            other.exec_driver_sql(f"SELECT id FROM items WHERE id = {first.id} FOR UPDATE")
+            assert store.match_batch(10, match, T0) == (1, 0)
+        assert claimed == [[second.id]]
+    left = 1 if claimed else 2
+    assert store.match_batch(10, match, T0)[0] == left
+    assert store.unmatched_items(10) == []
