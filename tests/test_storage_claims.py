@@ -246,10 +246,17 @@ def test_an_item_held_elsewhere_waits_for_a_later_match_batch(store: Store, feed
         claimed.append([item.id for item in batch])
         return [([item.id for item in batch], [])]
 
-    if store._engine.dialect.name == "postgresql":
+    if store._engine.dialect.name == "postgresql":  # a second transaction holds the first item
+        result: list[tuple[int, int]] = []
         with store._engine.connect() as other, other.begin():
             other.exec_driver_sql(f"SELECT id FROM items WHERE id = {first.id} FOR UPDATE")
-            assert store.match_batch(10, match, T0) == (1, 0)
+            claim = threading.Thread(target=lambda: result.append(store.match_batch(10, match, T0)))
+            claim.start()
+            claim.join(timeout=10)  # a claim waiting for the held row would still be running
+            waited = claim.is_alive()
+        claim.join()
+        assert not waited
+        assert result == [(1, 0)]
         assert claimed == [[second.id]]
     left = 1 if claimed else 2
     assert store.match_batch(10, match, T0)[0] == left
