@@ -232,7 +232,7 @@ def print_sqlite_memory(directory: Path) -> None:
     """SQLite's own heap over the run (written by the probe; tracemalloc does not see it)."""
     path = directory / "sqlite-memory.txt"
     rows = [line.split() for line in path.read_text().splitlines()] if path.exists() else []
-    if rows:
+    if any(int(b) for _, b in rows):  # a PostgreSQL run opens no SQLite database
         step = max(1, len(rows) // 8)
         series = ", ".join(f"{float(t):.0f}s {int(b) / 2**20:.1f}" for t, b in rows[::step])
         print(f"SQLite's own memory (MB): {series}, last {int(rows[-1][1]) / 2**20:.1f}")
