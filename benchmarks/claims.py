@@ -43,7 +43,6 @@ def seed(url: str, chat_count: int, per_chat: int, item_count: int) -> None:
             "first_seen_at": now,
             "title_fingerprint": f"t{n}",
             "body_fingerprint": f"b{n}",
-            "matched_at": now,
         }
         for n in range(1, item_count + 1)
     ]

@@ -80,7 +80,6 @@ def _row(feed_id: int, n: int, body: str, seen: datetime) -> dict[str, object]:
         "first_seen_at": seen,
         "title_fingerprint": f"t{n}",
         "body_fingerprint": f"{n:016x}",
-        "matched_at": seen,
     }
 
 

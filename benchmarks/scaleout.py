@@ -226,7 +226,7 @@ def _cold_done(url: str, due: datetime, feeds: int) -> bool:
     polled = _count(
         url, "SELECT count(*) FROM feeds WHERE last_success_at >= :due OR last_error_at >= :due", due=due
     )
-    return polled == feeds and _count(url, "SELECT count(*) FROM items WHERE matched_at IS NULL") == 0
+    return polled == feeds and _count(url, "SELECT count(*) FROM match_queue") == 0
 
 
 def claim_cost_per_feed(url: str) -> float:

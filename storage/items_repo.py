@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, exists, func, insert, select, update
 
 from feeds.clustering import Known, pick_story
 from feeds.models import Item, NewItem
@@ -29,7 +29,7 @@ def add_items(
 ) -> list[Item]:
     """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items.
 
-    ``first_poll``: the items are a new feed's backlog and are stored as matched already (never alerted)."""
+    ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted)."""
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
     if not unique:
         return []
@@ -41,7 +41,7 @@ def add_items(
         .on_conflict_do_nothing(index_elements=[items.c.feed_id, items.c.identity])
         .returning(items.c.id, items.c.identity)
     )
-    rows = [_row(feed_id, item, story, first_poll) for item, story in zip(unique, stories, strict=True)]
+    rows = [_row(feed_id, item, story) for item, story in zip(unique, stories, strict=True)]
     ids = _forget_pruned(conn, feed_id, {row.identity: row.id for row in conn.execute(stmt, rows)})
     new = [
         (ids[item.identity], item, story)
@@ -86,7 +86,7 @@ def _forget_pruned(conn: Connection, feed_id: int, ids: dict[str, int]) -> dict[
     return {identity: item_id for identity, item_id in ids.items() if identity not in pruned}
 
 
-def _row(feed_id: int, item: NewItem, story: int | None, matched: bool) -> dict[str, Any]:
+def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
     return {
         "feed_id": feed_id,
         "identity": item.identity,
@@ -102,7 +102,6 @@ def _row(feed_id: int, item: NewItem, story: int | None, matched: bool) -> dict[
         "dateline_wire": item.dateline.wire,
         "title_fingerprint": item.title_fingerprint,
         "body_fingerprint": item.body_fingerprint,
-        "matched_at": item.first_seen_at if matched else None,
     }
 
 
@@ -178,13 +177,10 @@ def _queued(conn: Connection, limit: int, *, lock: bool) -> Select[Any]:
     return stmt.with_for_update(of=items, skip_locked=True) if postgres else stmt
 
 
-def dequeue(conn: Connection, item_ids: Sequence[int], now: datetime) -> None:
-    """The items are matched: out of the queue, ``matched_at`` set."""
+def dequeue(conn: Connection, item_ids: Sequence[int]) -> None:
+    """The items are matched: out of the queue (their wide rows are not touched)."""
     for part in chunks(sorted(set(item_ids))):
         conn.execute(delete(match_queue).where(match_queue.c.item_id.in_(part)))
-        conn.execute(
-            update(items).where(items.c.id.in_(part), items.c.matched_at.is_(None)).values(matched_at=now)
-        )
 
 
 def matched_since(conn: Connection, since: datetime, limit: int) -> list[Item]:
@@ -192,7 +188,7 @@ def matched_since(conn: Connection, since: datetime, limit: int) -> list[Item]:
     that another process made while they were being matched)."""
     stmt = (
         item_select()
-        .where(items.c.matched_at.is_not(None), items.c.first_seen_at > since)
+        .where(items.c.first_seen_at > since, ~exists().where(match_queue.c.item_id == items.c.id))
         .order_by(items.c.id)
         .limit(limit)
     )

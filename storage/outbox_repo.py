@@ -68,7 +68,7 @@ def record_matches(
         created = len(
             conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all()
         )
-    items_repo.dequeue(conn, item_ids, now)
+    items_repo.dequeue(conn, item_ids)
     logger.debug("matches_recorded items=%s matches=%s created=%s", len(item_ids), len(matches), created)
     return created
 

@@ -95,7 +95,6 @@ class ItemRow(Base):
     dateline_wire: Mapped[str | None]
     title_fingerprint: Mapped[str]
     body_fingerprint: Mapped[str]
-    matched_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("feed_id", "identity", name="uq_items_feed_identity"),
@@ -108,7 +107,7 @@ class ItemRow(Base):
 
 
 class MatchQueueRow(Base):
-    """An item waiting for the match stage (``items.matched_at`` is NULL exactly while this row exists)."""
+    """An item waiting for the match stage: an item is matched exactly when it has no row here."""
 
     __tablename__ = "match_queue"
     item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)

@@ -89,7 +89,7 @@ def unmatched(url: str) -> int:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM items WHERE matched_at IS NULL")).scalar_one())
+            return int(conn.execute(text("SELECT count(*) FROM match_queue")).scalar_one())
     finally:
         engine.dispose()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Connection, Engine, inspect, text
@@ -138,8 +139,9 @@ def test_two_sqlite_writers_wait_for_each_other(store_url: str) -> None:
             opened.close()
 
 
-def test_unmatched_items_move_to_the_match_queue(backend: Backend, engine: Engine) -> None:
-    """A version-11 database: its unmatched items (only those) are queued, and the match stage takes them."""
+def test_the_match_queue_replaces_matched_at(backend: Backend, engine: Engine) -> None:
+    """A version-11 database: its unmatched items (only those) are queued, the match stage takes them, and
+    the matched ones are still matched once the column is gone."""
     url, schema = backend
     assert migrate(engine, MIGRATIONS[:11]) == 11
     naive = engine.dialect.name == "sqlite"
@@ -166,11 +168,14 @@ def test_unmatched_items_move_to_the_match_queue(backend: Backend, engine: Engin
     with engine.begin() as conn:
         queued = conn.execute(text("SELECT item_id FROM match_queue ORDER BY item_id")).scalars().all()
         indexes = {i["name"] for i in inspect(conn).get_indexes("items")}
+        columns = {c["name"] for c in inspect(conn).get_columns("items")}
     assert queued == [2, 4]
     assert "ix_items_unmatched" not in indexes
+    assert "matched_at" not in columns  # migration 13: the queue alone says what is matched
     store = Store.open(url, schema=schema)
     try:
         assert [item.id for item in store.unmatched_items(10)] == [2, 4]
+        assert [item.id for item in store.matched_items_since(T0 - timedelta(seconds=1), 10)] == [1, 3]
         claimed, created = store.match_batch(10, lambda batch: [([i.id for i in batch], [])], T0)
         assert (claimed, created) == (2, 0)
         assert store.unmatched_items(10) == []
@@ -178,4 +183,3 @@ def test_unmatched_items_move_to_the_match_queue(backend: Backend, engine: Engin
         store.close()
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM match_queue")).scalar_one() == 0
-        assert conn.execute(text("SELECT count(*) FROM items WHERE matched_at IS NULL")).scalar_one() == 0

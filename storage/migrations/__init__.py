@@ -27,6 +27,7 @@ from storage.migrations import (
     m0010_spike_outbox,
     m0011_feed_claims,
     m0012_match_queue,
+    m0013_drop_matched_at,
 )
 from storage.tables import schema_version
 
@@ -58,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "spike alert outbox, trend index", m0010_spike_outbox.apply),
     Migration(11, "feed claims", m0011_feed_claims.apply),
     Migration(12, "match queue", m0012_match_queue.apply),
+    Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
 )
 
 
