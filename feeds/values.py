@@ -44,6 +44,18 @@ class PendingAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchSuccess:
+    """A poll answered 200 or 304, to record: validators kept, failures reset, the next poll scheduled, and
+    the URL replaced after a permanent redirect (``new_url``)."""
+
+    at: datetime
+    next_poll_at: datetime
+    etag: str | None
+    last_modified: str | None
+    new_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StorySource:
     """One wire that carried a story."""
 

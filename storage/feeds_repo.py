@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, case, delete, func, select, update
 
 from feeds.models import DeliveryStatus, FeedOrigin, FeedSpec, FeedState
+from feeds.values import FetchSuccess
 from storage.convert import to_feed
 from storage.dialect import upsert
 from storage.tables import deliveries, feeds, worker_heartbeats
@@ -115,29 +116,20 @@ def next_due_at(conn: Connection) -> datetime | None:
     return value
 
 
-def record_fetch_success(
-    conn: Connection,
-    feed_id: int,
-    *,
-    at: datetime,
-    next_poll_at: datetime,
-    etag: str | None,
-    last_modified: str | None,
-    new_url: str | None,
-) -> None:
+def record_success(conn: Connection, feed_id: int, success: FetchSuccess) -> None:
     """Validators stored, failures reset, next poll scheduled; the URL replaced after a permanent redirect."""
     values: dict[str, object] = {
-        "etag": etag,
-        "last_modified": last_modified,
-        "last_success_at": at,
+        "etag": success.etag,
+        "last_modified": success.last_modified,
+        "last_success_at": success.at,
         "consecutive_failures": 0,
         "failing_since": None,
-        "next_poll_at": next_poll_at,
-        "updated_at": at,
+        "next_poll_at": success.next_poll_at,
+        "updated_at": success.at,
         "claimed_by": None,
     }
-    if new_url is not None:
-        values["url"] = new_url
+    if success.new_url is not None:
+        values["url"] = success.new_url
     result = conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values).returning(feeds.c.id))
     if result.first() is None:
         raise LookupError(f"no feed {feed_id}")

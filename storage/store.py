@@ -23,6 +23,7 @@ from feeds.values import (
     DuplicateFeedError,
     DuplicateSubscriptionError,
     FeedOffer,
+    FetchSuccess,
     MatchRecord,
     OutboxStats,
     PendingAlert,
@@ -213,15 +214,8 @@ class Store(VolumeStore, SpikeStore):
     ) -> None:
         """A 200 or 304: store validators, reset failures, schedule next poll; ``new_url`` after a 301/308."""
         with transaction(self._engine, write=True) as conn:
-            feeds_repo.record_fetch_success(
-                conn,
-                feed_id,
-                at=at,
-                next_poll_at=next_poll_at,
-                etag=etag,
-                last_modified=last_modified,
-                new_url=new_url,
-            )
+            success = FetchSuccess(at, next_poll_at, etag, last_modified, new_url)
+            feeds_repo.record_success(conn, feed_id, success)
 
     def record_fetch_failure(self, feed_id: int, *, at: datetime, error: str, next_poll_at: datetime) -> int:
         """Store the error, bump and return ``consecutive_failures``, schedule the retry."""
@@ -232,19 +226,29 @@ class Store(VolumeStore, SpikeStore):
 
     # --- items and stories -------------------------------------------------------------------------
     def add_items(
-        self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
+        self,
+        feed_id: int,
+        items: Sequence[NewItem],
+        story_window: timedelta,
+        *,
+        first_poll: bool = False,
+        success: FetchSuccess | None = None,
     ) -> list[Item]:
         """Insert items ``ON CONFLICT (feed_id, identity) DO NOTHING``; return only the newly inserted ones.
 
-        ``first_poll`` (a feed's first successful poll): the items are stored as matched already, so the
-        matcher never sees them and a new feed's backlog alerts no one.
+        ``first_poll`` (a feed's first successful poll): the items are not queued for matching, so a new
+        feed's backlog alerts no one. ``success``: the poll that carried them, recorded in the same
+        transaction (as ``record_fetch_success``; one commit per poll, not two).
 
         Each new item gets a story id: that of an existing item (any feed) with the same canonical link, or
         with the same ``title_fingerprint`` and a near-identical ``body_fingerprint``
         (``feeds.clustering.same_story``) first seen within ``story_window``; else a new story.
         Also writes the item's search tokens (``feeds.search`` / query package) to the full-text index."""
         with transaction(self._engine, write=True) as conn:
-            return items_repo.add_items(conn, feed_id, items, story_window, first_poll)
+            added = items_repo.add_items(conn, feed_id, items, story_window, first_poll)
+            if success is not None:
+                feeds_repo.record_success(conn, feed_id, success)
+            return added
 
     def unmatched_items(self, limit: int) -> list[Item]:
         """Items not yet run through the matcher, oldest first."""

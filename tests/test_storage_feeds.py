@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from feeds.models import FeedSpec, FeedState
+from feeds.values import FetchSuccess
 from storage.store import Store
-from tests.fixtures_db import T0
+from tests.fixtures_db import T0, WINDOW, new_item
 
 
 def test_sync_creates_feeds_due_now(store: Store) -> None:
@@ -128,3 +130,26 @@ def test_datetimes_are_aware_utc_and_naive_refused(
     assert feed.next_poll_at is not None and feed.next_poll_at.utcoffset() == timedelta(0)
     with pytest.raises(Exception, match="naive"):
         store.due_feeds(T0.replace(tzinfo=None))
+
+
+def test_a_poll_and_its_items_are_stored_together(
+    store: Store, two_feeds: tuple[FeedState, FeedState]
+) -> None:
+    """``add_items(success=…)``: the items and the poll's bookkeeping in one transaction, both or neither."""
+    alpha, beta = two_feeds
+    polled = FetchSuccess(T0, T0 + timedelta(minutes=5), '"v2"', "Tue, 27 Jan 2026 09:00:00 GMT")
+    added = store.add_items(alpha.id, [new_item("a-1"), new_item("a-2")], WINDOW, success=polled)
+    feed = next(f for f in store.list_feeds() if f.id == alpha.id)
+    assert [i.identity for i in added] == ["a-1", "a-2"]
+    assert (feed.etag, feed.last_modified, feed.next_poll_at, feed.last_success_at) == (
+        '"v2"',
+        "Tue, 27 Jan 2026 09:00:00 GMT",
+        T0 + timedelta(minutes=5),
+        T0,
+    )
+    broken = replace(new_item("b-2"), title=None)  # NOT NULL: the insert fails
+    with pytest.raises(Exception):  # noqa: B017 - whichever error the driver raises
+        store.add_items(beta.id, [new_item("b-1"), broken], WINDOW, success=polled)
+    feed = next(f for f in store.list_feeds() if f.id == beta.id)
+    assert (feed.etag, feed.last_success_at, feed.next_poll_at) == (None, None, T0)
+    assert store.count_items() == 2

@@ -20,7 +20,7 @@ from feeds.models import FeedOrigin, FeedState, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import preview_feed
 from feeds.sources import MAX_NAME_CHARS, clean_feed_name
-from feeds.values import DuplicateFeedError
+from feeds.values import DuplicateFeedError, FetchSuccess
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
@@ -149,14 +149,8 @@ def add_found(
     if same is not None:
         raise DuplicateFeedError(same, "url")
     feed = add_named(store, name, found.title, found.url, interval_seconds, origin, added_by_chat, now)
-    store.add_items(feed.id, list(found.items), story_window, first_poll=True)
-    store.record_fetch_success(
-        feed.id,
-        at=now,
-        next_poll_at=now + timedelta(seconds=interval_seconds),
-        etag=found.etag,
-        last_modified=found.last_modified,
-    )
+    polled = FetchSuccess(now, now + timedelta(seconds=interval_seconds), found.etag, found.last_modified)
+    store.add_items(feed.id, list(found.items), story_window, first_poll=True, success=polled)
     logger.info(
         "feed_added feed=%s origin=%s chat=%s items=%d", feed.name, origin, added_by_chat, len(found.items)
     )

@@ -27,6 +27,7 @@ from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
+from feeds.values import FetchSuccess
 from storage.store import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -151,21 +152,29 @@ class Ingestor:
     def _store_items(
         self, feed: FeedState, items: list[NewItem], now: datetime, fetched: FetchResult
     ) -> list[Item]:
-        """On the store thread: add the items, then record the success (one hop from the loop, not two)."""
+        """On the store thread: add the items and record the success, in one transaction."""
         first_poll = feed.last_success_at is None  # the backlog of a new feed never alerts
-        new_items = self.store.add_items(feed.id, items, self.story_window, first_poll=first_poll)
-        self._record_success(feed, now, fetched)
-        return new_items
+        success = self._success(feed, now, fetched)
+        return self.store.add_items(feed.id, items, self.story_window, first_poll=first_poll, success=success)
 
     async def _succeed(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
         """Store validators (and a permanently moved URL), reset failures, schedule the next poll."""
-        await self._db(self._record_success, feed, now, fetched)
+        success = self._success(feed, now, fetched)
+        await self._db(
+            self.store.record_fetch_success,
+            feed.id,
+            at=success.at,
+            next_poll_at=success.next_poll_at,
+            etag=success.etag,
+            last_modified=success.last_modified,
+            new_url=success.new_url,
+        )
 
-    def _record_success(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
+    @staticmethod
+    def _success(feed: FeedState, now: datetime, fetched: FetchResult) -> FetchSuccess:
         if fetched.permanent_url:
             logger.info("feed_moved feed=%s old=%s new=%s", feed.name, feed.url, fetched.permanent_url)
-        self.store.record_fetch_success(
-            feed.id,
+        return FetchSuccess(
             at=now,
             next_poll_at=next_poll_after_success(now, feed.interval_seconds),
             etag=fetched.etag,

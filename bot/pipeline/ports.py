@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from feeds.models import Chat, ChatKind, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.trends import DailyCounts
-from feeds.values import Claim, DueDigest, MatchRecord, PendingAlert, SpikeAlert, StorySource
+from feeds.values import Claim, DueDigest, FetchSuccess, MatchRecord, PendingAlert, SpikeAlert, StorySource
 from feeds.volume import ChatVolume
 
 
@@ -35,7 +35,13 @@ class IngestStore(Protocol):
     def next_feed_due_at(self) -> datetime | None: ...
 
     def add_items(
-        self, feed_id: int, items: Sequence[NewItem], story_window: timedelta, *, first_poll: bool = False
+        self,
+        feed_id: int,
+        items: Sequence[NewItem],
+        story_window: timedelta,
+        *,
+        first_poll: bool = False,
+        success: FetchSuccess | None = None,
     ) -> list[Item]: ...
 
     def record_fetch_success(
