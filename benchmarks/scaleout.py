@@ -47,6 +47,9 @@ from storage.store import Store
 from tests.pg_cluster import throwaway_cluster
 from tests.run_process import WirewatchProcess, marked_processes, wait_until, write_config
 
+CLUSTER_OPTIONS = "-c shared_buffers=128MB"
+"""The throwaway cluster with PostgreSQL's default ``shared_buffers`` (128 MB), not the 16 MB the fault tests
+start it with (``tests/pg_cluster.py``): a production server is not sized below the default."""
 FETCH_BATCH = 40  # what one fetch pass claims at most: polling.concurrency (20) × 2
 DUE_IN = 6.0  # seconds from "workers started" to the instant every feed falls due (> the loop's 5 s sleep)
 
@@ -60,6 +63,7 @@ class Setup:
     alerts_scale: float
     tmp: Path
     postmaster: int | None = None  # the PID of a PostgreSQL server we started (its CPU is measured)
+    statements: int = 0  # print the database's N costliest statements of each cold pass (pg_stat_statements)
 
 
 def workers(
@@ -188,6 +192,10 @@ def cold_pass(setup: Setup, feed_urls: list[str], count: int, pinned: bool, labe
             with _engine(url) as conn:
                 due = datetime.now(UTC) + timedelta(seconds=DUE_IN)
                 conn.execute(text("UPDATE feeds SET next_poll_at = :due"), {"due": due})
+            if setup.statements:
+                with _engine(url) as conn:
+                    conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+                    conn.execute(text("SELECT pg_stat_statements_reset()"))
             time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
             cpu, db_cpu, busy = cpu_seconds(procs), server_cpu(setup.postmaster), machine_busy()
             done = wait_until(lambda: _cold_done(url, due, len(specs)), 600, step=0.25)
@@ -196,6 +204,7 @@ def cold_pass(setup: Setup, feed_urls: list[str], count: int, pinned: bool, labe
             alerts = _count(url, "SELECT count(*) FROM deliveries")
             cpu, db_cpu = cpu_seconds(procs) - cpu, server_cpu(setup.postmaster) - db_cpu
             after = machine_busy()
+            costliest = costliest_statements(url, setup.statements, len(specs))
         finally:
             stop_all(procs)
         per_feed = claim_cost_per_feed(url)
@@ -214,7 +223,29 @@ def cold_pass(setup: Setup, feed_urls: list[str], count: int, pinned: bool, labe
         f"the machine was busy {(after[0] - busy[0]) / seconds:.2f} of {cores:.0f} cores",
         flush=True,
     )
+    for line in costliest:
+        print(f"           {line}", flush=True)
     return seconds
+
+
+STATEMENT_STATS = (
+    "SELECT total_exec_time, calls, rows, regexp_replace(query, '\\s+', ' ', 'g') AS query"
+    " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " ORDER BY total_exec_time DESC LIMIT :limit"
+)
+
+
+def costliest_statements(url: str, limit: int, feeds: int) -> list[str]:
+    """The ``limit`` statements that took the most server time since the reset, per feed."""
+    if not limit:
+        return []
+    with _engine(url) as conn:
+        rows = conn.execute(text(STATEMENT_STATS), {"limit": limit}).all()
+    return [
+        f"{row.total_exec_time / feeds:6.2f} ms/feed {row.calls / feeds:6.2f} calls/feed "
+        f"{row.rows / max(1, row.calls):7.1f} rows/call  {row.query[:110]}"
+        for row in rows
+    ]
 
 
 def _count(url: str, sql: str, **params: object) -> int:
@@ -338,6 +369,13 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-delivery", action="store_true")
     parser.add_argument("--no-unpinned", action="store_true", help="skip the unpinned single-process pass")
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --throwaway-cluster: print each cold pass's N costliest statements (pg_stat_statements)",
+    )
     args = parser.parse_args()
     print(
         f"cpus={os.cpu_count()} load average={os.getloadavg()[0]:.1f}; "
@@ -345,8 +383,12 @@ def main() -> None:
     )
     if not (args.database_url or args.throwaway_cluster):
         parser.error("--database-url or --throwaway-cluster is required")
+    if args.statements and not args.throwaway_cluster:
+        parser.error("--statements needs --throwaway-cluster (it loads pg_stat_statements at server start)")
     with tempfile.TemporaryDirectory(prefix="wirewatch-scaleout-") as tmp, server(args) as (url, postmaster):
-        setup = Setup(url, args.feeds, args.items, args.subs, args.alerts_scale, Path(tmp), postmaster)
+        setup = Setup(
+            url, args.feeds, args.items, args.subs, args.alerts_scale, Path(tmp), postmaster, args.statements
+        )
         met = []
         if not args.skip_cold:
             met.append(with_feed_server(setup, not args.no_unpinned))
@@ -361,7 +403,8 @@ def server(args: argparse.Namespace) -> Iterator[tuple[str, int | None]]:
     if not args.throwaway_cluster:
         yield args.database_url, None
         return
-    with throwaway_cluster() as cluster:
+    options = CLUSTER_OPTIONS + (" -c shared_preload_libraries=pg_stat_statements" if args.statements else "")
+    with throwaway_cluster(options) as cluster:
         if cluster is None:
             raise SystemExit("--throwaway-cluster: no PostgreSQL server binaries (initdb, pg_ctl)")
         pid = int((cluster.data / "postmaster.pid").read_text().split()[0])

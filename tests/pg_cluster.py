@@ -45,8 +45,9 @@ def free_port() -> int:
 class PgCluster:
     """One initdb'd cluster in a temporary directory; ``start()``/``stop()`` as often as a test likes."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, options: str = "") -> None:
         self.bin_dir = bin_dir
+        self.options = options  # more server options (``-c name=value …``) after ``SERVER_OPTIONS``
         self.root = Path(tempfile.mkdtemp(prefix="wirewatch-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
@@ -71,7 +72,7 @@ class PgCluster:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        options = f"-p {self.port} -k {self.root} {SERVER_OPTIONS}"
+        options = f"-p {self.port} -k {self.root} {SERVER_OPTIONS} {self.options}".strip()
         self._pg(
             "pg_ctl",
             "start",
@@ -118,13 +119,14 @@ class PgCluster:
 
 
 @contextlib.contextmanager
-def throwaway_cluster() -> Iterator[PgCluster | None]:
-    """A started cluster, destroyed afterwards; None when the server binaries are not installed."""
+def throwaway_cluster(options: str = "") -> Iterator[PgCluster | None]:
+    """A started cluster (with more server ``options``), destroyed afterwards; None when the server
+    binaries are not installed."""
     bin_dir = find_bin_dir()
     if bin_dir is None or (os.geteuid() == 0 and not _has_postgres_user()):
         yield None
         return
-    cluster = PgCluster(bin_dir)
+    cluster = PgCluster(bin_dir, options)
     try:
         cluster.start()
         yield cluster
