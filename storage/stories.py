@@ -7,12 +7,12 @@ import zlib
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Connection, or_, select, text
+from sqlalchemy import Connection, select, text
 
 from feeds.clustering import Known
 from feeds.models import NewItem
 from storage.convert import story_of
-from storage.dialect import CHUNK
+from storage.dialect import chunks
 from storage.tables import items
 
 _STORY_LOCK_SPACE = 7_317_003
@@ -38,34 +38,26 @@ def lock_story_keys(conn: Connection, batch: Sequence[NewItem]) -> None:
 
 
 def stored_candidates(conn: Connection, batch: Sequence[NewItem], window: timedelta) -> list[Known]:
-    """Stored items sharing a link or title fingerprint with the batch, within the window; oldest first.
-
-    One statement for a batch's links and fingerprints together (each index is still used: the planners
-    OR two index scans), so a feed costs one round trip here, not two."""
+    """Stored items sharing a link or title fingerprint with the batch, within the window; oldest first."""
     if not batch:
         return []
     low = min(i.first_seen_at for i in batch) - window
     high = max(i.first_seen_at for i in batch) + window
     links = sorted({i.link for i in batch if i.link})
     fingerprints = sorted({i.title_fingerprint for i in batch if i.title_fingerprint})
-    half = CHUNK // 2
     found: dict[int, Known] = {}
-    for start in range(0, max(len(links), len(fingerprints)), half):
-        some_links, some_fingerprints = links[start : start + half], fingerprints[start : start + half]
-        stmt = select(
-            items.c.id,
-            story_of.label("story"),
-            items.c.link,
-            items.c.title_fingerprint,
-            items.c.body_fingerprint,
-            items.c.first_seen_at,
-        ).where(
-            or_(items.c.link.in_(some_links), items.c.title_fingerprint.in_(some_fingerprints)),
-            items.c.first_seen_at >= low,
-            items.c.first_seen_at <= high,
-        )
-        for row in conn.execute(stmt):
-            found[row.id] = Known(
-                row.story, row.link, row.title_fingerprint, row.body_fingerprint, row.first_seen_at
-            )
+    for column, values in ((items.c.link, links), (items.c.title_fingerprint, fingerprints)):
+        for part in chunks(values):
+            stmt = select(
+                items.c.id,
+                story_of.label("story"),
+                items.c.link,
+                items.c.title_fingerprint,
+                items.c.body_fingerprint,
+                items.c.first_seen_at,
+            ).where(column.in_(part), items.c.first_seen_at >= low, items.c.first_seen_at <= high)
+            for row in conn.execute(stmt):
+                found[row.id] = Known(
+                    row.story, row.link, row.title_fingerprint, row.body_fingerprint, row.first_seen_at
+                )
     return [found[key] for key in sorted(found)]
