@@ -60,10 +60,11 @@ def pg_tsvector(tokens: str) -> str:
     """A tsvector literal of space-separated tokens with their positions (``'a':1,3 'b':2``), in limits."""
     positions: dict[str, list[int]] = {}
     for position, token in enumerate(tokens.split()[:PG_MAX_POSITION], start=1):
-        if len(token.encode()) > PG_MAX_LEXEME_BYTES:
-            continue
-        seen = positions.setdefault(token, [])
-        if len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
+        seen = positions.get(token)
+        if seen is None:  # a token's length is checked once, and its bytes only when it could be too long
+            if len(token) * 4 <= PG_MAX_LEXEME_BYTES or len(token.encode()) <= PG_MAX_LEXEME_BYTES:
+                positions[token] = [position]
+        elif len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
             seen.append(position)
     return " ".join([f"{_pg_quote(tok)}:{','.join(map(str, pos))}" for tok, pos in positions.items()])
 

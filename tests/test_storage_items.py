@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
 
-from feeds.models import FeedState, NewItem
+from feeds.models import Dateline, FeedState, NewItem
 from storage.store import Store, StorySource
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -159,3 +160,29 @@ def test_add_items_is_one_transaction(store: Store, two_feeds: Feeds) -> None:
 
 def _fields(item: NewItem) -> dict[str, object]:
     return {name: getattr(item, name) for name in NewItem.__slots__}
+
+
+def test_every_character_round_trips(store: Store, two_feeds: Feeds) -> None:
+    """The batch insert (PostgreSQL: arrays) keeps quotes, braces, commas, backslashes, NULL and CJK as
+    they are, and a timestamp in another zone as the same instant."""
+    alpha, _ = two_feeds
+    awkward = "q\"{a,b}\\ 'NULL' 山东 滨州"
+    shifted = T0.astimezone(timezone(timedelta(hours=8)))
+    item = replace(
+        new_item("NULL", title=awkward, body=f"{awkward} body", link=None, seen=shifted),
+        summary="{}",
+        dateline=Dateline(place=None, date=None, wire=awkward),
+    )
+    (added,) = store.add_items(alpha.id, [item], WINDOW)
+    stored = store.get_item(added.id)
+    assert stored is not None
+    assert (stored.identity, stored.title, stored.body, stored.summary, stored.link) == (
+        "NULL",
+        awkward,
+        f"{awkward} body",
+        "{}",
+        None,
+    )
+    assert stored.dateline == Dateline(place=None, date=None, wire=awkward)
+    assert stored.first_seen_at == T0
+    assert stored.first_seen_at.utcoffset() == timedelta(0)
