@@ -14,6 +14,9 @@ its parse pool inherits the affinity) with ``[polling] parse_workers = 1``, so o
 - delivery: ``--roles deliver``; 3,000 alerts to 1,500 chats (``benchmarks/deliver.py``'s mix) through
   the fake Telegram server (own process, flood limits on), enqueued at once after the workers started.
 - claim overhead: the claim queries alone on the same database (ms per feed, per alert).
+- ``--throwaway-cluster``: a PostgreSQL cluster of our own (at PostgreSQL's default ``shared_buffers``), so
+  the database's CPU per feed is measured too; ``--statements N`` adds its N costliest statements of each
+  cold pass (``pg_stat_statements``: server time and calls per feed).
 
 Goals: 2 pinned workers ≥ 1.7× one on the cold pass; delivery by 2 workers ≥ 90% of 30 msg/s, 0 429s.
 """
