@@ -53,6 +53,8 @@ def add_items(
 
     ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted)."""
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
+    if not first_poll:  # a first poll finds nothing stored; a later one mostly finds its items there
+        unique = _not_stored(conn, feed_id, unique)
     if not unique:
         return []
     lock_story_keys(conn, unique)
@@ -78,6 +80,16 @@ def add_items(
     feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
     logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))
     return [_item(item_id, feed_id, feed_name, item, story) for item_id, item, story in new]
+
+
+def _not_stored(conn: Connection, feed_id: int, batch: list[NewItem]) -> list[NewItem]:
+    """The items whose identity the feed does not have yet: a feed answering 200 with what it served before
+    costs one index probe, not story locks, candidate lookups and a conflicting insert of every item."""
+    stored: set[str] = set()
+    for part in chunks([item.identity for item in batch]):
+        stmt = select(items.c.identity).where(items.c.feed_id == feed_id, items.c.identity.in_(part))
+        stored.update(conn.execute(stmt).scalars())
+    return [item for item in batch if item.identity not in stored] if stored else batch
 
 
 def _insert(conn: Connection, feed_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from feeds.models import Dateline, FeedState, NewItem
 from storage.store import Store, StorySource
@@ -186,3 +187,22 @@ def test_every_character_round_trips(store: Store, two_feeds: Feeds) -> None:
     assert stored.dateline == Dateline(place=None, date=None, wire=awkward)
     assert stored.first_seen_at == T0
     assert stored.first_seen_at.utcoffset() == timedelta(0)
+
+
+def test_a_poll_with_nothing_new_costs_one_lookup(store: Store, two_feeds: Feeds) -> None:
+    """A feed answering 200 with the items it served before: one probe of its identities, and none of the
+    story locks, candidate lookups and conflicting inserts a new item costs."""
+    alpha, _ = two_feeds
+    batch = [new_item("r1"), new_item("r2", title=OTHER_TITLE, body=OTHER_BODY, link="https://x/r2")]
+    assert len(store.add_items(alpha.id, batch, WINDOW)) == 2
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(store._engine, "before_cursor_execute", listener)
+    try:
+        assert store.add_items(alpha.id, batch, WINDOW) == []
+        queries = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE"))]
+        assert len(queries) == 1 and "identity" in queries[0], statements
+        assert [i.identity for i in store.add_items(alpha.id, [*batch, new_item("r3")], WINDOW)] == ["r3"]
+    finally:
+        event.remove(store._engine, "before_cursor_execute", listener)
+    assert store.count_items() == 3
