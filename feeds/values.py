@@ -9,6 +9,10 @@ from datetime import date, datetime
 from feeds.models import ChatKind, FeedState, Item, Subscription
 
 
+class StoreUnavailableError(Exception):
+    """The database did not answer (down, restarting, unreachable, locked too long); worth retrying."""
+
+
 class DuplicateSubscriptionError(Exception):
     """The chat already has a subscription with this query text (after whitespace normalization)."""
 

@@ -11,6 +11,8 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
+from feeds.values import StoreUnavailableError
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
@@ -91,10 +93,6 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front, so a writer waits (busy timeout) instead of failing later.
         write = conn.get_execution_options().get("wirewatch_write", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-
-class StoreUnavailableError(Exception):
-    """The database did not answer (down, restarting, unreachable, locked too long); worth retrying."""
 
 
 def describe_db_error(exc: BaseException) -> str:

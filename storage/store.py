@@ -27,6 +27,7 @@ from feeds.values import (
     MatchRecord,
     OutboxStats,
     PendingAlert,
+    StoreUnavailableError,
     StorySource,
     VolumeCounts,
 )
@@ -44,7 +45,7 @@ from storage import (
     spikes_repo,
     trend_counts,
 )
-from storage.engine import StoreUnavailableError, make_engine, transaction
+from storage.engine import make_engine, transaction
 from storage.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult

@@ -26,7 +26,8 @@ from bot.offload import off_loop
 from feeds.guard import UrlPolicy
 from feeds.models import ChatKind, Subscription
 from feeds.query import Query, QueryError, parse_query
-from storage.store import DuplicateSubscriptionError, Store, StoreUnavailableError
+from feeds.values import DuplicateSubscriptionError, StoreUnavailableError
+from storage.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from bot.pipeline.deliver import new_owner_id
 from bot.pipeline.ingest import FeedPollResult, Ingestor
 from bot.pipeline.ports import IngestStore
 from feeds.models import FeedState
-from storage.store import StoreUnavailableError
+from feeds.values import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 

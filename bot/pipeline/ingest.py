@@ -27,8 +27,7 @@ from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
-from feeds.values import FetchSuccess
-from storage.store import StoreUnavailableError
+from feeds.values import FetchSuccess, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 

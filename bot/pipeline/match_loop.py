@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from bot.offload import off_loop
 from bot.pipeline.match import MatchService
-from storage.store import StoreUnavailableError
+from feeds.values import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from bot.ops.memory import release_free_memory
 from bot.pipeline.feed_pauses import PauseNotices
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
-from storage.store import StoreUnavailableError
+from feeds.values import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
