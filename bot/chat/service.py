@@ -17,7 +17,7 @@ from bot.chat.chat_settings import SettingsCommands
 from bot.chat.context import ChatContext, Handler, IndexUpdates, notice_of
 from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.help_command import HelpCommands
-from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
+from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.chat.insight import Insight
 from bot.chat.insight_commands import InsightCommands
 from bot.chat.language import from_telegram, resolve_language
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 GROUPS = (HelpCommands, SubscriptionCommands, InsightCommands, SettingsCommands, FeedCommands, VolumeCommands)
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
-UNAVAILABLE = "The database is not answering right now. Please try again in a minute."
+UNAVAILABLE = N_("The database is not answering right now. Please try again in a minute.")
 
 
 class ChatService:
