@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from babel.dates import format_timedelta
-
 from bot.chat.context import ButtonRoute, ChatContext, Command, chat_translator, is_bot_admin
 from bot.chat.feed_import import export_feeds, guard_reason, import_feeds, render_report
 from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, normalize_url, probe
-from bot.chat.feed_report import render_feed_health
+from bot.chat.feed_report import added_text, render_feed_health
 from bot.chat.i18n import N_, Translator
 from bot.chat.ports import FeedStore
 from bot.chat.replies import Attachment, Button, FileTooLarge, Reply, echo, usage
@@ -172,44 +170,8 @@ class FeedCommands:
                     name=echo(dup.existing.name),
                 )
             )
-        return Reply(await self._added_text(ctx, feed, found, t))
-
-    async def _added_text(self, ctx: ChatContext, feed: FeedState, found: FoundFeed, t: Translator) -> str:
-        name = echo(feed.name)
-        lines = [
-            t.gettext(
-                "Added feed #%(id)s <b>%(name)s</b>: %(title)s",
-                id=feed.id,
-                name=name,
-                title=echo(found.title or found.url),
-            )
-        ]
-        newest = found.newest
-        if newest is None:
-            lines.append(t.gettext("It has no items yet."))
-        else:
-            zone = (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
-            when = f"{t.format_datetime(newest, zone)} {zone.key}"
-            count = len(found.items)
-            lines.append(
-                t.ngettext(
-                    "%(count)s item, the newest from %(newest)s.",
-                    "%(count)s items, the newest from %(newest)s.",
-                    count,
-                    count=count,
-                    newest=when,
-                )
-            )
-        every = format_timedelta(timedelta(seconds=feed.interval_seconds), locale=t.locale)
-        lines.append(
-            t.gettext(
-                "Alerts and <code>source:</code> queries call it <b>%(name)s</b>. "
-                "It is polled every %(interval)s; only releases that are new from now on alert.",
-                name=name,
-                interval=every,
-            )
-        )
-        return "\n".join(lines)
+        zone = None if found.newest is None else (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
+        return Reply(added_text(feed, found, t, zone))
 
     async def _offer(
         self, ctx: ChatContext, page: FoundPage, name: str | None, t: Translator, now: datetime
