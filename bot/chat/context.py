@@ -4,7 +4,7 @@ uses, so that no command group imports the router (``bot.chat.service``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -98,6 +98,11 @@ class ButtonRoute(Generic[G]):
             return await edit(group, ctx, reply)
 
         return BoundButton(self.prefix, pressed, edited)
+
+
+def bind_commands(group: G, commands: Sequence[Command[G]]) -> dict[str, Handler]:
+    """A group's declared commands, by each name and alias, bound to ``group``."""
+    return {name: handler for command in commands for name, handler in command.bind(group).items()}
 
 
 @dataclass(frozen=True, slots=True)

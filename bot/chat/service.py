@@ -12,29 +12,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.chat.alert_actions import AlertButtons
-from bot.chat.chat_settings import SettingsCommands
-from bot.chat.context import ChatContext, Handler, IndexUpdates, notice_of
-from bot.chat.feed_commands import FeedCommands, FeedRules
-from bot.chat.help_command import HelpCommands
+from bot.chat.context import ChatContext, IndexUpdates, notice_of
+from bot.chat.feed_commands import FeedCommands
+from bot.chat.groups import compose
 from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
-from bot.chat.insight import Insight
-from bot.chat.insight_commands import InsightCommands
 from bot.chat.language import from_telegram, resolve_language
 from bot.chat.ports import ChatServiceStore
-from bot.chat.recent import RecentSearch
 from bot.chat.replies import ButtonAnswer, Reply, echo
-from bot.chat.subscriptions import SubscriptionCommands
-from bot.chat.volume_chat import VolumeCommands
 from bot.offload import off_loop
-from feeds.guard import UrlPolicy
 from feeds.models import ChatKind
 from feeds.values import StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
-GROUPS = (HelpCommands, SubscriptionCommands, InsightCommands, SettingsCommands, FeedCommands, VolumeCommands)
-COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 UNAVAILABLE = N_("The database is not answering right now. Please try again in a minute.")
 
 
@@ -59,30 +49,9 @@ class ChatService:
         self._store = store
         self._allowed_chats = allowed_chats
         self._default_language = default_language
-        insight = Insight(store, clock)
-        volume = VolumeCommands(store, clock, self.wake_sender)
-        subscriptions = SubscriptionCommands(store, matcher, insight, clock)
-        settings = SettingsCommands(store)
-        feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
-        alerts = AlertButtons(store, matcher, volume, clock)
-        recent = InsightCommands(insight, RecentSearch(store), clock)
-        self._handlers: dict[str, Handler] = {}
-        for commands in (
-            [command.bind(HelpCommands(admins)) for command in HelpCommands.COMMANDS],
-            [command.bind(subscriptions) for command in SubscriptionCommands.COMMANDS],
-            [command.bind(recent) for command in InsightCommands.COMMANDS],
-            [command.bind(settings) for command in SettingsCommands.COMMANDS],
-            [command.bind(feeds) for command in FeedCommands.COMMANDS],
-            [command.bind(volume) for command in VolumeCommands.COMMANDS],
-        ):
-            for names in commands:
-                self._handlers.update(names)
-        self._buttons = [
-            *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
-            *(route.bind(settings) for route in SettingsCommands.BUTTONS),
-            *(route.bind(feeds) for route in FeedCommands.BUTTONS),
-        ]
-        self._answers = [route.bind(alerts) for route in AlertButtons.ANSWERS]
+        self._routes = compose(
+            store, matcher, admins=admins, clock=clock, feeds=feeds, wake_sender=self.wake_sender
+        )
 
     def connect_sender(self, wake: Callable[[], None]) -> None:
         """Wake this sender when held alerts are released."""
@@ -103,7 +72,7 @@ class ChatService:
             if sender_language and sender_language != chat.sender_language:
                 await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
             t = self._translator(ctx, chat.language)
-            handler = self._handlers.get(command.lower())
+            handler = self._routes.commands.get(command.lower())
             if handler is None:
                 return Reply(
                     t.gettext(
@@ -134,9 +103,8 @@ class ChatService:
         if refusal := self._refusal(ctx):
             return refusal
         ctx = await self._resolved(ctx)
-        for route in self._buttons:
-            if data.startswith(route.prefix):
-                return await route.press(ctx, data.removeprefix(route.prefix))
+        if route := self._routes.button(data):
+            return await route.press(ctx, data.removeprefix(route.prefix))
         t = await self._chat_translator(ctx)
         return Reply(t.gettext("That button has expired. Send /list for fresh ones."))
 
@@ -148,14 +116,11 @@ class ChatService:
             return ButtonAnswer(notice_of(refusal))
         try:
             ctx = await self._resolved(ctx)
-            for answers in self._answers:
-                if data.startswith(answers.prefixes):
-                    return await answers.answer(ctx, data)
+            if alert := self._routes.answer(data):
+                return await alert.answer(ctx, data)
             reply = await self.button(ctx, data)
-            for route in self._buttons:
-                if data.startswith(route.prefix):
-                    return ButtonAnswer(notice_of(reply), edit=await route.edit(ctx, reply))
-            return ButtonAnswer(notice_of(reply))
+            route = self._routes.button(data)
+            return ButtonAnswer(notice_of(reply), edit=await route.edit(ctx, reply) if route else None)
         except StoreUnavailableError as exc:
             logger.warning("button_failed_database error=%s", exc)
             return ButtonAnswer(self._translator(ctx, None).gettext(UNAVAILABLE))

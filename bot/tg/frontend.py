@@ -24,10 +24,11 @@ from telegram.ext import (
 
 from bot.chat.context import ChatContext
 from bot.chat.flood import FloodGuard, Verdict
+from bot.chat.groups import COMMAND_NAMES
 from bot.chat.ports import MembershipStore
 from bot.chat.render import html_to_plain
 from bot.chat.replies import FileTooLarge, Reply, command_menus
-from bot.chat.service import COMMAND_NAMES, ChatService
+from bot.chat.service import ChatService
 from bot.offload import off_loop
 from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
