@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from bot.chat.ports import ChatServiceStore, MembershipStore, SpikeChartStore
 from bot.pipeline.ports import IngestStore, MatchStore, OutboxStore
 from storage.store import Store
 
@@ -17,9 +19,13 @@ FORBIDDEN: dict[str, set[str]] = {
     "feeds": {"telegram", "sqlalchemy", "bot", "storage", "apscheduler", "matplotlib", "prometheus_client"},
     "storage": {"telegram", "bot", "apscheduler"},
     "bot/pipeline": {"telegram", "bot.tg", "bot.entry", "bot.chat.service"},
-    "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline"},
-    "bot/tg": {"bot.entry"},
+    "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline", "storage", "bot.chat.service"},
+    "bot/tg": {"bot.entry", "storage"},
 }
+# the chat's router: the one module of bot/chat that may import it (every command group must not)
+CHAT_ROUTER = "bot/chat/service.py"
+# the packages in which no two modules may import each other, directly or round a loop
+CYCLE_FREE = ("bot", "feeds", "storage")
 # only these packages may import python-telegram-bot
 TELEGRAM_HOMES = ("bot/tg",)
 
@@ -51,6 +57,8 @@ def test_package_imports_follow_the_design(package: str) -> None:
     violations = []
     for path in modules_of(package):
         bad = imported_modules(path) & FORBIDDEN[package]
+        if str(path.relative_to(ROOT)) == CHAT_ROUTER:
+            bad.discard("bot.chat.service")
         if bad:
             violations.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
     assert modules_of(package), f"package {package} has no modules"
@@ -75,7 +83,103 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert "bot.tg" in imported_modules(module)
 
 
-@pytest.mark.parametrize("port", [IngestStore, MatchStore, OutboxStore], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "port",
+    [IngestStore, MatchStore, OutboxStore, ChatServiceStore, MembershipStore, SpikeChartStore],
+    ids=lambda p: p.__name__,
+)
 def test_the_store_implements_every_stage_port(port: type) -> None:
     missing = [name for name in dir(port) if not name.startswith("_") and not hasattr(Store, name)]
     assert missing == []
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``bot/chat/service.py`` -> ``bot.chat.service``; a package's ``__init__.py`` is the package."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(root: Path, packages: Sequence[str]) -> dict[str, set[str]]:
+    """Module -> the modules of ``packages`` it imports: every import statement, also those under
+    ``TYPE_CHECKING`` and inside functions, relative ones resolved; ``from a import b`` is module ``a.b``
+    when that is a module, else ``a``."""
+    paths = {
+        module_name(path, root): path
+        for package in packages
+        for path in sorted((root / package).rglob("*.py"))
+    }
+    graph: dict[str, set[str]] = {}
+    for name, path in paths.items():
+        is_package = path.name == "__init__.py"
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = name.split(".")[: len(name.split(".")) - node.level + is_package]
+                    base = ".".join([*anchor, base] if base else anchor)
+                targets.update(f"{base}.{alias.name}" for alias in node.names)
+                targets.add(base)
+        graph[name] = {known for target in targets if (known := _known(target, paths)) and known != name}
+    return graph
+
+
+def _known(dotted: str, modules: Mapping[str, Path]) -> str | None:
+    """The longest prefix of ``dotted`` that is one of ``modules``."""
+    parts = dotted.split(".")
+    return next(
+        (".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in modules), None
+    )
+
+
+def import_cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """Every group of modules that import each other round a loop (Tarjan's strongly connected components
+    of more than one module), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while (member := stack.pop()) != module:
+                component.append(member)
+            if component:
+                cycles.append(sorted([module, *component]))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    return cycles
+
+
+def test_no_import_cycles() -> None:
+    assert import_cycles(import_graph(ROOT, CYCLE_FREE)) == []
+
+
+def test_the_cycle_check_sees_hidden_cycles(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n"
+    )
+    (package / "b.py").write_text("def late() -> None:\n    from . import c\n")
+    (package / "c.py").write_text("import pkg.a\n")
+    (package / "d.py").write_text("from pkg import a\n")
+    graph = import_graph(tmp_path, ["pkg"])
+    assert graph["pkg.d"] == {"pkg", "pkg.a"}
+    assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
+    (package / "c.py").write_text("import json\n")  # the loop broken: no cycle left
+    assert import_cycles(import_graph(tmp_path, ["pkg"])) == []

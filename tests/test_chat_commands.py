@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.service import MAX_SUBSCRIPTIONS_PER_CHAT, ChatContext, ChatService
+from bot.chat.context import ChatContext
+from bot.chat.service import ChatService
+from bot.chat.subscriptions import MAX_SUBSCRIPTIONS_PER_CHAT
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import Store

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.chat.context import ChatContext
 from bot.chat.feed_commands import FeedCommands, FeedRules
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy

@@ -6,7 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from bot.chat.service import LANGUAGE_PREFIX, ChatContext, ChatService
+from bot.chat.chat_settings import LANGUAGE_PREFIX
+from bot.chat.context import ChatContext
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind
 from storage.store import Store

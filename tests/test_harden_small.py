@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.chat.context import ChatContext
 from bot.chat.feed_report import feed_health_table
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedSpec
 from storage.store import Store

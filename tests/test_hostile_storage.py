@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.context import ChatContext
+from bot.chat.service import ChatService
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from feeds.fetch import Fetcher, FetchLimits

@@ -6,9 +6,10 @@ import pickle
 
 import pytest
 
+from bot.chat.context import ChatContext
 from bot.chat.i18n import translator
 from bot.chat.query_text import QUERY_ERRORS, describe, query_error_text
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind
 from feeds.query import QueryError, parse_query

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
+from bot.chat.context import ChatContext
 from bot.chat.insight import split_trend_args
 from bot.chat.replies import Reply
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedState
 from storage.store import Store

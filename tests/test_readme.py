@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.service import COMMAND_NAMES
+from bot.chat.groups import COMMAND_NAMES
 from bot.entry.cli import main
 from bot.settings_parse import SECTIONS
 

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.chat.buttons import MAX_GROUP_ROWS, alert_buttons, group_buttons, parse_alert_callback
+from bot.chat.context import ChatContext
 from bot.chat.i18n import translator
 from bot.chat.render import render_alert
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedSpec
 from feeds.volume import QuietWindow

@@ -1,4 +1,4 @@
-"""What the buttons under an alert do (mixed into ``ChatService``): Mute 1 d, Unsubscribe, Why?
+"""What the buttons under an alert do: Mute 1 d, Unsubscribe, Why?
 
 A button acts only in the chat it was pressed in: the subscription (or delivery) it names must belong to
 that chat, else the press is stale or forged and gets a short answer that changes nothing. In groups only
@@ -8,40 +8,49 @@ administrators may mute or unsubscribe; anyone may ask Why?.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 from bot.chat.buttons import AlertAction, AlertCallback, parse_alert_callback
+from bot.chat.context import (
+    AnswerRoute,
+    ChatContext,
+    IndexUpdates,
+    chat_translator,
+    notice_of,
+    refuse_unless_manager,
+)
 from bot.chat.i18n import Translator
-from bot.chat.render import html_to_plain
+from bot.chat.ports import AlertStore
 from bot.chat.replies import ButtonAnswer, Reply, echo
 from bot.chat.volume_chat import VolumeCommands
 from bot.chat.why import explain_alert
 from bot.offload import off_loop
 
-if TYPE_CHECKING:
-    from bot.chat.service import ChatContext, IndexUpdates
-
 logger = logging.getLogger(__name__)
 
 BUTTON_MUTE = timedelta(days=1)
-NOTICE_LIMIT = 190  # answerCallbackQuery shows at most 200 characters
 
 
-def notice_of(reply: Reply) -> str:
-    """A reply as the short plain text of a callback answer."""
-    text = " ".join(html_to_plain(reply.html).split())
-    return text if len(text) <= NOTICE_LIMIT else text[: NOTICE_LIMIT - 1] + "…"
+class AlertButtons:
+    """The alert buttons' actions; muting is ``VolumeCommands.mute_for``, the same as /mute."""
 
-
-class AlertActions(VolumeCommands):
-    """The alert buttons' actions; the host provides the store, the matcher and the chat helpers."""
-
-    _matcher: IndexUpdates
+    def __init__(
+        self,
+        store: AlertStore,
+        matcher: IndexUpdates,
+        volume: VolumeCommands,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._matcher = matcher
+        self._volume = volume
+        self._clock = clock
 
     async def alert_button(self, ctx: ChatContext, data: str) -> ButtonAnswer:
         """One press of an alert button; every press gets a notice, a change also a message to the chat."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         pressed = parse_alert_callback(data)
         if pressed is None:
             return self._stale(ctx, t, data)
@@ -51,10 +60,10 @@ class AlertActions(VolumeCommands):
         sub = next((s for s in subs if s.id == pressed.ident), None)
         if sub is None:
             return self._stale(ctx, t, data)
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return ButtonAnswer(notice_of(refusal))
         if pressed.action is AlertAction.MUTE:
-            reply = await self.mute_for(ctx, t, sub.id, self._clock() + BUTTON_MUTE)
+            reply = await self._volume.mute_for(ctx, t, sub.id, self._clock() + BUTTON_MUTE)
             return ButtonAnswer(notice_of(reply), reply)
         removed = await off_loop(self._store.remove_subscription, ctx.chat_id, sub.id)
         if removed is None:
@@ -79,3 +88,7 @@ class AlertActions(VolumeCommands):
     def _stale(self, ctx: ChatContext, t: Translator, data: str) -> ButtonAnswer:
         logger.info("button_stale chat=%s data=%s", ctx.chat_id, data[:64])
         return ButtonAnswer(t.gettext("That button is no longer valid; nothing was changed."))
+
+    ANSWERS: ClassVar[tuple[AnswerRoute[AlertButtons], ...]] = (
+        AnswerRoute(tuple(f"{action}:" for action in AlertAction), alert_button),
+    )

@@ -1,4 +1,4 @@
-"""The feed commands of the chat: /addfeed, its buttons, /removefeed, /export and /import.
+"""The feed commands of the chat: /feeds, /addfeed and its buttons, /removefeed, /export and /import.
 
 Who may add is ``[telegram] feed_adders`` (the bot's administrators, or everyone; in a group, its
 administrators), at most ``max_feeds_per_chat`` feeds per chat. A feed is removed by the chat that added it
@@ -11,13 +11,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
-from babel.dates import format_timedelta
-
+from bot.chat.context import ButtonRoute, ChatContext, Command, chat_translator, is_bot_admin
 from bot.chat.feed_import import export_feeds, guard_reason, import_feeds, render_report
 from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, normalize_url, probe
+from bot.chat.feed_report import added_text, render_feed_health
 from bot.chat.i18n import N_, Translator
+from bot.chat.ports import FeedStore
 from bot.chat.replies import Attachment, Button, FileTooLarge, Reply, echo, usage
 from bot.offload import off_loop
 from feeds.fetch import Fetcher
@@ -26,10 +27,6 @@ from feeds.models import ChatKind, FeedOrigin, FeedState
 from feeds.opml import OpmlError, parse_opml
 from feeds.sources import clean_feed_name
 from feeds.values import DuplicateFeedError
-from storage.store import Store
-
-if TYPE_CHECKING:
-    from bot.chat.service import ChatContext
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +61,12 @@ def unusable_text(found: Unusable, t: Translator) -> str:
 
 
 class FeedCommands:
-    """Feed commands; ``fetcher`` None: adding by URL is not available (the command says so)."""
+    """Feed commands; ``fetcher`` None: adding by URL is not available (the command says so); ``admins``:
+    the bot's administrators, who see feed health and manage every feed."""
 
     def __init__(
         self,
-        store: Store,
+        store: FeedStore,
         fetcher: Fetcher | None,
         policy: UrlPolicy,
         rules: FeedRules,
@@ -84,10 +82,19 @@ class FeedCommands:
 
     def is_admin(self, ctx: ChatContext) -> bool:
         """The bot's administrators and the operator at the console."""
-        return ctx.kind is ChatKind.CONSOLE or ctx.user_id in self._admins
+        return is_bot_admin(ctx, self._admins)
 
-    async def addfeed(self, ctx: ChatContext, args: str, t: Translator) -> Reply:
+    async def feeds(self, ctx: ChatContext, args: str) -> Reply:
+        """/feeds — feed health, for the bot's admins only."""
+        t = chat_translator(ctx)
+        if not self.is_admin(ctx):
+            return Reply(t.gettext("/feeds is for the bot's administrators only."))
+        feeds = await off_loop(self._store.list_feeds)
+        return Reply(render_feed_health(feeds, self._clock(), t))
+
+    async def addfeed(self, ctx: ChatContext, args: str) -> Reply:
         """/addfeed URL [NAME] — fetch once through the guard; add the feed, or offer a page's feeds."""
+        t = chat_translator(ctx)
         if not args:
             return Reply(usage("addfeed", t))
         url_text, _, name_text = args.partition(" ")
@@ -99,9 +106,10 @@ class FeedCommands:
                 return Reply(t.gettext("a name has 1 to 64 characters and no control characters"))
         return await self._add(ctx, normalize_url(url_text), name, t, page_allowed=True)
 
-    async def press(self, ctx: ChatContext, data: str, t: Translator) -> Reply:
-        """A button under a list of a page's feeds: add that one (offers are kept per chat for a day)."""
-        ident = data.removeprefix(ADDFEED_PREFIX)
+    async def press(self, ctx: ChatContext, ident: str) -> Reply:
+        """A button under a list of a page's feeds (its data after the prefix): add that one (offers are kept
+        per chat for a day)."""
+        t = chat_translator(ctx)
         offer = None
         if ident.isdecimal() and len(ident) < 19:
             offer = await off_loop(self._store.feed_offer, ctx.chat_id, int(ident), self._clock())
@@ -162,44 +170,8 @@ class FeedCommands:
                     name=echo(dup.existing.name),
                 )
             )
-        return Reply(await self._added_text(ctx, feed, found, t))
-
-    async def _added_text(self, ctx: ChatContext, feed: FeedState, found: FoundFeed, t: Translator) -> str:
-        name = echo(feed.name)
-        lines = [
-            t.gettext(
-                "Added feed #%(id)s <b>%(name)s</b>: %(title)s",
-                id=feed.id,
-                name=name,
-                title=echo(found.title or found.url),
-            )
-        ]
-        newest = found.newest
-        if newest is None:
-            lines.append(t.gettext("It has no items yet."))
-        else:
-            zone = (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
-            when = f"{t.format_datetime(newest, zone)} {zone.key}"
-            count = len(found.items)
-            lines.append(
-                t.ngettext(
-                    "%(count)s item, the newest from %(newest)s.",
-                    "%(count)s items, the newest from %(newest)s.",
-                    count,
-                    count=count,
-                    newest=when,
-                )
-            )
-        every = format_timedelta(timedelta(seconds=feed.interval_seconds), locale=t.locale)
-        lines.append(
-            t.gettext(
-                "Alerts and <code>source:</code> queries call it <b>%(name)s</b>. "
-                "It is polled every %(interval)s; only releases that are new from now on alert.",
-                name=name,
-                interval=every,
-            )
-        )
-        return "\n".join(lines)
+        zone = None if found.newest is None else (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
+        return Reply(added_text(feed, found, t, zone))
 
     async def _offer(
         self, ctx: ChatContext, page: FoundPage, name: str | None, t: Translator, now: datetime
@@ -236,8 +208,9 @@ class FeedCommands:
             )
         return None
 
-    async def removefeed(self, ctx: ChatContext, args: str, t: Translator) -> Reply:
+    async def removefeed(self, ctx: ChatContext, args: str) -> Reply:
         """/removefeed NAME|ID — stop polling a feed added from chat, the CLI or OPML; its items stay."""
+        t = chat_translator(ctx)
         if not args:
             return Reply(usage("removefeed", t))
         feed = await off_loop(self._find, args)
@@ -270,8 +243,9 @@ class FeedCommands:
             feed = self._store.get_feed(int(ident))
         return feed
 
-    async def export(self, ctx: ChatContext, args: str, t: Translator) -> Reply:
+    async def export(self, ctx: ChatContext, args: str) -> Reply:
         """/export — every feed as an OPML document (administrators)."""
+        t = chat_translator(ctx)
         if not self.is_admin(ctx):
             return Reply(t.gettext("/export and /import are for the bot's administrators only."))
         data, count = await off_loop(export_feeds, self._store, self._clock())
@@ -283,8 +257,9 @@ class FeedCommands:
         )
         return Reply(caption, attachment=Attachment("document", data, "wirewatch-feeds.opml"))
 
-    async def import_opml(self, ctx: ChatContext, args: str, t: Translator) -> Reply:
+    async def import_opml(self, ctx: ChatContext, args: str) -> Reply:
         """/import as a reply to an OPML document — add its feeds, one report line per outline."""
+        t = chat_translator(ctx)
         if not self.is_admin(ctx):
             return Reply(t.gettext("/export and /import are for the bot's administrators only."))
         try:
@@ -310,3 +285,12 @@ class FeedCommands:
         if not lines:
             return Reply(t.gettext("That OPML file lists no feeds."))
         return Reply(render_report(lines, t, limit=MAX_REPORT_LINES))
+
+    COMMANDS: ClassVar[tuple[Command[FeedCommands], ...]] = (
+        Command(("feeds",), feeds),
+        Command(("addfeed",), addfeed),
+        Command(("removefeed",), removefeed),
+        Command(("export",), export),
+        Command(("import",), import_opml),
+    )
+    BUTTONS: ClassVar[tuple[ButtonRoute[FeedCommands], ...]] = (ButtonRoute(ADDFEED_PREFIX, press),)

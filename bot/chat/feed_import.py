@@ -16,11 +16,11 @@ from typing import Literal
 
 from bot.chat.feed_intake import add_named, existing_feed
 from bot.chat.i18n import N_, Translator
+from bot.chat.ports import FeedStore
 from feeds.guard import GuardRefused, UrlPolicy
 from feeds.models import FeedOrigin
 from feeds.opml import OpmlFeed, export_opml
 from feeds.values import DuplicateFeedError
-from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +47,14 @@ class ImportLine:
     detail: str
 
 
-def export_feeds(store: Store, now: datetime) -> tuple[bytes, int]:
+def export_feeds(store: FeedStore, now: datetime) -> tuple[bytes, int]:
     """The OPML 2.0 document of every feed we poll, and how many it lists."""
     feeds = store.list_feeds()
     return export_opml([OpmlFeed(f.name, f.url) for f in feeds], now=now), len(feeds)
 
 
 def import_feeds(
-    store: Store,
+    store: FeedStore,
     policy: UrlPolicy,
     outlines: Sequence[OpmlFeed],
     *,
@@ -77,7 +77,7 @@ def import_feeds(
 
 
 def _import_one(
-    store: Store,
+    store: FeedStore,
     policy: UrlPolicy,
     outline: OpmlFeed,
     url: str,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.chat.ports import FeedStore
 from bot.offload import off_loop
 from feeds.discover import DiscoveredFeed, discover_feeds
 from feeds.fetch import Fetcher, FetchResult
@@ -21,7 +22,6 @@ from feeds.parse import FeedParseError
 from feeds.pipeline import preview_feed
 from feeds.sources import MAX_NAME_CHARS, clean_feed_name
 from feeds.values import DuplicateFeedError, FetchSuccess
-from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _page(fetched: FetchResult) -> Unusable | FoundPage:
     return FoundPage(fetched.final_url, tuple(found)) if found else Unusable("no_feed_links")
 
 
-def existing_feed(store: Store, *urls: str) -> FeedState | None:
+def existing_feed(store: FeedStore, *urls: str) -> FeedState | None:
     """A feed we poll already with the canonical URL of any of ``urls``."""
     for url in dict.fromkeys(urls):
         feed = store.find_feed_by_url(url)
@@ -133,7 +133,7 @@ def name_from_title(title: str, url: str) -> str:
 
 
 def add_found(
-    store: Store,
+    store: FeedStore,
     found: FoundFeed,
     *,
     name: str | None,
@@ -158,7 +158,7 @@ def add_found(
 
 
 def add_named(
-    store: Store,
+    store: FeedStore,
     name: str | None,
     title: str,
     url: str,

@@ -1,16 +1,20 @@
-"""Feed health for people: an HTML message for /feeds and a plain table for ``wirewatch feeds``."""
+"""Feeds for people: health as an HTML message for /feeds and a plain table for ``wirewatch feeds``, and
+what /addfeed says about a feed it added."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 from unicodedata import east_asian_width
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 
+from bot.chat.feed_intake import FoundFeed
 from bot.chat.i18n import N_, Translator, translator
+from bot.chat.replies import echo
 from feeds.models import FeedOrigin, FeedState
 
 HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
@@ -139,3 +143,42 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def _cells(text: str) -> int:
     """Terminal cells ``text`` takes: East Asian wide and full-width characters take two."""
     return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def added_text(feed: FeedState, found: FoundFeed, t: Translator, zone: ZoneInfo | None) -> str:
+    """/addfeed's answer for a feed it added: its name and title, its items (the newest in the chat's
+    ``zone``, needed only when it has items), how often it is polled."""
+    name = echo(feed.name)
+    lines = [
+        t.gettext(
+            "Added feed #%(id)s <b>%(name)s</b>: %(title)s",
+            id=feed.id,
+            name=name,
+            title=echo(found.title or found.url),
+        )
+    ]
+    newest = found.newest
+    if newest is None or zone is None:
+        lines.append(t.gettext("It has no items yet."))
+    else:
+        when = f"{t.format_datetime(newest, zone)} {zone.key}"
+        count = len(found.items)
+        lines.append(
+            t.ngettext(
+                "%(count)s item, the newest from %(newest)s.",
+                "%(count)s items, the newest from %(newest)s.",
+                count,
+                count=count,
+                newest=when,
+            )
+        )
+    every = format_timedelta(timedelta(seconds=feed.interval_seconds), locale=t.locale)
+    lines.append(
+        t.gettext(
+            "Alerts and <code>source:</code> queries call it <b>%(name)s</b>. "
+            "It is polled every %(interval)s; only releases that are new from now on alert.",
+            name=name,
+            interval=every,
+        )
+    )
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_skeleton
 
 from bot.chat.i18n import N_, Translator
+from bot.chat.ports import InsightStore
 from bot.chat.recent import RecentSearch
 from bot.chat.replies import Attachment, Reply, echo
 from bot.chat.trend_view import QueryTrend, caption, draw, load_trend
@@ -22,7 +23,6 @@ from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, parse_query
 from feeds.query.loosen import Loosen, Loosening, loosenings
 from feeds.trends import Activity, local_day, period, sparkline
-from storage.store import Store
 
 TEST_DAYS = 7
 TEST_NEWEST = 5
@@ -52,7 +52,7 @@ def split_trend_args(args: str) -> tuple[list[str], int | None]:
 class Insight:
     """The commands that look back over stored releases."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: InsightStore, clock: Callable[[], datetime]) -> None:
         self._store = store
         self._clock = clock
         self._recent = RecentSearch(store)

@@ -9,12 +9,12 @@ from datetime import datetime
 from html import escape
 
 from bot.chat.i18n import Translator, translator
+from bot.chat.ports import SearchStore
 from bot.chat.replies import echo
 from feeds.documents import document_for
 from feeds.models import Item
 from feeds.query import Query
 from feeds.search import candidate_expr
-from storage.store import Store
 
 BATCH = 200
 MAX_CANDIDATES = 5000
@@ -23,7 +23,7 @@ MAX_CANDIDATES = 5000
 class RecentSearch:
     """Newest items first seen since a time, optionally matching a query."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: SearchStore) -> None:
         self._store = store
 
     def find(self, query: Query | None, since: datetime, limit: int) -> list[Item]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.chat.language import stored_language
+from bot.chat.ports import SpikeChartStore
 from bot.chat.render import visible_length
 from bot.chat.replies import MAX_CAPTION, Attachment, Reply, echo
 from bot.chat.trend_view import DEFAULT_DAYS, QueryTrend, caption, draw, load_trend
 from bot.offload import off_loop
 from feeds.query import parse_query
 from feeds.values import SpikeAlert
-from storage.store import Store
 
 
 def spike_line(alert: SpikeAlert, t: Translator) -> str:
@@ -29,7 +29,7 @@ class SpikeRenderer:
     """Builds the alert of a claimed spike row in the chat's language and zone (chart drawn off the loop)."""
 
     def __init__(
-        self, store: Store, default_language: str = DEFAULT_LANGUAGE, days: int = DEFAULT_DAYS
+        self, store: SpikeChartStore, default_language: str = DEFAULT_LANGUAGE, days: int = DEFAULT_DAYS
     ) -> None:
         self._store = store
         self._default_language = default_language

@@ -17,11 +17,11 @@ from babel.dates import format_skeleton
 
 from bot.chat.charts import LETTERS, Chart, ChartWords, Series, trend_chart
 from bot.chat.i18n import Translator
+from bot.chat.ports import TrendStore
 from bot.chat.render import visible_length
 from bot.chat.replies import MAX_CAPTION, echo
 from feeds.query import Query
 from feeds.trends import AVERAGE_DAYS, Trend, trend
-from storage.store import Store
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 365
@@ -36,7 +36,7 @@ class QueryTrend:
     trend: Trend
 
 
-def load_trend(store: Store, query: Query, *, days: int, last_day: date, zone: ZoneInfo) -> Trend:
+def load_trend(store: TrendStore, query: Query, *, days: int, last_day: date, zone: ZoneInfo) -> Trend:
     """The trend of the ``days`` local days up to ``last_day``, with the period before for comparison."""
     span = days + max(days, AVERAGE_DAYS)
     first = last_day - timedelta(days=span - 1)

@@ -1,21 +1,22 @@
-"""The volume commands of the chat: /tz, /digest, /quiet, /mute, /unmute and /status (mixed into
-``ChatService``). Times are shown in the chat's zone; every refusal carries the command's usage line."""
+"""The volume commands of the chat: /tz, /digest, /quiet, /mute, /unmute and /status. Times are shown in
+the chat's zone; every refusal carries the command's usage line."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from datetime import datetime, time
-from typing import TYPE_CHECKING
+from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from bot.chat.context import ChatContext, Command, chat_translator, refuse_unless_manager
 from bot.chat.i18n import Translator
+from bot.chat.ports import VolumeStore
 from bot.chat.replies import Reply, echo, usage
-from bot.chat.volume_text import volume_error
+from bot.chat.volume_text import digest_line, local_time, no_subscriptions, quiet_line, volume_error
 from bot.offload import off_loop
 from feeds.models import Subscription
 from feeds.volume import (
-    ChatVolume,
     SubscriptionVolume,
     VolumeError,
     format_times,
@@ -26,18 +27,9 @@ from feeds.volume import (
     parse_zone,
     quiet_end,
 )
-from storage.store import Store
-
-if TYPE_CHECKING:
-    from bot.chat.service import ChatContext
 
 _ID = re.compile(r"#?(\d{1,18})")
 OFF = ("off", "none")
-
-
-def local_time(t: Translator, at: datetime, zone: ZoneInfo) -> str:
-    """An instant as the chat reads it: ``Jan 28, 08:00`` in its zone and language."""
-    return t.format_datetime(at, zone)
 
 
 def parse_ids(tokens: list[str]) -> list[int] | None:
@@ -47,24 +39,20 @@ def parse_ids(tokens: list[str]) -> list[int] | None:
 
 
 class VolumeCommands:
-    """Chat commands for zones, digests, quiet hours and mutes; the host provides the store and helpers."""
+    """Chat commands for zones, digests, quiet hours and mutes; ``wake_sender`` is called when a change
+    released held alerts, so the sender looks at once."""
 
-    _store: Store
-    _clock: Callable[[], datetime]
-
-    def wake_sender(self) -> None:
-        """Held alerts were released: ask the sender to look now (the host wires the real callback)."""
-
-    async def _chat_translator(self, ctx: ChatContext) -> Translator:
-        raise NotImplementedError
-
-    async def _refuse_unless_manager(self, ctx: ChatContext, t: Translator) -> Reply | None:
-        raise NotImplementedError
+    def __init__(
+        self, store: VolumeStore, clock: Callable[[], datetime], wake_sender: Callable[[], None]
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self.wake_sender = wake_sender
 
     # --- /tz -------------------------------------------------------------------------------------------
     async def tz(self, ctx: ChatContext, args: str) -> Reply:
         """/tz [ZONE] — show or set the chat's IANA time zone; the answer shows the local time now."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         now = self._clock()
         if not args:
             zone = (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
@@ -78,7 +66,7 @@ class VolumeCommands:
             zone = parse_zone(args)
         except VolumeError as exc:
             return Reply(f"{volume_error(t, exc)}\n{usage('tz', t)}")
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return refusal
         await off_loop(self._store.set_timezone, ctx.chat_id, zone, now)
         self.wake_sender()
@@ -93,7 +81,7 @@ class VolumeCommands:
     # --- /digest ---------------------------------------------------------------------------------------
     async def digest(self, ctx: ChatContext, args: str) -> Reply:
         """/digest [HH:MM,…|off] [ID…] — show the schedule, or set it for the chat or some subscriptions."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         if not args:
             return Reply(await self._digest_schedule(ctx, t))
         tokens = args.split()
@@ -107,7 +95,7 @@ class VolumeCommands:
                 times = parse_digest_times(setting)
         except VolumeError as exc:
             return Reply(f"{volume_error(t, exc)}\n{usage('digest', t)}")
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return refusal
         if ids:
             return await self._digest_for(ctx, t, ids, times)
@@ -151,7 +139,7 @@ class VolumeCommands:
                     t.gettext("Instant alerts for %(ids)s, whatever the chat's digest.", ids=numbers)
                 )
         if missing:
-            lines.append(_no_subscriptions(t, missing))
+            lines.append(no_subscriptions(t, missing))
         return Reply("\n".join(lines))
 
     async def _schedule_values(
@@ -185,7 +173,7 @@ class VolumeCommands:
     # --- /quiet ----------------------------------------------------------------------------------------
     async def quiet(self, ctx: ChatContext, args: str) -> Reply:
         """/quiet [HH:MM-HH:MM|off] — show or set quiet hours; off releases held alerts right away."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         if not args:
             chat = await off_loop(self._store.chat_volume, ctx.chat_id)
             return Reply(f"{quiet_line(t, chat, self._clock())}\n{usage('quiet', t)}")
@@ -195,7 +183,7 @@ class VolumeCommands:
                 window = parse_quiet(args)
             except VolumeError as exc:
                 return Reply(f"{volume_error(t, exc)}\n{usage('quiet', t)}")
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return refusal
         now = self._clock()
         await off_loop(self._store.set_quiet, ctx.chat_id, window, now)
@@ -216,7 +204,7 @@ class VolumeCommands:
     # --- /mute, /unmute --------------------------------------------------------------------------------
     async def mute(self, ctx: ChatContext, args: str) -> Reply:
         """/mute ID DURATION — the subscription sends nothing until the time is up (matches not queued)."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         parts = args.split()
         ids = parse_ids(parts[:1])
         if len(parts) != 2 or not ids:
@@ -225,7 +213,7 @@ class VolumeCommands:
             duration = parse_mute(parts[1])
         except VolumeError as exc:
             return Reply(f"{volume_error(t, exc)}\n{usage('mute', t)}")
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return refusal
         return await self.mute_for(ctx, t, ids[0], self._clock() + duration)
 
@@ -233,7 +221,7 @@ class VolumeCommands:
         """Mute one subscription of the chat until ``until`` (the caller checked who may)."""
         sub = await self._subscription(ctx, sub_id)
         if sub is None or not await off_loop(self._store.set_mute, ctx.chat_id, sub_id, until, self._clock()):
-            return Reply(_no_subscriptions(t, [sub_id]))
+            return Reply(no_subscriptions(t, [sub_id]))
         zone = (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
         return Reply(
             t.gettext(
@@ -248,15 +236,15 @@ class VolumeCommands:
 
     async def unmute(self, ctx: ChatContext, args: str) -> Reply:
         """/unmute ID — end a mute early."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         ids = parse_ids(args.split())
         if not ids or len(ids) != 1:
             return Reply(usage("unmute", t))
-        if refusal := await self._refuse_unless_manager(ctx, t):
+        if refusal := await refuse_unless_manager(ctx, t):
             return refusal
         sub = await self._subscription(ctx, ids[0])
         if sub is None or not await off_loop(self._store.set_mute, ctx.chat_id, sub.id, None, self._clock()):
-            return Reply(_no_subscriptions(t, ids))
+            return Reply(no_subscriptions(t, ids))
         return Reply(
             t.gettext(
                 "Unmuted #%(id)s <code>%(query)s</code>: alerts again from now on.",
@@ -272,7 +260,7 @@ class VolumeCommands:
     # --- /status ---------------------------------------------------------------------------------------
     async def status(self, ctx: ChatContext, args: str) -> Reply:
         """/status — zone and local time, digest, quiet hours, paused, mutes, sent in 24 h, waiting."""
-        t = await self._chat_translator(ctx)
+        t = chat_translator(ctx)
         now = self._clock()
         chat = await off_loop(self._store.chat_volume, ctx.chat_id)
         stored = await off_loop(self._store.get_chat, ctx.chat_id)
@@ -312,29 +300,11 @@ class VolumeCommands:
                 )
         return lines
 
-
-def digest_line(t: Translator, chat: ChatVolume, now: datetime) -> str:
-    """The chat's digest schedule in one line."""
-    if not chat.digest:
-        return t.gettext("Digest: off, alerts are sent as they come.")
-    upcoming = next_digest_slot(now, chat.zone, chat.digest)
-    return t.gettext(
-        "Digest: %(times)s every day; the next one: %(next)s.",
-        times=format_times(chat.digest),
-        next=local_time(t, upcoming, chat.zone),
+    COMMANDS: ClassVar[tuple[Command[VolumeCommands], ...]] = (
+        Command(("tz",), tz),
+        Command(("digest",), digest),
+        Command(("quiet",), quiet),
+        Command(("mute",), mute),
+        Command(("unmute",), unmute),
+        Command(("status",), status),
     )
-
-
-def quiet_line(t: Translator, chat: ChatVolume, now: datetime) -> str:
-    """The chat's quiet hours in one line (and whether it is quiet now)."""
-    if chat.quiet is None:
-        return t.gettext("Quiet hours: none.")
-    line = t.gettext("Quiet hours: %(window)s.", window=str(chat.quiet))
-    if (end := quiet_end(now, chat.zone, chat.quiet)) is not None:
-        line += " " + t.gettext("It is quiet now, until %(end)s.", end=local_time(t, end, chat.zone))
-    return line
-
-
-def _no_subscriptions(t: Translator, ids: list[int]) -> str:
-    numbers = ", ".join(f"#{i}" for i in ids)
-    return t.gettext("No subscription %(ids)s in this chat. /list shows the ones you have.", ids=numbers)

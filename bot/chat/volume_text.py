@@ -1,10 +1,14 @@
-"""Refusals of volume settings (``feeds.volume.VolumeError``) in the chat's language, HTML-safe."""
+"""The volume texts in the chat's language, HTML-safe: refusals of settings (``feeds.volume.VolumeError``),
+local times, and the digest and quiet-hours lines of /digest, /quiet and /status."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot.chat.i18n import N_, Translator
 from bot.chat.replies import echo
-from feeds.volume import VolumeError
+from feeds.volume import ChatVolume, VolumeError, format_times, next_digest_slot, quiet_end
 
 # VolumeError.code -> msgid; the placeholders are the error's values (text ones are echoed safely).
 MESSAGES = {
@@ -43,3 +47,36 @@ def volume_error(t: Translator, error: VolumeError) -> str:
             text += " " + t.gettext("Did you mean %(zones)s?", zones=echo(str(suggestions), 120))
         text += " " + t.gettext("Use an IANA name such as Europe/Berlin or Asia/Shanghai.")
     return text
+
+
+def local_time(t: Translator, at: datetime, zone: ZoneInfo) -> str:
+    """An instant as the chat reads it: ``Jan 28, 08:00`` in its zone and language."""
+    return t.format_datetime(at, zone)
+
+
+def digest_line(t: Translator, chat: ChatVolume, now: datetime) -> str:
+    """The chat's digest schedule in one line."""
+    if not chat.digest:
+        return t.gettext("Digest: off, alerts are sent as they come.")
+    upcoming = next_digest_slot(now, chat.zone, chat.digest)
+    return t.gettext(
+        "Digest: %(times)s every day; the next one: %(next)s.",
+        times=format_times(chat.digest),
+        next=local_time(t, upcoming, chat.zone),
+    )
+
+
+def quiet_line(t: Translator, chat: ChatVolume, now: datetime) -> str:
+    """The chat's quiet hours in one line (and whether it is quiet now)."""
+    if chat.quiet is None:
+        return t.gettext("Quiet hours: none.")
+    line = t.gettext("Quiet hours: %(window)s.", window=str(chat.quiet))
+    if (end := quiet_end(now, chat.zone, chat.quiet)) is not None:
+        line += " " + t.gettext("It is quiet now, until %(end)s.", end=local_time(t, end, chat.zone))
+    return line
+
+
+def no_subscriptions(t: Translator, ids: list[int]) -> str:
+    """The answer naming subscription ids the chat does not have."""
+    numbers = ", ".join(f"#{i}" for i in ids)
+    return t.gettext("No subscription %(ids)s in this chat. /list shows the ones you have.", ids=numbers)

@@ -9,11 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat.context import ChatContext
 from bot.chat.i18n import Translator, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
 from bot.chat.replies import Attachment, Reply
-from bot.chat.service import ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.chat.spike_alert import SpikeRenderer
 from bot.entry.roles import make_pacer
 from bot.entry.runtime import open_runtime

@@ -22,10 +22,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot.chat.context import ChatContext
 from bot.chat.flood import FloodGuard, Verdict
+from bot.chat.groups import COMMAND_NAMES
+from bot.chat.ports import MembershipStore
 from bot.chat.render import html_to_plain
 from bot.chat.replies import FileTooLarge, Reply, command_menus
-from bot.chat.service import COMMAND_NAMES, ChatContext, ChatService
+from bot.chat.service import ChatService
 from bot.offload import off_loop
 from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
@@ -35,7 +38,6 @@ from bot.tg.outgoing import ReplySender
 from bot.tg.request import TokenWatch, WatchedRequest
 from feeds.models import ChatKind
 from feeds.opml import MAX_BYTES as MAX_OPML_BYTES
-from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class TelegramFrontend:
         self,
         settings: TelegramSettings,
         service: ChatService,
-        store: Store,
+        store: MembershipStore,
         default_language: str = "en",
         *,
         pacer: Pacer | None = None,

@@ -50,7 +50,8 @@ results never change, only how many queries are checked).
 """
 
 from feeds.query.document import Document
-from feeds.query.explain import Explanation, MatchedTerm, highlight_spans
+from feeds.query.explain import Explanation, MatchedTerm
+from feeds.query.highlight import highlight_spans
 from feeds.query.index import SubscriptionIndex
 from feeds.query.lexer import QueryError
 from feeds.query.normalize import normalize_text

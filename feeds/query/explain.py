@@ -1,15 +1,8 @@
-"""Why an item matched: matched terms with their spans, and spans to bold in an alert summary."""
+"""Why an item matched: the matched terms with their spans (``feeds.query.highlight`` bolds them)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from feeds.query.document import TextField
-from feeds.query.nodes import positive_terms
-
-if TYPE_CHECKING:
-    from feeds.query.query import Query
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,20 +26,3 @@ class Explanation:
         for matched in self.terms:
             fields.setdefault(matched.term, []).append(matched.field)
         return ", ".join(f"{term} ({', '.join(names)})" for term, names in fields.items())
-
-
-def highlight_spans(query: Query, text: str) -> list[tuple[int, int]]:
-    """Sorted, non-overlapping spans of ``text`` where the query's positive terms occur (for bolding)."""
-    field = TextField(text)
-    spans = sorted(
-        field.span_of(start, len(term.tokens))
-        for term in positive_terms(query.node)
-        for start in field.occurrences(term.tokens, term.prefix)
-    )
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
