@@ -168,7 +168,13 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
             _heading(out, t.gettext("7. Insight: a dry run, and a chart of stories per day"))
             for line in ("/test Binzhou", "/test Binzhou aluminium", "/trend Binzhou"):
                 await chat.say(line)
-    finished = t.ngettext(
+    out.write(_finished(t, sent, digests) + "\n")
+    return 0
+
+
+def _finished(t: Translator, sent: int, digests: int) -> str:
+    """The demo's last line."""
+    return t.ngettext(
         "Demo finished: %(count)s alert and %(digests)s digest delivered; the chart is the PNG named above. "
         "Next: `make test`, then see README.md to run it for real.",
         "Demo finished: %(count)s alerts and %(digests)s digest delivered; the chart is the PNG named above. "
@@ -177,8 +183,6 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
         count=sent,
         digests=digests,
     )
-    out.write(finished + "\n")
-    return 0
 
 
 async def _poll(demo: DemoRun, out: TextIO, t: Translator) -> None:

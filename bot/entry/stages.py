@@ -134,9 +134,8 @@ def build_stages(
     settings = runtime.settings
     stages = Stages()
     beat = readiness.beat if readiness is not None else lambda role: None
-    for role, period in READINESS_PERIODS.items():  # /readyz lists the roles in this order
-        if readiness is not None and role in roles and (role != "bot" or front_end is not None):
-            readiness.declare(role, period)
+    if readiness is not None:
+        _declare(readiness, roles, bot=front_end is not None)
     if "deliver" in roles:
         if outlet is None:
             raise ValueError("the deliver role needs an outlet")
@@ -194,11 +193,24 @@ def _add_delivery(
     )
     runtime.spikes.on_queued = spikes.wake
     notices = PauseNotices(runtime.store, outlet.transport, kinds=outlet.kinds, default_language=language)
+    _schedule_pause_notices(stages.scheduler, notices, clock)
+    stages.sender, stages.spikes, stages.notices = sender, spikes, notices
+
+
+def _declare(readiness: Readiness, roles: Collection[str], *, bot: bool) -> None:
+    """Declare the roles built (``bot`` only with a front end), in the order /readyz lists them."""
+    for role, period in READINESS_PERIODS.items():
+        if role in roles and (role != "bot" or bot):
+            readiness.declare(role, period)
+
+
+def _schedule_pause_notices(scheduler: AsyncIOScheduler, notices: PauseNotices, clock: Clock) -> None:
+    """Every minute, pause chat feeds failing for 7 days and tell their chats."""
 
     async def pause_and_tell() -> None:
         await notices.run(clock())
 
-    stages.scheduler.add_job(
+    scheduler.add_job(
         pause_and_tell,
         "interval",
         seconds=PAUSE_NOTICES_EVERY_SECONDS,
@@ -206,4 +218,3 @@ def _add_delivery(
         max_instances=1,
         coalesce=True,
     )
-    stages.sender, stages.spikes, stages.notices = sender, spikes, notices
