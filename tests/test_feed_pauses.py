@@ -1,5 +1,5 @@
 """A feed added from chat that fails 7 days in a row is paused and its chat told once (both databases),
-through the real pipeline tick with an injected clock, a failing loopback feed and the console transport."""
+through the fetch loop's pass with an injected clock, a failing loopback feed and the console transport."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.pipeline.feed_pauses import PauseNotices
+from bot.pipeline.fetch_loop import FetchLoop
 from bot.pipeline.ingest import Ingestor
-from bot.pipeline.match import MatchService
-from bot.pipeline.schedule import Pipeline
 from bot.pipeline.transport import ConsoleTransport
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
@@ -56,22 +55,27 @@ async def test_failing_chat_feed_is_paused_after_seven_days_and_its_chat_told_on
     notices = PauseNotices(store, ConsoleTransport(out), kinds=(ChatKind.CONSOLE,))
     clock = Clock(start)
     ingestor = Ingestor(store, fetcher, parse_executor=None)
-    pipeline = Pipeline(ingestor, MatchService(store), notices=notices, clock=clock)
+    fetch = FetchLoop(store, ingestor, lease=timedelta(seconds=30), clock=clock)
 
-    await pipeline.tick()
+    async def tick() -> None:  # what the fetch loop and the every-minute pause job do, stepped
+        await fetch.run_pass()
+        await fetch.settle()
+        await notices.run(clock())
+
+    await tick()
     assert out.getvalue() == "" and store.get_feed(chat_feed.id).paused_at is None  # type: ignore[union-attr]
     clock.now = start + timedelta(days=6, hours=23)
-    await pipeline.tick()
+    await tick()
     assert out.getvalue() == "", "paused before 7 days"
     clock.now = start + timedelta(days=7, minutes=1)
-    await pipeline.tick()
+    await tick()
     told = out.getvalue()
     assert "Gone <Wire>" in told and "7 天" in told and "已暫停" in told
     paused = {f.name for f in store.list_feeds() if f.paused_at is not None}
     assert paused == {"Gone <Wire>"}, "only feeds added from chat are paused"
     clock.now = start + timedelta(days=9)
     requests = len(feed_server.requests_for("/gone.xml"))
-    await pipeline.tick()
+    await tick()
     assert out.getvalue() == told, "the chat was told twice"
     assert len(feed_server.requests_for("/gone.xml")) == requests, "a paused feed was polled"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-import bot.entry.roles as roles
+import bot.entry.stages as stages
 import bot.tg.frontend as frontend
 from bot.entry.roles import run_bot
 from bot.settings import DatabaseSettings, MetricsSettings, PollingSettings, Settings, TelegramSettings
@@ -102,7 +102,7 @@ async def test_readyz_names_the_bot_late_while_telegram_is_down(
     tmp_path: Path, fake_telegram: FakeTelegram, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(frontend, "POLL_TIMEOUT_SECONDS", 1)  # an idle long poll answers every second
-    monkeypatch.setattr(roles, "BOT_PERIOD_SECONDS", 1.0)  # late after 3 s without an answered getUpdates
+    monkeypatch.setitem(stages.READINESS_PERIODS, "bot", 1.0)  # late after 3 s without an answered getUpdates
     port = free_port()
     settings = settings_for(tmp_path, fake_telegram, feed_server.add("/a.xml", rss([FIRST])), port)
     stop = asyncio.Event()

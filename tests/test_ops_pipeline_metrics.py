@@ -9,7 +9,7 @@ import pytest
 import telegram
 from prometheus_client import generate_latest
 
-from bot.entry.roles import make_pacer
+from bot.entry.stages import make_pacer
 from bot.ops.metrics import Metrics
 from bot.pipeline.deliver import AlertSender
 from bot.pipeline.match import MatchService

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.settings import ConfigError, LoggingSettings, MetricsSettings
+from bot.settings import ConfigError, LoggingSettings, MetricsSettings, load_settings
 
 
 def write(tmp_path: Path, text: str) -> str:

@@ -36,11 +36,29 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     return zipfile.ZipFile(path)
 
 
+PACKAGE_ROOTS = ("bot", "feeds", "storage")
+NOT_SHIPPED = ("__pycache__",)
+
+
+def tree_files() -> set[str]:
+    """Every module and data file under the package roots, found by walking the tree (caches left out)."""
+    return {
+        path.relative_to(ROOT).as_posix()
+        for root in PACKAGE_ROOTS
+        for path in (ROOT / root).rglob("*")
+        if path.is_file() and not set(path.relative_to(ROOT).parts) & set(NOT_SHIPPED)
+    }
+
+
+def test_the_tree_walk_finds_sub_packages_and_data() -> None:
+    files = tree_files()
+    assert {"bot/entry/cli.py", "storage/migrations/__init__.py", "feeds/samples/zhwire.xml"} <= files
+    assert "bot/chat/locales/zh_Hans/LC_MESSAGES/wirewatch.po" in files
+
+
 def test_wheel_has_every_module(wheel: zipfile.ZipFile) -> None:
-    names = set(wheel.namelist())
-    for package in ("bot", "bot/chat", "feeds", "feeds/query", "storage", "storage/migrations"):
-        sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / package).glob("*.py")}
-        assert sources and sources <= names, sources - names
+    missing = tree_files() - set(wheel.namelist())
+    assert not missing, sorted(missing)
 
 
 def test_wheel_has_sample_feeds_and_migrations(wheel: zipfile.ZipFile) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.chat.groups import COMMAND_NAMES
 from bot.entry.cli import main
-from bot.settings_parse import SECTIONS
+from bot.settings import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

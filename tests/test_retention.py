@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.chat.recent import RecentSearch
-from bot.config import load_settings
 from bot.pipeline.ingest import Ingestor
 from bot.pipeline.match import MatchService
 from bot.pipeline.retention import retention_tick
-from bot.settings import ConfigError
+from bot.settings import ConfigError, load_settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.models import ChatKind, FeedSpec
 from feeds.query import parse_query

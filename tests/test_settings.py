@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.settings import ConfigError, parse_duration
+from bot.settings import ConfigError, load_settings, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 

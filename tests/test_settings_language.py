@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.settings import ConfigError
+from bot.settings import ConfigError, load_settings
 from tests.test_settings import write
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
-from bot.settings import DEFAULT_WEBHOOK_LISTEN, ConfigError, TelegramSettings
+from bot.settings import DEFAULT_WEBHOOK_LISTEN, ConfigError, TelegramSettings, load_settings
 
 SECRET = "Hook_secret-123"
 URL = "https://bot.example.com/tg/hook"

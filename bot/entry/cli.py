@@ -9,10 +9,9 @@ import sys
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from bot.config import load_settings
 from bot.entry import feeds_args
 from bot.ops.logs import FORMATS, redact, setup_logging
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3

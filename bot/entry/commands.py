@@ -11,7 +11,6 @@ from bot.chat.feed_report import feed_health_table, format_table
 from bot.chat.i18n import translator
 from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
-from bot.offload import off_loop
 from bot.pipeline.ingest import FeedPollResult
 from bot.settings import Settings
 from feeds.query import Document, QueryError, parse_query
@@ -19,6 +18,7 @@ from feeds.query import Document, QueryError, parse_query
 MATCH = 0
 NO_MATCH = 1
 BAD_QUERY = 2
+POLL_ROLES = frozenset({"fetch", "match"})  # poll: alerts wait in the outbox for a deliver process
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -34,11 +34,15 @@ def _progress(result: FeedPollResult) -> None:
 
 
 async def _poll_once(settings: Settings) -> int:
+    """Every feed polled once (due or not), then one pass of the match stage ``run`` uses."""
+    from bot.entry.stages import build_stages
+
     async with open_runtime(settings) as runtime:
+        stages = build_stages(runtime, POLL_ROLES, None)
+        assert stages.match is not None
         print(f"Polling {len(settings.feeds)} feeds…", flush=True)
         results = await runtime.ingestor.poll_all(on_result=_progress)
-        await off_loop(runtime.matcher.sync)
-        alerts = await off_loop(runtime.matcher.run_once)
+        alerts = await stages.match.run_pass()
     rows = [(r.feed_name, r.status, str(len(r.new_items)), f"{r.seconds:.2f}s") for r in results]
     print()
     print(format_table(("FEED", "STATUS", "NEW", "TIME"), rows))
@@ -52,7 +56,7 @@ async def _poll_forever(settings: Settings) -> int:
     """The fetch and match roles without Telegram: alerts wait in the outbox for a deliver process."""
     from bot.entry.roles import run_roles
 
-    return await run_roles(settings, frozenset({"fetch", "match"}))
+    return await run_roles(settings, POLL_ROLES)
 
 
 def poll(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -15,14 +14,10 @@ from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
 from bot.chat.replies import Attachment, Reply
 from bot.chat.service import ChatService
-from bot.chat.spike_alert import SpikeRenderer
-from bot.entry.roles import make_pacer
 from bot.entry.runtime import open_runtime
+from bot.entry.stages import Outlet, build_stages, make_pacer
 from bot.offload import off_loop
-from bot.pipeline.deliver import AlertSender
-from bot.pipeline.feed_pauses import PauseNotices
-from bot.pipeline.schedule import Pipeline, start_scheduler, stop_pipeline
-from bot.pipeline.spike_sender import SpikeSender
+from bot.pipeline.supervisor import Supervisor
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
@@ -33,6 +28,7 @@ CONSOLE_CHAT_ID = 0
 CONSOLE_CONTEXT = ChatContext(CONSOLE_CHAT_ID, ChatKind.CONSOLE, user_id=None)
 PROMPT = "you> "
 QUIT = {"/quit", "/exit", "quit", "exit"}
+CONSOLE_ROLES = frozenset({"fetch", "match", "deliver"})  # the console itself is the chat's front end
 
 
 def save_attachment(attachment: Attachment, folder: Path) -> Path:
@@ -110,56 +106,30 @@ async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:
 
 
 async def run_console(settings: Settings, stdin: TextIO, out: TextIO, language: str | None = None) -> int:
-    """Chat until end of input or /quit, polling and alerting in the background.
+    """Chat until end of input or /quit, with the fetch, match and deliver stages of ``run`` in the
+    background, delivering to the terminal.
 
     ``language`` (``--lang``) becomes the console chat's language, as ``/lang`` would make it."""
     async with open_runtime(settings) as runtime:
         t = await console_language(runtime.store, language, settings.chat.default_language)
         chat = ConsoleChat(runtime.service, out)
         transport = ConsoleTransport(out, heading=lambda chat_id: t.gettext("── to you (alert) ──"))
-        pacer = make_pacer(settings.delivery)
-        sender = AlertSender(
-            runtime.store,
-            transport,
-            pacer,
-            group_threshold=settings.delivery.group_threshold,
-            kinds=(ChatKind.CONSOLE,),
-            default_language=settings.chat.default_language,
-        )
-        runtime.service.connect_sender(sender.wake)
-        notices = PauseNotices(
-            runtime.store,
-            transport,
-            kinds=(ChatKind.CONSOLE,),
-            default_language=settings.chat.default_language,
-        )
-        spike_sender = SpikeSender(
-            runtime.store,
-            transport,
-            pacer,
-            SpikeRenderer(runtime.store, settings.chat.default_language),
-            kinds=(ChatKind.CONSOLE,),
-        )
-        runtime.spikes.on_queued = spike_sender.wake
-        pipeline = Pipeline(runtime.ingestor, runtime.matcher, sender.wake, notices=notices)
-        stop = asyncio.Event()
-        database = redact_url(settings.database.url)
+        outlet = Outlet(transport, make_pacer(settings.delivery), (ChatKind.CONSOLE,))
+        stages = build_stages(runtime, CONSOLE_ROLES, outlet)
         banner = t.ngettext(
             "Wirewatch console: %(count)s feed, database %(database)s",
             "Wirewatch console: %(count)s feeds, database %(database)s",
             len(settings.feeds),
             count=len(settings.feeds),
-            database=database,
+            database=redact_url(settings.database.url),
         )
         out.write(banner + "\n" + t.gettext("Type /help for commands, /quit to leave.") + "\n\n")
-        scheduler = start_scheduler(pipeline, settings.polling.tick_seconds)
-        sender_task = asyncio.create_task(sender.run(stop))
-        spike_task = asyncio.create_task(spike_sender.run(stop))
+        stop = asyncio.Event()
+        supervisor = Supervisor(stop)
+        stages.start(supervisor, stop)
         try:
             await _read_lines(stdin, chat, out)
         finally:
             stop.set()
-            await stop_pipeline(scheduler, pipeline)
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(asyncio.gather(sender_task, spike_task), 5)
+            await stages.stop(supervisor)
     return 0

@@ -1,23 +1,25 @@
 """``wirewatch demo``: the whole product on bundled sample feeds, no token, no network, then exit 0.
 
 Serves the sample wires from a loopback server, uses a throwaway SQLite database, subscribes a console chat,
-runs the real ingest, match and delivery, and prints what the chat would read in Telegram.
+builds the fetch, match and deliver stages of ``run`` (``bot.entry.stages``) delivering to the terminal,
+steps them one pass at a time on the demo's own clock, and prints what the chat would read in Telegram.
 """
 
 from __future__ import annotations
 
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.chat.i18n import Translator
-from bot.entry.console import ConsoleChat, console_language
-from bot.entry.roles import make_pacer
+from bot.entry.console import CONSOLE_CHAT_ID, ConsoleChat, console_language
 from bot.entry.runtime import Runtime, open_runtime
 from bot.entry.sample_server import SampleFeedServer, sample_feeds
-from bot.pipeline.deliver import AlertSender
+from bot.entry.stages import Outlet, Stages, build_stages, make_pacer
+from bot.pipeline.ingest import FeedPollResult
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import DatabaseSettings, DeliverySettings, Settings
 from feeds.models import ChatKind, FeedSpec
@@ -31,6 +33,9 @@ FEED_NAMES = {
 }
 SUBSCRIPTIONS = ("Binzhou", "Shandong -aluminum")
 DIGEST_AT = time(8)
+DEMO_ROLES = frozenset({"fetch", "match", "deliver"})  # the console chat is the demo's front end
+FEED_INTERVAL_SECONDS = 60
+POLL_STEP = timedelta(seconds=5 * FEED_INTERVAL_SECONDS)  # between two polls: every feed due again
 # Releases a wire publishes later in the demo, while the chat takes a morning digest (Atom entries).
 LATER_ENTRIES = (
     ("7801", "Binzhou Port Adds a Second Ro-Ro Berth for Car Exports", "BINZHOU, China -- The port opened"),
@@ -60,38 +65,71 @@ def with_later_entries(body: bytes) -> bytes:
     return body.replace(b"</feed>", entries.encode() + b"</feed>")
 
 
-async def show_digest(runtime: Runtime, chat: ConsoleChat, server: SampleFeedServer, out: TextIO) -> int:
+async def show_digest(demo: DemoRun, chat: ConsoleChat, server: SampleFeedServer, out: TextIO) -> int:
     """Step 6: the chat takes a morning digest; new releases are held, then time jumps to the slot."""
     await chat.say("/tz Asia/Shanghai")
     await chat.say(f"/digest {DIGEST_AT:%H:%M}")
     files = sample_feeds()
     server.serve({**files, "globewire.xml": with_later_entries(files["globewire.xml"])})
-    results = await runtime.ingestor.poll_all()
-    held = runtime.matcher.run_once()
+    results = await demo.poll()
+    held = await demo.match()
     out.write(f"  new items: {sum(len(r.new_items) for r in results)}, alerts held for the digest: {held}\n")
-    zone = runtime.store.chat_volume(0).zone
-    slot = next_digest_slot(datetime.now(UTC), zone, (DIGEST_AT,))
-    transport = ConsoleTransport(out, lambda chat_id: "the console chat")
-    now_sender = AlertSender(
-        runtime.store, transport, make_pacer(runtime.settings.delivery), kinds=(ChatKind.CONSOLE,)
-    )
-    out.write(f"  sent before {DIGEST_AT:%H:%M}: {await now_sender.drain_once()}\n")
+    zone = demo.runtime.store.chat_volume(CONSOLE_CHAT_ID).zone
+    slot = next_digest_slot(demo.clock(), zone, (DIGEST_AT,))
+    out.write(f"  sent before {DIGEST_AT:%H:%M}: {await demo.deliver()}\n")
     out.write(f"  … the clock jumps to {slot.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) …\n\n")
-    at_slot = AlertSender(
-        runtime.store,
-        transport,
-        make_pacer(runtime.settings.delivery),
-        kinds=(ChatKind.CONSOLE,),
-        clock=lambda: slot + timedelta(seconds=1),
-    )
-    digests = await at_slot.drain_once()
+    demo.clock.now = slot + timedelta(seconds=1)
+    digests = await demo.deliver()
     await chat.say("/status")
     return digests
 
 
+class DemoClock:
+    """The demo's time: starts now, moves only when the script moves it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRun:
+    """The fetch, match and deliver stages of ``run`` (built by the same wiring), stepped one pass at a
+    time on the demo's clock, so the story prints the same every time."""
+
+    runtime: Runtime
+    stages: Stages
+    clock: DemoClock
+
+    @classmethod
+    def build(cls, runtime: Runtime, transport: ConsoleTransport) -> DemoRun:
+        clock = DemoClock(datetime.now(UTC))
+        outlet = Outlet(transport, make_pacer(runtime.settings.delivery), (ChatKind.CONSOLE,))
+        return cls(runtime, build_stages(runtime, DEMO_ROLES, outlet, clock=clock), clock)
+
+    async def poll(self) -> list[FeedPollResult]:
+        """One fetch pass over the feeds due, a poll interval after the last one; results by feed name."""
+        assert self.stages.fetch is not None
+        self.clock.now += POLL_STEP
+        await self.stages.fetch.run_pass()
+        return sorted(await self.stages.fetch.settle(), key=lambda result: result.feed_name)
+
+    async def match(self) -> int:
+        """One match pass; the alerts it queued."""
+        assert self.stages.match is not None
+        return await self.stages.match.run_pass()
+
+    async def deliver(self) -> int:
+        """One sender pass over the alerts due; the messages sent."""
+        assert self.stages.sender is not None
+        return await self.stages.sender.drain_once()
+
+
 def demo_settings(server: SampleFeedServer, names: list[str], database: Path) -> Settings:
     """Settings for the demo: the sample feeds, a throwaway database, instant delivery."""
-    feeds = tuple(FeedSpec(FEED_NAMES.get(n, n), server.url(n), 60) for n in sorted(names))
+    feeds = tuple(FeedSpec(FEED_NAMES.get(n, n), server.url(n), FEED_INTERVAL_SECONDS) for n in sorted(names))
     return Settings(
         database=DatabaseSettings(url=f"sqlite:///{database}"),
         delivery=DeliverySettings(global_per_second=1000, private_per_second=1000, private_burst=100),
@@ -107,35 +145,36 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
         settings = demo_settings(server, list(files), Path(tmp) / "demo.db")
         async with open_runtime(settings, use_processes=False) as runtime:
             t = await console_language(runtime.store, language, settings.chat.default_language)
+            heading = t.gettext("── to the console chat ──")
+            demo = DemoRun.build(runtime, ConsoleTransport(out, heading=lambda chat_id: heading))
             chat = ConsoleChat(runtime.service, out, echo_input=True)
             _heading(out, t.gettext("1. A chat subscribes"))
             for query in SUBSCRIPTIONS:
                 await chat.say(f"/subscribe {query}")
-            await runtime.ingestor.poll_all()  # a new feed's first poll never alerts: learn the empty wires
+            await demo.poll()  # a new feed's first poll never alerts: learn the empty wires
             server.serve(files)  # then the wires publish
             _heading(out, t.gettext("2. Polling %(count)s sample wires", count=len(settings.feeds)))
-            await _poll(runtime, out, t)
+            await _poll(demo, out, t)
             _heading(out, t.gettext("3. Alerts, as the chat reads them in Telegram"))
-            sender = AlertSender(
-                runtime.store,
-                ConsoleTransport(out, heading=lambda chat_id: t.gettext("── to the console chat ──")),
-                make_pacer(settings.delivery),
-                kinds=(ChatKind.CONSOLE,),
-                default_language=settings.chat.default_language,
-            )
-            sent = await sender.drain_once()
+            sent = await demo.deliver()
             _heading(out, t.gettext("4. Polling again: nothing is new, nothing is sent twice"))
-            await _poll_again(runtime, sender, out, t)
+            await _poll_again(demo, out, t)
             _heading(out, t.gettext("5. Searching what is stored"))
             for line in ("/recent Binzhou", "/recent 滨州", "/list"):
                 await chat.say(line)
             six = t.gettext("6. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
             _heading(out, six)
-            digests = await show_digest(runtime, chat, server, out)
+            digests = await show_digest(demo, chat, server, out)
             _heading(out, t.gettext("7. Insight: a dry run, and a chart of stories per day"))
             for line in ("/test Binzhou", "/test Binzhou aluminium", "/trend Binzhou"):
                 await chat.say(line)
-    finished = t.ngettext(
+    out.write(_finished(t, sent, digests) + "\n")
+    return 0
+
+
+def _finished(t: Translator, sent: int, digests: int) -> str:
+    """The demo's last line."""
+    return t.ngettext(
         "Demo finished: %(count)s alert and %(digests)s digest delivered; the chart is the PNG named above. "
         "Next: `make test`, then see README.md to run it for real.",
         "Demo finished: %(count)s alerts and %(digests)s digest delivered; the chart is the PNG named above. "
@@ -144,13 +183,11 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
         count=sent,
         digests=digests,
     )
-    out.write(finished + "\n")
-    return 0
 
 
-async def _poll(runtime: Runtime, out: TextIO, t: Translator) -> None:
+async def _poll(demo: DemoRun, out: TextIO, t: Translator) -> None:
     """Step 2: every sample wire polled once, then matched."""
-    for result in await runtime.ingestor.poll_all():
+    for result in await demo.poll():
         line = t.ngettext(
             "%(feed)s: %(status)s, %(count)s new item",
             "%(feed)s: %(status)s, %(count)s new items",
@@ -160,7 +197,7 @@ async def _poll(runtime: Runtime, out: TextIO, t: Translator) -> None:
             count=len(result.new_items),
         )
         out.write(f"  {line}\n")
-    enqueued = runtime.matcher.run_once()
+    enqueued = await demo.match()
     queued = t.ngettext(
         "matched: %(count)s alert queued (one per story per chat)",
         "matched: %(count)s alerts queued (one per story per chat)",
@@ -170,11 +207,11 @@ async def _poll(runtime: Runtime, out: TextIO, t: Translator) -> None:
     out.write(f"  {queued}\n")
 
 
-async def _poll_again(runtime: Runtime, sender: AlertSender, out: TextIO, t: Translator) -> None:
+async def _poll_again(demo: DemoRun, out: TextIO, t: Translator) -> None:
     """Step 4: a second poll finds nothing new, queues nothing and sends nothing."""
-    items = sum(len(r.new_items) for r in await runtime.ingestor.poll_all())
-    queued = runtime.matcher.run_once()
-    sent = await sender.drain_once()
+    items = sum(len(r.new_items) for r in await demo.poll())
+    queued = await demo.match()
+    sent = await demo.deliver()
     summary = t.gettext(
         "new items: %(items)s, alerts queued: %(queued)s, sent: %(sent)s",
         items=items,

@@ -22,10 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.chat.feed_report import ago
-from bot.config import load_settings
 from bot.entry.runtime import fetch_limits
 from bot.offload import off_loop
-from bot.settings import ConfigError, Settings
+from bot.settings import ConfigError, Settings, load_settings
 from bot.tg.probe import TokenProbe, probe_token
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState

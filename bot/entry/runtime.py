@@ -1,7 +1,7 @@
-"""The composition root: builds store, fetcher, ingestor, matcher and chat service from settings.
+"""The composition root's parts: store, fetcher, ingestor, matcher and chat service, from settings.
 
-``open_runtime`` is shared by ``run``, ``console``, ``poll`` and ``demo``; ``Pipeline.tick`` is the one
-scheduled job (ingest due feeds, match new items, wake the sender).
+``open_runtime`` is shared by ``run``, ``poll``, ``console`` and ``demo``; ``bot.entry.stages`` builds the
+stages of a set of roles (fetch, match and deliver loops, …) over it.
 """
 
 from __future__ import annotations

@@ -104,6 +104,11 @@ class FetchLoop:
         seconds = (next_due - self._clock()).total_seconds()
         return max(MIN_SLEEP, min(MAX_SLEEP, seconds, until_renewal))
 
+    async def settle(self) -> list[FeedPollResult]:
+        """Wait for the polls in flight (a stepped run: the demo, tests); the results of those that ended."""
+        results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        return [result for result in results if isinstance(result, FeedPollResult)]
+
     def _start(self, feed: FeedState, now: datetime) -> None:
         task = asyncio.create_task(self._ingestor.poll_one(feed, now), name=f"poll:{feed.name}")
         self._tasks.add(task)

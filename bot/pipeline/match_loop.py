@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from bot.offload import off_loop
 from bot.pipeline.match import MatchService
@@ -26,11 +27,13 @@ class MatchLoop:
         on_enqueued: Callable[[], None] | None = None,
         on_pass: Callable[[], None] | None = None,
         idle: float = IDLE_SECONDS,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._matcher = matcher
         self._on_enqueued = on_enqueued
         self._on_pass = on_pass
         self._idle = idle
+        self._clock = clock  # None: the matcher's own (the real time)
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -44,13 +47,8 @@ class MatchLoop:
             self._wake.clear()
             delay = self._idle
             try:
-                await off_loop(self._matcher.sync)
-                enqueued = await off_loop(self._matcher.run_once)
+                await self.run_pass()
                 failures = 0
-                if self._on_pass is not None:
-                    self._on_pass()
-                if enqueued and self._on_enqueued is not None:
-                    self._on_enqueued()
             except StoreUnavailableError as exc:
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
@@ -61,3 +59,14 @@ class MatchLoop:
             finally:
                 for waiter in waiters:
                     waiter.cancel()
+
+    async def run_pass(self) -> int:
+        """One pass: refresh the subscription index, match the new items; returns the alerts enqueued."""
+        await off_loop(self._matcher.sync)
+        now = self._clock() if self._clock is not None else None
+        enqueued = await off_loop(self._matcher.run_once, now)
+        if self._on_pass is not None:
+            self._on_pass()
+        if enqueued and self._on_enqueued is not None:
+            self._on_enqueued()
+        return enqueued

@@ -9,8 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.settings import ConfigError, Settings
-from bot.settings_parse import check_webhook, parse_settings_document
+from bot.settings.document import check_webhook, parse_settings_document
+from bot.settings.model import Settings
+from bot.settings.values import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
