@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from bot.settings import values as v
+import bot.settings.values as v
 from bot.settings.model import (
     ChatSettings,
     DatabaseSettings,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.settings import values as v
+import bot.settings.values as v
 from feeds.fetch import FetchLimits
 from feeds.models import FeedSpec
 
