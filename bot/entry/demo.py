@@ -107,14 +107,20 @@ class DemoRun:
     def build(cls, runtime: Runtime, transport: ConsoleTransport) -> DemoRun:
         clock = DemoClock(datetime.now(UTC))
         outlet = Outlet(transport, make_pacer(runtime.settings.delivery), (ChatKind.CONSOLE,))
-        return cls(runtime, build_stages(runtime, DEMO_ROLES, outlet, clock=clock), clock)
+        return cls(runtime, build_stages(runtime, DEMO_ROLES, outlet, clock=clock, fetch_in_flight=1), clock)
 
     async def poll(self) -> list[FeedPollResult]:
-        """One fetch pass over the feeds due, a poll interval after the last one; results by feed name."""
+        """Every feed due, a poll interval after the last pass, one at a time in the order they are claimed
+        (due time, then id: the same order on every run); results by feed name."""
         assert self.stages.fetch is not None
         self.clock.now += POLL_STEP
-        await self.stages.fetch.run_pass()
-        return sorted(await self.stages.fetch.settle(), key=lambda result: result.feed_name)
+        results: list[FeedPollResult] = []
+        while True:
+            await self.stages.fetch.run_pass()
+            polled = await self.stages.fetch.settle()
+            if not polled:
+                return sorted(results, key=lambda result: result.feed_name)
+            results.extend(polled)
 
     async def match(self) -> int:
         """One match pass; the alerts it queued."""

@@ -129,8 +129,12 @@ def build_stages(
     front_end: FrontEnd | None = None,
     readiness: Readiness | None = None,
     clock: Clock = utc_now,
+    fetch_in_flight: int | None = None,
 ) -> Stages:
-    """The stages of ``roles`` wired to each other; ``deliver`` needs an ``outlet``, ``bot`` a front end."""
+    """The stages of ``roles`` wired to each other; ``deliver`` needs an ``outlet``, ``bot`` a front end.
+
+    ``fetch_in_flight``: polls at once (default: twice ``polling.concurrency``); the demo polls one at a
+    time, so the same wire leads a story on every run."""
     settings = runtime.settings
     stages = Stages()
     beat = readiness.beat if readiness is not None else lambda role: None
@@ -152,7 +156,7 @@ def build_stages(
             runtime.store,
             runtime.ingestor,
             lease=timedelta(seconds=settings.workers.lease_seconds),
-            max_in_flight=settings.polling.concurrency * 2,
+            max_in_flight=fetch_in_flight or settings.polling.concurrency * 2,
             on_new_items=stages.match.wake if stages.match else None,
             on_pass=lambda: beat("fetch"),
             clock=clock,
