@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, case, exists, func, select, text, update
 
-from feeds.eligibility import is_eligible
+from feeds.eligibility import Eligible, ItemFacts, SubscriptionFacts, eligible_alerts
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
-from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
+from feeds.volume import HoldKind
 from storage import items_repo
 from storage.convert import item_select, story_of, to_item
 from storage.dialect import chunks, upsert
@@ -73,27 +72,21 @@ def record_matches(
     return created
 
 
-@dataclass(frozen=True, slots=True)
-class _Sub:
-    chat_id: int
-    created: datetime
-    chat: ChatVolume
-    volume: SubscriptionVolume
-
-
-def _items(conn: Connection, matches: Sequence[MatchRecord]) -> dict[int, tuple[int, datetime]]:
-    """item id -> (story id, first seen)."""
-    found: dict[int, tuple[int, datetime]] = {}
+def _items(conn: Connection, matches: Sequence[MatchRecord]) -> dict[int, ItemFacts]:
+    """The matched items' story and first sighting, by item id."""
+    found: dict[int, ItemFacts] = {}
     for part in chunks(sorted({m.item_id for m in matches})):
         stmt = select(items.c.id, func.coalesce(items.c.story_id, items.c.id), items.c.first_seen_at)
         for item_id, story_id, seen in conn.execute(stmt.where(items.c.id.in_(part))):
-            found[item_id] = (story_id, seen)
+            found[item_id] = ItemFacts(story_id, seen)
     return found
 
 
-def _subscriptions(conn: Connection, matches: Sequence[MatchRecord], default_zone: str) -> dict[int, _Sub]:
+def _subscriptions(
+    conn: Connection, matches: Sequence[MatchRecord], default_zone: str
+) -> dict[int, SubscriptionFacts]:
     """Matched subscriptions of active, unpaused chats, with their chat's and their own volume settings."""
-    subs: dict[int, _Sub] = {}
+    subs: dict[int, SubscriptionFacts] = {}
     columns = (
         subscriptions.c.id,
         subscriptions.c.chat_id,
@@ -113,41 +106,25 @@ def _subscriptions(conn: Connection, matches: Sequence[MatchRecord], default_zon
         for row in conn.execute(stmt):
             chat = chat_volume_of(row.timezone, row.chat_digest, row.quiet_hours, default_zone)
             volume = subscription_volume_of(row.digest_times, row.mute_until)
-            subs[row.id] = _Sub(row.chat_id, row.created_at, chat, volume)
+            subs[row.id] = SubscriptionFacts(row.chat_id, row.created_at, chat, volume)
     return subs
 
 
 def _eligible(
     conn: Connection, matches: Sequence[MatchRecord], now: datetime, default_zone: str
 ) -> list[dict[str, Any]]:
-    """Delivery rows for matches whose subscription predates the item, is not muted, and whose chat is active
-    and unpaused; of several subscriptions of a chat matching one story, the one delivering first wins."""
-    item_info = _items(conn, matches)
-    subs = _subscriptions(conn, matches, default_zone)
-    best: dict[tuple[int, int], tuple[Hold, MatchRecord]] = {}
-    for match in sorted(matches, key=lambda m: (m.item_id, m.subscription_id)):
-        if match.item_id not in item_info or match.subscription_id not in subs:
-            continue
-        (story_id, seen), sub = item_info[match.item_id], subs[match.subscription_id]
-        if not is_eligible(match, sub.chat_id, sub.created, seen):
-            continue
-        hold = decide(now, sub.chat, sub.volume)
-        if hold.kind is HoldKind.MUTED:
-            continue
-        key = (sub.chat_id, story_id)
-        if key not in best or earliest([best[key][0], hold]) is not best[key][0]:
-            best[key] = (hold, match)
-    return [
-        _delivery(chat_id, story_id, match, hold, now) for (chat_id, story_id), (hold, match) in best.items()
-    ]
+    """Delivery rows of the matches ``feeds.eligibility.eligible_alerts`` lets through."""
+    chosen = eligible_alerts(matches, _items(conn, matches), _subscriptions(conn, matches, default_zone), now)
+    return [_delivery(alert, now) for alert in chosen]
 
 
-def _delivery(chat_id: int, story_id: int, match: MatchRecord, hold: Hold, now: datetime) -> dict[str, Any]:
+def _delivery(alert: Eligible, now: datetime) -> dict[str, Any]:
+    hold = alert.hold
     return {
-        "chat_id": chat_id,
-        "story_id": story_id,
-        "item_id": match.item_id,
-        "subscription_id": match.subscription_id,
+        "chat_id": alert.chat_id,
+        "story_id": alert.story_id,
+        "item_id": alert.match.item_id,
+        "subscription_id": alert.match.subscription_id,
         "status": PENDING,
         "attempts": 0,
         "created_at": now,
