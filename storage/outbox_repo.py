@@ -14,9 +14,9 @@ from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import Claim, MatchRecord
 from feeds.volume import HoldKind
 from storage import items_repo
-from storage.convert import item_select, story_of, to_item
-from storage.dialect import chunks, upsert
-from storage.tables import chats, deliveries, feeds, items, subscriptions
+from storage.db.convert import item_select, story_of, to_item
+from storage.db.dialect import chunks, upsert
+from storage.db.tables import chats, deliveries, feeds, items, subscriptions
 from storage.volume_repo import chat_volume_of, subscription_volume_of
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from sqlalchemy import Connection, delete, select, tuple_
 
 from feeds.models import DeliveryStatus
 from storage import search_index
-from storage.convert import story_of
-from storage.dialect import chunks, upsert
-from storage.tables import deliveries, items, pruned_identities
+from storage.db.convert import story_of
+from storage.db.dialect import chunks, upsert
+from storage.db.tables import deliveries, items, pruned_identities
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import SpikeAlert
-from storage.dialect import upsert
+from storage.db.dialect import upsert
+from storage.db.tables import chats, spike_alerts, subscriptions
 from storage.spikes_repo import claim_spike_day
-from storage.tables import chats, spike_alerts, subscriptions
 
 PENDING = DeliveryStatus.PENDING.value
 SENDING = DeliveryStatus.SENDING.value

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from feeds.models import ChatKind
 from feeds.values import SpikeAlert
 from storage import spike_outbox
-from storage.engine import transaction
+from storage.db.engine import transaction
 
 
 class SpikeStore:

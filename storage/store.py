@@ -45,8 +45,8 @@ from storage import (
     spikes_repo,
     trend_counts,
 )
-from storage.engine import make_engine, transaction
-from storage.instance import InstanceLock, InstanceLockedError
+from storage.db.engine import make_engine, transaction
+from storage.db.instance import InstanceLock, InstanceLockedError
 from storage.migrations import migrate
 from storage.retention import PruneResult
 from storage.spike_store import SpikeStore

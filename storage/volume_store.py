@@ -17,7 +17,7 @@ from feeds.models import ChatKind
 from feeds.values import DueDigest, PendingAlert, VolumeCounts
 from feeds.volume import ChatVolume, QuietWindow, SubscriptionVolume, format_times
 from storage import outbox_repo, volume_repo
-from storage.engine import transaction
+from storage.db.engine import transaction
 
 
 def to_pending_alert(row: Any, item: Any) -> PendingAlert:

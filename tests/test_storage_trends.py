@@ -12,7 +12,7 @@ from feeds.models import ChatKind, FeedState
 from feeds.query import parse_query
 from feeds.search import candidates_are_exact, item_document
 from feeds.trends import Hit, daily_counts
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
 from tests.fixtures_db import WINDOW, new_item

@@ -25,7 +25,7 @@ from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
-from storage.engine import redact_url
+from storage.db.engine import redact_url
 from storage.store import Store
 
 CONSOLE_CHAT_ID = 0

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from feeds.models import Chat, ChatKind, Dateline, FeedOrigin, FeedState, Item, Subscription
-from storage.tables import feeds, items
+from storage.db.tables import feeds, items
 
 # The story of an item: its own id when it started the story.
 story_of = func.coalesce(items.c.story_id, items.c.id)
