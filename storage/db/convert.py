@@ -1,4 +1,6 @@
-"""Rows to ``feeds.models`` values: the only place ORM/Core rows turn into what the rest of the code sees."""
+"""Rows of the core tables (items, feeds, chats, subscriptions) to ``feeds.models`` values, and the item
+select they come from. Joined rows of the outboxes are converted beside their queries
+(``storage.outbox.views``, ``storage.outbox.spikes``); no row leaves ``storage`` unconverted."""
 
 from __future__ import annotations
 
