@@ -46,7 +46,8 @@ def enqueue(
     stmt = upsert(conn, spike_alerts).on_conflict_do_nothing(
         index_elements=[spike_alerts.c.subscription_id, spike_alerts.c.day]
     )
-    return conn.execute(stmt.values(**row)).rowcount == 1
+    # RETURNING, not rowcount: PostgreSQL reports rowcount -1 for this INSERT, which read as "not queued".
+    return conn.execute(stmt.values(**row).returning(spike_alerts.c.id)).first() is not None
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
