@@ -45,7 +45,7 @@ class Items(StoreBase):
 
         Each new item gets a story id: that of an existing item (any feed) with the same canonical link, or
         with the same ``title_fingerprint`` and a near-identical ``body_fingerprint``
-        (``feeds.clustering.same_story``) first seen within ``story_window``; else a new story.
+        (``feeds.clustering.pick_story`` decides) first seen within ``story_window``; else a new story.
         Also writes the item's search tokens (``feeds.search`` / query package) to the full-text index."""
         with transaction(self._engine, write=True) as conn:
             added = items_repo.add_items(conn, feed_id, items, story_window, first_poll)
