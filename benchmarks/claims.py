@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, insert
 
 from feeds.models import FeedSpec
 from feeds.values import Claim
+from storage.db.tables import chats, deliveries, items
 from storage.store import Store
-from storage.tables import chats, deliveries, items
 
 
 def seed(url: str, chat_count: int, per_chat: int, item_count: int) -> None:

@@ -30,9 +30,9 @@ from sqlalchemy import insert, text
 
 from bot.chat.digest import render_digest_messages
 from feeds.models import ChatKind, FeedSpec, Item
-from storage.engine import make_engine
+from storage.db.engine import make_engine
+from storage.db.tables import chats, deliveries, items
 from storage.store import PendingAlert, Store
-from storage.tables import chats, deliveries, items
 
 QUERY_GOAL_MS = 50.0
 DIGEST_GOAL_MS = 5.0

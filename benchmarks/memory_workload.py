@@ -17,8 +17,8 @@ from email.utils import format_datetime
 
 from sqlalchemy import create_engine, insert
 
+from storage.db.tables import chats, subscriptions
 from storage.store import Store
-from storage.tables import chats, subscriptions
 from tests.feed_server import FeedServer
 from tests.releases import rss
 

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from feeds.models import FeedSpec, NewItem
 from feeds.query import parse_query
 from feeds.search import AnyOf, Phrase, SearchExpr, Tok
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.store import Store
 
 GOAL_MS = 50.0

@@ -30,9 +30,9 @@ from sqlalchemy import insert
 from bot.pipeline.retention import BATCH_PAUSE_SECONDS, BATCH_SIZE
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage import search_index
-from storage.engine import make_engine, transaction
+from storage.db.engine import make_engine, transaction
+from storage.db.tables import deliveries, items
 from storage.store import Store
-from storage.tables import deliveries, items
 
 LOAD_BATCH = 5000
 NOW = datetime.now(UTC).replace(microsecond=0)

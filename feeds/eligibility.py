@@ -1,9 +1,11 @@
-"""Which matches become alerts: the rule of "new means first seen after the subscription was made".
+"""Which matches become alerts, and how each is held: the one rule the match stage's storage runs.
 
 A match alerts when its subscription still exists in an active, unpaused chat (the caller passes only
-those), belongs to the chat the matcher named, and was created before the item was first seen; and a
-chat gets one alert per story, ever (the first match of a story in a batch wins; the outbox's unique key
-keeps it so across batches).
+those), belongs to the chat the matcher named, was created before the item was first seen ("new means
+first seen after the subscription was made"), and is not muted. A chat gets one alert per story: of several
+subscriptions of the chat matching one story in a batch, the one whose hold delivers first wins ("earliest
+hold wins"; on a tie, the first in (item, subscription) order). The outbox's unique key keeps it one alert
+per story across batches.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feeds.values import MatchRecord
+from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,35 +32,45 @@ class SubscriptionFacts:
 
     chat_id: int
     created_at: datetime
+    chat: ChatVolume
+    volume: SubscriptionVolume
 
 
 @dataclass(frozen=True, slots=True)
 class Eligible:
-    """One alert to enqueue."""
+    """One alert to enqueue, held as ``hold`` says (instant, quiet or digest; never muted)."""
 
     chat_id: int
     story_id: int
     match: MatchRecord
+    hold: Hold
 
 
-def is_eligible(match: MatchRecord, chat_id: int, subscribed_at: datetime, first_seen_at: datetime) -> bool:
-    """Whether a match of a live subscription (of ``chat_id``, made at ``subscribed_at``) alerts for an item
-    first seen at ``first_seen_at``: the matcher named that chat, and the item is new to the subscription."""
-    return chat_id == match.chat_id and subscribed_at < first_seen_at
+def is_new_to(match: MatchRecord, sub: SubscriptionFacts, item: ItemFacts) -> bool:
+    """The matcher named the subscription's chat, and the item was first seen after the subscription."""
+    return sub.chat_id == match.chat_id and sub.created_at < item.first_seen_at
 
 
 def eligible_alerts(
     matches: Sequence[MatchRecord],
     items: Mapping[int, ItemFacts],
     subscriptions: Mapping[int, SubscriptionFacts],
+    now: datetime,
 ) -> list[Eligible]:
-    """The matches that alert, one per (chat, story), in (item, subscription) order."""
-    chosen: dict[tuple[int, int], Eligible] = {}
+    """The matches that alert at ``now``, one per (chat, story), each with its hold (``feeds.volume.decide``).
+
+    Matches of items or subscriptions missing from the mappings are dropped, as are muted ones. Alerts come
+    in the order their (chat, story) first appeared in (item, subscription) order."""
+    best: dict[tuple[int, int], Eligible] = {}
     for match in sorted(matches, key=lambda m: (m.item_id, m.subscription_id)):
         item, sub = items.get(match.item_id), subscriptions.get(match.subscription_id)
-        if item is None or sub is None:
+        if item is None or sub is None or not is_new_to(match, sub, item):
             continue
-        if not is_eligible(match, sub.chat_id, sub.created_at, item.first_seen_at):
+        hold = decide(now, sub.chat, sub.volume)
+        if hold.kind is HoldKind.MUTED:
             continue
-        chosen.setdefault((sub.chat_id, item.story_id), Eligible(sub.chat_id, item.story_id, match))
-    return list(chosen.values())
+        key = (sub.chat_id, item.story_id)
+        current = best.get(key)
+        if current is None or earliest([current.hold, hold]) is not current.hold:
+            best[key] = Eligible(sub.chat_id, item.story_id, match, hold)
+    return list(best.values())

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from feeds.models import ChatKind
 from storage.chats_repo import cancel_pending, get_chat, touch_chat
-from storage.tables import chats, deliveries, subscriptions
+from storage.db.tables import chats, deliveries, subscriptions
 
 
 def migrate_chat(conn: Connection, old_id: int, new_id: int, kind: ChatKind) -> None:

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from feeds.invisible import strip_hidden
 from feeds.models import Chat, ChatKind, DeliveryStatus, Subscription
-from storage.convert import to_chat, to_subscription
-from storage.dialect import chunks, upsert
-from storage.tables import chats, deliveries, subscriptions
+from storage.db.convert import to_chat, to_subscription
+from storage.db.dialect import chunks, upsert
+from storage.db.tables import chats, deliveries, subscriptions
 
 PENDING = DeliveryStatus.PENDING.value
 WAITING = (PENDING, DeliveryStatus.SENDING.value)  # not yet sent: cancelled when the chat or query goes

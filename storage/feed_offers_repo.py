@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, delete, select
 
 from feeds.values import FeedOffer
-from storage.tables import feed_offers
+from storage.db.tables import feed_offers
 
 
 def save_offers(

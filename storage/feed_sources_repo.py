@@ -9,8 +9,8 @@ from sqlalchemy import Connection, func, select, update
 from feeds.models import FeedOrigin, FeedState
 from feeds.sources import canonical_feed_url, clean_feed_name
 from feeds.values import DuplicateFeedError
-from storage.convert import to_feed
-from storage.tables import feeds
+from storage.db.convert import to_feed
+from storage.db.tables import feeds
 
 
 def add_feed(

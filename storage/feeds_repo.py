@@ -9,9 +9,9 @@ from sqlalchemy import Connection, case, delete, func, select, update
 
 from feeds.models import DeliveryStatus, FeedOrigin, FeedSpec, FeedState
 from feeds.values import FetchSuccess
-from storage.convert import to_feed
-from storage.dialect import upsert
-from storage.tables import deliveries, feeds, worker_heartbeats
+from storage.db.convert import to_feed
+from storage.db.dialect import upsert
+from storage.db.tables import deliveries, feeds, worker_heartbeats
 
 
 def sync_feeds(conn: Connection, specs: Sequence[FeedSpec], now: datetime) -> list[FeedState]:

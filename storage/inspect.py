@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from feeds.models import FeedState
 from storage import feeds_repo
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, current_version
 
 

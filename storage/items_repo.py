@@ -13,11 +13,11 @@ from feeds.clustering import Known, pick_story
 from feeds.models import Item, NewItem
 from feeds.search import index_tokens
 from storage import search_index
-from storage.convert import item_select, story_of, to_item
-from storage.dialect import chunks, upsert
+from storage.db.convert import item_select, story_of, to_item
+from storage.db.dialect import chunks, upsert
+from storage.db.tables import feeds, items, match_queue, pruned_identities
+from storage.db.types import as_utc
 from storage.stories import lock_story_keys, stored_candidates
-from storage.tables import feeds, items, match_queue, pruned_identities
-from storage.types import as_utc
 
 logger = logging.getLogger(__name__)
 _ANY_PRUNED = (

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, case, func, select
 
 from feeds.models import ChatKind, DeliveryStatus
 from feeds.values import OutboxStats
-from storage.tables import chats, deliveries, feeds, subscriptions
+from storage.db.tables import chats, deliveries, feeds, subscriptions
 
 FEED_STATES = ("ok", "failing", "paused")
 CHAT_STATES = ("active", "paused", "inactive")

@@ -13,36 +13,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, select, tuple_
 
 from feeds.models import DeliveryStatus
+from feeds.retention import PruneResult
 from storage import search_index
-from storage.convert import story_of
-from storage.dialect import chunks, upsert
-from storage.tables import deliveries, items, pruned_identities
+from storage.db.convert import story_of
+from storage.db.dialect import chunks, upsert
+from storage.db.tables import deliveries, items, pruned_identities
 
 logger = logging.getLogger(__name__)
 
 Cursor = tuple[datetime, int]
-
-
-@dataclass(frozen=True, slots=True)
-class PruneResult:
-    """What a prune removed (or, in a dry run, would remove)."""
-
-    items: int = 0
-    search_entries: int = 0
-    deliveries: int = 0
-    identities: int = 0
-    kept: int = 0  # old items kept because their story is newer or has a pending alert
-    batches: int = 0
-
-    def __add__(self, other: PruneResult) -> PruneResult:
-        return PruneResult(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 @dataclass(frozen=True, slots=True)

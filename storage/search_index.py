@@ -16,11 +16,11 @@ from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
 
 from feeds.models import Item
 from feeds.search import SearchExpr
-from storage.convert import item_select, to_item
-from storage.dialect import chunks, pg_settings
+from storage.db.convert import item_select, to_item
+from storage.db.dialect import chunks, pg_settings
+from storage.db.tables import items
+from storage.db.types import UTCDateTime, as_utc
 from storage.search_sql import fts5_match, pg_tsquery, pg_tsvector, simplify
-from storage.tables import items
-from storage.types import UTCDateTime, as_utc
 
 _fts = table("items_fts", column("rowid"))
 _GIN_ONLY = {"enable_seqscan": "off", "enable_indexscan": "off"}

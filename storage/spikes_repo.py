@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import Connection, or_, select, update
 
 from feeds.models import Subscription
-from storage.convert import to_subscription
-from storage.tables import subscriptions
+from storage.db.convert import to_subscription
+from storage.db.tables import subscriptions
 
 
 def set_spike_alerts(conn: Connection, chat_id: int, subscription_id: int, on: bool) -> Subscription | None:

@@ -11,9 +11,9 @@ from sqlalchemy import Connection, select, text
 
 from feeds.clustering import Known
 from feeds.models import NewItem
-from storage.convert import story_of
-from storage.dialect import chunks
-from storage.tables import items
+from storage.db.convert import story_of
+from storage.db.dialect import chunks
+from storage.db.tables import items
 
 _STORY_LOCK_SPACE = 7_317_003
 

@@ -21,11 +21,11 @@ from feeds.query import Query
 from feeds.search import candidate_expr, candidates_are_exact, exact_split, item_document
 from feeds.trends import Activity, DailyCounts, Hit, day_start, period
 from storage import search_index, trend_sql
-from storage.convert import item_select, to_item
-from storage.dialect import chunks
+from storage.db.convert import item_select, to_item
+from storage.db.dialect import chunks
+from storage.db.tables import items
+from storage.db.types import UTCDateTime
 from storage.search_sql import fts5_match, pg_tsquery, simplify
-from storage.tables import items
-from storage.types import UTCDateTime
 
 _RESULT = (column("item_id", BigInteger), column("story", BigInteger), column("seen", UTCDateTime()))
 _TIMES = (bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))

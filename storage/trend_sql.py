@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, bindparam, text
 
 from feeds.search import SearchExpr
-from storage.dialect import pg_settings
+from storage.db.dialect import pg_settings
+from storage.db.types import UTCDateTime
 from storage.search_sql import fts5_match, pg_tsquery
-from storage.types import UTCDateTime
 
 EPOCH = date(1970, 1, 1)
 # unixepoch() (SQLite 3.38+) is the cheaper of the two

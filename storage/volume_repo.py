@@ -28,8 +28,8 @@ from feeds.volume import (
     parse_digest_times,
     parse_quiet,
 )
-from storage.dialect import chunks
-from storage.tables import chats, deliveries, subscriptions
+from storage.db.dialect import chunks
+from storage.db.tables import chats, deliveries, subscriptions
 
 logger = logging.getLogger(__name__)
 

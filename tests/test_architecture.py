@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.chat.ports import ChatServiceStore, MembershipStore, SpikeChartStore
-from bot.pipeline.ports import IngestStore, MatchStore, OutboxStore
+from bot.pipeline.ports import (
+    IngestStore,
+    MatchStore,
+    OutboxStore,
+    PauseStore,
+    RetentionStore,
+    SpikeCheckStore,
+    SpikeOutboxStore,
+)
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN: dict[str, set[str]] = {
     "feeds": {"telegram", "sqlalchemy", "bot", "storage", "apscheduler", "matplotlib", "prometheus_client"},
     "storage": {"telegram", "bot", "apscheduler"},
-    "bot/pipeline": {"telegram", "bot.tg", "bot.entry", "bot.chat.service"},
+    "bot/pipeline": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat.service"},
     "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline", "storage", "bot.chat.service"},
     "bot/tg": {"bot.entry", "storage"},
 }
@@ -28,6 +36,8 @@ CHAT_ROUTER = "bot/chat/service.py"
 CYCLE_FREE = ("bot", "feeds", "storage")
 # only these packages may import python-telegram-bot
 TELEGRAM_HOMES = ("bot/tg",)
+# only the composition root may import storage from bot
+STORAGE_HOMES = ("bot/entry",)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -75,6 +85,26 @@ def test_only_the_telegram_adapter_imports_telegram() -> None:
     assert importers == []
 
 
+def storage_importers(paths: list[Path], allowed: tuple[str, ...]) -> list[str]:
+    """The modules among ``paths`` (relative to ``ROOT``) that import ``storage`` outside ``allowed``."""
+    return [
+        str(path.relative_to(ROOT))
+        for path in paths
+        if "storage" in imported_top_levels(path) and not str(path.relative_to(ROOT)).startswith(allowed)
+    ]
+
+
+def test_only_the_composition_root_imports_storage() -> None:
+    assert storage_importers(modules_of("bot"), STORAGE_HOMES) == []
+
+
+def test_the_storage_rule_sees_an_import_outside_the_root() -> None:
+    stage = ROOT / "bot" / "pipeline" / "ingest.py"
+    assert storage_importers([stage], STORAGE_HOMES) == []
+    assert storage_importers([ROOT / "bot" / "entry" / "cli.py"], ()) == ["bot/entry/cli.py"]
+    assert storage_importers([ROOT / "bot" / "entry" / "cli.py"], STORAGE_HOMES) == []
+
+
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("import telegram\nfrom sqlalchemy.orm import Session\nfrom . import sibling\n")
@@ -83,11 +113,21 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert "bot.tg" in imported_modules(module)
 
 
-@pytest.mark.parametrize(
-    "port",
-    [IngestStore, MatchStore, OutboxStore, ChatServiceStore, MembershipStore, SpikeChartStore],
-    ids=lambda p: p.__name__,
-)
+PORTS = [
+    IngestStore,
+    MatchStore,
+    OutboxStore,
+    PauseStore,
+    SpikeCheckStore,
+    SpikeOutboxStore,
+    RetentionStore,
+    ChatServiceStore,
+    MembershipStore,
+    SpikeChartStore,
+]
+
+
+@pytest.mark.parametrize("port", PORTS, ids=lambda p: p.__name__)
 def test_the_store_implements_every_stage_port(port: type) -> None:
     missing = [name for name in dir(port) if not name.startswith("_") and not hasattr(Store, name)]
     assert missing == []
@@ -183,3 +223,9 @@ def test_the_cycle_check_sees_hidden_cycles(tmp_path: Path) -> None:
     assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
     (package / "c.py").write_text("import json\n")  # the loop broken: no cycle left
     assert import_cycles(import_graph(tmp_path, ["pkg"])) == []
+
+
+@pytest.mark.parametrize("port", PORTS, ids=lambda p: p.__name__)
+def test_every_port_method_states_its_contract(port: type) -> None:
+    silent = [name for name, member in vars(port).items() if callable(member) and not name.startswith("_")]
+    assert [name for name in silent if not (getattr(port, name).__doc__ or "").strip()] == []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.entry.cli import main
-from storage.engine import redact_url
+from storage.db.engine import redact_url
 
 FEED = "[[feeds]]\nname = 'A'\nurl = 'http://127.0.0.1:9/a.xml'\n"
 

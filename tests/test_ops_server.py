@@ -22,7 +22,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.readiness import Readiness
 from bot.ops.server import OpsServer, start_ops_server
 from bot.settings import MetricsSettings
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.store import Store
 from tests.fixtures_db import pg_url
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from feeds.models import ChatKind
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
 from tests.fixtures_db import T0

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.dialects import sqlite
 
 from feeds.models import ChatKind, DeliveryStatus, FeedState
-from storage import outbox_repo
+from storage.outbox import claims
 from storage.store import Claim, MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -148,9 +148,7 @@ def test_sqlite_finds_candidates_through_the_pending_index(tmp_path: Path) -> No
     production) it walks the partial index of pending rows in id order."""
     url = f"sqlite:///{tmp_path / 'plan.db'}"
     Store.open(url).close()
-    compiled = outbox_repo._candidate_page(_claim("a"), T0, after=0, page=64).compile(
-        dialect=sqlite.dialect()
-    )
+    compiled = claims._candidate_page(_claim("a"), T0, after=0, page=64).compile(dialect=sqlite.dialect())
     params = tuple(compiled.params[name] for name in compiled.positiontup or ())
     engine = create_engine(url)
     try:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from feeds.models import FeedOrigin, FeedSpec, FeedState
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import DuplicateFeedError, Store
 from tests.fixtures_db import T0, WINDOW, new_item

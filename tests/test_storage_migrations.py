@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Connection, Engine, inspect, text
 
 from feeds.models import FeedSpec
-from storage.engine import make_engine
+from storage.db.engine import make_engine
+from storage.db.tables import Base
 from storage.migrations import MIGRATIONS, Migration, current_version, migrate
 from storage.store import Store
-from storage.tables import Base
 from tests.fixtures_db import T0
 
 Backend = tuple[str, str | None]

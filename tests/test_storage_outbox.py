@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from feeds.models import ChatKind, FeedState, Item
-from storage import outbox_repo
+from storage.outbox import enqueue
 from storage.store import Claim, MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -229,4 +229,4 @@ def test_outbox_rows_go_in_inserts_of_bounded_size(store: Store, two_feeds: Feed
     finally:
         event.remove(store._engine, "before_cursor_execute", record)
     columns = 10  # chat, story, item, subscription, status, attempts, created, kind, not_before, digest_slot
-    assert len(inserts) >= 3 and max(inserts) <= outbox_repo.ROWS_PER_INSERT * columns, inserts
+    assert len(inserts) >= 3 and max(inserts) <= enqueue.ROWS_PER_INSERT * columns, inserts

@@ -106,7 +106,7 @@ def test_the_forced_index_plan_ends_with_its_statement(store: Store, loaded: dic
     """PostgreSQL: the GIN-only plan of a search that the newest rows cannot answer is set for that one
     statement; later statements of the same transaction plan with the settings they had."""
     from storage import search_index
-    from storage.engine import transaction
+    from storage.db.engine import transaction
 
     with transaction(store._engine, write=False) as conn:
         found = search_index.recent(conn, since=T0, limit=5, candidates=Tok("trains"), before_id=None)

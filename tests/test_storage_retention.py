@@ -154,7 +154,7 @@ def test_sqlite_index_stays_consistent(store: Store, two_feeds: Feeds) -> None:
 
 def test_upgrading_an_sqlite_database_keeps_its_index_searchable(store_url: str) -> None:
     """A v1 database (no kept tokens) is migrated: its items stay searchable and can be pruned."""
-    from storage.engine import make_engine
+    from storage.db.engine import make_engine
     from storage.migrations import MIGRATIONS, migrate
 
     engine = make_engine(store_url)

@@ -12,7 +12,7 @@ from feeds.models import ChatKind, FeedState
 from feeds.query import parse_query
 from feeds.search import candidates_are_exact, item_document
 from feeds.trends import Hit, daily_counts
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
 from tests.fixtures_db import WINDOW, new_item
@@ -107,12 +107,8 @@ def test_exactness(query_text: str, exact: bool) -> None:
     assert candidates_are_exact(parse_query(query_text)) is exact
 
 
-def test_last_match_and_activity(stocked: Store) -> None:
+def test_activity_and_last_match(stocked: Store) -> None:
     now = START + timedelta(days=5)
-    assert stocked.last_match(parse_query("binzhou"), START - timedelta(days=5)) == START + timedelta(
-        hours=30
-    )
-    assert stocked.last_match(parse_query("binzhou"), START + timedelta(days=2)) is None
     queries = {7: parse_query("binzhou"), 8: parse_query("nothingatall")}
     found = stocked.activity(queries, now=now, zone=UTC, days=7)
     assert found[7].counts == (0, 1, 1, 0, 0, 0, 0) and found[7].last_match_at == START + timedelta(hours=30)
@@ -124,15 +120,15 @@ def test_spike_settings(store: Store) -> None:
     store.touch_chat(2, ChatKind.PRIVATE)
     sub = store.add_subscription(1, "binzhou", START)
     assert not sub.spike_alerts and sub.last_spike_on is None
-    assert not store.claim_spike_day(sub.id, DAY0)  # off
+    assert not store.enqueue_spike(sub.id, DAY0, 3, 1.0, START)  # off
     assert store.set_spike_alerts(2, sub.id, True) is None  # not that chat's
     switched = store.set_spike_alerts(1, sub.id, True)
     assert switched is not None and switched.spike_alerts
     assert [s.id for s in store.spike_subscriptions()] == [sub.id]
-    assert store.claim_spike_day(sub.id, DAY0)
-    assert not store.claim_spike_day(sub.id, DAY0)  # one a day
-    assert not store.claim_spike_day(sub.id, DAY0 - timedelta(days=1))
-    assert store.claim_spike_day(sub.id, DAY0 + timedelta(days=1))
+    assert store.enqueue_spike(sub.id, DAY0, 3, 1.0, START)
+    assert not store.enqueue_spike(sub.id, DAY0, 3, 1.0, START)  # one a day
+    assert not store.enqueue_spike(sub.id, DAY0 - timedelta(days=1), 3, 1.0, START)
+    assert store.enqueue_spike(sub.id, DAY0 + timedelta(days=1), 3, 1.0, START)
     assert store.list_subscriptions(1)[0].last_spike_on == DAY0 + timedelta(days=1)
     assert store.set_spike_alerts(1, sub.id, False) is not None
     assert store.spike_subscriptions() == []

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from feeds.models import ChatKind, FeedSpec, FeedState, Item
 from feeds.values import Claim
 from feeds.volume import ChatVolume, QuietWindow, SubscriptionVolume
-from storage.engine import make_engine
+from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import DueDigest, MatchRecord, Store, VolumeCounts
 from tests.fixtures_db import T0, WINDOW, new_item, settle_as_sent

@@ -14,8 +14,8 @@ from feeds.query import parse_query
 from feeds.search import item_document
 from feeds.trends import Hit, daily_counts, day_start
 from storage import trend_counts
-from storage.dialect import pg_settings
-from storage.engine import make_engine
+from storage.db.dialect import pg_settings
+from storage.db.engine import make_engine
 from storage.store import Store
 from storage.trend_sql import PG_PLAN, offset_segments
 from tests.fixtures_db import WINDOW, new_item

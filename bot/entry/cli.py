@@ -194,7 +194,7 @@ def _run(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.tg.errors import startup_failure
-    from storage.instance import InstanceLockedError
+    from storage.db.instance import InstanceLockedError
     from storage.store import StoreUnavailableError
 
     try:

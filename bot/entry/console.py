@@ -21,7 +21,7 @@ from bot.pipeline.supervisor import Supervisor
 from bot.pipeline.transport import ConsoleTransport
 from bot.settings import Settings
 from feeds.models import ChatKind
-from storage.engine import redact_url
+from storage.db.engine import redact_url
 from storage.store import Store
 
 CONSOLE_CHAT_ID = 0

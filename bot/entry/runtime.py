@@ -26,7 +26,7 @@ from bot.settings import ConfigError, Settings
 from feeds.fetch import Fetcher, FetchLimits
 from feeds.guard import UrlPolicy
 from feeds.pipeline import init_worker
-from storage.instance import InstanceLock, InstanceLockedError, sqlite_file_lock
+from storage.db.instance import InstanceLock, InstanceLockedError, sqlite_file_lock
 from storage.store import Store
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.offload import off_loop
-from storage.retention import PruneResult
-from storage.store import Store
+from bot.pipeline.ports import RetentionStore
+from feeds.retention import PruneResult
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def utc_now() -> datetime:
 
 
 async def prune_old_items(
-    store: Store,
+    store: RetentionStore,
     keep: timedelta,
     clock: Clock = utc_now,
     *,
@@ -56,7 +56,9 @@ async def prune_old_items(
     return before, result
 
 
-async def retention_tick(store: Store, keep: timedelta, clock: Clock = utc_now) -> PruneResult | None:
+async def retention_tick(
+    store: RetentionStore, keep: timedelta, clock: Clock = utc_now
+) -> PruneResult | None:
     """The scheduled job (daily): like ``prune_old_items``, but a failure is logged and the job lives on."""
     try:
         return (await prune_old_items(store, keep, clock))[1]
@@ -66,7 +68,7 @@ async def retention_tick(store: Store, keep: timedelta, clock: Clock = utc_now) 
 
 
 def schedule_retention(
-    scheduler: AsyncIOScheduler, store: Store, keep: timedelta, clock: Clock = utc_now
+    scheduler: AsyncIOScheduler, store: RetentionStore, keep: timedelta, clock: Clock = utc_now
 ) -> None:
     """Add the daily job to the pipeline's scheduler: first run an hour after start, then every day."""
     scheduler.add_job(

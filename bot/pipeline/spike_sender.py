@@ -101,7 +101,7 @@ class SpikeSender:
                     waiter.cancel()
         finally:
             try:
-                await off_loop(self._store.release_spikes, self.owner)
+                await off_loop(self._store.release_spike_claims, self.owner)
             except Exception as exc:  # the lease expires by itself
                 logger.warning("spike_release_failed error=%s", str(exc)[:160])
 
@@ -120,14 +120,14 @@ class SpikeSender:
                 alert.chat_id, reply.attachment.data, reply.attachment.filename, reply.html
             )
         if result.ok:
-            await off_loop(self._store.mark_spike_sent, alert.id, self.owner, self._clock())
+            await off_loop(self._store.mark_spike_sent, alert.id, self._clock(), self.owner)
             logger.info(
                 "spike_sent chat=%s subscription=%s day=%s", alert.chat_id, alert.subscription_id, alert.day
             )
             return 1
         if result.blocked:
             await off_loop(self._store.deactivate_chat, alert.chat_id)
-            await off_loop(self._store.cancel_spike, alert.id, self.owner, result.error or "blocked")
+            await off_loop(self._store.give_up_spike, alert.id, result.error or "blocked", self.owner)
             return 0
         if result.retry_after is not None:
             self._pacer.penalize(alert.chat_id, result.retry_after)
@@ -135,14 +135,15 @@ class SpikeSender:
         elif result.transient or alert.attempts + 1 < MAX_ATTEMPTS:
             await self._later(alert, result, self._backoff(alert.attempts))
         else:
-            await off_loop(self._store.cancel_spike, alert.id, self.owner, result.error or "refused")
+            await off_loop(self._store.give_up_spike, alert.id, result.error or "refused", self.owner)
             logger.error("spike_given_up alert=%s error=%s", alert.id, result.error)
         return 0
 
     async def _later(self, alert: SpikeAlert, result: SendResult, seconds: float) -> None:
         not_before = self._clock() + timedelta(seconds=seconds)
+        error = result.error or "unknown error"
         await off_loop(
-            self._store.retry_spike, alert.id, self.owner, not_before, result.error or "unknown error"
+            self._store.mark_spike_retry, alert.id, not_before=not_before, error=error, owner=self.owner
         )
         logger.warning("spike_retry alert=%s delay=%.1f error=%s", alert.id, seconds, result.error)
 

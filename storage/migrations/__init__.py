@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from storage.engine import transaction
+from storage.db.engine import transaction
+from storage.db.tables import schema_version
 from storage.migrations import (
     m0001_initial,
     m0002_delivery_claims,
@@ -29,7 +30,6 @@ from storage.migrations import (
     m0012_match_queue,
     m0013_drop_matched_at,
 )
-from storage.tables import schema_version
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
     text,
 )
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 _id = BigInteger().with_variant(Integer(), "sqlite")
 _md = MetaData()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, Text
 from sqlalchemy.schema import CreateColumn
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 COLUMNS: tuple[Column[Any], ...] = (
     Column("origin", Text, nullable=False, server_default="config"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Connection, MetaData, String, Table
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 _md = MetaData()
 

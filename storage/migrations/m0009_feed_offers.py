@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Connection, Index, Integer, MetaData, Table, Text
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 _md = MetaData()
 _offers = Table(

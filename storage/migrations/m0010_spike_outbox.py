@@ -1,7 +1,7 @@
 """The spike alert outbox (one row per subscription and local day, claimed and settled like deliveries),
 and a narrow index of items for daily counts.
 
-The table is spelled out here (not taken from ``storage.tables``), so this step keeps creating the same
+The table is spelled out here (not taken from ``storage.db.tables``), so this step keeps creating the same
 table when the model changes in a later version.
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 

@@ -1,4 +1,6 @@
-"""Rows to ``feeds.models`` values: the only place ORM/Core rows turn into what the rest of the code sees."""
+"""Rows of the core tables (items, feeds, chats, subscriptions) to ``feeds.models`` values, and the item
+select they come from. Joined rows of the outboxes are converted beside their queries
+(``storage.outbox.views``, ``storage.outbox.spikes``); no row leaves ``storage`` unconverted."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from feeds.models import Chat, ChatKind, Dateline, FeedOrigin, FeedState, Item, Subscription
-from storage.tables import feeds, items
+from storage.db.tables import feeds, items
 
 # The story of an item: its own id when it started the story.
 story_of = func.coalesce(items.c.story_id, items.c.id)

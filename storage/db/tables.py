@@ -1,7 +1,7 @@
 """The current schema as typed SQLAlchemy models; ``migrations`` builds it, these map it.
 
 Repositories use the models' tables with Core statements (fast bulk work); rows become ``feeds.models``
-dataclasses in ``storage.convert`` and never leave the package. The full-text side tables (``items_fts`` on
+dataclasses in ``storage.db.convert`` and never leave the package. The full-text side tables (``items_fts`` on
 SQLite, ``item_search`` on PostgreSQL) are dialect-specific and live in ``storage.search_sql``.
 """
 
@@ -26,10 +26,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.types import UTCDateTime
+from storage.db.types import UTCDateTime
 
 # BIGINT on PostgreSQL; INTEGER on SQLite, where only "INTEGER PRIMARY KEY" is the auto-increasing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def partial_index(name: str, *columns: str, where: str) -> Index:
+    """An index over the rows ``where`` holds (a literal SQL condition), on SQLite and PostgreSQL alike."""
+    return Index(name, *columns, sqlite_where=text(where), postgresql_where=text(where))
 
 
 class Base(DeclarativeBase):
@@ -152,7 +157,23 @@ class SubscriptionRow(Base):
     __table_args__ = (UniqueConstraint("chat_id", "query_key", name="uq_subscriptions_chat_query"),)
 
 
-class DeliveryRow(Base):
+class LeasedOutbox:
+    """The columns both outboxes share: a row's status and attempts, and the lease of the sender holding it.
+
+    ``status`` is ``feeds.models.DeliveryStatus``; a ``sending`` row belongs to ``claimed_by`` until
+    ``lease_until``; a retry waits until ``not_before``."""
+
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None]
+    not_before: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    lease_until: Mapped[datetime | None]
+
+
+class DeliveryRow(LeasedOutbox, Base):
     """The outbox: one alert for one story in one chat, ever.
 
     ``kind`` is ``feeds.volume.HoldKind``: instant, quiet (held until quiet hours end: ``not_before``) or
@@ -166,47 +187,22 @@ class DeliveryRow(Base):
     subscription_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("subscriptions.id", ondelete="SET NULL")
     )
-    status: Mapped[str] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None]
-    not_before: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    lease_until: Mapped[datetime | None]
     kind: Mapped[str] = mapped_column(String(10), default="instant", server_default="instant")
     digest_slot: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("chat_id", "story_id", name="uq_deliveries_chat_story"),
-        Index(
-            "ix_deliveries_pending",
-            "id",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        partial_index("ix_deliveries_pending", "id", where="status = 'pending'"),
         Index("ix_deliveries_subscription", "subscription_id"),
-        Index(
-            "ix_deliveries_sending",
-            "chat_id",
-            sqlite_where=text("status = 'sending'"),
-            postgresql_where=text("status = 'sending'"),
-        ),
-        Index(
-            "ix_deliveries_pending_chat",
-            "chat_id",
-            "id",
-            sqlite_where=text("status = 'pending'"),
-            postgresql_where=text("status = 'pending'"),
-        ),
+        partial_index("ix_deliveries_sending", "chat_id", where="status = 'sending'"),
+        partial_index("ix_deliveries_pending_chat", "chat_id", "id", where="status = 'pending'"),
         Index("ix_deliveries_item", "item_id"),
-        Index(
+        partial_index(
             "ix_deliveries_digest_due",
             "digest_slot",
             "chat_id",
             "not_before",
-            sqlite_where=text("status = 'pending' AND kind = 'digest'"),
-            postgresql_where=text("status = 'pending' AND kind = 'digest'"),
+            where="status = 'pending' AND kind = 'digest'",
         ),
         Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
     )
@@ -226,7 +222,7 @@ class FeedOfferRow(Base):
     __table_args__ = (Index("ix_feed_offers_chat", "chat_id", "created_at"),)
 
 
-class SpikeAlertRow(Base):
+class SpikeAlertRow(LeasedOutbox, Base):
     """The outbox of spike alerts: one row per subscription and local day, written with the claim of that
     day (``subscriptions.last_spike_on``) in one transaction; sent, retried and leased like deliveries."""
 
@@ -237,23 +233,10 @@ class SpikeAlertRow(Base):
     day: Mapped[date] = mapped_column(Date)
     stories: Mapped[int]
     average: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20))
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None]
-    not_before: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(100))
-    lease_until: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("subscription_id", "day", name="uq_spike_alerts_subscription_day"),
-        Index(
-            "ix_spike_alerts_open",
-            "id",
-            sqlite_where=text("status IN ('pending', 'sending')"),
-            postgresql_where=text("status IN ('pending', 'sending')"),
-        ),
+        partial_index("ix_spike_alerts_open", "id", where="status IN ('pending', 'sending')"),
     )
 
 

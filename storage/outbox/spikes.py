@@ -1,8 +1,9 @@
-"""The spike alert outbox: enqueue with the day's claim, claim with a lease, settle (sent, retry, cancel).
+"""The spike alert outbox: enqueue with the day's claim, claim with a lease, settle (sent, retry, give up).
 
-Like deliveries: the row exists before anything is sent, a row is settled only by the owner of its claim,
-and a lease that expires (a dead sender) returns it to pending. ``UNIQUE(subscription_id, day)`` and the
-conditional update of ``subscriptions.last_spike_on`` make a second alert of the same day impossible.
+Like deliveries (``storage.outbox``): the row exists before anything is sent, a row is settled only by the
+holder of its lease, and a lease that expires (a dead sender) makes it claimable again.
+``UNIQUE(subscription_id, day)`` and the conditional update of ``subscriptions.last_spike_on`` make a
+second alert of the same day impossible.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
-from feeds.models import ChatKind, DeliveryStatus
+from feeds.models import ChatKind
 from feeds.values import SpikeAlert
-from storage.dialect import upsert
+from storage.db.dialect import upsert
+from storage.db.tables import chats, spike_alerts, subscriptions
+from storage.outbox import lease
+from storage.outbox.lease import CANCELLED, PENDING, SENDING, SENT, UNCLAIMED
 from storage.spikes_repo import claim_spike_day
-from storage.tables import chats, spike_alerts, subscriptions
-
-PENDING = DeliveryStatus.PENDING.value
-SENDING = DeliveryStatus.SENDING.value
-SENT = DeliveryStatus.SENT.value
-CANCELLED = DeliveryStatus.CANCELLED.value
 
 
 def enqueue(
@@ -48,7 +46,8 @@ def enqueue(
     stmt = upsert(conn, spike_alerts).on_conflict_do_nothing(
         index_elements=[spike_alerts.c.subscription_id, spike_alerts.c.day]
     )
-    return conn.execute(stmt.values(**row)).rowcount == 1
+    # RETURNING, not rowcount: PostgreSQL reports rowcount -1 for this INSERT, which read as "not queued".
+    return conn.execute(stmt.values(**row).returning(spike_alerts.c.id)).first() is not None
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -84,12 +83,8 @@ def claim(
     )
     taken: list[SpikeAlert] = []
     for row in conn.execute(stmt).all():
-        won = conn.execute(
-            update(spike_alerts)
-            .where(spike_alerts.c.id == row.id, _claimable(now))
-            .values(status=SENDING, claimed_by=owner, lease_until=lease_until)
-        ).rowcount
-        if won == 1:
+        still_free = and_(spike_alerts.c.id == row.id, _claimable(now))
+        if conn.execute(lease.take(spike_alerts, still_free, owner, lease_until)).rowcount == 1:
             taken.append(_alert(row))
     return taken
 
@@ -108,39 +103,30 @@ def _alert(row: Any) -> SpikeAlert:
     )
 
 
-def _owned(alert_id: int, owner: str) -> ColumnElement[bool]:
-    return and_(
-        spike_alerts.c.id == alert_id, spike_alerts.c.status == SENDING, spike_alerts.c.claimed_by == owner
-    )
+def _settle(conn: Connection, alert_id: int, owner: str, values: dict[str, Any]) -> bool:
+    stmt = update(spike_alerts).where(lease.owned(spike_alerts, [alert_id], owner))
+    return conn.execute(stmt.values(**values, **UNCLAIMED)).rowcount == 1
 
 
-def settle(
-    conn: Connection,
-    alert_id: int,
-    owner: str,
-    *,
-    status: str,
-    at: datetime,
-    not_before: datetime | None = None,
-    error: str | None = None,
-) -> bool:
-    """Settle a row ``owner`` holds: ``sent`` (at ``at``), ``pending`` (retry no earlier than
-    ``not_before``, one more attempt) or ``cancelled``; False when the claim was lost."""
-    values: dict[str, object] = {"status": status, "claimed_by": None, "lease_until": None}
-    if status == SENT:
-        values["sent_at"] = at
-    else:
-        values.update(last_error=(error or "")[:500], attempts=spike_alerts.c.attempts + 1)
-        values["not_before"] = not_before
-    stmt = update(spike_alerts).where(_owned(alert_id, owner)).values(**values)
-    return conn.execute(stmt).rowcount == 1
+def mark_sent(conn: Connection, alert_id: int, owner: str, at: datetime) -> bool:
+    """Telegram acknowledged the alert ``owner`` holds; False when the claim was lost."""
+    return _settle(conn, alert_id, owner, {"status": SENT, "sent_at": at})
 
 
-def release(conn: Connection, owner: str) -> int:
-    """Every row ``owner`` holds back to pending, untried (a clean shutdown)."""
-    stmt = (
-        update(spike_alerts)
-        .where(spike_alerts.c.status == SENDING, spike_alerts.c.claimed_by == owner)
-        .values(status=PENDING, claimed_by=None, lease_until=None)
-    )
-    return conn.execute(stmt).rowcount
+def mark_retry(conn: Connection, alert_id: int, owner: str, not_before: datetime, error: str) -> bool:
+    """Back to pending, one more attempt, no earlier than ``not_before``; False when the claim was lost."""
+    return _settle(conn, alert_id, owner, _failed(PENDING, error, not_before))
+
+
+def give_up(conn: Connection, alert_id: int, owner: str, error: str) -> bool:
+    """Cancelled for good, the reason kept; False when the claim was lost."""
+    return _settle(conn, alert_id, owner, _failed(CANCELLED, error, None))
+
+
+def _failed(status: str, error: str, not_before: datetime | None) -> dict[str, Any]:
+    return {
+        "status": status,
+        "last_error": error[:500],
+        "attempts": spike_alerts.c.attempts + 1,
+        "not_before": not_before,
+    }
