@@ -1,9 +1,10 @@
 """The per-test reset of the migrated databases is complete: what one test leaves, the next one never sees.
 
 One test writes rows in the main tables (moving their id sequences) and keeps the instance lock without
-releasing it; the next, run after it on the same worker (one ``xdist_group``), finds every table empty,
-ids starting at 1 again, the lock free and the migration bookkeeping as ``migrate`` wrote it. Then one
-test adds a table of its own, and the next finds the schema as ``migrate`` left it.
+releasing it; the next, run after it on the same worker (``make`` hands out whole files, and the file is
+one ``xdist_group``), finds every table empty, ids starting at 1 again, the lock free and the migration
+bookkeeping as ``migrate`` wrote it. Then one test adds a table of its own, and the next finds the schema
+as ``migrate`` left it.
 """
 
 from __future__ import annotations
