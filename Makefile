@@ -6,7 +6,10 @@ STAMP := $(VENV)/.installed
 LOCALES := bot/chat/locales
 DOMAIN := wirewatch
 
-.PHONY: test lint typecheck pytest demo bench clean i18n-extract i18n-update i18n-compile
+# pytest-xdist workers; each takes whole test files, so module fixtures (the wheel build) run once.
+JOBS ?= 2
+
+.PHONY: check test lint typecheck pytest demo bench clean i18n-extract i18n-update i18n-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +20,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pybabel compile --domain $(DOMAIN) --directory $(LOCALES) --statistics
 	touch $(STAMP)
 
-## test: lint, type-check and run the whole test suite
+## check: lint, type-check and every test not marked slow, on SQLite only, in parallel (the daily loop)
+check: lint typecheck
+	env -u WIREWATCH_TEST_DATABASE_URL $(BIN)/pytest -q -n $(JOBS) --dist loadfile -m "not slow"
+
+## test: lint, type-check and run the whole test suite (both databases when WIREWATCH_TEST_DATABASE_URL is set)
 test: lint typecheck pytest
 
 lint: $(STAMP)
@@ -28,7 +35,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile
 
 ## demo: run Wirewatch end to end on bundled sample feeds, no token, no network
 demo: $(STAMP)

@@ -1,5 +1,7 @@
-"""Database fixtures: ``store`` on SQLite (a temp file) and PostgreSQL (a fresh schema per test).
+"""Database fixtures: ``store`` on SQLite and PostgreSQL, migrated once per test run and reset per test.
 
+``store`` starts from a copy of a migrated SQLite template, or from the worker's migrated PostgreSQL schema
+reset (``tests/db_template.py``); ``backend`` is an empty database, for tests that migrate themselves.
 PostgreSQL runs only when ``WIREWATCH_TEST_DATABASE_URL`` is set (e.g.
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``); otherwise that parameter is skipped.
 """
@@ -18,6 +20,7 @@ from sqlalchemy import create_engine
 from feeds.clustering import body_fingerprint, title_fingerprint
 from feeds.models import Dateline, FeedSpec, FeedState, NewItem
 from storage.store import Store
+from tests.db_template import PgTemplate, sqlite_copy, sqlite_template
 
 PG_ENV = "WIREWATCH_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]
@@ -50,9 +53,22 @@ def store_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str | None]]:
-    """(url, schema) of an empty database on each backend; PostgreSQL schemas are dropped afterwards."""
-    if request.param == "sqlite":
+def backend_kind(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: one parameter shared by ``backend`` and ``store``."""
+    return str(request.param)
+
+
+@pytest.fixture
+def backend(
+    backend_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of an empty database on each backend; PostgreSQL schemas are dropped afterwards.
+
+    In a test that also uses ``store``, the database of that store (migrated, then written by the test)."""
+    if "store" in request.fixturenames:
+        yield request.getfixturevalue("migrated_backend")
+        return
+    if backend_kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'wirewatch.db'}", None
         return
     url = pg_url()
@@ -63,10 +79,39 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
         drop_schema(url, schema)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per test run (per xdist worker)."""
+    return sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def pg_template(worker_id: str) -> Iterator[PgTemplate]:
+    """This worker's PostgreSQL schema, migrated once per test run; dropped at the end."""
+    template = PgTemplate(pg_url(), worker_id)
+    try:
+        yield template
+    finally:
+        template.close()
+
+
 @pytest.fixture
-def store(backend: tuple[str, str | None]) -> Iterator[Store]:
-    """An open, migrated ``Store`` on each backend."""
-    url, schema = backend
+def migrated_backend(
+    backend_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[str, str | None]:
+    """(url, schema) of a migrated, empty database: a copy of the SQLite template, or the reset PG schema."""
+    if backend_kind == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template_file")
+        return sqlite_copy(template, tmp_path / "wirewatch.db"), None
+    pg: PgTemplate = request.getfixturevalue("pg_template")
+    pg.reset()
+    return pg.url, pg.schema
+
+
+@pytest.fixture
+def store(migrated_backend: tuple[str, str | None]) -> Iterator[Store]:
+    """An open, migrated, empty ``Store`` on each backend."""
+    url, schema = migrated_backend
     opened = Store.open(url, schema=schema)
     try:
         yield opened

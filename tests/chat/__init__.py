@@ -1,0 +1,1 @@
+"""The chat command groups and their replies, over the real store."""

@@ -1,0 +1,1 @@
+"""Pure functions: query, normalize, parse, render, settings, rules; no database, no sockets."""
