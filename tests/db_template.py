@@ -17,14 +17,14 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
 
-from storage.engine import make_engine
-from storage.instance import schema_key
+from storage.db.engine import make_engine
+from storage.db.instance import schema_key
 from storage.store import Store
 
 logger = logging.getLogger(__name__)
 
 BOOKKEEPING = "schema_version"
-LOCK_SPACE = 7_317_002  # storage.instance's first advisory-lock key
+LOCK_SPACE = 7_317_002  # storage.db.instance's first advisory-lock key
 LOCK_ROLES = ("instance", "bot")  # every role the code locks (Store.lock_instance callers)
 
 _STRUCTURE = text(

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 
 from feeds.models import ChatKind, FeedSpec
-from storage.engine import make_engine
-from storage.instance import InstanceLock
+from storage.db.engine import make_engine
+from storage.db.instance import InstanceLock
 from storage.migrations import MIGRATIONS
 from storage.store import MatchRecord, Store
 from tests.fixtures_db import T0, WINDOW, new_item
