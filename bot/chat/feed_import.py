@@ -32,6 +32,7 @@ GUARD_REASONS = {
     "port not allowed": N_("port not allowed"),
     "invalid port": N_("invalid port"),
     "invalid address": N_("invalid address"),
+    "invalid URL": N_("not a valid link"),
     "no host": N_("no host in the link"),
 }
 
@@ -91,7 +92,7 @@ def _import_one(
         return ImportLine(outline.title, url, outcome, detail)
 
     try:
-        policy.check_url(url)
+        url = policy.check_url(url)
     except GuardRefused as refused:
         return line("refused", f"refused: {refused.reason}")
     same = existing_feed(store, url)
