@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from yarl import URL
 
 _NUMERIC_LABEL = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
+_NAME = re.compile(r"^[a-z0-9._-]+$")  # a host after the IDNA mapping, when it is no IPv6 address
 _AUTHORITY = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*:)?//(?P<authority>[^/?#]*)")
 MASK = "***"
 
@@ -51,6 +52,8 @@ def normalize_feed_url(text: str) -> str:
         raise UrlError("invalid URL") from None
     if not host:
         return str(url)
+    if ":" not in host and ("[" in parts.netloc or not _NAME.match(host)):
+        raise UrlError("invalid URL")  # ``[127.0.0.2]``, ``[v1.x]``, spaces or controls in a name
     address = ipv4_host(host)
     if address is not None:
         url = url.with_host(str(address))
