@@ -34,7 +34,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 
 from feeds.guard import GuardedResolver, GuardRefused, UrlPolicy, guarded_socket_factory
-from feeds.urls import mask_url
+from feeds.urls import mask_url, mask_urls_in
 
 logger = logging.getLogger(__name__)
 
@@ -376,6 +376,7 @@ def _error(
     http_status: int | None = None,
     retry_after: float | None = None,
 ) -> FetchResult:
+    message = mask_urls_in(message)  # aiohttp's errors may quote the URL, user info and all
     logger.debug("fetch_error url=%s kind=%s error=%s", mask_url(url), kind, message)
     return FetchResult(
         "error",

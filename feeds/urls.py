@@ -8,7 +8,8 @@ trailing dot), as the WHATWG URL standard and the C library read it, and written
 the URL to check and to store.
 
 ``mask_url`` hides the user info's password (``http://user:***@host/…``); every surface that shows a feed
-URL (chat, CLI, OPML export, logs, errors, metrics) shows it through this one function.
+URL (chat, CLI, OPML export, logs, errors) shows it through this one function, and ``mask_urls_in`` applies
+it to every URL in a text (errors, log lines). The password stays in the database, for Basic auth.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from yarl import URL
 _NUMERIC_LABEL = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
 _NAME = re.compile(r"^[a-z0-9._-]+$")  # a host after the IDNA mapping, when it is no IPv6 address
 _AUTHORITY = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*:)?//(?P<authority>[^/?#]*)")
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#<>\"']*")  # up to the end of the authority
 MASK = "***"
 
 
@@ -111,3 +113,8 @@ def mask_url(url: str) -> str:
     user, colon, _ = userinfo.partition(":")
     shown = f"{user}:{MASK}" if colon else MASK
     return f"{match['scheme'] or ''}//{shown}@{hostport}{url[match.end() :]}"
+
+
+def mask_urls_in(text: str) -> str:
+    """``text`` (an error, a log line) with every URL in it masked by ``mask_url``."""
+    return _URL_IN_TEXT.sub(lambda match: mask_url(match.group(0)), text) if "@" in text else text

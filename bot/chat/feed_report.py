@@ -12,6 +12,7 @@ from babel.dates import format_timedelta
 
 from bot.chat.i18n import N_, Translator, translator
 from feeds.models import FeedOrigin, FeedState
+from feeds.urls import mask_urls_in
 
 HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
 ORIGINS = {
@@ -32,7 +33,8 @@ _DATABASE_MARKERS = ("[SQL:", "(Background on this error", "sqlalche.me", "sqlal
 
 
 def error_summary(error: str | None, limit: int = 120) -> str:
-    """A stored feed error as people may see it: first line only; a database error as its class only.
+    """A stored feed error as people may see it: first line only, URLs masked; a database error as its class
+    only.
 
     Database errors carry SQL and parameters (feed text); those stay in the logs, never in a chat."""
     if not error:
@@ -43,7 +45,7 @@ def error_summary(error: str | None, limit: int = 120) -> str:
     if driver is not None or any(marker in error for marker in _DATABASE_MARKERS):
         named = driver.group(1) if driver else first.partition(":")[0].strip()
         return named if named.isidentifier() else "DatabaseError"
-    return first[:limit]
+    return mask_urls_in(first)[:limit]
 
 
 def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from feeds.urls import mask_urls_in
+
 REDACTED = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORMATS = ("text", "json")
@@ -24,14 +26,13 @@ FORMATS = ("text", "json")
 # a Bot API token anywhere (digits, colon, 30+ token characters), and the ``/bot<token>/`` path form
 _TOKEN_SHAPE = re.compile(r"\b\d{3,}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
 _BOT_PATH = re.compile(r"(/bot)\d+(?::|%3[Aa])[^/\s\"'?#]+")
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@")
 _EVENT = re.compile(r"[a-z][a-z0-9_.]*")
 _FIELD = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_.]*)=")
 _RESERVED = frozenset({"time", "level", "logger", "event", "exc", "stack"})
 
 
 class Redactor:
-    """Replaces known secrets (and token-shaped strings, URL passwords) with ``[redacted]``."""
+    """Replaces known secrets and token-shaped strings with ``[redacted]``; masks URL passwords (``***``)."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         forms: set[str] = set()
@@ -46,7 +47,7 @@ class Redactor:
             text = self._known.sub(REDACTED, text)
         text = _BOT_PATH.sub(rf"\1{REDACTED}", text)
         text = _TOKEN_SHAPE.sub(REDACTED, text)
-        return _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+        return mask_urls_in(text)
 
 
 class RedactingFilter(logging.Filter):
