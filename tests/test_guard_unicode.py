@@ -210,6 +210,24 @@ async def test_addfeed_refuses_each_spelling(
     assert store.list_feeds() == [] and private_server.connections == 0
 
 
+async def test_addfeed_through_a_redirect_refuses_each_spelling(
+    store: Store, private_server: PrivateServer, redirector: str
+) -> None:
+    redirector_port = int(redirector.rsplit(":", 1)[1])
+    policy = replace(
+        policy_for(private_server), allowed_ports=frozenset({port(private_server), redirector_port})
+    )
+    resolver = LoopbackResolver({"wire.test": ["127.0.0.1"]})
+    async with Fetcher(LIMITS, policy=policy, resolver=resolver) as fetcher:
+        feeds = FeedCommands(store, fetcher, policy, FeedRules(), frozenset({42}))
+        service = ChatService(store, MatchService(store), admins=frozenset({42}), feeds=feeds)
+        for host in SPELLINGS.values():
+            hop = str(URL(f"{redirector}/to").with_query(u=private_url(private_server, host)))
+            reply = await service.handle(ADMIN, "addfeed", hop)
+            assert "refused: private address" in reply.html, host
+    assert store.list_feeds() == [] and private_server.connections == 0
+
+
 def opml_of(urls: list[str]) -> bytes:
     outlines = "".join(f'<outline text="f{n}" xmlUrl="{u}"/>' for n, u in enumerate(urls))
     return (
