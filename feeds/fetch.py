@@ -235,6 +235,8 @@ class Fetcher:
                 raise FetchError(f"HTTP {answer.status} without Location", answer.status)
             permanent = permanent and answer.status in PERMANENT_REDIRECTS
             current = urljoin(current, location.strip())
+            if untrusted:
+                current = self.policy.check_url(current)  # normalized; the address is checked at connect
             if current in seen:
                 raise FetchError(f"redirect loop at {mask_url(current)}", answer.status, kind="refused")
             seen.add(current)
@@ -244,8 +246,6 @@ class Fetcher:
         """One GET under the global and per-host caps; body read only for a 2xx answer."""
         session = self._guarded if untrusted else self._session
         assert session is not None
-        if untrusted:
-            url = self.policy.check_url(url)  # normalized; every address is checked again at connect
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"unsupported URL {mask_url(url)[:100]!r}", kind="refused")
