@@ -11,9 +11,10 @@ by hand so that a chain of only permanent redirects (301/308) can report the new
 with an error.
 
 ``fetch(..., untrusted=True)`` (feeds added from chat, the CLI or OPML) goes through ``feeds.guard``: every
-hop's URL is checked by the ``UrlPolicy`` and its own connection pool resolves names through a
-``GuardedResolver``, so each DNS answer is checked when the connection is made. A refusal is
-``status="refused"``.
+hop's URL is normalized and checked by the ``UrlPolicy``, and its own connection pool resolves names through
+a ``GuardedResolver`` and connects through ``GuardedSocket`` objects, so the address of every connection is
+checked when it is made. A refusal is ``status="refused"``. URLs in errors and logs are masked
+(``feeds.urls.mask_url``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from feeds.guard import GuardedResolver, GuardRefused, UrlPolicy
+from feeds.guard import GuardedResolver, GuardRefused, UrlPolicy, guarded_socket_factory
+from feeds.urls import mask_url, mask_urls_in
 
 logger = logging.getLogger(__name__)
 
@@ -156,14 +158,17 @@ class Fetcher:
         self._session = self._new_session(self._resolver)
         inner = self._resolver or aiohttp.DefaultResolver()
         self._guarded_resolver = GuardedResolver(self.policy, inner)
-        self._guarded = self._new_session(self._guarded_resolver)
+        self._guarded = self._new_session(self._guarded_resolver, guarded=True)
         return self
 
-    def _new_session(self, resolver: AbstractResolver | None) -> aiohttp.ClientSession:
+    def _new_session(self, resolver: AbstractResolver | None, guarded: bool = False) -> aiohttp.ClientSession:
         """A session with its own pool, so trusted and guarded connections are never shared."""
         lim = self.limits
         connector = aiohttp.TCPConnector(
-            limit=lim.concurrency, limit_per_host=lim.per_host_concurrency, resolver=resolver
+            limit=lim.concurrency,
+            limit_per_host=lim.per_host_concurrency,
+            resolver=resolver,
+            socket_factory=guarded_socket_factory(self.policy) if guarded else None,
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -198,10 +203,12 @@ class Fetcher:
         if self._session is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         try:
+            if untrusted:
+                url = self.policy.check_url(url)  # the URL the client reads, so the result names that one
             async with asyncio.timeout(self.limits.total_timeout):
                 return await self._fetch_chain(url, etag, last_modified, untrusted)
         except GuardRefused as exc:
-            logger.info("fetch_refused url=%s reason=%s", url, exc.reason)
+            logger.info("fetch_refused url=%s reason=%s", mask_url(url), exc.reason)
             return FetchResult("refused", final_url=url, error=str(exc), error_kind="refused")
         except FetchError as exc:
             return _error(url, str(exc), exc.kind, exc.http_status, exc.retry_after)
@@ -228,8 +235,10 @@ class Fetcher:
                 raise FetchError(f"HTTP {answer.status} without Location", answer.status)
             permanent = permanent and answer.status in PERMANENT_REDIRECTS
             current = urljoin(current, location.strip())
+            if untrusted:
+                current = self.policy.check_url(current)  # normalized; the address is checked at connect
             if current in seen:
-                raise FetchError(f"redirect loop at {current}", answer.status, kind="refused")
+                raise FetchError(f"redirect loop at {mask_url(current)}", answer.status, kind="refused")
             seen.add(current)
         raise FetchError(f"more than {self.limits.max_redirects} redirects", kind="refused")
 
@@ -237,11 +246,9 @@ class Fetcher:
         """One GET under the global and per-host caps; body read only for a 2xx answer."""
         session = self._guarded if untrusted else self._session
         assert session is not None
-        if untrusted:
-            self.policy.check_url(url)  # literal-IP hosts here; names in the GuardedResolver
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"unsupported URL {url[:100]!r}", kind="refused")
+            raise FetchError(f"unsupported URL {mask_url(url)[:100]!r}", kind="refused")
         async with (
             self._global,
             self._host_semaphore(parts.netloc.lower()),
@@ -369,7 +376,8 @@ def _error(
     http_status: int | None = None,
     retry_after: float | None = None,
 ) -> FetchResult:
-    logger.debug("fetch_error url=%s kind=%s error=%s", url, kind, message)
+    message = mask_urls_in(message)  # aiohttp's errors may quote the URL, user info and all
+    logger.debug("fetch_error url=%s kind=%s error=%s", mask_url(url), kind, message)
     return FetchResult(
         "error",
         final_url=url,

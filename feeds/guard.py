@@ -1,11 +1,16 @@
 """The guard for untrusted feed URLs (added from chat, the CLI or OPML): no requests into private networks.
 
 A ``UrlPolicy`` says what an untrusted URL may reach: schemes http/https, ports 80/443 plus the allowed
-ones, and only public addresses (unless ``allow_private_networks``). The address is checked when the
-connection is made: ``GuardedResolver`` wraps aiohttp's resolver and checks every DNS answer (so every
-redirect hop and a rebinding DNS server are caught), and ``UrlPolicy.check_url`` checks literal-IP hosts,
-which aiohttp never resolves. Odd spellings of IPv4 addresses (``2130706433``, ``0x7f.1``, ``127.1``,
-``017700000001``) are read with ``inet_aton`` semantics, as the C library would read them.
+ones, and only public addresses (unless ``allow_private_networks``). Before any decision the URL is
+normalized as the HTTP client reads it (``feeds.urls``: IDNA/UTS 46, so ``１２７。０。０。２`` is
+``127.0.0.2``; numeric IPv4 forms such as ``2130706433``, ``0x7f.1``, ``127.1`` as a dotted quad).
+
+The address rule is enforced where the connection is made: every untrusted connection is opened by a
+``GuardedSocket`` (``guarded_socket_factory``), which refuses to connect to an address the policy does not
+admit, so every redirect hop, every DNS answer and every IP literal is judged at the socket.
+``GuardedResolver`` checks each DNS answer too, to refuse a name with any private answer (and log its name)
+before a connection is tried; ``UrlPolicy.check_url`` refuses a literal private address without fetching
+(imports).
 
 IPv4-mapped, NAT64 (64:ff9b::/96) and 6to4 addresses are judged by the IPv4 address they carry;
 IPv4-compatible (::/96) and local-use NAT64 (64:ff9b:1::/48) addresses are refused outright.
@@ -15,12 +20,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
+
+from feeds.urls import UrlError, ipv4_host, normalize_feed_url
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +78,6 @@ IPV6_REFUSED = _nets(
 _GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SIXTOFOUR = ipaddress.ip_network("2002::/16")
-_NUMERIC_LABEL = re.compile(r"^(0[xX][0-9a-fA-F]*|[0-9]+)$")
 
 
 class GuardRefused(Exception):
@@ -119,48 +125,16 @@ def parse_host(host: str) -> IPAddress | None:
     text = host.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1]
-    if text.endswith(".") and not text.endswith(".."):
-        text = text[:-1]
     try:
         return ipaddress.ip_address(text.split("%", 1)[0] if ":" in text else text)
     except ValueError:
         pass
     if ":" in text:
         raise GuardRefused("invalid address", host)
-    labels = text.split(".")
-    if not _NUMERIC_LABEL.match(labels[-1]):
-        return None  # a name: it is checked when resolved
-    value = inet_aton(text)
-    if value is None:
-        raise GuardRefused("invalid address", host)
-    return ipaddress.IPv4Address(value)
-
-
-def inet_aton(text: str) -> int | None:
-    """IPv4 in the C library's ``inet_aton`` forms: 1–4 parts, each decimal, 0x-hex or 0-octal."""
-    parts = text.split(".")
-    if not 1 <= len(parts) <= 4:
-        return None
-    values: list[int] = []
-    for part in parts:
-        if not part:
-            return None
-        try:
-            if part[:2] in ("0x", "0X"):
-                values.append(int(part[2:] or "0", 16))
-            elif len(part) > 1 and part.startswith("0"):
-                values.append(int(part[1:], 8))
-            else:
-                values.append(int(part, 10))
-        except ValueError:
-            return None
-    *head, last = values
-    if any(v > 255 for v in head) or last >= 256 ** (4 - len(head)):
-        return None
-    result = 0
-    for v in head:
-        result = result << 8 | v
-    return result << 8 * (4 - len(head)) | last
+    try:
+        return ipv4_host(text)
+    except UrlError as bad:
+        raise GuardRefused(bad.reason, host) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +145,13 @@ class UrlPolicy:
     allow_private_networks: bool = False
     admit: tuple[IPNetwork, ...] = ()
 
-    def check_url(self, url: str) -> None:
-        """Scheme, port and a literal-IP host; raises ``GuardRefused``. Names are checked when resolved."""
+    def check_url(self, url: str) -> str:
+        """``url`` normalized as the HTTP client reads it (``feeds.urls``), its scheme, port and a literal-IP
+        host checked; raises ``GuardRefused``. Names are checked when resolved, every address at connect."""
+        try:
+            url = normalize_feed_url(url)
+        except UrlError as bad:
+            raise GuardRefused(bad.reason) from None
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             raise GuardRefused("scheme not allowed", parts.hostname or "")
@@ -188,6 +167,7 @@ class UrlPolicy:
         address = parse_host(host)
         if address is not None:
             self.check_address(address, host)
+        return url
 
     def check_address(self, address: IPAddress, host: str) -> None:
         """Raise ``GuardRefused("private address")`` unless ``address`` is public, admitted or allowed."""
@@ -216,3 +196,44 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self.inner.close()
+
+
+SocketFactory = Callable[
+    [tuple[int, int, int, str, tuple[str, int] | tuple[str, int, int, int]]], socket.socket
+]
+
+
+class GuardedSocket(socket.socket):
+    """A TCP socket that refuses to connect to an address its ``policy`` does not admit."""
+
+    policy: UrlPolicy = UrlPolicy()
+
+    def connect(self, address: object) -> None:
+        self._check_peer(address)
+        super().connect(address)  # type: ignore[arg-type]
+
+    def connect_ex(self, address: object) -> int:
+        self._check_peer(address)
+        return super().connect_ex(address)  # type: ignore[arg-type]
+
+    def _check_peer(self, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) and address else None
+        if self.family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(host, str):
+            raise GuardRefused("invalid address", str(address))
+        peer = ipaddress.ip_address(host.split("%", 1)[0])
+        self.policy.check_address(peer, host)
+
+
+def guarded_socket_factory(policy: UrlPolicy) -> SocketFactory:
+    """aiohttp's ``socket_factory``: every connection of the pool is made by a ``GuardedSocket``, so the
+    rule holds for every hop and every address, IP literals (which aiohttp never resolves) included."""
+
+    def make(
+        addr_info: tuple[int, int, int, str, tuple[str, int] | tuple[str, int, int, int]],
+    ) -> socket.socket:
+        family, kind, proto, _, _ = addr_info
+        sock = GuardedSocket(family, kind, proto)
+        sock.policy = policy
+        return sock
+
+    return make

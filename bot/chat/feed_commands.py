@@ -26,6 +26,7 @@ from feeds.guard import UrlPolicy
 from feeds.models import ChatKind, FeedOrigin, FeedState
 from feeds.opml import OpmlError, parse_opml
 from feeds.sources import clean_feed_name
+from feeds.urls import mask_url
 from feeds.values import DuplicateFeedError
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,9 @@ class FeedCommands:
         if isinstance(found, Unusable):
             reason = unusable_text(found, t)
             return Reply(
-                t.gettext("Not added: <code>%(url)s</code>: %(reason)s.", url=echo(url), reason=reason)
+                t.gettext(
+                    "Not added: <code>%(url)s</code>: %(reason)s.", url=echo(mask_url(url)), reason=reason
+                )
             )
         return await self._store_found(ctx, found, name, t, now)
 
@@ -176,16 +179,18 @@ class FeedCommands:
     async def _offer(
         self, ctx: ChatContext, page: FoundPage, name: str | None, t: Translator, now: datetime
     ) -> Reply:
-        found = [(feed.url, feed.title or feed.url) for feed in page.feeds]
+        found = [(feed.url, feed.title or mask_url(feed.url)) for feed in page.feeds]
         offers = await off_loop(self._store.offer_feeds, ctx.chat_id, found, name, now)
         lines = [
             t.gettext(
                 "<code>%(url)s</code> is a page that links %(count)s feeds. Which one shall I add?",
-                url=echo(page.page_url),
+                url=echo(mask_url(page.page_url)),
                 count=len(offers),
             )
         ]
-        lines.extend(f"• {echo(offer.title, 60)}\n  <code>{echo(offer.url)}</code>" for offer in offers)
+        lines.extend(
+            f"• {echo(offer.title, 60)}\n  <code>{echo(mask_url(offer.url))}</code>" for offer in offers
+        )
         buttons = tuple(
             (Button(f"➕ {offer.title[:40]}", f"{ADDFEED_PREFIX}{offer.id}"),) for offer in offers
         )

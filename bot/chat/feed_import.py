@@ -20,6 +20,7 @@ from bot.chat.ports import FeedStore
 from feeds.guard import GuardRefused, UrlPolicy
 from feeds.models import FeedOrigin
 from feeds.opml import OpmlFeed, export_opml
+from feeds.urls import mask_url
 from feeds.values import DuplicateFeedError
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ GUARD_REASONS = {
     "port not allowed": N_("port not allowed"),
     "invalid port": N_("invalid port"),
     "invalid address": N_("invalid address"),
+    "invalid URL": N_("not a valid link"),
     "no host": N_("no host in the link"),
 }
 
@@ -48,9 +50,9 @@ class ImportLine:
 
 
 def export_feeds(store: FeedStore, now: datetime) -> tuple[bytes, int]:
-    """The OPML 2.0 document of every feed we poll, and how many it lists."""
+    """The OPML 2.0 document of every feed we poll (passwords masked), and how many it lists."""
     feeds = store.list_feeds()
-    return export_opml([OpmlFeed(f.name, f.url) for f in feeds], now=now), len(feeds)
+    return export_opml([OpmlFeed(f.name, mask_url(f.url)) for f in feeds], now=now), len(feeds)
 
 
 def import_feeds(
@@ -91,7 +93,7 @@ def _import_one(
         return ImportLine(outline.title, url, outcome, detail)
 
     try:
-        policy.check_url(url)
+        url = policy.check_url(url)
     except GuardRefused as refused:
         return line("refused", f"refused: {refused.reason}")
     same = existing_feed(store, url)
@@ -133,7 +135,7 @@ def render_report(lines: Sequence[ImportLine], t: Translator, *, html: bool = Tr
 
 
 def _line(line: ImportLine, t: Translator, quote: Callable[[str], str]) -> str:
-    url = quote(line.url[:120])
+    url = quote(mask_url(line.url)[:120])
     if line.outcome == "added":
         return t.gettext("+ %(url)s: added as %(name)s", url=url, name=quote(line.detail))
     if line.outcome == "present":

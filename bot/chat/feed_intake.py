@@ -21,6 +21,7 @@ from feeds.models import FeedOrigin, FeedState, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import preview_feed
 from feeds.sources import MAX_NAME_CHARS, clean_feed_name
+from feeds.urls import UrlError, normalize_feed_url
 from feeds.values import DuplicateFeedError, FetchSuccess
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,11 @@ def normalize_url(text: str) -> str:
 
 
 async def probe(fetcher: Fetcher, url: str, now: datetime) -> Probe:
-    """Fetch ``url`` through the guard and say what it is."""
+    """Fetch ``url`` through the guard and say what it is (``url`` normalized as the HTTP client reads it)."""
+    try:
+        url = normalize_feed_url(url)
+    except UrlError as bad:
+        return Unusable("refused", bad.reason)
     fetched = await fetcher.fetch(url, untrusted=True)
     if fetched.status != "ok":
         return _unusable(fetched)

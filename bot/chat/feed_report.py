@@ -16,6 +16,7 @@ from bot.chat.feed_intake import FoundFeed
 from bot.chat.i18n import N_, Translator, translator
 from bot.chat.replies import echo
 from feeds.models import FeedOrigin, FeedState
+from feeds.urls import mask_url, mask_urls_in
 
 HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
 ORIGINS = {
@@ -36,7 +37,8 @@ _DATABASE_MARKERS = ("[SQL:", "(Background on this error", "sqlalche.me", "sqlal
 
 
 def error_summary(error: str | None, limit: int = 120) -> str:
-    """A stored feed error as people may see it: first line only; a database error as its class only.
+    """A stored feed error as people may see it: first line only, URLs masked; a database error as its class
+    only.
 
     Database errors carry SQL and parameters (feed text); those stay in the logs, never in a chat."""
     if not error:
@@ -47,7 +49,7 @@ def error_summary(error: str | None, limit: int = 120) -> str:
     if driver is not None or any(marker in error for marker in _DATABASE_MARKERS):
         named = driver.group(1) if driver else first.partition(":")[0].strip()
         return named if named.isidentifier() else "DatabaseError"
-    return first[:limit]
+    return mask_urls_in(first)[:limit]
 
 
 def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
@@ -154,7 +156,7 @@ def added_text(feed: FeedState, found: FoundFeed, t: Translator, zone: ZoneInfo 
             "Added feed #%(id)s <b>%(name)s</b>: %(title)s",
             id=feed.id,
             name=name,
-            title=echo(found.title or found.url),
+            title=echo(found.title or mask_url(found.url)),
         )
     ]
     newest = found.newest

@@ -23,6 +23,7 @@ from bot.settings import Settings, describe_seconds
 from feeds.fetch import Fetcher
 from feeds.models import FeedOrigin
 from feeds.opml import OpmlError, parse_opml
+from feeds.urls import mask_url
 from feeds.values import DuplicateFeedError
 from storage.store import Store
 
@@ -53,12 +54,18 @@ async def _add(args: argparse.Namespace, settings: Settings, store: Store) -> in
         if isinstance(found, FoundPage) and len(found.feeds) == 1:
             found = await probe(fetcher, found.feeds[0].url, now)
     if isinstance(found, FoundPage):
-        print(f"{url} is a page that links {len(found.feeds)} feeds; add one of them:", file=sys.stderr)
+        print(
+            f"{mask_url(url)} is a page that links {len(found.feeds)} feeds; add one of them:",
+            file=sys.stderr,
+        )
         for link in found.feeds:
-            print(f"  {link.url}  {link.title}", file=sys.stderr)
+            print(f"  {mask_url(link.url)}  {link.title}", file=sys.stderr)
         return FAILED
     if isinstance(found, Unusable):
-        print(f"wirewatch: not added: {url}: {unusable_text(found, translator('en'))}", file=sys.stderr)
+        print(
+            f"wirewatch: not added: {mask_url(url)}: {unusable_text(found, translator('en'))}",
+            file=sys.stderr,
+        )
         return FAILED
     return await _store(found, args, rules.story_window, args.interval or rules.interval_seconds, store, now)
 
@@ -87,7 +94,7 @@ async def _store(
         return FAILED
     newest = found.newest
     when = f", the newest from {newest:%Y-%m-%d %H:%M} UTC" if newest else ""
-    print(f"Added #{feed.id} {feed.name}: {found.title or found.url}")
+    print(f"Added #{feed.id} {feed.name}: {found.title or mask_url(found.url)}")
     print(f"{len(found.items)} items{when}; polled every {describe_seconds(feed.interval_seconds)}.")
     return 0
 

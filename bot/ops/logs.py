@@ -4,6 +4,12 @@ The ``RedactingFilter`` sits on the root handler, so it sees every record that i
 python-telegram-bot, httpx and aiohttp (whose DEBUG lines hold request URLs with ``bot<token>`` in them):
 it redacts the formatted message, its arguments and the exception text (tracebacks) before any formatter
 runs, and the formatters redact their output once more.
+
+Logs are data, not text: a value may hold anything a chat sent (button data, a query). The text formatter
+escapes control characters (``\n``, ``\r``, ``\x1b``, NEL, U+2028, bidi controls …) in every field, so one
+record is one line; a traceback keeps its lines, each indented, so no line of it reads as a record of its
+own. The JSON formatter's lines are JSON (``json.dumps`` escapes C0 controls) with the separators Unicode
+knows beyond those (NEL, U+2028, U+2029) escaped as well.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import quote
 
+from feeds.urls import mask_urls_in
+
 REDACTED = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORMATS = ("text", "json")
@@ -24,14 +32,30 @@ FORMATS = ("text", "json")
 # a Bot API token anywhere (digits, colon, 30+ token characters), and the ``/bot<token>/`` path form
 _TOKEN_SHAPE = re.compile(r"\b\d{3,}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
 _BOT_PATH = re.compile(r"(/bot)\d+(?::|%3[Aa])[^/\s\"'?#]+")
-_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+@")
 _EVENT = re.compile(r"[a-z][a-z0-9_.]*")
 _FIELD = re.compile(r"(?:^|\s)([A-Za-z_][A-Za-z0-9_.]*)=")
 _RESERVED = frozenset({"time", "level", "logger", "event", "exc", "stack"})
+# C0 and C1 controls, DEL, the line and paragraph separators, bidi embeddings, overrides and isolates
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_JSON_BREAKS = re.compile("[\x85\u2028\u2029]")
+TRACEBACK_INDENT = "    "
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``, ``\\u2028``)."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
 class Redactor:
-    """Replaces known secrets (and token-shaped strings, URL passwords) with ``[redacted]``."""
+    """Replaces known secrets and token-shaped strings with ``[redacted]``; masks URL passwords (``***``)."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         forms: set[str] = set()
@@ -46,7 +70,7 @@ class Redactor:
             text = self._known.sub(REDACTED, text)
         text = _BOT_PATH.sub(rf"\1{REDACTED}", text)
         text = _TOKEN_SHAPE.sub(REDACTED, text)
-        return _URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+        return mask_urls_in(text)
 
 
 class RedactingFilter(logging.Filter):
@@ -73,14 +97,25 @@ class RedactingFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """The human-readable line (the default), redacted once more."""
+    """The human-readable line (the default): control characters escaped, redacted once more; a traceback
+    or stack follows on indented lines."""
 
     def __init__(self, redact: Redactor) -> None:
         super().__init__(TEXT_FORMAT)
         self.redact = redact
 
     def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escape_controls(self.formatMessage(record))]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        for block in (record.exc_text, record.stack_info):
+            if block:
+                lines.extend(
+                    TRACEBACK_INDENT + escape_controls(line) for line in block.rstrip("\n").split("\n")
+                )
+        return self.redact("\n".join(lines))
 
 
 class JsonFormatter(logging.Formatter):
@@ -105,7 +140,11 @@ class JsonFormatter(logging.Formatter):
             out["exc"] = self.redact(record.exc_text)
         if record.stack_info:
             out["stack"] = self.redact(record.stack_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return _JSON_BREAKS.sub(_escape_json, json.dumps(out, ensure_ascii=False, default=str))
+
+
+def _escape_json(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group(0)):04x}"
 
 
 def parse_event(message: str) -> tuple[str, dict[str, object]]:

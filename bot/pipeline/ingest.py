@@ -27,6 +27,7 @@ from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
 from feeds.pipeline import parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
+from feeds.urls import mask_url
 from feeds.values import FetchSuccess, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -172,7 +173,12 @@ class Ingestor:
     @staticmethod
     def _success(feed: FeedState, now: datetime, fetched: FetchResult) -> FetchSuccess:
         if fetched.permanent_url:
-            logger.info("feed_moved feed=%s old=%s new=%s", feed.name, feed.url, fetched.permanent_url)
+            logger.info(
+                "feed_moved feed=%s old=%s new=%s",
+                feed.name,
+                mask_url(feed.url),
+                mask_url(fetched.permanent_url),
+            )
         return FetchSuccess(
             at=now,
             next_poll_at=next_poll_after_success(now, feed.interval_seconds),
