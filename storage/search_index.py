@@ -8,14 +8,15 @@ common term), else use the GIN index (``item_search`` repeats ``first_seen_at`` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
+from sqlalchemy import BindParameter, Connection, bindparam, column, select, table, text
 
 from feeds.models import Item
-from feeds.search import SearchExpr
+from feeds.search import SearchExpr, index_tokens
 from storage.convert import item_select, to_item
 from storage.dialect import chunks, pg_settings
 from storage.search_sql import fts5_match, pg_tsquery, pg_tsvector, simplify
@@ -34,6 +35,8 @@ _PG_ADD = text(
     "INSERT INTO item_search (item_id, first_seen_at, tokens) SELECT * FROM unnest("
     "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:tokens AS TSVECTOR[]))"
 )
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+"""Characters whose search tokens the script fold can change: items without any keep their tokens."""
 _PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
     "SELECT item_id FROM (SELECT item_id, tokens FROM item_search"
@@ -82,6 +85,27 @@ def remove(conn: Connection, item_ids: Sequence[int]) -> int:
             conn.execute(text("DELETE FROM item_tokens WHERE item_id = :id"), rows)
         removed += len(rows)
     return removed
+
+
+def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int | None, int, int]:
+    """Recompute the search tokens of the next ``limit`` items (ids above ``after_id``) and rewrite the
+    entries that hold Chinese text (SQLite: only those whose tokens changed); returns (the last id read,
+    None when there was none; how many items were read; how many entries were rewritten)."""
+    stmt = select(items.c.id, items.c.first_seen_at, items.c.title, items.c.body)
+    rows = conn.execute(stmt.where(items.c.id > after_id).order_by(items.c.id).limit(limit)).all()
+    if not rows:
+        return None, 0, 0
+    fresh = {
+        row.id: (row.first_seen_at, index_tokens(row.title, row.body))
+        for row in rows
+        if _HAN.search(row.title) or _HAN.search(row.body)
+    }
+    if fresh and conn.dialect.name != "postgresql":
+        stored = {row.item_id: row.tokens for row in conn.execute(_SQLITE_TOKENS, {"ids": list(fresh)})}
+        fresh = {item_id: entry for item_id, entry in fresh.items() if stored.get(item_id) != entry[1]}
+    remove(conn, list(fresh))
+    add(conn, [(item_id, seen, tokens) for item_id, (seen, tokens) in fresh.items()])
+    return rows[-1].id, len(rows), len(fresh)
 
 
 def recent(
