@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import tempfile
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -20,14 +21,6 @@ logger = logging.getLogger(__name__)
 
 _IDEOGRAPHS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x31350))
 _ASTRAL_HAN = re.compile("[\U00020000-\U0003134f]")
-
-
-class _TranslateTable(dict[int, int | str]):
-    """A ``str.translate`` table that leaves unlisted characters as they are (remembered once looked up)."""
-
-    def __missing__(self, code: int) -> int:
-        self[code] = code
-        return code
 
 
 def _opencc_ts_characters() -> dict[str, str]:
@@ -61,21 +54,33 @@ def _closed(pairs: dict[str, str]) -> dict[str, str]:
     return closed
 
 
+@dataclass(frozen=True, slots=True)
+class _Fold:
+    """The folding, shaped for speed: ``str.translate`` indexes ``bmp`` (one character per code point below
+    U+10000: a string index costs less than a dict lookup) and leaves higher code points to ``astral``;
+    ``changes`` finds a BMP character that folds (one fast scan spares the translation of simplified text)."""
+
+    bmp: str
+    astral: dict[int, str]
+    changes: re.Pattern[str]
+
+
 @cache
-def _fold_table() -> tuple[_TranslateTable, re.Pattern[str]]:
-    """The translate table and a pattern finding a character it changes (BMP set; any astral ideograph)."""
+def _fold_table() -> _Fold:
     pairs = _closed(_opencc_ts_characters())
-    table = _TranslateTable({ord(old): new for old, new in pairs.items()})
-    bmp = "".join(sorted(old for old in pairs if ord(old) < 0x10000))
-    logger.debug("script_fold.table_built characters=%d", len(pairs))
-    return table, re.compile(f"[{bmp}]")
+    bmp = "".join(pairs.get(chr(code), chr(code)) for code in range(0x10000))
+    astral = {ord(old): new for old, new in pairs.items() if ord(old) >= 0x10000}
+    changes = re.compile("[{}]".format("".join(sorted(old for old in pairs if ord(old) < 0x10000))))
+    logger.debug("script_fold_table_built characters=%d", len(pairs))
+    return _Fold(bmp, astral, changes)
 
 
 def fold_script(text: str) -> str:
     """``text`` with each traditional Chinese character replaced by its simplified form (same length)."""
     if text.isascii():
         return text
-    table, changes = _fold_table()
-    if changes.search(text) is None and _ASTRAL_HAN.search(text) is None:
-        return text
-    return text.translate(table)
+    fold = _fold_table()
+    astral = _ASTRAL_HAN.search(text) is not None  # asked before: some BMP characters fold to astral ones
+    if fold.changes.search(text) is not None:
+        text = text.translate(fold.bmp)  # code points past the table's end are left as they are
+    return text.translate(fold.astral) if astral else text
