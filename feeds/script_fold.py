@@ -1,57 +1,22 @@
 """Traditional Chinese folded to simplified, character by character, for matching (never for display).
 
-The table is OpenCC's ``TSCharacters`` dictionary (the maintained character table of BYVoid/OpenCC, shipped
-in the ``opencc`` wheel) read once per process on first use: every ideograph is converted on its own with a
-configuration holding that dictionary only (no phrase tables), and the first candidate kept. Each entry maps
-one character to one character, so folded text has the original's offsets. The table is closed under itself
+The table (``feeds/data/ts_characters.tsv``) is OpenCC's ``TSCharacters`` dictionary, one character to one
+character (``feeds.script_fold_source`` makes it), read once per process on first use. Each entry maps one
+character to one character, so folded text keeps the original's offsets; the table is closed under itself
 (folding twice is folding once). Folding is many-to-one (後 and 后 both become 后); see docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
 logger = logging.getLogger(__name__)
 
-_IDEOGRAPHS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00), (0x20000, 0x31350))
 _ASTRAL_HAN = re.compile("[\U00020000-\U0003134f]")
-
-
-def _opencc_ts_characters() -> dict[str, str]:
-    """OpenCC's TSCharacters: traditional character -> its first simplified candidate (changed ones only)."""
-    import opencc  # a C++ extension: loaded only by a process that folds Chinese text
-
-    dictionary = Path(opencc.__file__).parent / "clib" / "share" / "opencc" / "TSCharacters.ocd2"
-    config = {
-        "name": "TSCharacters",
-        "conversion_chain": [{"dict": {"type": "ocd2", "file": str(dictionary)}}],
-    }
-    chars = "".join(chr(code) for start, stop in _IDEOGRAPHS for code in range(start, stop))
-    with tempfile.TemporaryDirectory(prefix="wirewatch-opencc-") as folder:
-        path = Path(folder) / "ts_characters.json"
-        path.write_text(json.dumps(config), encoding="utf-8")
-        converted = opencc.OpenCC(str(path)).convert(chars)
-    if len(converted) != len(chars):
-        raise RuntimeError("OpenCC TSCharacters is not one character to one character")
-    return {old: new for old, new in zip(chars, converted, strict=True) if old != new}
-
-
-def _closed(pairs: dict[str, str]) -> dict[str, str]:
-    """The same mapping with chains followed to their end (薴 -> 苧 -> 苎 becomes 薴 -> 苎)."""
-    closed: dict[str, str] = {}
-    for old, new in pairs.items():
-        seen = {old}
-        while new in pairs and new not in seen:
-            seen.add(new)
-            new = pairs[new]
-        closed[old] = new
-    return closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,14 +30,23 @@ class _Fold:
     changes: re.Pattern[str]
 
 
+def shipped_pairs() -> dict[str, str]:
+    """The shipped table: traditional character -> simplified character."""
+    text = resources.files("feeds").joinpath("data", "ts_characters.tsv").read_text(encoding="utf-8")
+    return dict(line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+
+
 @cache
 def _fold_table() -> _Fold:
-    pairs = _closed(_opencc_ts_characters())
-    bmp = "".join(pairs.get(chr(code), chr(code)) for code in range(0x10000))
+    pairs = shipped_pairs()
+    bmp = list(map(chr, range(0x10000)))
+    for old, new in pairs.items():
+        if ord(old) < 0x10000:
+            bmp[ord(old)] = new
     astral = {ord(old): new for old, new in pairs.items() if ord(old) >= 0x10000}
     changes = re.compile("[{}]".format("".join(sorted(old for old in pairs if ord(old) < 0x10000))))
-    logger.debug("script_fold_table_built characters=%d", len(pairs))
-    return _Fold(bmp, astral, changes)
+    logger.debug("script_fold_table_loaded characters=%d", len(pairs))
+    return _Fold("".join(bmp), astral, changes)
 
 
 def fold_script(text: str) -> str:

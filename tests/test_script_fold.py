@@ -13,7 +13,8 @@ from bot.chat.recent import RecentSearch
 from feeds.models import FeedState
 from feeds.query import Document, SubscriptionIndex, highlight_spans, parse_query
 from feeds.query.normalize import _fold_char, normalize_text, offset_map
-from feeds.script_fold import _fold_table, fold_script
+from feeds.script_fold import _fold_table, fold_script, shipped_pairs
+from feeds.script_fold_source import closed, opencc_ts_characters
 from feeds.search import index_tokens
 from storage.store import Store
 from tests.fixtures_db import T0, WINDOW, new_item
@@ -23,6 +24,10 @@ TRADITIONAL = "濱州市舉行黃河生態論壇"
 SIMPLIFIED = "滨州市举行黄河生态论坛"
 ALPHABET = "濱州滨州舉举後后乾干發发ＡＢＣé\u0301，。 a1-\uf9e9\U00020000㗲"  # 㗲 folds to an astral one
 MIXED = st.text(st.sampled_from(ALPHABET), max_size=40)
+
+
+def test_shipped_table_is_what_opencc_gives() -> None:
+    assert shipped_pairs() == closed(opencc_ts_characters())
 
 
 def test_table_is_one_character_to_one_and_closed() -> None:
