@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
+from feeds.aliases import Alias, AliasTerm
 from feeds.models import Chat, ChatKind, FeedOrigin, FeedSpec, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.search import SearchExpr
@@ -32,6 +33,7 @@ from feeds.values import (
     VolumeCounts,
 )
 from storage import (
+    aliases_repo,
     chat_migration,
     chats_repo,
     feed_offers_repo,
@@ -370,6 +372,11 @@ class Store(VolumeStore, SpikeStore):
             done.update(outcome.stories)
             if pause:
                 time.sleep(pause)
+
+    def aliases(self, term: AliasTerm, *, since: datetime) -> list[Alias]:
+        """Candidates for ``term`` in the other script, with releases since ``since`` holding each."""
+        with transaction(self._engine, write=False) as conn:
+            return aliases_repo.find_aliases(conn, term, since=since)
 
     def count_items(self) -> int:
         """How many items are stored."""
