@@ -8,7 +8,7 @@ common term), else use the GIN index (``item_search`` repeats ``first_seen_at`` 
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, column, select, table, text
 
 from feeds.models import Item
+from feeds.script_fold import fold_script
 from feeds.search import SearchExpr, index_tokens
 from storage.convert import item_select, to_item
 from storage.dialect import chunks, pg_settings
@@ -35,8 +36,6 @@ _PG_ADD = text(
     "INSERT INTO item_search (item_id, first_seen_at, tokens) SELECT * FROM unnest("
     "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:tokens AS TSVECTOR[]))"
 )
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-"""Characters whose search tokens the script fold can change: items without any keep their tokens."""
 _PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
     "SELECT item_id FROM (SELECT item_id, tokens FROM item_search"
@@ -89,8 +88,9 @@ def remove(conn: Connection, item_ids: Sequence[int]) -> int:
 
 def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int | None, int, int]:
     """Recompute the search tokens of the next ``limit`` items (ids above ``after_id``) and rewrite the
-    entries that hold Chinese text (SQLite: only those whose tokens changed); returns (the last id read,
-    None when there was none; how many items were read; how many entries were rewritten)."""
+    entries of those with a character the script fold changes (SQLite: only if their tokens changed);
+    returns (the last id read, None when there was none; how many items were read; how many entries were
+    rewritten)."""
     stmt = select(items.c.id, items.c.first_seen_at, items.c.title, items.c.body)
     rows = conn.execute(stmt.where(items.c.id > after_id).order_by(items.c.id).limit(limit)).all()
     if not rows:
@@ -98,7 +98,7 @@ def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int |
     fresh = {
         row.id: (row.first_seen_at, index_tokens(row.title, row.body))
         for row in rows
-        if _HAN.search(row.title) or _HAN.search(row.body)
+        if _script_folds(row.title) or _script_folds(row.body)
     }
     if fresh and conn.dialect.name != "postgresql":
         stored = {row.item_id: row.tokens for row in conn.execute(_SQLITE_TOKENS, {"ids": list(fresh)})}
@@ -106,6 +106,14 @@ def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int |
     remove(conn, list(fresh))
     add(conn, [(item_id, seen, tokens) for item_id, (seen, tokens) in fresh.items()])
     return rows[-1].id, len(rows), len(fresh)
+
+
+def _script_folds(text: str) -> bool:
+    """Whether the script fold changes this text (compatibility ideographs compared in their NFKC form)."""
+    if text.isascii():
+        return False
+    text = unicodedata.normalize("NFKC", text)
+    return fold_script(text) != text
 
 
 def recent(
