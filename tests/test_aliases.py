@@ -18,6 +18,7 @@ from feeds.aliases import (
     syllable_splits,
     words_read_as,
 )
+from feeds.gazetteer_source import short_name
 from feeds.models import FeedSpec
 from storage.store import Store
 from tests.fixtures_db import T0, WINDOW, new_item
@@ -185,3 +186,21 @@ def test_cli_exit_codes(config: Path, args: list[str], code: int, out: str) -> N
     assert done.returncode == code, done.stderr
     assert out in (done.stdout if code == 0 else done.stderr)
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("full", "short"),
+    [
+        ("滨州市", "滨州"),
+        ("山东省", "山东"),
+        ("延边朝鲜族自治州", "延边"),
+        ("黔东南苗族侗族自治州", "黔东南"),
+        ("新疆维吾尔自治区", "新疆"),
+        ("内蒙古自治区", "内蒙古"),
+        ("大兴安岭地区", "大兴安岭"),
+        ("香港特别行政区", "香港"),
+    ],
+)
+def test_gazetteer_short_names(full: str, short: str) -> None:
+    peoples = ["朝鲜族", "苗族", "侗族", "维吾尔族", "维吾尔", "蒙古族", "蒙古"]
+    assert short_name(full, peoples) == short
