@@ -30,7 +30,7 @@ def aliases(args: argparse.Namespace, settings: Settings) -> int:
         found = store.aliases(term, since=datetime.now(UTC) - timedelta(days=args.days))
     finally:
         store.close()
-    window = f"the last {args.days:g} days"
+    window = f"the last {args.days:g} day{'' if args.days == 1 else 's'}"
     if not found:
         print(f"no aliases for {term.text!r} in {window}")
         return 0
