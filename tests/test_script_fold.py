@@ -13,6 +13,8 @@ from bot.chat.recent import RecentSearch
 from feeds.models import FeedState
 from feeds.query import Document, SubscriptionIndex, highlight_spans, parse_query
 from feeds.query.normalize import _fold_char, normalize_text, offset_map
+from feeds.query.parser import parse
+from feeds.query.shortcut import shortcut
 from feeds.script_fold import _fold_table, fold_script, shipped_pairs
 from feeds.script_fold_source import closed, opencc_ts_characters
 from feeds.search import index_tokens
@@ -127,3 +129,8 @@ def test_cli_match_across_scripts(query: str, body: str) -> None:
     done = wirewatch("match", query, "--explain", stdin=body)
     assert done.returncode == 0, done.stderr
     assert "0-2" in done.stdout
+
+
+@pytest.mark.parametrize("text", ["濱州", "濱州 -體育", "(濱州 OR 东营) 論壇", '"黃河生態"'])
+def test_shortcut_folds_like_the_general_parser(text: str) -> None:
+    assert shortcut(text) == parse(text)
