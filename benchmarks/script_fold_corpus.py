@@ -5,7 +5,7 @@
 The corpus (``../shared/corpus/wires`` beside the checkout) holds one Chinese feed, in simplified script. Each
 item is used twice: as published, and rendered in traditional script by OpenCC's phrase-level ``s2t``
 conversion (what a Hong Kong or Taiwan wire would carry). The terms are the most frequent words of two or
-more characters (jieba) in the feed; each is asked in both scripts. For each: the items whose text contains
+more characters (rjieba) in the feed; each is asked in both scripts. For each: the items whose text contains
 the term as typed (tokens compared without the script fold), the items the matcher finds (with the fold),
 and of the extra ones, how many OpenCC's phrase-level conversion does not confirm (the item's text, converted
 as a whole into the term's script, does not contain the term: a many-to-one collision such as 乾 -> 干).
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import jieba
 import opencc
+import rjieba
 
 from feeds.models import NewItem
 from feeds.pipeline import parse_and_normalize
@@ -45,8 +45,8 @@ def items() -> list[tuple[str, str]]:
 
 
 def common_words(texts: list[str], count: int) -> list[str]:
-    """The ``count`` most frequent jieba words of two or more Chinese characters."""
-    words = Counter(w for text in texts for w in jieba.cut(text) if len(w) > 1 and all(map(is_cjk, w)))
+    """The ``count`` most frequent rjieba words of two or more Chinese characters."""
+    words = Counter(w for text in texts for w in rjieba.cut(text) if len(w) > 1 and all(map(is_cjk, w)))
     return [word for word, _ in words.most_common(count)]
 
 
