@@ -1,4 +1,4 @@
-"""``python -m benchmarks`` (``make bench``): run every benchmark, one after the other, or say why one is skipped.
+"""``python -m benchmarks`` (``make bench``): every benchmark, one after the other, or why one is skipped.
 
 Each benchmark is also one command of its own (``python -m benchmarks.NAME --help``); docs/PERFORMANCE.md
 lists them with their figures. The ones that need PostgreSQL run when ``WIREWATCH_BENCH_DATABASE_URL`` names a
@@ -37,7 +37,6 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("match"),
-    Benchmark("parse"),
     Benchmark("ingest"),
     Benchmark("recent"),
     Benchmark("digest"),
@@ -47,6 +46,8 @@ BENCHMARKS = (
     Benchmark("retention"),
     Benchmark("memory"),
     Benchmark("crash_check"),
+    Benchmark("script_fold_corpus"),
+    Benchmark("script_fold_store"),
     Benchmark("scaleout", needs_postgres=True),
 )
 
