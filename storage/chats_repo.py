@@ -151,3 +151,22 @@ def remove_subscription(conn: Connection, chat_id: int, subscription_id: int) ->
     )
     conn.execute(delete(subscriptions).where(owned))  # ON DELETE SET NULL keeps the outbox history
     return to_subscription(row)
+
+
+def rewrite_subscription(
+    conn: Connection, chat_id: int, subscription_id: int, expected: str, query: str
+) -> Subscription | None:
+    """Give the chat's subscription new text (same id, same age), only while its text is still
+    ``expected``; None when it is gone or changed meanwhile. The caller checks the chat lacks ``query``."""
+    stmt = (
+        update(subscriptions)
+        .where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.id == subscription_id,
+            subscriptions.c.query == expected,
+        )
+        .values(query=query, query_key=query_key(query))
+        .returning(*subscriptions.c)
+    )
+    row = conn.execute(stmt).first()
+    return None if row is None else to_subscription(row)

@@ -7,6 +7,7 @@ from datetime import datetime
 from html import escape
 from typing import ClassVar
 
+from bot.chat.alias_offers import AliasOffers, offer_text
 from bot.chat.context import (
     ButtonRoute,
     ChatContext,
@@ -38,11 +39,13 @@ class SubscriptionCommands:
         matcher: IndexUpdates,
         insight: Insight,
         clock: Callable[[], datetime],
+        offers: AliasOffers | None = None,
     ) -> None:
         self._store = store
         self._matcher = matcher
         self._insight = insight
         self._clock = clock
+        self._offers = offers
 
     async def subscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/subscribe QUERY — validate, store and index a subscription."""
@@ -75,16 +78,16 @@ class SubscriptionCommands:
                 )
             )
         self._matcher.add(sub, query)
-        return Reply(
-            t.gettext(
-                "Subscribed #%(id)s: <code>%(query)s</code>\n"
-                "Understood as: %(meaning)s\n"
-                "You will be alerted about new releases from now on; /recent shows what is already here.",
-                id=sub.id,
-                query=echo(query.text),
-                meaning=escape(describe(query, t), quote=False),
-            )
+        text = t.gettext(
+            "Subscribed #%(id)s: <code>%(query)s</code>\n"
+            "Understood as: %(meaning)s\n"
+            "You will be alerted about new releases from now on; /recent shows what is already here.",
+            id=sub.id,
+            query=echo(query.text),
+            meaning=escape(describe(query, t), quote=False),
         )
+        buttons = await self._offers.buttons(sub, t) if self._offers else ()
+        return Reply(f"{text}\n\n{offer_text(t)}" if buttons else text, buttons)
 
     async def unsubscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/unsubscribe ID|QUERY — remove a subscription by its id or its exact text."""
