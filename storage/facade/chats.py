@@ -114,7 +114,12 @@ class Chats(StoreBase):
         with transaction(self._engine, write=False) as conn:
             return chats_repo.subscriptions_by_ids(conn, ids)
 
-    def subscriptions_signature(self) -> tuple[int, int, int]:
-        """A cheap fingerprint of the subscription set: (count, max id, sum of ids)."""
+    def subscription_sizes(self) -> dict[int, int]:
+        """Every subscription's text length (whitespace collapsed), by id."""
+        with transaction(self._engine, write=False) as conn:
+            return chats_repo.subscription_sizes(conn)
+
+    def subscriptions_signature(self) -> tuple[int, int, int, int]:
+        """A cheap fingerprint of the subscription set: (count, max id, sum of ids, sum of text lengths)."""
         with transaction(self._engine, write=False) as conn:
             return chats_repo.subscriptions_signature(conn)

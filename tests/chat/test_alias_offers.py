@@ -221,3 +221,14 @@ def test_offer_target(query: str, name: str | None, present: set[str] | None) ->
         assert target is None
         return
     assert target is not None and target.term.key == name and target.present == present
+
+
+async def test_another_match_process_picks_up_the_rewrite(store: Store, service: ChatService) -> None:
+    publish(store, SIMPLIFIED)
+    reply = await say(service, PRIVATE, "/subscribe Binzhou")
+    elsewhere = MatchService(store)  # a match process of its own, indexed before the press
+    elsewhere.sync()
+    await service.callback(PRIVATE, datas(reply)[0])
+    elsewhere.sync()
+    publish(store, ("滨州港新增泊位", "本报滨州电 港口今日启用新泊位。"), seen=NOW + timedelta(minutes=5))
+    assert elsewhere.run_once(NOW + timedelta(minutes=6)) == 1
