@@ -212,9 +212,11 @@ class MatchService:
         except QueryError as exc:
             logger.warning("subscription_unparseable id=%s error=%s", subscription.id, exc)
             return
+        rewritten = subscription.id in self._index  # an alias added: it matches from now on, not since made
         self._index.add(subscription.id, compiled)
         self._chat_of[subscription.id] = subscription.chat_id
-        self._fresh.append((subscription, compiled))
+        if not rewritten:
+            self._fresh.append((subscription, compiled))
 
     def _remove(self, subscription_id: int) -> None:
         self._index.remove(subscription_id)

@@ -101,6 +101,17 @@ async def test_subscribe_offers_press_rewrites_matches_and_why_names_it(
     assert "<code>滨州</code> in the headline: <b>濱州</b>舉行" in why.message.html
 
 
+async def test_the_alias_matches_from_the_press_on(
+    store: Store, service: ChatService, matcher: MatchService
+) -> None:
+    publish(store, SIMPLIFIED)
+    reply = await say(service, PRIVATE, "/subscribe Binzhou")
+    publish(store, ("滨州港新增泊位", "本报滨州电 港口今日启用新泊位。"), seen=NOW + timedelta(minutes=5))
+    assert matcher.run_once(NOW + timedelta(minutes=6)) == 0
+    await service.callback(PRIVATE, datas(reply)[0])
+    assert matcher.run_once(NOW + timedelta(minutes=7)) == 0, "matched before the press: not alerted now"
+
+
 async def test_chinese_name_offers_its_pinyin(store: Store, service: ChatService) -> None:
     publish(store, ENGLISH, ("Binzhou Port Adds a Berth", "BINZHOU -- The port opened a berth."))
     reply = await say(service, PRIVATE, "/subscribe 濱州")
