@@ -14,6 +14,7 @@ from bot.chat.replies import Reply
 from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind, FeedSpec
+from feeds.values import StoreUnavailableError
 from storage.store import Store
 from tests.fixtures_db import new_item
 
@@ -243,3 +244,16 @@ async def test_another_match_process_picks_up_the_rewrite(store: Store, service:
     elsewhere.sync()
     publish(store, ("滨州港新增泊位", "本报滨州电 港口今日启用新泊位。"), seen=NOW + timedelta(minutes=5))
     assert elsewhere.run_once(NOW + timedelta(minutes=6)) == 1
+
+
+async def test_a_failing_lookup_still_subscribes(
+    store: Store, service: ChatService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def away(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailableError("connection refused")
+
+    monkeypatch.setattr(store, "aliases", away)  # the database fails between the insert and the lookup
+    reply = await say(service, PRIVATE, "/subscribe Binzhou")
+    assert "Subscribed #" in reply.html and reply.buttons == ()
+    [sub] = store.list_subscriptions(PRIVATE.chat_id)
+    assert "not answering" in (await say(service, PRIVATE, f"/aliases {sub.id}")).html
