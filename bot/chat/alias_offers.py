@@ -111,9 +111,10 @@ class AliasOffers:
         )
 
     async def aliases(self, ctx: ChatContext, args: str) -> Reply:
-        """/aliases ID — offer a subscription's aliases again."""
+        """/aliases ID — offer a subscription's aliases again; /aliases ID NAME — add the offered NAME, as
+        its button would (for the console, where there are no buttons)."""
         t = chat_translator(ctx)
-        ident = args.removeprefix("#")
+        ident, _, chosen = args.removeprefix("#").partition(" ")
         if not ident.isdecimal() or len(ident) >= 19:
             return Reply(_usage(t))
         if refusal := await refuse_unless_manager(ctx, t):
@@ -126,6 +127,8 @@ class AliasOffers:
         target = offer_target(subscription.query)
         if target is None:
             return Reply(_not_a_name(t, subscription))
+        if chosen.strip():
+            return await self._choose(ctx, t, subscription, target, chosen)
         buttons = await self.buttons(subscription, t)
         if not buttons:
             return Reply(
@@ -136,6 +139,24 @@ class AliasOffers:
                 )
             )
         return Reply(offer_text(t), buttons)
+
+    async def _choose(
+        self, ctx: ChatContext, t: Translator, subscription: Subscription, target: OfferTarget, chosen: str
+    ) -> Reply:
+        """/aliases ID NAME: NAME (either script) must be one of the names offered now."""
+        wanted = normalize_text(" ".join(chosen.split()))
+        candidates = await self._candidates(target)
+        alias = next((a for a in candidates if normalize_text(a.text) == wanted), None)
+        if alias is None:
+            return Reply(
+                t.gettext(
+                    "<code>%(name)s</code> is not one of the names offered for #%(id)s; "
+                    "/aliases %(id)s shows them.",
+                    name=echo(chosen),
+                    id=subscription.id,
+                )
+            )
+        return await self._add(ctx, t, subscription, alias)
 
     async def press(self, ctx: ChatContext, rest: str) -> Reply:
         """An alias button: add that alias to the subscription, if the offer still stands."""
@@ -224,8 +245,8 @@ def _button_text(alias: Alias, t: Translator) -> str:
 
 def _usage(t: Translator) -> str:
     return t.gettext(
-        "Usage: /aliases ID — a subscription's name in other scripts, e.g. 滨州 for Binzhou; "
-        "the ids are shown by /list"
+        "Usage: /aliases ID [NAME] — a subscription's name in other scripts, e.g. 滨州 for Binzhou; "
+        "with NAME, add that one; the ids are shown by /list"
     )
 
 

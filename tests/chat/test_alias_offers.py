@@ -257,3 +257,14 @@ async def test_a_failing_lookup_still_subscribes(
     assert "Subscribed #" in reply.html and reply.buttons == ()
     [sub] = store.list_subscriptions(PRIVATE.chat_id)
     assert "not answering" in (await say(service, PRIVATE, f"/aliases {sub.id}")).html
+
+
+async def test_aliases_with_a_name_adds_an_offered_one(store: Store, service: ChatService) -> None:
+    publish(store, SIMPLIFIED)
+    await say(service, PRIVATE, "/subscribe Binzhou")
+    [sub] = store.list_subscriptions(PRIVATE.chat_id)
+    refused = await say(service, PRIVATE, f"/aliases {sub.id} 彬州")
+    assert "is not one of the names offered" in refused.html
+    added = await say(service, PRIVATE, f"/aliases {sub.id} 濱州")  # either script names the offer
+    assert "Binzhou OR 滨州" in added.html
+    assert [s.query for s in store.list_subscriptions(PRIVATE.chat_id)] == ["Binzhou OR 滨州"]
