@@ -36,6 +36,8 @@ TEXT_TYPES = frozenset({"text/plain", "text/html"})
 
 _USERLAND = "backend.userland.com/rss"
 _ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
+_C1_CONTROLS = re.compile("[\x80-\x9f]")
+"""The characters ``_cp1252`` maps (to the windows-1252 characters at those bytes)."""
 
 
 class Declined(Exception):
@@ -97,6 +99,8 @@ def attributes(attrib: Mapping[str, str]) -> dict[str, str]:
 
     Namespaced attributes other than ``xml:lang`` and ``rdf:*`` decline (feedparser files unknown ones under
     their bare name, where they could shadow ``type`` or ``href``)."""
+    if not attrib:
+        return {}
     raw: dict[str, str] = {}
     bare: dict[str, str] = {}
     for key, value in attrib.items():
@@ -136,14 +140,18 @@ def element_text(text: str | None, resolve: bool = False) -> str:
     output = (text or "").strip()
     if resolve and output:
         output = _urljoin("", output)
+    if output.isascii():  # both steps below leave ASCII as it is
+        return output
     # feedparser always reads UTF-8 here, and undoes "data that is already utf-8, presumed iso-8859-1"
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         output = output.encode("iso-8859-1").decode("utf-8")
-    return output.translate(_cp1252)
+    return output.translate(_cp1252) if _C1_CONTROLS.search(output) else output
 
 
 def link_text(output: str) -> str:
     """An entry ``<link>``'s text: feedparser undoes ``&amp;`` and ``&name;`` in query strings."""
+    if "&" not in output:
+        return output
     return _ENTITY_LIKE.sub(r"&\g<1>", output.replace("&amp;", "&"))
 
 

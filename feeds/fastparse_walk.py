@@ -8,6 +8,7 @@ rule for repeated elements. Every element it does not know to be harmless raises
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from feedparser.datetimes import _parse_date
@@ -140,30 +141,23 @@ class _EntryWalk:
             self.element(child, name, depth)
 
     def element(self, child: etree._Element, name: str, depth: int) -> None:
-        if name in TITLES:
-            self.title(leaf(child), name, depth)
-        elif name == "link":
-            self.link(leaf(child))
-        elif name in ("id", "guid"):
-            self.guid(leaf(child), depth)
-        elif name in SUMMARIES:
-            self.summary(leaf(child), SUMMARIES[name], depth)
-        elif name in CONTENTS:
-            self.content(leaf(child), CONTENTS[name])
-        elif name in PUBLISHED or name in UPDATED:
-            key = "published_parsed" if name in PUBLISHED else "updated_parsed"
-            self.entry[key] = _parse_date(element_text(leaf(child).text))
-        elif name == "feedburner_origlink":
-            self.origin(leaf(child), depth)
-        elif name == "source":
-            leaf(child)
-            self.walk.title_depth = -1
+        read = _READERS.get(name)
+        if read is not None:
+            read(self, leaf(child), name, depth)
         elif name in LEAF_HARMLESS:
             leaf(child)
         elif name in CONTAINER_HARMLESS or self.walk.unknown(name):
             self.children(child, depth + 1)
         else:
             raise Declined(f"entry element {name}")
+
+    def date(self, element: etree._Element, name: str, depth: int) -> None:
+        key = "published_parsed" if name in PUBLISHED else "updated_parsed"
+        self.entry[key] = _parse_date(element_text(element.text))
+
+    def source(self, element: etree._Element, name: str, depth: int) -> None:
+        """An RSS ``<source>`` (text only): its title is the source's, and the title depth starts over."""
+        self.walk.title_depth = -1
 
     def store(self, key: str, value: Any, depth: int) -> None:
         """``pop``'s rule: a value read deeper than an earlier one of the same key does not replace it."""
@@ -180,7 +174,7 @@ class _EntryWalk:
         if value and name != "media_title":
             self.walk.title_depth = depth
 
-    def link(self, element: etree._Element) -> None:
+    def link(self, element: etree._Element, name: str, depth: int) -> None:
         attrs = attributes(element.attrib)
         rel = attrs.setdefault("rel", "alternate")
         kind = attrs.setdefault("type", "application/atom+xml" if rel == "self" else "text/html")
@@ -192,32 +186,45 @@ class _EntryWalk:
         elif rel == "alternate" and content_type(kind) in HTML_TYPES:
             self.entry["link"] = resolve(attrs["href"])
 
-    def guid(self, element: etree._Element, depth: int) -> None:
+    def guid(self, element: etree._Element, name: str, depth: int) -> None:
         is_link = attributes(element.attrib).get("ispermalink", "true") == "true"
         value = element_text(element.text, resolve=is_link)
         self.store("id", value, depth)
         if is_link:
             self.entry.setdefault("link", value)
 
-    def summary(self, element: etree._Element, default_type: str, depth: int) -> None:
+    def summary(self, element: etree._Element, name: str, depth: int) -> None:
         """A second summary or description (before any content) becomes content, as in feedparser."""
-        attrs = attributes(element.attrib)
         if "summary" in self.entry and not self.has_content:
-            self.content(element, "text/plain")
+            self.content(element, "content", depth)
             return
-        check_text_type(attrs, default_type)
+        check_text_type(attributes(element.attrib), SUMMARIES[name])
         self.store("summary", element_text(element.text), depth)
 
-    def content(self, element: etree._Element, default_type: str) -> None:
-        check_text_type(attributes(element.attrib), default_type)
+    def content(self, element: etree._Element, name: str, depth: int) -> None:
+        check_text_type(attributes(element.attrib), CONTENTS[name])
         self.has_content = True
         value = element_text(element.text)
         self.entry.setdefault("content", []).append({"value": value})
         self.entry.setdefault("summary", value)
 
-    def origin(self, element: etree._Element, depth: int) -> None:
+    def origin(self, element: etree._Element, name: str, depth: int) -> None:
         """``feedburner:origLink``: with attributes feedparser keeps those instead of the text."""
         if element.attrib:
             self.entry["feedburner_origlink"] = dict(element.attrib)
         else:
             self.store("feedburner_origlink", element_text(element.text), depth)
+
+
+_READERS: dict[str, Callable[[_EntryWalk, etree._Element, str, int], None]] = {
+    **dict.fromkeys(TITLES, _EntryWalk.title),
+    "link": _EntryWalk.link,
+    "id": _EntryWalk.guid,
+    "guid": _EntryWalk.guid,
+    **dict.fromkeys(SUMMARIES, _EntryWalk.summary),
+    **dict.fromkeys(CONTENTS, _EntryWalk.content),
+    **dict.fromkeys(PUBLISHED | UPDATED, _EntryWalk.date),
+    "feedburner_origlink": _EntryWalk.origin,
+    "source": _EntryWalk.source,
+}
+"""The entry elements read, each a text-only element, by handler name."""
