@@ -102,6 +102,9 @@ def _plain_utf8(body: bytes, headers: Mapping[str, str]) -> bool:
     declaration = _UTF8_DECLARATION.match(body)
     if declaration is None:
         return False
+    first_line_end = body.find(b"\n")
+    if body.find(b"encoding", declaration.end(), first_line_end if first_line_end >= 0 else len(body)) >= 0:
+        return False  # feedparser's pattern takes the last "encoding=" of the first line
     result: dict[str, Any] = {}
     convert_to_utf8(dict(headers), declaration.group(), result)
     if result.get("encoding") != "utf-8" or isinstance(result.get("bozo_exception"), _ENCODING_DOUBTS):

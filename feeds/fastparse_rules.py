@@ -75,6 +75,8 @@ class Names:
         return name
 
     def _compute(self, tag: str) -> str:
+        if not tag.isascii():
+            raise Declined("non-ASCII element name (expat and libxml2 may disagree on it)")
         uri, _, local = tag[1:].rpartition("}") if tag.startswith("{") else ("", "", tag)
         lower = uri.lower()
         if _USERLAND in lower:
