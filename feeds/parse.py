@@ -1,7 +1,9 @@
-"""The feedparser adapter: bytes and response headers in, ``ParsedEntry`` values out.
+"""The parse adapter: bytes and response headers in, ``ParsedEntry`` values out.
 
-``FeedParserDict`` never leaves this module. feedparser is given the body and headers only, never a URL
-(it would fetch without a timeout).
+``parse_feed_document`` reads a document with the lxml fast path (``feeds.fastparse``) when that fully
+understands it and with feedparser, the reference, otherwise; both give the same values, converted here by
+one function. ``FeedParserDict`` never leaves this module. feedparser is given the body and headers only,
+never a URL (it would fetch without a timeout).
 """
 
 from __future__ import annotations
