@@ -107,7 +107,8 @@ class FeedWalk:
         for child, child_name in self.elements(element):
             if child_name not in IMAGE_CHILDREN[name]:
                 raise Declined(f"{child_name} in {name}")
-            if child_name == "title" and (leaf(child).text or "").strip():
+            text = (leaf(child).text or "").strip()
+            if child_name == "title" and text:
                 self.title_depth = depth + 1
 
     @staticmethod
