@@ -18,8 +18,8 @@ import pytest
 
 from feeds.parse import FeedParseError, ParsedFeed, parse_fast, parse_reference
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-HOSTILE = Path(__file__).resolve().parent / "data" / "feeds"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "feeds"
 FEED_URL = "https://wire.example.org/feeds/news.xml"
 HEADER_LINE = re.compile(r"^Header:\s+([^:]+):(.*)$", re.MULTILINE)
 
