@@ -37,6 +37,7 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("match"),
+    Benchmark("parse"),
     Benchmark("ingest"),
     Benchmark("recent"),
     Benchmark("digest"),
