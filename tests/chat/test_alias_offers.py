@@ -268,3 +268,15 @@ async def test_aliases_with_a_name_adds_an_offered_one(store: Store, service: Ch
     added = await say(service, PRIVATE, f"/aliases {sub.id} 濱州")  # either script names the offer
     assert "Binzhou OR 滨州" in added.html
     assert [s.query for s in store.list_subscriptions(PRIVATE.chat_id)] == ["Binzhou OR 滨州"]
+
+
+async def test_a_rewrite_into_another_subscription_is_refused(store: Store, service: ChatService) -> None:
+    publish(store, SIMPLIFIED)
+    await say(service, PRIVATE, "/subscribe Binzhou OR 滨州")
+    reply = await say(service, PRIVATE, "/subscribe Binzhou")
+    answer = await service.callback(PRIVATE, datas(reply)[0])
+    assert "already subscribed to Binzhou OR 滨州" in answer.notice
+    assert sorted(s.query for s in store.list_subscriptions(PRIVATE.chat_id)) == [
+        "Binzhou",
+        "Binzhou OR 滨州",
+    ]
