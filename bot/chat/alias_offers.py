@@ -3,9 +3,10 @@
 
 Pinyin is ambiguous, so nothing is added without a press. A subscription gets offers while its text is one
 name in one script (``Binzhou``, ``滨州``), possibly with aliases added already (``Binzhou OR 滨州``).
-A button's data is the subscription id and a short hash of the alias; the press looks the candidates up
-again and acts only when that alias is still one, the subscription is the chat's own and its text is
-what it was, so a stale or forged button changes nothing (and is answered).
+A button's data is the subscription id and a short hash of the subscription as it is (id, age, text) and
+the alias; the press looks the candidates up again and acts only when that alias is still offered, the
+subscription is the chat's own and unchanged, so a stale or forged button changes nothing (and is
+answered). ``/aliases ID NAME`` does what the press does, for the console.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 from typing import ClassVar
 
 from bot.chat.context import (
@@ -179,10 +179,7 @@ class AliasOffers:
         try:
             query = parse_query(text)
         except QueryError as exc:
-            reason = query_error_text(exc, t)
-            return Reply(
-                t.gettext("That alias can't be added: %(reason)s.", reason=escape(reason, quote=False))
-            )
+            return Reply(t.gettext("That alias can't be added: %(reason)s.", reason=query_error_text(exc, t)))
         try:
             rewritten = await off_loop(
                 self._store.rewrite_subscription, ctx.chat_id, subscription.id, subscription.query, query.text
