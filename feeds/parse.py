@@ -33,10 +33,12 @@ class FeedParseError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A feed document: its own title (may be empty) and its entries."""
+    """A feed document: its own title (may be empty), its entries, and its declared language (raw, as
+    ``<language>`` or the root's ``xml:lang`` gives it; None when it declares none)."""
 
     title: str
     entries: list[ParsedEntry]
+    language: str | None = None
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> list[ParsedEntry]:
@@ -61,8 +63,10 @@ def parse_feed_document(body: bytes, headers: Mapping[str, str], feed_url: str |
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries:
         _check_empty(parsed, body)
-    title = _text(parsed.get("feed", {}).get("title")) or ""
-    return ParsedFeed(" ".join(title.split()), [_entry(e, feed_url) for e in entries])
+    feed = parsed.get("feed", {})
+    title = _text(feed.get("title")) or ""
+    language = _text(feed.get("language"))
+    return ParsedFeed(" ".join(title.split()), [_entry(e, feed_url, language) for e in entries], language)
 
 
 def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -81,8 +85,9 @@ def _check_empty(parsed: Any, body: bytes) -> None:
         raise FeedParseError(f"malformed feed with no entries: {type(reason).__name__}: {reason}"[:200])
 
 
-def _entry(entry: Any, feed_url: str | None) -> ParsedEntry:
-    """Convert one ``FeedParserDict`` entry to plain values.
+def _entry(entry: Any, feed_url: str | None, feed_language: str | None) -> ParsedEntry:
+    """Convert one ``FeedParserDict`` entry to plain values; its language is its own ``xml:lang`` (on the
+    title or content), else the feed's.
 
     Plain ``dict.get`` on feedparser's canonical keys: ``FeedParserDict.get`` runs its key-alias logic on
     every call (~10x slower) and only the aliases (``guid``, ``description``, ...) need it."""
@@ -94,7 +99,13 @@ def _entry(entry: Any, feed_url: str | None) -> ParsedEntry:
         content_html=_content_html(entry),
         published=_published(entry),
         orig_link=_absolute(_text(get(entry, "feedburner_origlink")), feed_url),
+        language=_entry_language(entry) or feed_language,
     )
+
+
+def _entry_language(entry: Any) -> str | None:
+    details = [dict.get(entry, "title_detail"), *(dict.get(entry, "content", None) or [])]
+    return next((lang for d in details if isinstance(d, dict) and (lang := _text(d.get("language")))), None)
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:

@@ -29,6 +29,7 @@ from storage.migrations import (
     m0011_feed_claims,
     m0012_match_queue,
     m0013_drop_matched_at,
+    m0016_translations,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "feed claims", m0011_feed_claims.apply),
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
+    # 14 and 15 belong to other branches (issue 22 holds 16): placeholders until the lead merges them
+    Migration(14, "reserved", lambda conn: None),
+    Migration(15, "reserved", lambda conn: None),
+    Migration(16, "items.language, translation cache", m0016_translations.apply),
 )
 
 

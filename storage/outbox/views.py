@@ -30,6 +30,7 @@ _ALERT_ITEM_COLUMNS = (
     "dateline_place",
     "dateline_date",
     "dateline_wire",
+    "language",
 )
 
 
