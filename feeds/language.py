@@ -14,8 +14,15 @@ DETECT_CHARS = 2000  # how much of the text detection looks at
 _TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo", "hant"})
 _SIMPLIFIED_REGIONS = frozenset({"cn", "sg", "my", "hans"})
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
-_SCRIPT_LANGUAGES = (("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CJK", "zh"))
-_SCRIPT_LANGUAGES += (("CYRILLIC", "ru"), ("ARABIC", "ar"), ("LATIN", "en"))
+_SCRIPT_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("HANGUL", "ko"),
+    ("CJK", "zh"),
+    ("CYRILLIC", "ru"),
+    ("ARABIC", "ar"),
+    ("LATIN", "en"),
+)
 
 
 def declared_language(raw: str | None) -> str | None:

@@ -225,12 +225,14 @@ def render_alert(
     *,
     spans: Spans | None = None,
     t: Translator | None = None,
+    translate: bool = False,
 ) -> RenderedMessage:
     """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
 
     ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query.
     A term matched only further down the body adds its sentence, quoted (``alert_sentence``).
-    Labels and the date are in ``t``'s language (English by default); the content is never translated."""
+    Labels and the date are in ``t``'s language (English by default); the content is never translated
+    here: ``translate`` (a translator is configured) adds the Translate button when the languages differ."""
     t = t or translator()
     item = alert.item
     summary = alert_summary(item)
@@ -247,7 +249,8 @@ def render_alert(
         excerpt.spans if excerpt else (),
     )
     markup = _fit(lambda p: _alert_html(item, p, t), parts)
-    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), alert_buttons(alert, t))
+    buttons = alert_buttons(alert, t, translate=translate)
+    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), buttons)
 
 
 def _fit(build: Callable[[_AlertParts], str], parts: _AlertParts) -> str:

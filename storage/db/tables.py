@@ -262,6 +262,7 @@ class TranslationRow(Base):
     title: Mapped[str]
     summary: Mapped[str]
     sentence: Mapped[str]
+    sentence_source: Mapped[str]  # the matched sentence as written (it depends on the chat's query)
     created_at: Mapped[datetime]
 
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012

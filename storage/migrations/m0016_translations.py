@@ -39,6 +39,7 @@ def _tables() -> tuple[Table, Table]:
         Column("title", Text, nullable=False),
         Column("summary", Text, nullable=False),
         Column("sentence", Text, nullable=False),
+        Column("sentence_source", Text, nullable=False),
         Column("created_at", UTCDateTime(), nullable=False),
         sqlite_with_rowid=False,
     )
