@@ -69,7 +69,8 @@ def alert_buttons(alert: PendingAlert, t: Translator, *, translate: bool = False
         return ()
     row = _row(alert.subscription_id, alert.delivery_id, t)
     if translate and not same_language(alert.item.language, t.language):
-        row = (*row, Button(f"🌐 {t.gettext('Translate')}", f"{AlertAction.TRANSLATE}:{alert.delivery_id}"))
+        label = t.gettext("Translate")
+        row = (*row, Button(f"🌐 {label}", f"{AlertAction.TRANSLATE}:{alert.delivery_id}"))
     return (row,)
 
 
