@@ -58,6 +58,11 @@ async def test_one_call_translates_every_text(fakes: FakeTranslators, name: str)
     }[name]
     assert path == expected[0]
     assert expected[1].items() <= body.items()
+    assert (headers.get("Authorization"), query.get("key")) == {
+        "libretranslate": (None, None),
+        "deepl": (f"DeepL-Auth-Key {KEY}", None),
+        "google": (None, KEY),
+    }[name]
 
 
 @pytest.mark.parametrize(
