@@ -122,13 +122,22 @@ def _parser() -> argparse.ArgumentParser:
             "default_language)",
         )
     sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
+    translate = sub.add_parser(
+        "translate", parents=[common], help="an item's headline and summary, machine-translated"
+    )
+    translate.add_argument("item_id", type=int, metavar="ITEM_ID")
+    translate.add_argument(
+        "--to", type=_language, required=True, metavar="LANG", help="en, zh-hans or zh-hant"
+    )
     prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
     prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     return parser
 
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
-    quiet = args.command in ("recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor")
+    quiet = args.command in (
+        "recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor", "translate"
+    )  # fmt: skip
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     secrets = (
@@ -136,6 +145,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
         settings.telegram.webhook_secret,
         settings.metrics.password,
         urlsplit(settings.database.url).password,
+        settings.translate.api_key,
     )
     setup_logging(level, args.log_format or settings.logging.format, secrets)
     if not verbose:
@@ -150,7 +160,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
 
 def _commands() -> dict[str, Command]:
     from bot.entry import commands as cli_commands
-    from bot.entry import prune, trend_command
+    from bot.entry import prune, translate_command, trend_command
 
     return {
         "run": cli_commands.run,
@@ -162,6 +172,7 @@ def _commands() -> dict[str, Command]:
         "demo": cli_commands.demo,
         "prune": prune.command,
         "trend": trend_command.trend,
+        "translate": translate_command.translate,
     }
 
 

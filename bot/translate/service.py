@@ -98,14 +98,6 @@ class TranslationService:
         self._metrics.translation(self._provider.name, "ok", request.characters)
         return TranslationOutcome(translation)
 
-    async def check(self) -> str | None:
-        """One tiny request (``wirewatch doctor``); None when the provider answered, else why not."""
-        try:
-            await self._provider.translate(self._http(), ["Hello"], "zh-Hans", self._timeout)
-        except TranslatorError as exc:
-            return f"{exc.reason}: {exc}"
-        return None
-
     async def close(self) -> None:
         """Close the HTTP session (if one was opened)."""
         if self._session is not None:
@@ -142,3 +134,13 @@ class TranslationService:
     def _unavailable(self, reason: Unavailable, result: str, characters: int) -> TranslationOutcome:
         self._metrics.translation(self._provider.name, result, characters)
         return TranslationOutcome(None, reason)
+
+
+async def probe(provider: Provider, timeout: float) -> str | None:
+    """One tiny request (``wirewatch doctor``); None when the provider answered, else why not."""
+    async with aiohttp.ClientSession() as session:
+        try:
+            await provider.translate(session, ["Hello"], "zh-Hans", timeout)
+        except TranslatorError as exc:
+            return f"{exc.reason}: {exc}"
+    return None

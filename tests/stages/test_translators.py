@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
 
+from bot.entry.doctor import check_translator
+from bot.settings import Settings
+from bot.settings.model import TranslateSettings
 from bot.translate.deepl import FREE_URL, PRO_URL, DeepL, default_url
 from bot.translate.google import GoogleTranslate
 from bot.translate.http import TranslatorError
 from bot.translate.libretranslate import LibreTranslate
 from bot.translate.providers import Provider
-from bot.translate.service import REST, Budgets, TranslationService
+from bot.translate.service import REST, Budgets, TranslationService, probe
 from feeds.models import FeedState
 from feeds.translation import TranslationRequest, Unavailable
 from storage.store import Store
@@ -267,12 +271,21 @@ async def test_empty_translations_are_unavailable(fakes: FakeTranslators, store:
     assert outcome.unavailable is Unavailable.BAD_ANSWER
 
 
-async def test_doctor_check(fakes: FakeTranslators, store: Store) -> None:
-    translating = service(store, DeepL(KEY, fakes.base), Clock())
-    assert await translating.check() is None
+async def test_doctor_probe(fakes: FakeTranslators) -> None:
+    assert await probe(DeepL(KEY, fakes.base), TIMEOUT) is None
+    assert len(fakes.requests) == 1 and fakes.requests[0][3]["text"] == ["Hello"]
     fakes.fault = "456"
-    assert await translating.check() == "quota: 456"
-    await translating.close()
-    wrong_key = service(store, DeepL("wrong", fakes.base), Clock())
-    assert await wrong_key.check() == "down: HTTP 403"
-    await wrong_key.close()
+    assert await probe(DeepL(KEY, fakes.base), TIMEOUT) == "quota: 456"
+    assert await probe(DeepL("wrong", fakes.base), TIMEOUT) == "down: HTTP 403"
+
+
+async def test_doctor_row(fakes: FakeTranslators) -> None:
+    configured = TranslateSettings(provider="deepl", url=fakes.base, api_key=KEY)
+    assert await check_translator(replace(Settings(), translate=TranslateSettings())) == []
+    [ok] = await check_translator(replace(Settings(), translate=configured))
+    assert ok.ok and ok.detail == "DeepL answered"
+    fakes.fault = "456"
+    [quota] = await check_translator(replace(Settings(), translate=configured))
+    assert not quota.ok and "quota" in quota.detail and KEY not in quota.detail
+    [keyless] = await check_translator(replace(Settings(), translate=replace(configured, api_key=None)))
+    assert not keyless.ok and "WIREWATCH_TRANSLATE_API_KEY" in keyless.hint
