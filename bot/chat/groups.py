@@ -15,9 +15,10 @@ from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.help_command import HelpCommands
 from bot.chat.insight import Insight
 from bot.chat.insight_commands import InsightCommands
-from bot.chat.ports import ChatServiceStore
+from bot.chat.ports import ChatServiceStore, ItemTranslator
 from bot.chat.recent import RecentSearch
 from bot.chat.subscriptions import SubscriptionCommands
+from bot.chat.translate_chat import TranslateCommands
 from bot.chat.volume_chat import VolumeCommands
 from feeds.guard import UrlPolicy
 
@@ -29,6 +30,7 @@ GROUPS = (
     SettingsCommands,
     FeedCommands,
     VolumeCommands,
+    TranslateCommands,
 )
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 
@@ -58,8 +60,10 @@ def compose(
     clock: Callable[[], datetime],
     feeds: FeedCommands | None,
     wake_sender: Callable[[], None],
+    translator: ItemTranslator | None = None,
 ) -> Routes:
-    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL)."""
+    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL;
+    ``translator`` None: no translation)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
     offers = AliasOffers(store, matcher, clock)
@@ -67,6 +71,7 @@ def compose(
     settings = SettingsCommands(store)
     feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
     alerts = AlertButtons(store, matcher, volume, clock)
+    translate = TranslateCommands(store, translator)
     commands = {
         **bind_commands(HelpCommands(admins), HelpCommands.COMMANDS),
         **bind_commands(subscriptions, SubscriptionCommands.COMMANDS),
@@ -75,6 +80,7 @@ def compose(
         **bind_commands(settings, SettingsCommands.COMMANDS),
         **bind_commands(feeds, FeedCommands.COMMANDS),
         **bind_commands(volume, VolumeCommands.COMMANDS),
+        **bind_commands(translate, TranslateCommands.COMMANDS),
     }
     buttons = (
         *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
@@ -82,4 +88,8 @@ def compose(
         *(route.bind(settings) for route in SettingsCommands.BUTTONS),
         *(route.bind(feeds) for route in FeedCommands.BUTTONS),
     )
-    return Routes(commands, buttons, tuple(route.bind(alerts) for route in AlertButtons.ANSWERS))
+    answers = (
+        *(route.bind(translate) for route in TranslateCommands.ANSWERS),
+        *(route.bind(alerts) for route in AlertButtons.ANSWERS),
+    )
+    return Routes(commands, buttons, answers)
