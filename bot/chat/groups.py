@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.chat.alert_actions import AlertButtons
+from bot.chat.alias_offers import AliasOffers
 from bot.chat.chat_settings import SettingsCommands
 from bot.chat.context import BoundAnswer, BoundButton, Handler, IndexUpdates, bind_commands
 from bot.chat.feed_commands import FeedCommands, FeedRules
@@ -24,6 +25,7 @@ from feeds.guard import UrlPolicy
 GROUPS = (
     HelpCommands,
     SubscriptionCommands,
+    AliasOffers,
     InsightCommands,
     SettingsCommands,
     FeedCommands,
@@ -64,7 +66,8 @@ def compose(
     ``translator`` None: no translation)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
-    subscriptions = SubscriptionCommands(store, matcher, insight, clock)
+    offers = AliasOffers(store, matcher, clock)
+    subscriptions = SubscriptionCommands(store, matcher, insight, clock, offers)
     settings = SettingsCommands(store)
     feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
     alerts = AlertButtons(store, matcher, volume, clock)
@@ -72,6 +75,7 @@ def compose(
     commands = {
         **bind_commands(HelpCommands(admins), HelpCommands.COMMANDS),
         **bind_commands(subscriptions, SubscriptionCommands.COMMANDS),
+        **bind_commands(offers, AliasOffers.COMMANDS),
         **bind_commands(InsightCommands(insight, RecentSearch(store), clock), InsightCommands.COMMANDS),
         **bind_commands(settings, SettingsCommands.COMMANDS),
         **bind_commands(feeds, FeedCommands.COMMANDS),
@@ -80,6 +84,7 @@ def compose(
     }
     buttons = (
         *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
+        *(route.bind(offers) for route in AliasOffers.BUTTONS),
         *(route.bind(settings) for route in SettingsCommands.BUTTONS),
         *(route.bind(feeds) for route in FeedCommands.BUTTONS),
     )

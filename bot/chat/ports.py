@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from feeds.aliases import Alias, AliasTerm
 from feeds.models import Chat, ChatKind, FeedOrigin, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.search import SearchExpr
@@ -244,7 +245,32 @@ class FeedStore(ZoneStore, Protocol):
         """An offer made to this chat within the day before ``now``; None for another chat's or an old one."""
 
 
+class AliasStore(Protocol):
+    """/aliases and the alias buttons of /subscribe: candidates with evidence, and the rewrite they make."""
+
+    def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """The chat's subscriptions, by id."""
+
+    def aliases(self, term: AliasTerm, *, since: datetime) -> list[Alias]:
+        """Candidates for ``term`` in the other script, with releases since ``since`` holding each, best
+        first (loads the segmentation and pinyin dictionaries on first use)."""
+
+    def rewrite_subscription(
+        self, chat_id: int, subscription_id: int, expected: str, query: str
+    ) -> Subscription | None:
+        """Replace the text of the chat's subscription (same id) while it is still ``expected``; None when
+        it is gone or was changed meanwhile; ``DuplicateSubscriptionError`` when the chat has ``query``."""
+
+
 class ChatServiceStore(
-    ChatStore, SubscriptionStore, SettingsStore, VolumeStore, AlertStore, InsightStore, FeedStore, Protocol
+    ChatStore,
+    SubscriptionStore,
+    SettingsStore,
+    VolumeStore,
+    AlertStore,
+    InsightStore,
+    FeedStore,
+    AliasStore,
+    Protocol,
 ):
     """Everything the chat's command groups call, together: what the router is built from."""

@@ -22,6 +22,7 @@ TAG = re.compile(r"</?([a-z]+)[^>]*>")
 # The longest realistic value of every placeholder, as the code passes it (escaped HTML where it is).
 # A new placeholder must be added here, or the rendering test fails.
 LONGEST: dict[str, object] = {
+    "alias": "a" * 120,  # echo(alias): a name's other script, at most ECHO_LIMIT
     "average": "99999.9",
     "change": "+99999%",
     "command": "c" * 40,  # echo(command, 40)
