@@ -1,8 +1,8 @@
 """The contract suite's store: every test runs against the real store on SQLite and on PostgreSQL and
 against the in-memory fake (``tests/fakes/memory_store.py``), so the fake cannot drift from the real one.
 
-``ports`` is typed as ``Ports``, the ports the fake implements plus the seeding calls both offer: mypy checks
-that ``storage.Store`` and ``MemoryStore`` both satisfy it.
+``ports`` is typed as ``Ports``: the ports the fake implements plus the seeding calls both offer
+(``tests/unit/test_fake_ports.py`` checks that both stores have each of their calls, with their parameters).
 """
 
 from __future__ import annotations
