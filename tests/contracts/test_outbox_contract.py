@@ -4,6 +4,7 @@ subscription), claims with a lease, and settlement only by the lease holder (``M
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from feeds.models import ChatKind, Item
@@ -13,7 +14,7 @@ from tests.contracts.conftest import T0, WINDOW, Ports, chat_with_subscription, 
 LATER = T0 + timedelta(minutes=10)
 
 
-def stored(ports: Ports, *identities: str, **kwargs: object) -> list[Item]:
+def stored(ports: Ports, *identities: str) -> list[Item]:
     """New releases of feed ``alpha``, each its own story."""
     return ports.add_items(feed(ports), [release(i) for i in identities], WINDOW)
 
@@ -153,6 +154,20 @@ def test_deactivating_a_chat_cancels_what_waits(ports: Ports) -> None:
     assert ports.count_pending(5) == 0
     chat = ports.get_chat(5)
     assert chat is not None and not chat.active
+
+
+def test_a_claimed_alert_carries_the_body_only_without_a_summary(ports: Ports) -> None:
+    sub = chat_with_subscription(ports, 5)
+    fid = feed(ports)
+    summarized = release("1")
+    bare = replace(release("2"), summary=" ", body="x" * 5000)
+    items = ports.add_items(fid, [summarized, bare], WINDOW)
+    enqueue(ports, items, sub, 5)
+    first, second = ports.claim_alerts(Claim("w1", LATER, 10, 10), LATER)
+    assert (first.item.body, first.item.summary) == ("", summarized.summary)
+    assert second.item.body == "x" * 4096
+    whole = ports.get_delivery(first.delivery_id)
+    assert whole is not None and whole.item.body == summarized.body and whole.item.title == summarized.title
 
 
 def test_removing_a_subscription_cancels_its_alerts_and_keeps_the_row(ports: Ports) -> None:

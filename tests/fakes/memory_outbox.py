@@ -45,11 +45,16 @@ class MemoryOutbox(MemoryVolume, MemoryItems):
             if (alert.chat_id, alert.story_id) in taken:
                 continue
             row_id = self._tables.next_id("deliveries")
-            hold = alert.hold
             self._tables.deliveries[row_id] = DeliveryRow(
-                row_id, alert.chat_id, alert.story_id, alert.match.item_id, alert.match.subscription_id,
-                now, hold.kind, hold.not_before,
-            )  # fmt: skip
+                id=row_id,
+                chat_id=alert.chat_id,
+                story_id=alert.story_id,
+                item_id=alert.match.item_id,
+                subscription_id=alert.match.subscription_id,
+                created_at=now,
+                kind=alert.hold.kind,
+                not_before=alert.hold.not_before,
+            )
             created += 1
         for item_id in item_ids:
             if (item := self._tables.items.get(item_id)) is not None:
