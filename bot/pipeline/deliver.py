@@ -10,6 +10,9 @@ expires. Chats are sent concurrently, each chat's alerts strictly in order (one 
 same message goes again. Network trouble: the chat's rows wait with exponential backoff, nothing is
 dropped. Blocked or vanished chat: deactivated. Migrated group: subscriptions move to the supergroup and
 the message follows. A database error logs one line and the loop backs off and carries on.
+
+(Over 400 lines: one class whose claim loop and per-chat settlement share the in-flight state; the split
+into a claim loop and a chat courier comes with the delivery-rate work of issue 25, goal 6.)
 """
 
 from __future__ import annotations
@@ -109,8 +112,10 @@ class AlertSender:
         default_language: str = DEFAULT_LANGUAGE,
         allowed_chats: Collection[int] = (),
         metrics: Metrics | None = None,
+        translatable: bool = False,
     ) -> None:
         self._store = store
+        self._translatable = translatable  # a translator is configured: alerts may carry Translate
         self._allowed = frozenset(allowed_chats)  # empty: every chat
         self._default_language = default_language
         self._kinds = tuple(kinds)
@@ -372,7 +377,7 @@ class AlertSender:
         messages = []
         for alert in alerts:
             sources = await self._db(self._store.story_sources, alert.story_id)
-            messages.append(render_alert(alert, sources, t=t))
+            messages.append(render_alert(alert, sources, t=t, translate=self._translatable))
         return messages
 
     async def _hold_rest(self, target: _Target, rest: Sequence[RenderedMessage], tries: int) -> None:
