@@ -140,8 +140,8 @@ class OutboxStore(Protocol):
         ``claim.owner`` until ``claim.lease_until``: only active, unpaused chats (of ``claim.kinds``) with
         no row being sent, and none another claimer sent to in the last few seconds (its per-chat pacing).
         Rows whose lease ran out in another claimer's hands are pending again first. Returns them by chat,
-        oldest first; a retry waiting holds its chat's later rows. An alert's item carries its body only
-        when it has no summary (at most one message of it); ``AlertStore.get_delivery`` has it whole."""
+        oldest first; a retry waiting holds its chat's later rows. An alert's item carries at most one
+        message (4096 characters) of its body; ``AlertStore.get_delivery`` has it whole."""
         ...
 
     def due_digests(

@@ -156,18 +156,19 @@ def test_deactivating_a_chat_cancels_what_waits(ports: Ports) -> None:
     assert chat is not None and not chat.active
 
 
-def test_a_claimed_alert_carries_the_body_only_without_a_summary(ports: Ports) -> None:
+def test_a_claimed_alert_carries_at_most_a_message_of_the_body(ports: Ports) -> None:
     sub = chat_with_subscription(ports, 5)
     fid = feed(ports)
-    summarized = release("1")
-    bare = replace(release("2"), summary=" ", body="x" * 5000)
-    items = ports.add_items(fid, [summarized, bare], WINDOW)
+    short = replace(release("1"), language="zh-Hans")
+    long = replace(release("2"), body="x" * 5000)
+    items = ports.add_items(fid, [short, long], WINDOW)
+    assert [item.language for item in items] == ["zh-Hans", None]
     enqueue(ports, items, sub, 5)
     first, second = ports.claim_alerts(Claim("w1", LATER, 10, 10), LATER)
-    assert (first.item.body, first.item.summary) == ("", summarized.summary)
+    assert (first.item.body, first.item.language) == (short.body, "zh-Hans")
     assert second.item.body == "x" * 4096
-    whole = ports.get_delivery(first.delivery_id)
-    assert whole is not None and whole.item.body == summarized.body and whole.item.title == summarized.title
+    whole = ports.get_delivery(second.delivery_id)
+    assert whole is not None and whole.item.body == long.body and whole.item.title == long.title
 
 
 def test_removing_a_subscription_cancels_its_alerts_and_keeps_the_row(ports: Ports) -> None:

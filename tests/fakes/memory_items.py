@@ -108,6 +108,7 @@ class MemoryItems(MemoryBase):
             published_at=new.published_at,
             first_seen_at=new.first_seen_at,
             dateline=new.dateline,
+            language=new.language,
         )
         self._tables.items[item_id] = ItemRow(item, new.title_fingerprint, new.body_fingerprint, queued)
         return item

@@ -77,8 +77,8 @@ class MemoryOutbox(MemoryVolume, MemoryItems):
     # --- views -------------------------------------------------------------------------------------------
     def _alert(self, row: DeliveryRow, *, whole: bool = False) -> PendingAlert:
         item = self._tables.items[row.item_id].item
-        if not whole:  # what an alert renders: the body only without a summary, at most a message of it
-            item = _alert_item(item)
+        if not whole:  # what an alert renders: at most a message of the body
+            item = replace(item, body=item.body[:ALERT_BODY_CHARS])
         sub = self._tables.subscriptions.get(row.subscription_id or 0)
         return PendingAlert(
             delivery_id=row.id,
@@ -253,10 +253,3 @@ class MemoryOutbox(MemoryVolume, MemoryItems):
     @unit
     def forget_worker(self, owner: str) -> None:
         self._tables.heartbeats.pop(owner, None)
-
-
-def _alert_item(item: Item) -> Item:
-    """The item as an alert renders it (``storage.outbox.views``): the body only when there is no summary,
-    and at most ``ALERT_BODY_CHARS`` of it."""
-    body = item.body[:ALERT_BODY_CHARS] if not item.summary.strip() else ""
-    return replace(item, body=body)
