@@ -1,8 +1,11 @@
 """What the chat needs from storage: one small Protocol per command group, each naming exactly the calls
 that group makes. ``storage.Store`` satisfies them all structurally; the composition root passes it in.
 
-Every call is synchronous (the chat runs it through ``off_loop``) and may raise ``StoreUnavailableError``
-(``feeds.values``) when the database does not answer; the router turns that into a "try again" reply.
+Every call is synchronous (the chat runs it through ``off_loop``), is one unit of work (all or nothing) and
+may raise ``StoreUnavailableError`` (``feeds.values``) when the database does not answer; the router turns
+that into a "try again" reply. A setter given a chat the store does not know changes nothing and raises
+nothing, unless its docstring names an error. ``tests/contracts`` checks these promises against the real
+store and the in-memory fake alike.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ class ChatStore(Protocol):
     """The router's calls: the chat that talks, and the language it is answered in."""
 
     def touch_chat(self, chat_id: int, kind: ChatKind) -> Chat:
-        """Create the chat, or mark it active again; returns it as stored."""
+        """Create the chat (active, unpaused), or mark it active again with this kind (its pause and
+        settings kept); returns it as stored."""
 
     def get_chat(self, chat_id: int) -> Chat | None:
         """The stored chat; None when it never talked to us."""
@@ -39,10 +43,13 @@ class MembershipStore(Protocol):
     """The Telegram adapter's calls when the bot's membership of a chat changes."""
 
     def migrate_chat(self, old_chat_id: int, new_chat_id: int, kind: ChatKind) -> None:
-        """A group became a supergroup: its subscriptions and pending alerts move to the new id."""
+        """A group became a supergroup: its subscriptions (but those the new id has already) and its alerts
+        (but those of stories the new id has) move there; a new id starts with the group's settings; the
+        old id ends inactive."""
 
     def deactivate_chat(self, chat_id: int) -> int:
-        """Mark the chat inactive and cancel its pending alerts; returns how many were cancelled."""
+        """Mark the chat inactive and cancel its alerts not yet sent (pending or being sent); returns how
+        many were cancelled."""
 
 
 class SubscriptionStore(Protocol):
@@ -58,11 +65,13 @@ class SubscriptionStore(Protocol):
         """The chat's subscriptions, by id."""
 
     def add_subscription(self, chat_id: int, query: str, now: datetime) -> Subscription:
-        """Store a subscription of an existing chat; ``DuplicateSubscriptionError`` (naming the stored one)
-        when the chat has the same query text already."""
+        """Store a subscription of an existing chat, created at ``now`` (it alerts on items first seen after
+        it); ``DuplicateSubscriptionError`` (naming the stored one) when the chat has the same query text
+        already (hidden characters and runs of whitespace aside); ``LookupError`` for an unknown chat."""
 
     def remove_subscription(self, chat_id: int, subscription_id: int) -> Subscription | None:
-        """Delete the chat's subscription by id; returns what was deleted, None when the chat has no such."""
+        """Delete the chat's subscription by id, cancelling its alerts not yet sent (sent ones stay, without
+        it); returns what was deleted, None when the chat has no such."""
 
     def remove_subscription_by_query(self, chat_id: int, query: str) -> Subscription | None:
         """Delete the chat's subscription with this exact (whitespace-normalized) text; None: no such."""
@@ -89,8 +98,10 @@ class ZoneStore(Protocol):
 
 
 class VolumeStore(ZoneStore, Protocol):
-    """/tz, /digest, /quiet, /mute, /unmute and /status. Each setter re-holds the chat's waiting alerts and
-    returns how many moved (the ones returning ``int``)."""
+    """/tz, /digest, /quiet, /mute, /unmute and /status. Each setter re-decides the chat's held alerts not
+    yet due and never tried (``feeds.volume.decide``) and returns how many moved (the ones returning
+    ``int``); ``set_timezone``, ``set_chat_digest`` and ``set_quiet`` raise ``LookupError`` for an unknown
+    chat."""
 
     def get_chat(self, chat_id: int) -> Chat | None:
         """The stored chat (/status shows whether it is paused); None when unknown."""
@@ -120,8 +131,8 @@ class VolumeStore(ZoneStore, Protocol):
         """Set quiet hours; None turns them off and releases every alert they held."""
 
     def set_mute(self, chat_id: int, subscription_id: int, until: datetime | None, now: datetime) -> bool:
-        """Mute a subscription until ``until`` (None: unmute), cancelling its waiting alerts; False when the
-        chat has no such subscription."""
+        """Mute a subscription until ``until`` (None: unmute): its pending alerts are cancelled and its
+        matches are not queued until then; False when the chat has no such subscription."""
 
 
 class AlertStore(Protocol):

@@ -4,6 +4,8 @@ A stage depends on its port, never on ``storage``: the composition root wires th
 test (or a fake) can hand a stage anything that keeps the same contract. Common to every method: it is one
 unit of work (all or nothing); a lost or refused database raises ``feeds.values.StoreUnavailableError``
 (retryable); times are UTC ``datetime`` values; ids the store did not hand out are ignored, not errors.
+``tests/contracts`` checks ``MatchStore`` and ``OutboxStore`` against the real store and the in-memory fake
+alike.
 """
 
 from __future__ import annotations
@@ -103,7 +105,9 @@ class MatchStore(Protocol):
 
     def record_matches(self, item_ids: Sequence[int], matches: Sequence[MatchRecord], now: datetime) -> int:
         """Mark ``item_ids`` matched and enqueue the alerts ``feeds.eligibility.eligible_alerts`` lets
-        through (held as it decides); a chat never gets a second alert of a story. Returns alerts created."""
+        through (held as it decides): subscriptions still there, of active unpaused chats, made before the
+        item was first seen, not muted. A chat never gets a second alert of a story (enqueueing the same
+        matches again creates nothing). Returns alerts created."""
         ...
 
     def all_subscriptions(self) -> list[Subscription]:
@@ -139,7 +143,10 @@ class OutboxStore(Protocol):
     def claim_alerts(self, claim: Claim, now: datetime) -> list[PendingAlert]:
         """Take the due rows of up to ``claim.max_chats`` whole chats (at most ``claim.per_chat`` each) for
         ``claim.owner`` until ``claim.lease_until``: only active, unpaused chats (of ``claim.kinds``) with
-        no row being sent. Returns them by chat, oldest first; a retry waiting holds its chat's later rows."""
+        no row being sent, and none another claimer sent to in the last few seconds (its per-chat pacing).
+        Rows whose lease ran out in another claimer's hands are pending again first. Returns them by chat,
+        oldest first; a retry waiting holds its chat's later rows. An alert's item carries at most one
+        message (4096 characters) of its body; ``AlertStore.get_delivery`` has it whole."""
         ...
 
     def due_digests(

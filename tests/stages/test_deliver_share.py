@@ -1,6 +1,6 @@
 """Deliver workers sharing one bot token: a sender joining live senders waits until they have learnt of it
 (each renews its heartbeat every ``HEARTBEAT_SECONDS``), so the budget is never overdrawn; alone, it
-sends at once."""
+sends at once. The outbox and the heartbeats are the in-memory fake's (as in ``test_sender``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from bot.pipeline.deliver import HEARTBEAT_SECONDS, AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind
-from storage.store import Store
 from tests.fake_telegram import FakeTelegram
-from tests.stages.test_sender import Outbox, make_bot
+from tests.fakes.memory_store import MemoryStore
+from tests.stages.test_sender import Outbox, make_bot, store  # noqa: F401 — fixtures
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,11 @@ from tests.stages.test_sender import Outbox, make_bot
     ],
 )
 async def test_a_joining_sender_waits_until_the_others_know(
-    store: Store, fake_telegram: FakeTelegram, others: int, earliest: float, share: float
+    store: MemoryStore,  # noqa: F811
+    fake_telegram: FakeTelegram,
+    others: int,
+    earliest: float,
+    share: float,
 ) -> None:
     outbox = Outbox.open(store)
     outbox.alerts(7, outbox.chat(7, ChatKind.PRIVATE), 1)
@@ -48,7 +52,10 @@ async def test_a_joining_sender_waits_until_the_others_know(
     assert abs(1 / pacer._global.interval - share) < 1e-6
 
 
-async def test_a_sender_renews_its_heartbeat_every_refresh(store: Store, fake_telegram: FakeTelegram) -> None:
+async def test_a_sender_renews_its_heartbeat_every_refresh(
+    store: MemoryStore,  # noqa: F811
+    fake_telegram: FakeTelegram,
+) -> None:
     """A second sender's heartbeat is seen by the first within one refresh: its share halves."""
     pacer = Pacer(global_per_second=28)
     async with make_bot(fake_telegram) as bot:

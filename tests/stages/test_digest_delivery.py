@@ -1,10 +1,15 @@
 """Volume control through the deliver stage with a fake clock: digests, quiet hours, mutes, DST days,
-restarts, and two senders on one database (one digest per slot). Real store on SQLite and PostgreSQL."""
+restarts, and two senders on one database (one digest per slot).
+
+The outbox is a prop where one sender works on it: the in-memory fake (``tests/fakes``, held to the real
+store's contract by ``tests/contracts``). A restart and two senders on one database run on the real store,
+on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +19,10 @@ from bot.pipeline.deliver import AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.pipeline.transport import SENT, SendResult
 from feeds.models import ChatKind, FeedSpec, FeedState
+from feeds.values import MatchRecord
 from feeds.volume import QuietWindow, local_instant
-from storage.store import MatchRecord, Store
+from storage.store import Store
+from tests.fakes.memory_store import MemoryStore
 from tests.fixtures_db import T0, WINDOW, new_item
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -23,6 +30,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 CHAT = 10
 CREATED = T0 - timedelta(days=400)
 Feeds = tuple[FeedState, FeedState]
+AnyStore = MemoryStore | Store
 
 
 class Clock:
@@ -57,16 +65,33 @@ def local(zone: ZoneInfo, text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=zone).astimezone(UTC)
 
 
-def sender(store: Store, transport: Recorder, clock: Clock, owner: str = "w1") -> AlertSender:
+@pytest.fixture
+def store() -> MemoryStore:
+    """One sender's outbox, as a prop (overrides the real ``store`` of ``tests/fixtures_db.py``)."""
+    return MemoryStore()
+
+
+@pytest.fixture
+def real_store(migrated_backend: tuple[str, str | None]) -> Iterator[Store]:
+    """The real store on each database, for what only a database shows (two senders at once)."""
+    url, schema = migrated_backend
+    opened = Store.open(url, schema=schema)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def sender(store: AnyStore, transport: Recorder, clock: Clock, owner: str = "w1") -> AlertSender:
     return AlertSender(store, transport, Pacer(global_per_second=1000), owner=owner, clock=clock)
 
 
-def chat_with_sub(store: Store, chat_id: int = CHAT, query: str = "solar") -> int:
+def chat_with_sub(store: AnyStore, chat_id: int = CHAT, query: str = "solar") -> int:
     store.touch_chat(chat_id, ChatKind.PRIVATE)
     return store.add_subscription(chat_id, query, CREATED).id
 
 
-def arrive(store: Store, feed: FeedState, sub: int, at: datetime, chat_id: int = CHAT) -> None:
+def arrive(store: AnyStore, feed: FeedState, sub: int, at: datetime, chat_id: int = CHAT) -> None:
     """A release first seen at ``at``, matched by the match stage at that moment."""
     key = f"{chat_id}-{at.isoformat()}"
     item = new_item(key, title=f"Solar {key}", body=f"Solar body {key} " * 4, seen=at)
@@ -83,7 +108,7 @@ def stories(html: str) -> int:
     return html.count("• Solar ")
 
 
-async def test_shanghai_digest_at_eight(store: Store, two_feeds: Feeds) -> None:
+async def test_shanghai_digest_at_eight(store: MemoryStore, two_feeds: Feeds) -> None:
     """Items at 07:10, 07:50 and 08:10: one digest at 08:00 with two stories, the third in the next one."""
     sub = chat_with_sub(store)
     store.set_timezone(CHAT, SHANGHAI, T0)
@@ -104,7 +129,7 @@ async def test_shanghai_digest_at_eight(store: Store, two_feeds: Feeds) -> None:
     assert store.count_pending(CHAT) == 0
 
 
-async def test_digest_in_the_chat_language(store: Store, two_feeds: Feeds) -> None:
+async def test_digest_in_the_chat_language(store: MemoryStore, two_feeds: Feeds) -> None:
     sub = chat_with_sub(store)
     store.set_chat_language(CHAT, "zh-Hant")
     store.set_timezone(CHAT, SHANGHAI, T0)
@@ -115,7 +140,7 @@ async def test_digest_in_the_chat_language(store: Store, two_feeds: Feeds) -> No
     assert "摘要 08:00（Asia/Shanghai）· 1 則報導" in out.sent[0][1]
 
 
-async def test_quiet_hours_across_midnight(store: Store, two_feeds: Feeds) -> None:
+async def test_quiet_hours_across_midnight(store: MemoryStore, two_feeds: Feeds) -> None:
     sub = chat_with_sub(store)
     store.set_timezone(CHAT, SHANGHAI, T0)
     store.set_quiet(CHAT, QuietWindow(time(22), time(7)), T0)
@@ -151,7 +176,7 @@ async def test_restart_during_quiet_hours_keeps_the_hold(backend: tuple[str, str
         second.close()
 
 
-async def test_mute_expiry(store: Store, two_feeds: Feeds) -> None:
+async def test_mute_expiry(store: MemoryStore, two_feeds: Feeds) -> None:
     sub = chat_with_sub(store)
     out, clock = Recorder(), Clock(T0)
     s = sender(store, out, clock)
@@ -174,7 +199,7 @@ async def test_mute_expiry(store: Store, two_feeds: Feeds) -> None:
     ids=["spring-gap", "spring-morning", "autumn-repeat", "autumn-morning"],
 )
 async def test_berlin_dst_days_one_digest_each_day(
-    store: Store, two_feeds: Feeds, day: str, at: time
+    store: MemoryStore, two_feeds: Feeds, day: str, at: time
 ) -> None:
     """A release every hour for three days around the change; a pass every 30 minutes: one digest a day."""
     sub = chat_with_sub(store)
@@ -195,8 +220,16 @@ async def test_berlin_dst_days_one_digest_each_day(
     assert [sent_at.astimezone(BERLIN).date() for sent_at in out.at] == days
 
 
-async def test_two_senders_one_digest_per_slot(store: Store, two_feeds: Feeds) -> None:
+async def test_two_senders_one_digest_per_slot(real_store: Store) -> None:
     """Two deliver processes on one database, both passing at the slot: each chat's digest goes once."""
+    store = real_store
+    two_feeds = store.sync_feeds(
+        [
+            FeedSpec("alpha", "http://127.0.0.1/alpha.xml", 300),
+            FeedSpec("beta", "http://127.0.0.1/beta.xml", 600),
+        ],
+        T0,
+    )
     chats = list(range(100, 120))
     subs = {chat_id: chat_with_sub(store, chat_id) for chat_id in chats}
     for chat_id in chats:

@@ -1,5 +1,7 @@
 """The match and deliver stages count alerts enqueued and sent, and the time from an item's first sight to
-Telegram's ok, on both databases, through the fake Telegram server and an injected clock."""
+Telegram's ok, through the fake Telegram server and an injected clock. The store is a prop: the in-memory
+fake of the match and outbox ports (``tests/fakes``, held to the real store's contract by
+``tests/contracts``)."""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ from bot.settings import DeliverySettings
 from bot.tg.request import CountingRequest
 from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind, FeedState
-from storage.store import Store
 from tests.fake_telegram import FakeTelegram
+from tests.fakes.memory_store import MemoryStore
 from tests.fixtures_db import T0, WINDOW, new_item
 from tests.scrape import Samples, parse
 
@@ -31,7 +33,13 @@ def scrape(metrics: Metrics) -> Samples:
     return parse(generate_latest(metrics.registry).decode())
 
 
-def seed(store: Store, feed: FeedState) -> None:
+@pytest.fixture
+def store() -> MemoryStore:
+    """The stages' store, as a prop (overrides the real ``store`` of ``tests/fixtures_db.py``)."""
+    return MemoryStore()
+
+
+def seed(store: MemoryStore, feed: FeedState) -> None:
     """Three chats subscribed before three solar releases are first seen at T0."""
     for chat_id in CHATS:
         store.touch_chat(chat_id, ChatKind.PRIVATE)
@@ -44,7 +52,7 @@ def seed(store: Store, feed: FeedState) -> None:
     ("blocked", "sent"), [((), 9), ((602,), 6)], ids=["all-delivered", "one-chat-blocked"]
 )
 async def test_enqueued_sent_and_publish_to_alert(
-    store: Store,
+    store: MemoryStore,
     two_feeds: tuple[FeedState, FeedState],
     fake_telegram: FakeTelegram,
     blocked: tuple[int, ...],
@@ -74,7 +82,7 @@ async def test_enqueued_sent_and_publish_to_alert(
 
 
 async def test_a_digest_counts_each_alert_it_carries(
-    store: Store, two_feeds: tuple[FeedState, FeedState], fake_telegram: FakeTelegram
+    store: MemoryStore, two_feeds: tuple[FeedState, FeedState], fake_telegram: FakeTelegram
 ) -> None:
     metrics = Metrics()
     seed(store, two_feeds[0])

@@ -1,4 +1,6 @@
-"""The outbox sender end to end: real ``telegram.Bot`` -> fake Telegram server over HTTP, real ``Store``."""
+"""The outbox sender end to end: real ``telegram.Bot`` -> fake Telegram server over HTTP. The outbox is a
+prop here: the in-memory fake of its port (``tests/fakes``), which ``tests/contracts`` holds to the real
+store's contract on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -27,23 +29,24 @@ from bot.pipeline.pacing import Pacer
 from bot.pipeline.transport import ConsoleTransport, SendResult
 from bot.tg.transport import TelegramTransport, classify_error
 from feeds.models import ChatKind, FeedSpec, NewItem
-from storage.store import MatchRecord, Store
+from feeds.values import MatchRecord
 from tests.fake_telegram import FakeTelegram
+from tests.fakes.memory_store import MemoryStore
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-# --- seeding the outbox through the Store ------------------------------------------------------------------
+# --- seeding the outbox through the store's ports ---------------------------------------------------------
 @dataclass
 class Outbox:
     """Seeds feeds, chats, subscriptions, items and matches; remembers titles per chat in order."""
 
-    store: Store
+    store: MemoryStore
     feed_ids: dict[str, int]
     counter: int = 0
 
     @classmethod
-    def open(cls, store: Store, feeds: tuple[str, ...] = ("Acme Wire", "Beta Wire")) -> Outbox:
+    def open(cls, store: MemoryStore, feeds: tuple[str, ...] = ("Acme Wire", "Beta Wire")) -> Outbox:
         specs = [FeedSpec(name, f"https://{i}.example.com/rss", 300) for i, name in enumerate(feeds)]
         states = store.sync_feeds(specs, NOW - timedelta(hours=2))
         return cls(store, {state.name: state.id for state in states})
@@ -81,7 +84,13 @@ class Outbox:
 
 
 @pytest.fixture
-def outbox(store: Store) -> Outbox:
+def store() -> MemoryStore:
+    """The outbox the sender works on (overrides the real ``store`` of ``tests/fixtures_db.py``)."""
+    return MemoryStore()
+
+
+@pytest.fixture
+def outbox(store: MemoryStore) -> Outbox:
     return Outbox.open(store)
 
 
@@ -97,7 +106,7 @@ def make_bot(fake: FakeTelegram) -> telegram.Bot:
 
 
 def make_sender(
-    store: Store, bot: telegram.Bot, pacer: Pacer | None = None, *, fast_retry: bool = False
+    store: MemoryStore, bot: telegram.Bot, pacer: Pacer | None = None, *, fast_retry: bool = False
 ) -> AlertSender:
     """A sender with a quick pacer (the fake enforces no limits unless asked) or the given one."""
     pacer = pacer or Pacer(private_per_second=100, group_per_minute=6000)
@@ -117,7 +126,7 @@ def contains_in_order(messages: list[str], titles: list[str]) -> bool:
 # --- happy path ------------------------------------------------------------------------------------------
 async def test_alerts_arrive_in_order_as_html_without_preview(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -134,7 +143,7 @@ async def test_alerts_arrive_in_order_as_html_without_preview(
 
 async def test_alert_says_also_on_for_a_story_on_several_wires(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -150,7 +159,7 @@ async def test_alert_says_also_on_for_a_story_on_several_wires(
 
 async def test_more_than_five_pending_go_as_one_grouped_message(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -167,7 +176,7 @@ async def test_more_than_five_pending_go_as_one_grouped_message(
 )
 async def test_group_threshold(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
     count: int,
@@ -180,7 +189,7 @@ async def test_group_threshold(
 
 async def test_drain_refills_past_the_batch_size(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -194,7 +203,7 @@ async def test_drain_refills_past_the_batch_size(
 # --- Telegram says no ---------------------------------------------------------------------------------------
 async def test_429_waits_retry_after_and_sends_the_same_message_once(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -210,7 +219,7 @@ async def test_429_waits_retry_after_and_sends_the_same_message_once(
 
 async def test_a_limited_chat_does_not_hold_back_the_others(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -231,7 +240,7 @@ async def test_a_limited_chat_does_not_hold_back_the_others(
 )
 async def test_gone_chat_is_deactivated_and_its_pending_cancelled(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
     block: bool,
@@ -254,7 +263,7 @@ async def test_gone_chat_is_deactivated_and_its_pending_cancelled(
 
 async def test_migrated_group_keeps_subscriptions_and_gets_the_message(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -274,7 +283,7 @@ async def test_migrated_group_keeps_subscriptions_and_gets_the_message(
 )
 async def test_5xx_is_retried_with_backoff_and_nothing_lost(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
     code: int,
@@ -301,7 +310,7 @@ async def test_5xx_is_retried_with_backoff_and_nothing_lost(
 
 async def test_telegram_down_loses_nothing_and_order_holds(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -321,7 +330,7 @@ async def test_telegram_down_loses_nothing_and_order_holds(
 
 async def test_unparseable_html_is_resent_as_plain_text(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -348,7 +357,7 @@ async def test_transport_falls_back_for_really_broken_html(
 # --- under the real limits ----------------------------------------------------------------------------------
 async def test_a_flood_of_matches_arrives_complete_without_any_429(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     fake_telegram_limited: FakeTelegram,
 ) -> None:
     expected: dict[int, list[str]] = {}
@@ -368,7 +377,7 @@ async def test_a_flood_of_matches_arrives_complete_without_any_429(
 # --- the loop ----------------------------------------------------------------------------------------------
 async def test_run_sends_on_wake_and_stops(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
@@ -386,7 +395,7 @@ async def test_run_sends_on_wake_and_stops(
     assert store.count_pending() == 0
 
 
-async def test_console_transport_prints_terminal_text(outbox: Outbox, store: Store) -> None:
+async def test_console_transport_prints_terminal_text(outbox: Outbox, store: MemoryStore) -> None:
     [title] = outbox.alerts(7, outbox.chat(7, ChatKind.PRIVATE), 1)
     out = io.StringIO()
     sender = AlertSender(store, ConsoleTransport(out, lambda chat: f"alice ({chat})"), Pacer())
@@ -429,7 +438,7 @@ def test_classify_error(error: TelegramError, expected: dict[str, object]) -> No
 
 
 async def test_a_message_telegram_always_refuses_is_given_up(
-    outbox: Outbox, store: Store, bot: telegram.Bot, fake_telegram: FakeTelegram
+    outbox: Outbox, store: MemoryStore, bot: telegram.Bot, fake_telegram: FakeTelegram
 ) -> None:
     chat = outbox.chat(9, ChatKind.PRIVATE)
     outbox.alerts(9, chat, 1)
@@ -453,7 +462,7 @@ async def test_a_message_telegram_always_refuses_is_given_up(
 # --- nothing twice ------------------------------------------------------------------------------------------
 async def test_a_burst_with_grouped_messages_sends_nothing_twice(
     outbox: Outbox,
-    store: Store,
+    store: MemoryStore,
     fake_telegram_limited: FakeTelegram,
 ) -> None:
     """40 chats, alerts arriving in waves while the loop runs (grouped messages, per-chat pacing): every

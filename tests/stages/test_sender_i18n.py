@@ -1,4 +1,5 @@
-"""Alerts go out in the chat's language: its /lang choice, else its last sender's, else the default."""
+"""Alerts go out in the chat's language: its /lang choice, else its last sender's, else the default (the
+outbox is the in-memory fake, as in ``test_sender``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from bot.pipeline.deliver import AlertSender
 from bot.pipeline.pacing import Pacer
 from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind
-from storage.store import Store
 from tests.fake_telegram import FakeTelegram
-from tests.stages.test_sender import Outbox, bot, outbox, texts  # noqa: F401 — fixtures
+from tests.fakes.memory_store import MemoryStore
+from tests.stages.test_sender import Outbox, bot, outbox, store, texts  # noqa: F401 — fixtures
 
 FAST = Pacer(private_per_second=100, group_per_minute=6000)
 
@@ -27,7 +28,7 @@ FAST = Pacer(private_per_second=100, group_per_minute=6000)
 )
 async def test_alert_language(
     outbox: Outbox,  # noqa: F811
-    store: Store,
+    store: MemoryStore,  # noqa: F811
     bot: telegram.Bot,  # noqa: F811
     fake_telegram: FakeTelegram,
     chosen: str | None,
