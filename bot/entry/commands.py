@@ -13,10 +13,8 @@ from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.pipeline.ingest import FeedPollResult
 from bot.settings import Settings
-from feeds.query import Document, QueryError, parse_query
+from feeds.query import QueryError, parse_query
 
-MATCH = 0
-NO_MATCH = 1
 BAD_QUERY = 2
 POLL_ROLES = frozenset({"fetch", "match"})  # poll: alerts wait in the outbox for a deliver process
 
@@ -102,25 +100,6 @@ def recent(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{format_time(item.published_at)}  {item.feed_name}")
         print(f"  {item.title}\n  {item.link or '(no link)'}")
     return 0
-
-
-def match(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch match QUERY [--title T] [--explain]``: 0 match, 1 no match, 2 invalid query."""
-    try:
-        query = parse_query(args.query)
-    except QueryError as exc:
-        print(f"wirewatch: bad query: {exc}", file=sys.stderr)
-        return BAD_QUERY
-    document = Document.from_parts(args.title, sys.stdin.read(), args.source)
-    explanation = query.explain(document)
-    if args.explain:
-        print(f"query: {query.describe()}")
-        if explanation is None:
-            print("no match")
-        for term in explanation.terms if explanation else ():
-            spans = ", ".join(f"{a}-{b}" for a, b in term.spans)
-            print(f"matched {term.term!r} in {term.field} at {spans}")
-    return MATCH if explanation is not None else NO_MATCH
 
 
 def console(args: argparse.Namespace, settings: Settings) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.entry.match_command import PROMPT
 from tests.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,12 +111,49 @@ def test_match_exit_codes(args: list[str], body: str, code: int) -> None:
     assert done.returncode == code, done.stderr
     if code == 2:
         assert done.stderr.startswith("wirewatch: bad query: ") and "Traceback" not in done.stderr
+        assert done.stdout == ""
+    else:
+        assert done.stdout == ("match\n" if code == 0 else "no match\n")
 
 
 def test_match_explain_says_what_matched_where() -> None:
     done = wirewatch("match", "coal OR gas", "--explain", stdin="Coal-fired plant")
     assert done.returncode == 0
+    assert done.stdout.splitlines()[1] == "match"
     assert "matched 'coal' in body at 0-4" in done.stdout
+
+
+def test_match_prompts_on_a_terminal_only() -> None:
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.entry.cli", "match", "coal"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        text=True,
+    ) as process:
+        os.close(terminal)
+        os.write(controller, b"coal mine\n\x04")
+        out, err = process.communicate(timeout=60)
+    os.close(controller)
+    assert (process.returncode, out) == (0, "match\n")
+    assert err.strip() == PROMPT
+    assert wirewatch("match", "coal", stdin="coal").stderr == ""  # a pipe gets no prompt
+
+
+def test_match_imports_no_database_network_or_telegram_library() -> None:
+    """What keeps ``wirewatch match`` starting fast: nothing heavy is imported (README: ≤ 0.8 s)."""
+    probe = (
+        "import sys; from bot.entry.cli import main; code = main(['match', 'coal']); "
+        "print(code, sorted(m for m in ('aiohttp', 'sqlalchemy', 'telegram', 'babel') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], input="coal", capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.stdout.splitlines()[-1] == "0 []", done.stderr
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
