@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -199,13 +200,16 @@ def _run(args: argparse.Namespace) -> int:
     module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.settings import ConfigError, load_settings
+    from bot.settings import ConfigError, defaults_notice, load_settings
     from bot.tg.errors import startup_failure
     from storage.db.instance import InstanceLockedError
     from storage.store import StoreUnavailableError
 
     try:
         settings = load_settings(args.config)
+        notice = None if args.command == "demo" else defaults_notice(settings, args.config, os.environ)
+        if notice:  # the demo reads no config; every other command says it runs on defaults
+            print(f"wirewatch: {notice}", file=sys.stderr)
         _configure_logging(args, settings)
         return _commands()[args.command](args, settings)
     except ConfigError as exc:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.chat.feed_report import ago
 from bot.entry.runtime import fetch_limits
 from bot.offload import off_loop
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, defaults_notice, load_settings
 from bot.tg.probe import TokenProbe, probe_token
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
@@ -65,8 +65,8 @@ def check_config(path: str | None, env: Mapping[str, str]) -> tuple[Check, Setti
         secret = env.get("WIREWATCH_TELEGRAM_TOKEN")
         hint = "fix that key (config.example.toml shows every setting with its default)"
         return Check("config", False, redact(str(exc), [secret]), hint), None
-    where = str(settings.source) if settings.source else "defaults (no config file)"
-    return Check("config", True, f"{where}: {len(settings.feeds)} feeds"), settings
+    detail = defaults_notice(settings, path, env) or f"{settings.source}: {len(settings.feeds)} feeds"
+    return Check("config", True, detail), settings
 
 
 def check_database(settings: Settings) -> tuple[list[Check], DatabaseStatus | None]:

@@ -25,6 +25,15 @@ def resolve_config_path(cli_path: str | None, env: Mapping[str, str]) -> tuple[P
     return DEFAULT_CONFIG_PATH, False
 
 
+def defaults_notice(settings: Settings, cli_path: str | None, env: Mapping[str, str]) -> str | None:
+    """The line that says no config file was read (every setting is its default); None when one was."""
+    if settings.source is not None:
+        return None
+    path, _ = resolve_config_path(cli_path, env)
+    shown = path if path.is_absolute() else f"./{path}"
+    return f"no config file at {shown}: using defaults, {len(settings.feeds)} feeds"
+
+
 def load_settings(cli_path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Read the config file (if any) and apply environment overrides; raise ``ConfigError`` when bad."""
     env = os.environ if env is None else env

@@ -194,3 +194,20 @@ def test_trend_writes_the_chart_and_prints_the_caption(config: Path, tmp_path: P
     assert nothing.returncode == 0 and "no chart" in nothing.stdout
     assert wirewatch("trend", "binzhou", "--days", "400", "--config", str(config)).returncode == 2
     assert wirewatch("trend", '"unclosed', "--config", str(config)).returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"), [(["poll", "--once"], ""), (["console"], "/quit\n"), (["doctor"], "")], ids=str
+)
+def test_without_a_config_file_one_line_says_defaults_are_used(
+    tmp_path: Path, args: list[str], stdin: str
+) -> None:
+    done = wirewatch(*args, stdin=stdin, cwd=tmp_path)
+    notice = "no config file at ./config.toml: using defaults, 0 feeds"
+    assert "Traceback" not in done.stderr
+    assert (done.stdout + done.stderr).count(notice) == 1, done.stdout + done.stderr
+
+
+def test_a_config_file_brings_no_defaults_line(config: Path) -> None:
+    done = wirewatch("feeds", "--config", str(config))
+    assert "using defaults" not in done.stdout + done.stderr
