@@ -205,8 +205,10 @@ def _run(args: argparse.Namespace) -> int:
     from storage.db.instance import InstanceLockedError
     from storage.store import StoreUnavailableError
 
+    api_base_url = ""
     try:
         settings = load_settings(args.config)
+        api_base_url = settings.telegram.api_base_url
         notice = None if args.command == "demo" else defaults_notice(settings, args.config, os.environ)
         if notice:  # the demo reads no config; every other command says it runs on defaults
             print(f"wirewatch: {notice}", file=sys.stderr)
@@ -226,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wirewatch: database unavailable: {redact(reason)}", file=sys.stderr)
         return EXIT_DATABASE
     except Exception as exc:
-        failure = startup_failure(exc)
+        failure = startup_failure(exc, api_base_url)
         if failure is None:
             raise
         print(f"wirewatch: {failure[1]}", file=sys.stderr)
