@@ -167,13 +167,13 @@ def _meta_line(item: Item, t: Translator) -> str:
     return html.escape(" · ".join(parts))
 
 
-def _also_on(item: Item, sources: Sequence[StorySource]) -> str:
+def _also_on(item: Item, sources: Sequence[StorySource], t: Translator) -> str:
     """Other wires that carried the story, de-duplicated, in order."""
     names: list[str] = []
     for source in sources:
         if source.feed_name != item.feed_name and source.feed_name not in names:
             names.append(source.feed_name)
-    return ", ".join(names)
+    return t.join_list(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +215,7 @@ def render_alert(
     summary = alert_summary(item)
     if spans is None:
         spans = query_spans(alert.query, summary)
-    parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
+    parts = _AlertParts(item.title, summary, spans, _also_on(item, sources, t), alert.query or "")
     markup = _fit(lambda p: _alert_html(item, p, t), parts)
     return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), alert_buttons(alert, t))
 
