@@ -12,7 +12,7 @@ from bot.chat.i18n import translator
 from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.pipeline.ingest import FeedPollResult
-from bot.settings import Settings
+from bot.settings import Settings, counted
 from feeds.query import QueryError, parse_query
 
 BAD_QUERY = 2
@@ -38,7 +38,7 @@ async def _poll_once(settings: Settings) -> int:
     async with open_runtime(settings) as runtime:
         stages = build_stages(runtime, POLL_ROLES, None)
         assert stages.match is not None
-        print(f"Polling {len(settings.feeds)} feeds…", flush=True)
+        print(f"Polling {counted(len(settings.feeds), 'feed')}…", flush=True)
         results = await runtime.ingestor.poll_all(on_result=_progress)
         alerts = await stages.match.run_pass()
     rows = [(r.feed_name, r.status, str(len(r.new_items)), f"{r.seconds:.2f}s") for r in results]
@@ -46,7 +46,13 @@ async def _poll_once(settings: Settings) -> int:
     print(format_table(("FEED", "STATUS", "NEW", "TIME"), rows))
     failed = sum(1 for r in results if r.status == "error")
     new = sum(len(r.new_items) for r in results)
-    print(f"\n{len(results)} feeds, {failed} failed, {new} new items, {alerts} alerts queued.")
+    totals = (
+        counted(len(results), "feed"),
+        f"{failed} failed",
+        counted(new, "new item"),
+        counted(alerts, "alert"),
+    )
+    print(f"\n{', '.join(totals)} queued.")
     return 0
 
 

@@ -21,10 +21,10 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.chat.feed_report import ago
+from bot.chat.feed_report import ago, cells, pad
 from bot.entry.runtime import fetch_limits
 from bot.offload import off_loop
-from bot.settings import ConfigError, Settings, defaults_notice, load_settings
+from bot.settings import ConfigError, Settings, counted, defaults_notice, load_settings
 from bot.tg.probe import TokenProbe, probe_token
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
@@ -65,7 +65,9 @@ def check_config(path: str | None, env: Mapping[str, str]) -> tuple[Check, Setti
         secret = env.get("WIREWATCH_TELEGRAM_TOKEN")
         hint = "fix that key (config.example.toml shows every setting with its default)"
         return Check("config", False, redact(str(exc), [secret]), hint), None
-    detail = defaults_notice(settings, path, env) or f"{settings.source}: {len(settings.feeds)} feeds"
+    detail = (
+        defaults_notice(settings, path, env) or f"{settings.source}: {counted(len(settings.feeds), 'feed')}"
+    )
     return Check("config", True, detail), settings
 
 
@@ -179,7 +181,7 @@ async def check_feed(
     except FeedParseError as exc:
         hint = "the URL serves no RSS or Atom feed: find the feed link on the publisher's site"
         return Check(name, False, f"200 but not a feed: {exc}; {last}", hint), skew
-    return Check(name, True, f"200, {len(entries)} items; {last}"), skew
+    return Check(name, True, f"200, {counted(len(entries), 'item')}; {last}"), skew
 
 
 def _skew(result: FetchResult, now: datetime) -> float | None:
@@ -223,10 +225,10 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
 
 def render(checks: Sequence[Check]) -> str:
     """The table: a ✓ or ✗, the name, the detail; the hint below each problem."""
-    width = max(len(c.name) for c in checks)
+    width = max(cells(c.name) for c in checks)  # feed names may be Chinese: two cells a character
     lines = []
     for check in checks:
-        lines.append(f"{'✓' if check.ok else '✗'} {check.name.ljust(width)}  {check.detail}")
+        lines.append(f"{'✓' if check.ok else '✗'} {pad(check.name, width)}  {check.detail}")
         if not check.ok and check.hint:
             lines.append(f"  {' ' * width}  → {check.hint}")
     failed = sum(1 for c in checks if not c.ok)

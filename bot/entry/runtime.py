@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -132,9 +132,13 @@ def open_store(settings: Settings) -> Store:
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, use_processes: bool = True, exclusive: bool = False
+    settings: Settings,
+    *,
+    use_processes: bool = True,
+    exclusive: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> AsyncIterator[Runtime]:
-    """Build the runtime; close everything on exit.
+    """Build the runtime (``clock``: the chat's time; the demo moves it); close everything on exit.
 
     SQLite serves one process: the runtime holds the database file's instance lock (a second process is
     refused in one line). PostgreSQL coordinates any number of processes through claims and leases, so
@@ -180,6 +184,7 @@ async def open_runtime(
                 matcher,
                 admins=settings.telegram.admins,
                 allowed_chats=settings.telegram.allowed_chats,
+                clock=clock,
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
             )

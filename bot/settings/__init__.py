@@ -22,7 +22,7 @@ from bot.settings.model import (
     TelegramSettings,
     WorkersSettings,
 )
-from bot.settings.values import MAX_INTERVAL, ConfigError, describe_seconds, parse_duration, shown
+from bot.settings.values import MAX_INTERVAL, ConfigError, counted, describe_seconds, parse_duration, shown
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -44,6 +44,7 @@ __all__ = [
     "TelegramSettings",
     "WorkersSettings",
     "check_webhook",
+    "counted",
     "defaults_notice",
     "describe_seconds",
     "load_settings",
