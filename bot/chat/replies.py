@@ -120,6 +120,8 @@ QUERY_HELP = N_(
 <code>source:globenewswire</code> — only from feeds whose name contains it
 <code>滨州</code> — Chinese, Japanese and Korean terms match inside words
 Case, accents and full-width letters are ignored; words match whole (coal ≠ coalition).
+Spellings do not cross scripts: 滨州 does not find 濱州 or Binzhou (pinyin is ambiguous); to catch every \
+spelling, write <code>滨州 OR 濱州 OR Binzhou</code>.
 Operators and field names (OR, NOT, title:, source:) stay in English in every language."""
 )
 

@@ -9,10 +9,11 @@ import pytest
 from bot.chat.context import ChatContext
 from bot.chat.i18n import translator
 from bot.chat.query_text import QUERY_ERRORS, describe, query_error_text
+from bot.chat.replies import help_text
 from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind
-from feeds.query import QueryError, parse_query
+from feeds.query import Document, QueryError, parse_query
 from feeds.query.lexer import MESSAGES
 from storage.store import Store
 from tests.cjk_text import ascii_punctuation_next_to_han
@@ -179,3 +180,18 @@ async def test_the_chat_answers_a_bad_query_and_a_subscription_in_chinese(store:
     assert "全部包含" not in subscribed and "“滨州”；都不包含：“铝业”" in subscribed
     english = ChatContext(3102, ChatKind.PRIVATE, user_id=3102, language_code="en-GB")
     assert '"OR" needs a term on both sides' in (await service.handle(english, "recent", "a OR")).html
+
+
+def test_every_language_help_states_the_cross_script_rule_the_matcher_follows() -> None:
+    """The help says 滨州 finds neither 濱州 nor Binzhou, and how to catch every spelling: both are true."""
+    for language in ("en", "zh-Hans", "zh-Hant"):
+        text = help_text(is_admin=False, t=translator(language))
+        assert "OR Binzhou</code>" in text and "濱州" in text and "滨州" in text, language
+    texts = ("滨州黄河", "濱州黃河", "Binzhou opens a park")
+    assert [parse_query("滨州").explain(Document.from_parts("", t, "")) is not None for t in texts] == [
+        True,
+        False,
+        False,
+    ]
+    every = parse_query("滨州 OR 濱州 OR Binzhou")
+    assert all(every.explain(Document.from_parts("", t, "")) is not None for t in texts)
