@@ -148,7 +148,8 @@ def test_match_imports_no_database_network_or_telegram_library() -> None:
     """What keeps ``wirewatch match`` starting fast: nothing heavy is imported (README: ≤ 0.8 s)."""
     probe = (
         "import sys; from bot.entry.cli import main; code = main(['match', 'coal']); "
-        "print(code, sorted(m for m in ('aiohttp', 'yarl', 'sqlalchemy', 'telegram', 'babel') if m in sys.modules))"
+        "heavy = ('aiohttp', 'yarl', 'sqlalchemy', 'telegram', 'babel'); "
+        "print(code, sorted(m for m in heavy if m in sys.modules))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], input="coal", capture_output=True, text=True, timeout=60, cwd=ROOT
