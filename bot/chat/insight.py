@@ -84,7 +84,7 @@ class Insight:
                 days=TEST_DAYS,
                 count=stories,
             )
-            + " "
+            + ("" if t.full_width else " ")  # zh: the full-width parenthesis brings its own space
             + t.ngettext(
                 "(%(count)s release, counting wire copies)",
                 "(%(count)s releases, counting wire copies)",

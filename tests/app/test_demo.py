@@ -47,6 +47,7 @@ async def test_demo_in_chinese_has_no_english_line_and_full_width_punctuation(la
     assert english == [], "the demo's own words are all translated"
     assert re.search(r"：(ok|error|not_modified)，", text) is None, "a poll state was left in English"
     assert ascii_punctuation_next_to_han(text) == []
+    assert " （" not in text, "a full-width parenthesis brings its own space"
 
 
 async def test_demo_status_tells_the_time_of_the_digest_it_showed() -> None:
