@@ -153,6 +153,17 @@ def is_bot_admin(ctx: ChatContext, admins: frozenset[int]) -> bool:
     return ctx.kind is ChatKind.CONSOLE or ctx.user_id in admins
 
 
+def admin_id_hint(ctx: ChatContext, t: Translator) -> str:
+    """For a user who is not a bot administrator: their own id and the setting that makes them one."""
+    if ctx.user_id is None:
+        return ""
+    return t.gettext(
+        "Your Telegram user id is <code>%(id)s</code>. The operator makes it a bot administrator "
+        "in telegram.admins of the config file.",
+        id=ctx.user_id,
+    )
+
+
 async def refuse_unless_manager(ctx: ChatContext, t: Translator) -> Reply | None:
     """In a group, only its administrators change subscriptions and settings; None when the user may."""
     if not ctx.is_group or await ctx.is_chat_admin():

@@ -97,7 +97,7 @@ def _overflow(rest: Sequence[_Line], t: Translator) -> _Line:
         query = line.alert.query if line.alert is not None else None
         if query and query not in queries:
             queries.append(query)
-    pointer = ", ".join(f"/recent {q}" for q in queries) if queries else "/recent"
+    pointer = t.join_list(f"/recent {q}" for q in queries) if queries else "/recent"
     more = t.ngettext(
         "…and %(count)s more: %(where)s",
         "…and %(count)s more: %(where)s",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
-from bot.chat.context import ButtonRoute, ChatContext, Command, chat_translator, is_bot_admin
+from bot.chat.context import ButtonRoute, ChatContext, Command, admin_id_hint, chat_translator, is_bot_admin
 from bot.chat.feed_import import export_feeds, guard_reason, import_feeds, render_report
 from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, normalize_url, probe
 from bot.chat.feed_report import added_text, render_feed_health
@@ -61,6 +61,12 @@ def unusable_text(found: Unusable, t: Translator) -> str:
     return t.gettext(UNUSABLE[found.reason])
 
 
+def _with_hint(refusal: str, ctx: ChatContext, t: Translator) -> str:
+    """A refusal for non-administrators, with the user's own id and the setting to change."""
+    hint = admin_id_hint(ctx, t)
+    return f"{refusal}\n{hint}" if hint else refusal
+
+
 class FeedCommands:
     """Feed commands; ``fetcher`` None: adding by URL is not available (the command says so); ``admins``:
     the bot's administrators, who see feed health and manage every feed."""
@@ -89,7 +95,7 @@ class FeedCommands:
         """/feeds — feed health, for the bot's admins only."""
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
-            return Reply(t.gettext("/feeds is for the bot's administrators only."))
+            return Reply(_with_hint(t.gettext("/feeds is for the bot's administrators only."), ctx, t))
         feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock(), t))
 
@@ -199,7 +205,7 @@ class FeedCommands:
     async def _refuse_adding(self, ctx: ChatContext, t: Translator) -> Reply | None:
         if not self.is_admin(ctx):
             if self._rules.adders != "everyone":
-                return Reply(t.gettext("Only the bot's administrators can add feeds."))
+                return Reply(_with_hint(t.gettext("Only the bot's administrators can add feeds."), ctx, t))
             if ctx.is_group and not await ctx.is_chat_admin():
                 return Reply(t.gettext("Only this group's administrators can add feeds."))
         count = await off_loop(self._store.count_feeds_added_by, ctx.chat_id)
@@ -252,7 +258,9 @@ class FeedCommands:
         """/export — every feed as an OPML document (administrators)."""
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
-            return Reply(t.gettext("/export and /import are for the bot's administrators only."))
+            return Reply(
+                _with_hint(t.gettext("/export and /import are for the bot's administrators only."), ctx, t)
+            )
         data, count = await off_loop(export_feeds, self._store, self._clock())
         caption = t.ngettext(
             "%(count)s feed, as OPML. Reply /import to such a file to add its feeds.",
@@ -266,7 +274,9 @@ class FeedCommands:
         """/import as a reply to an OPML document — add its feeds, one report line per outline."""
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
-            return Reply(t.gettext("/export and /import are for the bot's administrators only."))
+            return Reply(
+                _with_hint(t.gettext("/export and /import are for the bot's administrators only."), ctx, t)
+            )
         try:
             data = await ctx.replied_document()
         except FileTooLarge:

@@ -28,9 +28,15 @@ logger = logging.getLogger(__name__)
 Outcome = Literal["added", "present", "refused"]
 # the guard's reasons (``feeds.guard``) in words of the chat's language
 GUARD_REASONS = {
-    "private address": N_("private address"),
+    "private address": N_(
+        "private address: a feed on this machine or a local network needs "
+        "polling.allow_private_networks = true"
+    ),
     "scheme not allowed": N_("only http and https links"),
-    "port not allowed": N_("port not allowed"),
+    "port not allowed": N_(
+        "port not allowed: the operator adds it to polling.allowed_ports (a feed on this machine or a local "
+        "network also needs polling.allow_private_networks = true)"
+    ),
     "invalid port": N_("invalid port"),
     "invalid address": N_("invalid address"),
     "invalid URL": N_("not a valid link"),
@@ -140,7 +146,7 @@ def _line(line: ImportLine, t: Translator, quote: Callable[[str], str]) -> str:
         return t.gettext("+ %(url)s: added as %(name)s", url=url, name=quote(line.detail))
     if line.outcome == "present":
         return t.gettext("= %(url)s: already present as %(name)s", url=url, name=quote(line.detail))
-    return t.gettext("✗ %(url)s: refused, %(reason)s", url=url, reason=quote(refusal_text(line.detail, t)))
+    return t.gettext("✗ %(url)s: %(reason)s", url=url, reason=quote(refusal_text(line.detail, t)))
 
 
 def guard_reason(reason: str, t: Translator) -> str:

@@ -19,6 +19,13 @@ from feeds.models import FeedOrigin, FeedState
 from feeds.urls import mask_url, mask_urls_in
 
 HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": N_("paused")}
+# what one poll of a feed came to (``bot.pipeline.ingest.PollStatus``), in the reader's words
+POLL_STATUS = {
+    "ok": N_("ok"),
+    "not_modified": N_("not modified"),
+    "error": N_("failed"),
+    "refused": N_("refused"),
+}
 ORIGINS = {
     FeedOrigin.CONFIG: N_("from the config"),
     FeedOrigin.CHAT: N_("added in chat"),
@@ -60,6 +67,18 @@ def ago(at: datetime | None, now: datetime, t: Translator | None = None) -> str:
     return format_timedelta(at - now, add_direction=True, format="narrow", locale=t.locale)
 
 
+def next_poll(at: datetime | None, now: datetime, t: Translator) -> str:
+    """When a feed is polled next: ``in 4m``, or ``due now`` once that moment is past (not ``1s ago``)."""
+    if at is not None and at <= now:
+        return t.gettext("due now")
+    return ago(at, now, t)
+
+
+def poll_status(status: str, t: Translator) -> str:
+    """One poll's outcome (``ok``, ``not_modified``, ``error``, ``refused``) in ``t``'s words."""
+    return t.gettext(POLL_STATUS[status]) if status in POLL_STATUS else status
+
+
 def health(feed: FeedState) -> str:
     """One word for a feed's state (a key of ``HEALTH``)."""
     if feed.paused_at is not None:
@@ -85,7 +104,7 @@ def render_feed_health(feeds: list[FeedState], now: datetime, t: Translator | No
             origin=t.gettext(ORIGINS[feed.origin]),
             health=t.gettext(HEALTH[health(feed)]),
             success=ago(feed.last_success_at, now, t),
-            next_poll=ago(feed.next_poll_at, now, t),
+            next_poll=next_poll(feed.next_poll_at, now, t),
         )
         if feed.consecutive_failures:
             line += "\n  " + t.ngettext(
@@ -125,7 +144,7 @@ def feed_health_table(feeds: list[FeedState], now: datetime, t: Translator | Non
             t.gettext(HEALTH[health(feed)]),
             ago(feed.last_success_at, now, t),
             str(feed.consecutive_failures),
-            ago(feed.next_poll_at, now, t),
+            next_poll(feed.next_poll_at, now, t),
             error_summary(feed.last_error, 60) if feed.consecutive_failures else "",
         )
         for feed in feeds
@@ -135,14 +154,18 @@ def feed_health_table(feeds: list[FeedState], now: datetime, t: Translator | Non
 
 def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Left-aligned columns separated by two spaces (widths in terminal cells: a Chinese character is 2)."""
-    widths = [max(_cells(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    widths = [max(cells(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(
-        "  ".join(c + " " * (w - _cells(c)) for c, w in zip(r, widths, strict=True)).rstrip()
-        for r in [header, *rows]
+        "  ".join(pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]
     )
 
 
-def _cells(text: str) -> int:
+def pad(text: str, width: int) -> str:
+    """``text`` filled with spaces to ``width`` terminal cells (``ljust`` counts a Chinese character as 1)."""
+    return text + " " * (width - cells(text))
+
+
+def cells(text: str) -> int:
     """Terminal cells ``text`` takes: East Asian wide and full-width characters take two."""
     return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
 

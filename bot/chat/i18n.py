@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
@@ -35,6 +36,8 @@ NATIVE_NAMES: dict[str, str] = {"en": "English", "zh-Hans": "简体中文", "zh-
 
 DATE_SKELETON = "MMMd"  # en "Nov 28", zh "11月28日"
 TIME_SKELETON = "Hm"  # "14:05" (24-hour in every locale we ship)
+# Punctuation the code puts between translated pieces: Chinese writes it full-width (、，；（）).
+FULL_WIDTH_SCRIPTS = ("Hans", "Hant")
 
 
 def N_(message: str) -> str:
@@ -57,6 +60,27 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int, **values: object) -> str:
         """The plural form for ``n``, translated and filled (``n`` itself is not passed implicitly)."""
         return self.catalog.ngettext(singular, plural, n) % values
+
+    @property
+    def full_width(self) -> bool:
+        """Whether this language writes punctuation full-width (Chinese)."""
+        return self.locale.script in FULL_WIDTH_SCRIPTS or self.locale.language == "zh"
+
+    def join_list(self, items: Iterable[str]) -> str:
+        """Items of one list: ``a, b, c`` / ``a、b、c``."""
+        return ("、" if self.full_width else ", ").join(items)
+
+    def join_clauses(self, parts: Iterable[str]) -> str:
+        """Clauses of one sentence: ``3 stories, peak Nov 28`` / ``3 则报道，高峰 11月28日``."""
+        return ("，" if self.full_width else ", ").join(parts)
+
+    def join_sections(self, parts: Iterable[str]) -> str:
+        """Weightier parts of one sentence: ``a; b`` / ``a；b``."""
+        return ("；" if self.full_width else "; ").join(parts)
+
+    def aside(self, text: str) -> str:
+        """A parenthetical after a word: `` (text)`` / ``（text）``."""
+        return f"（{text}）" if self.full_width else f" ({text})"
 
     def format_datetime(self, at: datetime, tz: tzinfo = UTC) -> str:
         """Month, day and time in the locale's order: ``Nov 28, 14:05`` / ``11月28日 14:05``."""

@@ -84,7 +84,7 @@ class Insight:
                 days=TEST_DAYS,
                 count=stories,
             )
-            + " "
+            + ("" if t.full_width else " ")  # zh: the full-width parenthesis brings its own space
             + t.ngettext(
                 "(%(count)s release, counting wire copies)",
                 "(%(count)s releases, counting wire copies)",
@@ -132,7 +132,7 @@ class Insight:
         for loose, count in found:
             reason = t.gettext(LOOSEN_REASONS[loose.kind], part=f"<code>{echo(loose.part, 60)}</code>")
             stories = t.ngettext("%(count)s story", "%(count)s stories", count, count=count)
-            lines.append(f"• <code>{echo(loose.query.text)}</code> — {stories} ({reason})")
+            lines.append(f"• <code>{echo(loose.query.text)}</code> — {stories}{t.aside(reason)}")
         return "\n".join(lines)
 
     # --- /trend -------------------------------------------------------------------------------------
@@ -156,7 +156,7 @@ class Insight:
             for q in queries
         ]
         if not any(q.trend.total for q in trends):
-            names = ", ".join(f"<code>{echo(q.text, 60)}</code>" for q in queries)
+            names = t.join_list(f"<code>{echo(q.text, 60)}</code>" for q in queries)
             return Reply(
                 t.ngettext(
                     "No stories matching %(queries)s in the last %(days)s day, so no chart.",

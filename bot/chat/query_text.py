@@ -66,12 +66,12 @@ def _describe(node: Node, t: Translator, nested: bool) -> str:
     if isinstance(node, Not):
         return t.gettext("not %(part)s", part=_describe(node.part, t, nested=True))
     if isinstance(node, Or):
-        parts = ", ".join(_describe(part, t, nested=True) for part in node.parts)
+        parts = t.join_list(_describe(part, t, nested=True) for part in node.parts)
         text = t.gettext("any of: %(parts)s", parts=parts)
     else:
         assert isinstance(node, And)
         text = _and(node, t)
-    return f"({text})" if nested else text
+    return (f"（{text}）" if t.full_width else f"({text})") if nested else text
 
 
 def _term(term: Term, t: Translator) -> str:
@@ -95,10 +95,10 @@ def _and(node: And, t: Translator) -> str:
     if len(positives) == 1:
         sections.append(_describe(positives[0], t, nested=False))
     elif positives:
-        parts = ", ".join(_describe(part, t, nested=True) for part in positives)
+        parts = t.join_list(_describe(part, t, nested=True) for part in positives)
         sections.append(t.gettext("all of: %(parts)s", parts=parts))
     if negatives:
-        parts = ", ".join(_describe(part, t, nested=True) for part in negatives)
+        parts = t.join_list(_describe(part, t, nested=True) for part in negatives)
         sections.append(t.gettext("none of: %(parts)s", parts=parts))
     sections.extend(_describe(source, t, nested=True) for source in sources)
-    return "; ".join(sections)
+    return t.join_sections(sections)

@@ -183,13 +183,13 @@ def _meta_line(item: Item, t: Translator) -> str:
     return html.escape(" · ".join(parts))
 
 
-def _also_on(item: Item, sources: Sequence[StorySource]) -> str:
+def _also_on(item: Item, sources: Sequence[StorySource], t: Translator) -> str:
     """Other wires that carried the story, de-duplicated, in order."""
     names: list[str] = []
     for source in sources:
         if source.feed_name != item.feed_name and source.feed_name not in names:
             names.append(source.feed_name)
-    return ", ".join(names)
+    return t.join_list(names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +243,7 @@ def render_alert(
         item.title,
         summary,
         spans,
-        _also_on(item, sources),
+        _also_on(item, sources, t),
         alert.query or "",
         excerpt.text if excerpt else "",
         excerpt.spans if excerpt else (),

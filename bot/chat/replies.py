@@ -121,6 +121,8 @@ QUERY_HELP = N_(
 <code>source:globenewswire</code> — only from feeds whose name contains it
 <code>滨州</code> — Chinese, Japanese and Korean terms match inside words
 Case, accents and full-width letters are ignored; words match whole (coal ≠ coalition).
+Simplified and traditional characters match as one (滨州 = 濱州); pinyin never matches characters, \
+it is ambiguous (Binzhou: 滨州, 彬州, 宾州): to catch both, write <code>滨州 OR Binzhou</code>.
 Operators and field names (OR, NOT, title:, source:) stay in English in every language."""
 )
 

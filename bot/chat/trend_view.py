@@ -90,7 +90,7 @@ def _line(one: QueryTrend, t: Translator, letter: str | None, width: int) -> str
     if one.trend.peak is not None:
         day, count = one.trend.peak
         parts.append(t.gettext("peak %(day)s (%(count)s)", day=format_day(day, t), count=count))
-    return ", ".join(parts)
+    return t.join_clauses(parts)
 
 
 def caption(trends: Sequence[QueryTrend], t: Translator, zone: ZoneInfo, legend: dict[str, str]) -> str:

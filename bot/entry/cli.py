@@ -6,13 +6,17 @@ from __future__ import annotations
 import argparse
 import logging
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.entry import feeds_args
 from bot.ops.logs import FORMATS, redact, setup_logging
-from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:  # the settings import aiohttp: `wirewatch match` starts without them
+    from bot.settings import Settings
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -23,7 +27,7 @@ QUERY_COMMANDS = ("recent", "match", "trend", "aliases")
 MAX_DAYS = 3650
 MAX_LIMIT = 1000
 
-Command = Callable[[argparse.Namespace, Settings], int]
+Command = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def _days(text: str) -> float:
@@ -182,7 +186,6 @@ def _commands() -> dict[str, Command]:
         "poll": cli_commands.poll,
         "feeds": cli_commands.feeds,
         "recent": cli_commands.recent,
-        "match": cli_commands.match,
         "console": cli_commands.console,
         "demo": cli_commands.demo,
         "prune": prune.command,
@@ -205,6 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.query = " ".join([*args.query, *extra])
         if args.command in ("match", "trend") and not args.query.strip():
             parser.error(f"{args.command} needs a QUERY")
+    if args.command == "match":  # reads no config and no database: starts fast
+        from bot.entry.match_command import match
+
+        return match(args, sys.stdin, sys.stdout, sys.stderr)
     if args.command == "doctor":  # checks the config itself: a bad one is a row of its report
         from bot.entry.doctor import run_doctor
 
@@ -220,12 +227,18 @@ def _run(args: argparse.Namespace) -> int:
     module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.settings import ConfigError, defaults_notice, load_settings
     from bot.tg.errors import startup_failure
     from storage.db.instance import InstanceLockedError
     from storage.store import StoreUnavailableError
 
+    api_base_url = ""
     try:
         settings = load_settings(args.config)
+        api_base_url = settings.telegram.api_base_url
+        notice = None if args.command == "demo" else defaults_notice(settings, args.config, os.environ)
+        if notice:  # the demo reads no config; every other command says it runs on defaults
+            print(f"wirewatch: {notice}", file=sys.stderr)
         _configure_logging(args, settings)
         return _commands()[args.command](args, settings)
     except ConfigError as exc:
@@ -242,7 +255,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"wirewatch: database unavailable: {redact(reason)}", file=sys.stderr)
         return EXIT_DATABASE
     except Exception as exc:
-        failure = startup_failure(exc)
+        failure = startup_failure(exc, api_base_url)
         if failure is None:
             raise
         print(f"wirewatch: {failure[1]}", file=sys.stderr)

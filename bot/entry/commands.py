@@ -12,11 +12,9 @@ from bot.chat.i18n import translator
 from bot.chat.recent import RecentSearch, format_time
 from bot.entry.runtime import open_runtime, open_store
 from bot.pipeline.ingest import FeedPollResult
-from bot.settings import Settings
-from feeds.query import Document, QueryError, parse_query
+from bot.settings import Settings, counted
+from feeds.query import QueryError, parse_query
 
-MATCH = 0
-NO_MATCH = 1
 BAD_QUERY = 2
 POLL_ROLES = frozenset({"fetch", "match"})  # poll: alerts wait in the outbox for a deliver process
 
@@ -40,7 +38,7 @@ async def _poll_once(settings: Settings) -> int:
     async with open_runtime(settings) as runtime:
         stages = build_stages(runtime, POLL_ROLES, None)
         assert stages.match is not None
-        print(f"Polling {len(settings.feeds)} feeds…", flush=True)
+        print(f"Polling {counted(len(settings.feeds), 'feed')}…", flush=True)
         results = await runtime.ingestor.poll_all(on_result=_progress)
         alerts = await stages.match.run_pass()
     rows = [(r.feed_name, r.status, str(len(r.new_items)), f"{r.seconds:.2f}s") for r in results]
@@ -48,7 +46,13 @@ async def _poll_once(settings: Settings) -> int:
     print(format_table(("FEED", "STATUS", "NEW", "TIME"), rows))
     failed = sum(1 for r in results if r.status == "error")
     new = sum(len(r.new_items) for r in results)
-    print(f"\n{len(results)} feeds, {failed} failed, {new} new items, {alerts} alerts queued.")
+    totals = (
+        counted(len(results), "feed"),
+        f"{failed} failed",
+        counted(new, "new item"),
+        counted(alerts, "alert"),
+    )
+    print(f"\n{', '.join(totals)} queued.")
     return 0
 
 
@@ -102,25 +106,6 @@ def recent(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{format_time(item.published_at)}  {item.feed_name}")
         print(f"  {item.title}\n  {item.link or '(no link)'}")
     return 0
-
-
-def match(args: argparse.Namespace, settings: Settings) -> int:
-    """``wirewatch match QUERY [--title T] [--explain]``: 0 match, 1 no match, 2 invalid query."""
-    try:
-        query = parse_query(args.query)
-    except QueryError as exc:
-        print(f"wirewatch: bad query: {exc}", file=sys.stderr)
-        return BAD_QUERY
-    document = Document.from_parts(args.title, sys.stdin.read(), args.source)
-    explanation = query.explain(document)
-    if args.explain:
-        print(f"query: {query.describe()}")
-        if explanation is None:
-            print("no match")
-        for term in explanation.terms if explanation else ():
-            spans = ", ".join(f"{a}-{b}" for a, b in term.spans)
-            print(f"matched {term.term!r} in {term.field} at {spans}")
-    return MATCH if explanation is not None else NO_MATCH
 
 
 def console(args: argparse.Namespace, settings: Settings) -> int:

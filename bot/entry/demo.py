@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat.feed_report import poll_status
 from bot.chat.i18n import Translator
 from bot.entry.console import CONSOLE_CHAT_ID, ConsoleChat, console_language
 from bot.entry.runtime import Runtime, open_runtime
@@ -29,8 +30,8 @@ FEED_NAMES = {
     "asianet.xml": "Xinhua-AsiaNet (sample)",
     "prwire.xml": "PR Wire Asia (sample)",
     "globewire.xml": "Globe Wire (sample)",
-    "zhwire.xml": "山东财经快讯 (sample)",
-    "hkwire.xml": "港澳財經通訊 (sample)",
+    "zhwire.xml": "山东财经快讯（示例）",
+    "hkwire.xml": "港澳財經通訊（示例）",
 }
 # Wires that published before the chat subscribed (all but their first, newest release): what the demo's
 # first poll stores, so a name has evidence in the other script when the chat subscribes.
@@ -91,19 +92,26 @@ def with_later_entries(body: bytes) -> bytes:
     return body.replace(b"</feed>", entries.encode() + b"</feed>")
 
 
-async def show_digest(demo: DemoRun, chat: ConsoleChat, server: SampleFeedServer, out: TextIO) -> int:
-    """Step 6: the chat takes a morning digest; new releases are held, then time jumps to the slot."""
+async def show_digest(
+    demo: DemoRun, chat: ConsoleChat, server: SampleFeedServer, out: TextIO, t: Translator
+) -> int:
+    """Step 6: the chat takes a morning digest; new releases are held, then time jumps to the slot (the
+    chat's clock with it: /status tells the time the digest was sent)."""
     await chat.say("/tz Asia/Shanghai")
     await chat.say(f"/digest {DIGEST_AT:%H:%M}")
     files = sample_feeds()
     server.serve({**files, "globewire.xml": with_later_entries(files["globewire.xml"])})
     results = await demo.poll()
     held = await demo.match()
-    out.write(f"  new items: {sum(len(r.new_items) for r in results)}, alerts held for the digest: {held}\n")
+    items = sum(len(r.new_items) for r in results)
+    line = t.gettext("new items: %(items)s, alerts held for the digest: %(queued)s", items=items, queued=held)
+    out.write(f"  {line}\n")
     zone = demo.runtime.store.chat_volume(CONSOLE_CHAT_ID).zone
     slot = next_digest_slot(demo.clock(), zone, (DIGEST_AT,))
-    out.write(f"  sent before {DIGEST_AT:%H:%M}: {await demo.deliver()}\n")
-    out.write(f"  … the clock jumps to {slot.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}) …\n\n")
+    sent = await demo.deliver()
+    out.write("  " + t.gettext("sent before %(time)s: %(sent)s", time=f"{DIGEST_AT:%H:%M}", sent=sent) + "\n")
+    when = t.format_datetime(slot, zone) + t.aside(zone.key)
+    out.write("  " + t.gettext("… the clock jumps to %(when)s …", when=when) + "\n\n")
     demo.clock.now = slot + timedelta(seconds=1)
     digests = await demo.deliver()
     await chat.say("/status")
@@ -130,8 +138,7 @@ class DemoRun:
     clock: DemoClock
 
     @classmethod
-    def build(cls, runtime: Runtime, transport: ConsoleTransport) -> DemoRun:
-        clock = DemoClock(datetime.now(UTC))
+    def build(cls, runtime: Runtime, transport: ConsoleTransport, clock: DemoClock) -> DemoRun:
         outlet = Outlet(transport, make_pacer(runtime.settings.delivery), (ChatKind.CONSOLE,))
         return cls(runtime, build_stages(runtime, DEMO_ROLES, outlet, clock=clock, fetch_in_flight=1), clock)
 
@@ -175,10 +182,11 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
     earlier = before_subscribing(files)
     with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(earlier) as server:
         settings = demo_settings(server, list(files), Path(tmp) / "demo.db")
-        async with open_runtime(settings, use_processes=False) as runtime:
+        clock = DemoClock(datetime.now(UTC))  # the stages' and the chat's: /status agrees with the digest
+        async with open_runtime(settings, use_processes=False, clock=clock) as runtime:
             t = await console_language(runtime.store, language, settings.chat.default_language)
             heading = t.gettext("── to the console chat ──")
-            demo = DemoRun.build(runtime, ConsoleTransport(out, heading=lambda chat_id: heading))
+            demo = DemoRun.build(runtime, ConsoleTransport(out, heading=lambda chat_id: heading), clock)
             chat = ConsoleChat(runtime.service, out, echo_input=True)
             # A new feed's first poll never alerts: learn the wires and store what they hold, before the
             # chat subscribes (so at the demo's start time: a subscription is made on the real clock).
@@ -197,7 +205,7 @@ async def run_demo(out: TextIO, language: str | None = None) -> int:
                 await chat.say(line)
             six = t.gettext("6. A morning digest instead of instant alerts (the demo's clock jumps ahead)")
             _heading(out, six)
-            digests = await show_digest(demo, chat, server, out)
+            digests = await show_digest(demo, chat, server, out, t)
             _heading(out, t.gettext("7. Insight: a dry run, and a chart of stories per day"))
             for line in ("/test Binzhou", "/test Binzhou aluminium", "/trend Binzhou"):
                 await chat.say(line)
@@ -226,7 +234,7 @@ async def _poll(demo: DemoRun, out: TextIO, t: Translator) -> None:
             "%(feed)s: %(status)s, %(count)s new items",
             len(result.new_items),
             feed=result.feed_name,
-            status=result.status,
+            status=poll_status(result.status, t),
             count=len(result.new_items),
         )
         out.write(f"  {line}\n")

@@ -21,11 +21,11 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.chat.feed_report import ago
+from bot.chat.feed_report import ago, cells, pad
 from bot.entry.runtime import fetch_limits
 from bot.entry.translation import make_provider
 from bot.offload import off_loop
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, counted, defaults_notice, load_settings
 from bot.tg.probe import TokenProbe, probe_token
 from bot.translate.service import probe
 from feeds.fetch import Fetcher, FetchResult
@@ -67,8 +67,10 @@ def check_config(path: str | None, env: Mapping[str, str]) -> tuple[Check, Setti
         secret = env.get("WIREWATCH_TELEGRAM_TOKEN")
         hint = "fix that key (config.example.toml shows every setting with its default)"
         return Check("config", False, redact(str(exc), [secret]), hint), None
-    where = str(settings.source) if settings.source else "defaults (no config file)"
-    return Check("config", True, f"{where}: {len(settings.feeds)} feeds"), settings
+    detail = (
+        defaults_notice(settings, path, env) or f"{settings.source}: {counted(len(settings.feeds), 'feed')}"
+    )
+    return Check("config", True, detail), settings
 
 
 def check_database(settings: Settings) -> tuple[list[Check], DatabaseStatus | None]:
@@ -197,7 +199,7 @@ async def check_feed(
     except FeedParseError as exc:
         hint = "the URL serves no RSS or Atom feed: find the feed link on the publisher's site"
         return Check(name, False, f"200 but not a feed: {exc}; {last}", hint), skew
-    return Check(name, True, f"200, {len(entries)} items; {last}"), skew
+    return Check(name, True, f"200, {counted(len(entries), 'item')}; {last}"), skew
 
 
 def _skew(result: FetchResult, now: datetime) -> float | None:
@@ -244,10 +246,10 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
 
 def render(checks: Sequence[Check]) -> str:
     """The table: a ✓ or ✗, the name, the detail; the hint below each problem."""
-    width = max(len(c.name) for c in checks)
+    width = max(cells(c.name) for c in checks)  # feed names may be Chinese: two cells a character
     lines = []
     for check in checks:
-        lines.append(f"{'✓' if check.ok else '✗'} {check.name.ljust(width)}  {check.detail}")
+        lines.append(f"{'✓' if check.ok else '✗'} {pad(check.name, width)}  {check.detail}")
         if not check.ok and check.hint:
             lines.append(f"  {' ' * width}  → {check.hint}")
     failed = sum(1 for c in checks if not c.ok)

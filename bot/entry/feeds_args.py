@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from bot.settings import MAX_INTERVAL, ConfigError, parse_duration
-
 
 def interval(text: str) -> int:
     """``--interval``: seconds or a duration like ``5m``, from 1 second to 30 days."""
+    from bot.settings import MAX_INTERVAL, ConfigError, parse_duration  # heavy (aiohttp): only when used
+
     try:
         return parse_duration(text, "--interval", high=MAX_INTERVAL)
     except ConfigError as exc:

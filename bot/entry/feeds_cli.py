@@ -19,7 +19,7 @@ from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, norm
 from bot.chat.i18n import translator
 from bot.entry.runtime import feed_rules, fetch_limits, open_store, url_policy
 from bot.offload import off_loop
-from bot.settings import Settings, describe_seconds
+from bot.settings import Settings, counted, describe_seconds
 from feeds.fetch import Fetcher
 from feeds.models import FeedOrigin
 from feeds.opml import OpmlError, parse_opml
@@ -95,7 +95,9 @@ async def _store(
     newest = found.newest
     when = f", the newest from {newest:%Y-%m-%d %H:%M} UTC" if newest else ""
     print(f"Added #{feed.id} {feed.name}: {found.title or mask_url(found.url)}")
-    print(f"{len(found.items)} items{when}; polled every {describe_seconds(feed.interval_seconds)}.")
+    print(
+        f"{counted(len(found.items), 'item')}{when}; polled every {describe_seconds(feed.interval_seconds)}."
+    )
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -121,28 +121,32 @@ def ingest_store_executor(dialect: str) -> Executor | None:
     return ThreadPoolExecutor(max_workers=PG_STORE_THREADS, thread_name_prefix="ingest-store")
 
 
-def open_store(settings: Settings) -> Store:
+def open_store(settings: Settings, now: datetime | None = None) -> Store:
     """Open (and migrate) the database and bring the configured feeds into it."""
     try:
         store = Store.open(settings.database.url, default_zone=settings.chat.default_timezone)
     except ValueError as exc:  # a URL of a database we don't support
         raise ConfigError(f"database.url: {exc}") from None
-    store.sync_feeds(settings.feeds, datetime.now(UTC))
+    store.sync_feeds(settings.feeds, now or datetime.now(UTC))
     return store
 
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, *, use_processes: bool = True, exclusive: bool = False
+    settings: Settings,
+    *,
+    use_processes: bool = True,
+    exclusive: bool = False,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> AsyncIterator[Runtime]:
-    """Build the runtime; close everything on exit.
+    """Build the runtime (``clock``: the chat's time; the demo moves it); close everything on exit.
 
     SQLite serves one process: the runtime holds the database file's instance lock (a second process is
     refused in one line). PostgreSQL coordinates any number of processes through claims and leases, so
     the lock is taken there only when ``exclusive``."""
     early = await off_loop(_sqlite_lock, settings.database.url)
     try:
-        store = await off_loop(open_store, settings)
+        store = await off_loop(open_store, settings, clock())
     except BaseException:
         if early is not None:
             early.release()
@@ -182,6 +186,7 @@ async def open_runtime(
                 matcher,
                 admins=settings.telegram.admins,
                 allowed_chats=settings.telegram.allowed_chats,
+                clock=clock,
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
                 translator=translator,

@@ -23,8 +23,6 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from feeds.urls import mask_urls_in
-
 REDACTED = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORMATS = ("text", "json")
@@ -70,6 +68,8 @@ class Redactor:
             text = self._known.sub(REDACTED, text)
         text = _BOT_PATH.sub(rf"\1{REDACTED}", text)
         text = _TOKEN_SHAPE.sub(REDACTED, text)
+        from feeds.urls import mask_urls_in  # here, not at the top: `wirewatch match` starts without yarl
+
         return mask_urls_in(text)
 
 

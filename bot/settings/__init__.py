@@ -6,7 +6,7 @@ key once (default, range, help), ``values`` parses values, ``document`` validate
 """
 
 from bot.settings.document import SECTIONS, Key, check_webhook, parse_settings_document
-from bot.settings.load import DEFAULT_CONFIG_PATH, load_settings, resolve_config_path
+from bot.settings.load import DEFAULT_CONFIG_PATH, defaults_notice, load_settings, resolve_config_path
 from bot.settings.model import (
     DEFAULT_API_BASE_URL,
     DEFAULT_WEBHOOK_LISTEN,
@@ -22,7 +22,7 @@ from bot.settings.model import (
     TelegramSettings,
     WorkersSettings,
 )
-from bot.settings.values import MAX_INTERVAL, ConfigError, describe_seconds, parse_duration, shown
+from bot.settings.values import MAX_INTERVAL, ConfigError, counted, describe_seconds, parse_duration, shown
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -44,6 +44,8 @@ __all__ = [
     "TelegramSettings",
     "WorkersSettings",
     "check_webhook",
+    "counted",
+    "defaults_notice",
     "describe_seconds",
     "load_settings",
     "parse_duration",

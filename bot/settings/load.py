@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.settings.document import check_webhook, parse_settings_document
 from bot.settings.model import Settings
-from bot.settings.values import ConfigError
+from bot.settings.values import ConfigError, counted
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -23,6 +23,15 @@ def resolve_config_path(cli_path: str | None, env: Mapping[str, str]) -> tuple[P
     if env.get("WIREWATCH_CONFIG"):
         return Path(env["WIREWATCH_CONFIG"]), True
     return DEFAULT_CONFIG_PATH, False
+
+
+def defaults_notice(settings: Settings, cli_path: str | None, env: Mapping[str, str]) -> str | None:
+    """The line that says no config file was read (every setting is its default); None when one was."""
+    if settings.source is not None:
+        return None
+    path, _ = resolve_config_path(cli_path, env)
+    shown = path if path.is_absolute() else f"./{path}"
+    return f"no config file at {shown}: using defaults, {counted(len(settings.feeds), 'feed')}"
 
 
 def load_settings(cli_path: str | None = None, env: Mapping[str, str] | None = None) -> Settings:

@@ -75,7 +75,11 @@ class PollingSettings:
 class TelegramSettings:
     token: str | None = setting(None, v.optional_string, "bot token", secret=True)
     api_base_url: str = setting(DEFAULT_API_BASE_URL, v.http_url, "Bot API endpoint")
-    admins: frozenset[int] = setting(frozenset(), v.id_set, "user ids allowed to use /feeds")
+    admins: frozenset[int] = setting(
+        frozenset(),
+        v.id_set,
+        "bot administrators' user ids (/feeds, /export, /import, adding and removing feeds)",
+    )
     allowed_chats: frozenset[int] = setting(frozenset(), v.id_set, "chat ids allowed; empty = anyone")
     feed_adders: str = setting("admins", v.one_of("admins", "everyone"), "who may add feeds from chat")
     max_feeds_per_chat: int = setting(20, v.whole(1, 10_000), "feeds one chat may add")

@@ -33,12 +33,16 @@ def shown(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 feed``, ``2 feeds``, ``0 feeds`` (terminal lines in English; the chat uses its catalogs)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def describe_seconds(seconds: int) -> str:
     """``86400`` -> ``"1 day"``, ``7200`` -> ``"2 hours"``, ``90`` -> ``"90 seconds"``."""
     for size, unit in ((DAY, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
         if seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+            return counted(seconds // size, unit)
     raise AssertionError("unreachable: every whole number of seconds is a multiple of 1")
 
 

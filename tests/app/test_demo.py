@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
+
 from bot.entry.demo import run_demo
+from tests.cjk_text import ascii_punctuation_next_to_han, has_han
 
 
 async def test_demo_shows_the_expected_alerts_once() -> None:
@@ -39,3 +42,23 @@ async def test_demo_shows_the_expected_alerts_once() -> None:
     assert digest.count("Digest 08:00 (Asia/Shanghai) · 2 stories") == 1
     assert "Binzhou Port Adds a Second Ro-Ro Berth" in digest and "Shandong Solar Farms" in digest
     assert "Demo finished: 5 alerts and 1 digest delivered" in text
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+async def test_demo_in_chinese_has_no_english_line_and_full_width_punctuation(language: str) -> None:
+    out = io.StringIO()
+    assert await run_demo(out, language) == 0
+    text = out.getvalue()
+    narration = [line for line in text.splitlines() if line.startswith(("  ", "===")) or "：" in line]
+    english = [line for line in narration if not has_han(line)]
+    assert english == [], "the demo's own words are all translated"
+    assert re.search(r"：(ok|error|not_modified)，", text) is None, "a poll state was left in English"
+    assert ascii_punctuation_next_to_han(text) == []
+    assert " （" not in text, "a full-width parenthesis brings its own space"
+
+
+async def test_demo_status_tells_the_time_of_the_digest_it_showed() -> None:
+    out = io.StringIO()
+    assert await run_demo(out) == 0
+    status = out.getvalue().split("you> /status")[1].split("===")[0]
+    assert re.search(r"local time \w+ \d+, 08:00", status), status

@@ -161,8 +161,30 @@ async def test_addfeed_of_a_private_address_is_refused(
     service: ChatService, store: Store, private_server: FeedServer, host: str
 ) -> None:
     answer = await say(service, ADMIN, f"/addfeed http://{host}:{port(private_server)}/secret.xml")
-    assert "refused: private address" in answer
+    assert "refused: private address" in answer and "polling.allow_private_networks = true" in answer
     assert private_server.requests == [] and store.list_feeds() == []
+
+
+async def test_addfeed_to_a_port_not_allowed_names_both_settings_to_change(
+    service: ChatService, store: Store
+) -> None:
+    answer = await say(service, ADMIN, "/addfeed http://127.0.0.1:8099/feed.xml")
+    assert "refused: port not allowed" in answer
+    assert "polling.allowed_ports" in answer and "polling.allow_private_networks" in answer
+    assert store.list_feeds() == []
+
+
+@pytest.mark.parametrize(
+    ("ctx", "id_shown"),
+    [(USER, True), (ADMIN, False), (ChatContext(7, ChatKind.CONSOLE, user_id=None), False)],
+    ids=["user", "admin", "console"],
+)
+async def test_start_tells_a_user_who_is_not_an_admin_their_id(
+    service: ChatService, ctx: ChatContext, id_shown: bool
+) -> None:
+    answer = await say(service, ctx, "/start")
+    assert ("Your Telegram user id is <code>1001</code>" in answer) is id_shown
+    assert ("telegram.admins" in answer) is id_shown
 
 
 async def test_the_same_feed_after_a_redirect_is_refused_naming_it(
@@ -182,9 +204,10 @@ async def test_who_may_add_and_how_many(store: Store, fetcher: Fetcher, feed_ser
     for n in range(3):
         feed_server.add(f"/f{n}.xml", titled_feed(f"Wire {n}", []))
     admins_only = service_for(store, fetcher)
-    assert "Only the bot's administrators" in await say(
-        admins_only, USER, f"/addfeed {url(feed_server, '/f0.xml')}"
-    )
+    refusal = await say(admins_only, USER, f"/addfeed {url(feed_server, '/f0.xml')}")
+    assert "Only the bot's administrators" in refusal
+    assert "Your Telegram user id is <code>1001</code>" in refusal and "telegram.admins" in refusal
+    assert "telegram.admins" in await say(admins_only, USER, "/feeds")
     everyone = service_for(store, fetcher, adders="everyone", max_per_chat=2)
     assert "It has no items yet" in await say(everyone, USER, f"/addfeed {url(feed_server, '/f0.xml')}")
     assert "Added" in await say(everyone, USER, f"/addfeed {url(feed_server, '/f1.xml')}")
@@ -238,7 +261,7 @@ async def test_export_then_import_round_trip(
     report = await say(service, replace(ADMIN, replied_document=document), "/import")
     assert "= http://127.0.0.1/c.xml: already present as Config Wire" in report
     assert f"+ {url(feed_server, '/harbor.xml')}: added as Harbor" in report
-    assert "✗ file:///etc/passwd: refused, refused: only http and https links" in report
+    assert "✗ file:///etc/passwd: refused: only http and https links" in report
     assert "1 added, 1 already present, 1 refused." in report
     assert {(f.name, f.origin) for f in store.list_feeds()} == {
         ("Config Wire", FeedOrigin.CONFIG),

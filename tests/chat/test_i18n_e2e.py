@@ -146,7 +146,7 @@ async def test_hong_kong_user_gets_traditional_chinese(store: Store, fake_telegr
         refused = await bot.ask(user, '/subscribe "滨州', language_code="zh-hk")
         assert '這個查詢無法使用："滨州 處的引號沒有閉合。' in refused and "用法：/subscribe" in refused
         subscribed = await bot.ask(user, "/subscribe 滨州 OR 魏桥", language_code="zh-hk")
-        assert "已訂閱 #" in subscribed and "任一個：「滨州」, 「魏桥」" in subscribed
+        assert "已訂閱 #" in subscribed and "任一個：「滨州」、「魏桥」" in subscribed
         alert = await bot.release(user, "魏桥创业集团发布新闻稿")
         assert "符合：<code>滨州 OR 魏桥</code>" in alert
 

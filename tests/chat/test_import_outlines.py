@@ -71,8 +71,8 @@ async def test_chat_import_refuses_each_bad_outline_and_adds_the_rest(store: Sto
     html = reply.html
     assert "went wrong" not in html
     assert f"2 added, 0 already present, {len(urls) - 2} refused." in html
-    assert "✗ http://[127.0.0.2]/x: refused, refused: not a valid link" in html
-    assert "✗ http://wire.example:99999/x: refused, refused: invalid port" in html
+    assert "✗ http://[127.0.0.2]/x: refused: not a valid link" in html
+    assert "✗ http://wire.example:99999/x: refused: invalid port" in html
     assert sorted(f.url for f in store.list_feeds()) == sorted(GOOD)
 
 
@@ -86,6 +86,6 @@ def test_cli_import_refuses_each_bad_outline_and_adds_the_rest(tmp_path: Path) -
     done = wirewatch("feeds", "import", str(path), "--config", str(config))
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr and done.stderr == ""
-    assert "✗ http://[127.0.0.2]/x: refused, refused: not a valid link" in done.stdout
+    assert "✗ http://[127.0.0.2]/x: refused: not a valid link" in done.stdout
     assert f"2 added, 0 already present, {len(urls) - 2} refused." in done.stdout
     assert done.stdout.count("added as") == 2

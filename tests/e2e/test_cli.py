@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.entry.match_command import PROMPT
 from tests.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,12 +111,50 @@ def test_match_exit_codes(args: list[str], body: str, code: int) -> None:
     assert done.returncode == code, done.stderr
     if code == 2:
         assert done.stderr.startswith("wirewatch: bad query: ") and "Traceback" not in done.stderr
+        assert done.stdout == ""
+    else:
+        assert done.stdout == ("match\n" if code == 0 else "no match\n")
 
 
 def test_match_explain_says_what_matched_where() -> None:
     done = wirewatch("match", "coal OR gas", "--explain", stdin="Coal-fired plant")
     assert done.returncode == 0
+    assert done.stdout.splitlines()[1] == "match"
     assert "matched 'coal' in body at 0-4" in done.stdout
+
+
+def test_match_prompts_on_a_terminal_only() -> None:
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WIREWATCH_")}
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.entry.cli", "match", "coal"],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        text=True,
+    ) as process:
+        os.close(terminal)
+        os.write(controller, b"coal mine\n\x04")
+        out, err = process.communicate(timeout=60)
+    os.close(controller)
+    assert (process.returncode, out) == (0, "match\n")
+    assert err.strip() == PROMPT
+    assert wirewatch("match", "coal", stdin="coal").stderr == ""  # a pipe gets no prompt
+
+
+def test_match_imports_no_database_network_or_telegram_library() -> None:
+    """What keeps ``wirewatch match`` starting fast: nothing heavy is imported (README: ≤ 0.8 s)."""
+    probe = (
+        "import sys; from bot.entry.cli import main; code = main(['match', 'coal']); "
+        "heavy = ('aiohttp', 'yarl', 'sqlalchemy', 'telegram', 'babel'); "
+        "print(code, sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], input="coal", capture_output=True, text=True, timeout=60, cwd=ROOT
+    )
+    assert done.stdout.splitlines()[-1] == "0 []", done.stderr
 
 
 def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -155,3 +195,20 @@ def test_trend_writes_the_chart_and_prints_the_caption(config: Path, tmp_path: P
     assert nothing.returncode == 0 and "no chart" in nothing.stdout
     assert wirewatch("trend", "binzhou", "--days", "400", "--config", str(config)).returncode == 2
     assert wirewatch("trend", '"unclosed', "--config", str(config)).returncode == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"), [(["poll", "--once"], ""), (["console"], "/quit\n"), (["doctor"], "")], ids=str
+)
+def test_without_a_config_file_one_line_says_defaults_are_used(
+    tmp_path: Path, args: list[str], stdin: str
+) -> None:
+    done = wirewatch(*args, stdin=stdin, cwd=tmp_path)
+    notice = "no config file at ./config.toml: using defaults, 0 feeds"
+    assert "Traceback" not in done.stderr
+    assert (done.stdout + done.stderr).count(notice) == 1, done.stdout + done.stderr
+
+
+def test_a_config_file_brings_no_defaults_line(config: Path) -> None:
+    done = wirewatch("feeds", "--config", str(config))
+    assert "using defaults" not in done.stdout + done.stderr

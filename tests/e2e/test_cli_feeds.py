@@ -44,7 +44,7 @@ def test_add_list_remove(tmp_path: Path, feed_server: FeedServer) -> None:
     assert added.returncode == 0, added.stderr
     assert (
         "Added #2 Harbor: Harbor Wire" in added.stdout
-        and "1 items, the newest from 2026-11-26 08:30 UTC" in added.stdout
+        and "1 item, the newest from 2026-11-26 08:30 UTC" in added.stdout
         and "5 minutes" in added.stdout
     )
     again = wirewatch("feeds", "add", feed_server.url("/old"), "--config", config)

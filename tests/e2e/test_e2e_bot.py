@@ -196,5 +196,5 @@ def test_unreachable_telegram_is_a_clear_error(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.returncode == 4, done.stderr
-    assert "wirewatch: Telegram unavailable:" in done.stderr
+    assert "wirewatch: Telegram unavailable at http://127.0.0.1:9/bot: " in done.stderr
     assert "Traceback" not in done.stderr

@@ -74,4 +74,5 @@ def test_a_bad_gateway_page_at_start_is_one_line(tmp_path: Path, fake_telegram: 
     )
     assert done.returncode == 4, done.stderr
     problems = [line for line in done.stderr.splitlines() if " INFO " not in line]
-    assert problems == ["wirewatch: Telegram unavailable: Bad Gateway (502)"], done.stderr
+    expected = f"wirewatch: Telegram unavailable at {fake_telegram.base_url}: Bad Gateway (502)"
+    assert problems == [expected], done.stderr

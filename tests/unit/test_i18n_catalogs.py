@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot.chat.i18n import DOMAIN, LOCALE_DIR, LOCALES, translator
 from bot.chat.render import MAX_MESSAGE, visible_length
+from tests.cjk_text import ascii_punctuation_next_to_han
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -195,3 +196,31 @@ def test_msgids_are_literal_strings_not_f_strings() -> None:
                 )
                 checked += 1
     assert checked > 40
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant"])
+def test_chinese_catalogs_use_full_width_punctuation(locale: str) -> None:
+    """，；（） in Chinese sentences, never ASCII ``,;()`` beside a Han character (``<code>`` excepted)."""
+    found = {
+        text: mistakes
+        for message in _entries(locale)
+        for text in _strings(message)
+        if (mistakes := ascii_punctuation_next_to_han(text))
+    }
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "mistakes"),
+    [
+        ("1 則報導, 前 30 天沒有", 1),
+        ("解讀為：「shandong」; 都不包含", 1),
+        ("3 則報導 (去掉 aluminium)", 1),
+        ("3 則報導（去掉 aluminium）", 0),
+        ("%(count)s 則報導，<code>a, b (c)</code>", 0),
+        ("Globe Wire (sample)：正常", 0),
+    ],
+    ids=["comma", "semicolon", "parenthesis", "full-width", "code-and-placeholder", "latin-name"],
+)
+def test_the_typography_check_finds_ascii_punctuation_beside_han(text: str, mistakes: int) -> None:
+    assert len(ascii_punctuation_next_to_han(text)) == mistakes

@@ -9,12 +9,14 @@ import pytest
 from bot.chat.context import ChatContext
 from bot.chat.i18n import translator
 from bot.chat.query_text import QUERY_ERRORS, describe, query_error_text
+from bot.chat.replies import help_text
 from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from feeds.models import ChatKind
-from feeds.query import QueryError, parse_query
+from feeds.query import Document, QueryError, parse_query
 from feeds.query.lexer import MESSAGES
 from storage.store import Store
+from tests.cjk_text import ascii_punctuation_next_to_han
 
 # (id, query, code, 简体 refusal, 繁體 refusal)
 REFUSALS = [
@@ -131,14 +133,14 @@ DESCRIBED = [
     (
         "and-not",
         "Binzhou Shandong -aluminum",
-        "全部包含：“binzhou”, “shandong”; 都不包含：“aluminum”",
+        "全部包含：“binzhou”、“shandong”；都不包含：“aluminum”",
         "都不包含",
     ),
     (
         "or",
         "aluminium OR aluminum",
-        "任意一个：“aluminium”, “aluminum”",
-        "任一個：「aluminium」, 「aluminum」",
+        "任意一个：“aluminium”、“aluminum”",
+        "任一個：「aluminium」、「aluminum」",
     ),
     (
         "phrase-title",
@@ -148,8 +150,13 @@ DESCRIBED = [
     ),
     ("prefix", "alumin*", "“alumin*”（前缀）", "「alumin*」（字首）"),
     ("source", "Binzhou source:globe", "来自名称包含“globe”的信息源", "來自名稱包含「globe」的資訊來源"),
-    ("nested-not", "Binzhou NOT (coal OR steel)", "都不包含：(任意一个：“coal”, “steel”)", "任一個"),
-    ("cjk", "滨州 OR 魏桥", "任意一个：“滨州”, “魏桥”", "任一個：「滨州」, 「魏桥」"),
+    (
+        "nested-not",
+        "Binzhou NOT (coal OR steel)",
+        "都不包含：（任意一个：“coal”、“steel”）",
+        "都不包含：（任一個：「coal」、「steel」）",
+    ),
+    ("cjk", "滨州 OR 魏桥", "任意一个：“滨州”、“魏桥”", "任一個：「滨州」、「魏桥」"),
 ]
 
 
@@ -159,6 +166,8 @@ def test_descriptions_in_every_language(query: str, hans: str, hant: str) -> Non
     assert describe(parsed, translator("en")) == parsed.describe()  # English unchanged
     assert hans in describe(parsed, translator("zh-Hans"))
     assert hant in describe(parsed, translator("zh-Hant"))
+    for language in ("zh-Hans", "zh-Hant"):
+        assert ascii_punctuation_next_to_han(describe(parsed, translator(language))) == []
 
 
 async def test_the_chat_answers_a_bad_query_and_a_subscription_in_chinese(store: Store) -> None:
@@ -168,6 +177,18 @@ async def test_the_chat_answers_a_bad_query_and_a_subscription_in_chinese(store:
     assert "这个查询无法使用：“OR”两边都需要有词。" in refused
     assert "needs a term" not in refused
     subscribed = (await service.handle(hans, "subscribe", "滨州 -铝业")).html
-    assert "全部包含" not in subscribed and "“滨州”; 都不包含：“铝业”" in subscribed
+    assert "全部包含" not in subscribed and "“滨州”；都不包含：“铝业”" in subscribed
     english = ChatContext(3102, ChatKind.PRIVATE, user_id=3102, language_code="en-GB")
     assert '"OR" needs a term on both sides' in (await service.handle(english, "recent", "a OR")).html
+
+
+def test_every_language_help_states_the_cross_script_rule_the_matcher_follows() -> None:
+    """The help says 滨州 finds 濱州 but not Binzhou, and how to catch both: the matcher agrees."""
+    for language in ("en", "zh-Hans", "zh-Hant"):
+        text = help_text(is_admin=False, t=translator(language))
+        assert " OR Binzhou</code>" in text and ("Binzhou：" in text or "Binzhou:" in text), language
+    texts = ("滨州黄河", "濱州黃河", "Binzhou opens a park")
+    found = [parse_query("滨州").explain(Document.from_parts("", t, "")) is not None for t in texts]
+    assert found == [True, True, False]
+    both = parse_query("滨州 OR Binzhou")
+    assert all(both.explain(Document.from_parts("", t, "")) is not None for t in texts)

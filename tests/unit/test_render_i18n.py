@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 import pytest
 
 from bot.chat.digest import render_digest_messages
-from bot.chat.feed_report import _cells as cells
-from bot.chat.feed_report import feed_health_table
+from bot.chat.feed_report import HEALTH, cells, feed_health_table, next_poll, poll_status, render_feed_health
 from bot.chat.i18n import translator
 from bot.chat.render import render_alert, render_digest
+from bot.entry.doctor import Check, render
+from bot.pipeline.ingest import PollStatus
 from feeds.models import FeedState
 from storage.store import StorySource
+from tests.cjk_text import has_han
 from tests.unit.test_digest_render import SHANGHAI, SLOT, alert
 from tests.unit.test_render import make_alert, telegram_text
 
@@ -98,3 +101,33 @@ def test_feed_table_in_the_language_and_aligned_in_terminal_cells(language: str,
     column = cells(head[: head.index(state)])
     assert cells(first[: first.index(t.gettext("new"))]) == column
     assert cells(second[: second.index(t.gettext("ok"))]) == column
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant"])
+def test_every_poll_state_and_feed_health_is_translated(language: str) -> None:
+    t = translator(language)
+    for status in get_args(PollStatus):
+        assert has_han(poll_status(status, t)), status
+    for word in HEALTH.values():
+        assert has_han(t.gettext(word)), word
+
+
+def test_an_overdue_feed_is_due_now_not_polled_ago() -> None:
+    now = datetime(2026, 1, 27, 9, 0, tzinfo=UTC)
+    overdue = FeedState(
+        id=1,
+        name="Wire",
+        url="http://127.0.0.1/a.xml",
+        interval_seconds=60,
+        next_poll_at=now - timedelta(seconds=1),
+    )
+    t = translator("en")
+    assert "next poll due now" in render_feed_health([overdue], now, t)
+    assert "due now" in feed_health_table([overdue], now, t)
+    assert next_poll(now + timedelta(minutes=4), now, t) == "in 4m"
+
+
+def test_doctor_columns_align_in_terminal_cells_with_chinese_feed_names() -> None:
+    checks = [Check("config", True, "fine"), Check("feed 山东财经快讯", False, "HTTP 404", "find it")]
+    first, second = render(checks).splitlines()[:2]
+    assert cells(first[: first.index("fine")]) == cells(second[: second.index("HTTP 404")])
