@@ -30,6 +30,7 @@ from storage.facade.items import Items
 from storage.facade.ops import Operations
 from storage.facade.spikes import Spikes
 from storage.facade.trends import Trends
+from storage.facade.updates import Updates
 from storage.facade.volume import Volume
 from storage.migrations import migrate
 
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 
-class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Operations):
+class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Operations, Updates):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL): every part's methods on one object,
     which implements every port of ``bot.pipeline.ports``."""
 

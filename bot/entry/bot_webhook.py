@@ -16,7 +16,13 @@ import logging
 from bot.ops.readiness import Readiness
 from bot.settings import ConfigError, TelegramSettings
 from bot.tg.frontend import TelegramFrontend
-from bot.tg.webhook import WebhookRegistrationError, WebhookServer, register_webhook, webhook_path
+from bot.tg.webhook import (
+    HandledUpdates,
+    WebhookRegistrationError,
+    WebhookServer,
+    register_webhook,
+    webhook_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ class BotWebhook:
         stop: asyncio.Event,
         readiness: Readiness | None = None,
         *,
+        handled: HandledUpdates | None = None,
         retry: float = REGISTER_RETRY_SECONDS,
     ) -> None:
         if settings.webhook_url is None or not settings.webhook_secret:
@@ -45,7 +52,11 @@ class BotWebhook:
         self._readiness = readiness
         self._retry = retry
         self.server = WebhookServer(
-            frontend, path=webhook_path(self._url), secret=self._secret, listen=settings.webhook_listen
+            frontend,
+            path=webhook_path(self._url),
+            secret=self._secret,
+            listen=settings.webhook_listen,
+            handled=handled,
         )
         self.registered = False
         self.refused_token = False

@@ -129,5 +129,5 @@ def _bot_role(
 ) -> BotLeadership | BotWebhook:
     """Webhook mode (every bot process serves) with ``telegram.webhook_url``, else the polling leader."""
     if settings.telegram.webhook_url is not None:
-        return BotWebhook(frontend, settings.telegram, stop, readiness)
+        return BotWebhook(frontend, settings.telegram, stop, readiness, handled=runtime.store)
     return BotLeadership(runtime.store, frontend, stop, readiness)

@@ -29,6 +29,7 @@ from storage.migrations import (
     m0011_feed_claims,
     m0012_match_queue,
     m0013_drop_matched_at,
+    m0015_handled_updates,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "feed claims", m0011_feed_claims.apply),
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
+    # 14 belongs to another branch (the Chinese script fold); merging takes its step in place of this one
+    Migration(14, "reserved", lambda conn: None),
+    Migration(15, "handled webhook updates", m0015_handled_updates.apply),
 )
 
 
