@@ -61,11 +61,17 @@ class BotWebhook:
         self.registered = False
         self.refused_token = False
 
+    async def bind(self) -> None:
+        """Bind ``telegram.webhook_listen`` now (at start, before any stage runs): ``ListenError`` when the
+        address is taken, does not resolve or is not permitted."""
+        if self.server.port is None:
+            await self.server.start()
+
     async def run(self) -> None:
         """Serve the webhook until ``stop``; the server closes on the way out, the webhook stays."""
         await self._frontend.start_handling()
         try:
-            await self.server.start()
+            await self.bind()
             await self._register()
             while not self._stop.is_set():
                 if self._readiness is not None:

@@ -7,11 +7,13 @@ import logging
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from bot.entry import feeds_args
 from bot.ops.logs import FORMATS, redact, setup_logging
 from bot.settings import ConfigError, Settings, load_settings
+from bot.settings.values import listen
 
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
@@ -93,6 +95,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
+    for serving in (run, poll):
+        serving.add_argument(
+            "--metrics-listen",
+            metavar="HOST:PORT",
+            default=None,
+            help="this process's ops server (overrides $WIREWATCH_METRICS_LISTEN and metrics.listen; "
+            "several processes on one host each need their own port)",
+        )
     feeds = sub.add_parser("feeds", parents=[common], help="every feed with its health; add, remove, OPML")
     feeds_args.add_arguments(feeds, common)
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
@@ -186,6 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args)
 
 
+def _with_options(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the command line's overrides (``--metrics-listen``)."""
+    given = getattr(args, "metrics_listen", None)
+    if given is None:
+        return settings
+    return replace(settings, metrics=replace(settings.metrics, listen=listen(given, "--metrics-listen")))
+
+
 def _run(args: argparse.Namespace) -> int:
     """Load the settings and run the command; known failures become one line and an exit code.
 
@@ -193,16 +211,25 @@ def _run(args: argparse.Namespace) -> int:
     module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.ops.listen import ListenError
     from bot.tg.errors import startup_failure
     from storage.db.instance import InstanceLockedError
     from storage.store import StoreUnavailableError
 
     try:
-        settings = load_settings(args.config)
+        settings = _with_options(args, load_settings(args.config))
         _configure_logging(args, settings)
         return _commands()[args.command](args, settings)
     except ConfigError as exc:
         print(f"wirewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ListenError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:
+        if exc.filename is None:  # not a file-system error: not ours to explain
+            raise
+        print(f"wirewatch: {exc.filename}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
         return EXIT_CONFIG
     except InstanceLockedError as exc:
         print(f"wirewatch: refused to start: {exc}", file=sys.stderr)

@@ -28,6 +28,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.offload import off_loop
+from bot.ops.listen import start_site
 from bot.tg.frontend import ALLOWED_UPDATES, TelegramFrontend
 from feeds.values import StoreUnavailableError
 
@@ -88,14 +89,14 @@ class WebhookServer:
         self.replayed = 0
 
     async def start(self) -> None:
-        """Bind ``listen`` and serve; OSError when the address is taken."""
+        """Bind ``listen`` and serve; ``ListenError`` (one line, naming ``telegram.webhook_listen``) when
+        the address is taken, does not resolve or is not permitted."""
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self._path, self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self._listen[0], self._listen[1])
         try:
-            await site.start()
+            site = await start_site(runner, self._listen, "telegram.webhook_listen")
         except BaseException:
             await runner.cleanup()
             raise
