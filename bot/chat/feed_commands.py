@@ -61,6 +61,14 @@ def unusable_text(found: Unusable, t: Translator) -> str:
     return t.gettext(UNUSABLE[found.reason])
 
 
+def private_only(command: str, t: Translator) -> Reply:
+    """The one line a group sees when an administrator asks there for the feed list (its URLs are for
+    administrators only, not for every member): a pointer to the private chat."""
+    return Reply(
+        t.gettext("The feed list stays private: send %(command)s to me in a private chat.", command=command)
+    )
+
+
 class FeedCommands:
     """Feed commands; ``fetcher`` None: adding by URL is not available (the command says so); ``admins``:
     the bot's administrators, who see feed health and manage every feed."""
@@ -90,6 +98,8 @@ class FeedCommands:
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
             return Reply(t.gettext("/feeds is for the bot's administrators only."))
+        if ctx.is_group:
+            return private_only("/feeds", t)
         feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock(), t))
 
@@ -253,6 +263,8 @@ class FeedCommands:
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
             return Reply(t.gettext("/export and /import are for the bot's administrators only."))
+        if ctx.is_group:
+            return private_only("/export", t)
         data, count = await off_loop(export_feeds, self._store, self._clock())
         caption = t.ngettext(
             "%(count)s feed, as OPML. Reply /import to such a file to add its feeds.",
