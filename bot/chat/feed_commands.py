@@ -19,7 +19,7 @@ from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, norm
 from bot.chat.feed_report import added_text, render_feed_health
 from bot.chat.i18n import N_, Translator
 from bot.chat.ports import FeedStore
-from bot.chat.replies import Attachment, Button, FileTooLarge, Reply, echo, usage
+from bot.chat.replies import Attachment, Button, FileTooLarge, FileUnavailable, Reply, echo, usage
 from bot.offload import off_loop
 from feeds.fetch import Fetcher
 from feeds.guard import UrlPolicy
@@ -283,6 +283,10 @@ class FeedCommands:
             data = await ctx.replied_document()
         except FileTooLarge:
             return Reply(t.gettext("That file is too large for an OPML list (at most 1 MB)."))
+        except FileUnavailable:
+            return Reply(
+                t.gettext("I couldn't get that file from Telegram. Send it again and reply /import to it.")
+            )
         if data is None:
             return Reply(t.gettext("Send /import as a reply to an OPML file."))
         try:
@@ -298,6 +302,7 @@ class FeedCommands:
             interval_seconds=self._rules.interval_seconds,
             now=self._clock(),
             added_by_chat=ctx.chat_id,
+            limit=None if ctx.kind is ChatKind.CONSOLE else self._rules.max_per_chat,
         )
         if not lines:
             return Reply(t.gettext("That OPML file lists no feeds."))
