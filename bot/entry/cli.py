@@ -204,11 +204,44 @@ def _with_options(args: argparse.Namespace, settings: Settings) -> Settings:
     return replace(settings, metrics=replace(settings.metrics, listen=listen(given, "--metrics-listen")))
 
 
+def _refuse_unservable(args: argparse.Namespace) -> int | None:
+    """A listen address of the command that can't be bound, told at once (before the database and
+    Telegram libraries load): one line and exit 2. None when all can be (or the config is bad: the full
+    path tells that)."""
+    from bot.ops.listen import ListenError, check_listen
+
+    try:
+        settings = _with_options(args, load_settings(args.config))
+        for listen, setting in _served_addresses(args, settings):
+            check_listen(listen, setting)
+    except ConfigError:
+        return None
+    except ListenError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return None
+
+
+def _served_addresses(args: argparse.Namespace, settings: Settings) -> list[tuple[tuple[str, int], str]]:
+    """The addresses this command will listen on, with their settings' names."""
+    serving = args.command == "run" or (args.command == "poll" and not args.once)
+    found = []
+    if serving and settings.metrics.listen is not None:
+        found.append((settings.metrics.listen, "metrics.listen"))
+    roles = getattr(args, "roles", "")
+    if args.command == "run" and settings.telegram.webhook_url is not None and "bot" in roles.lower():
+        found.append((settings.telegram.webhook_listen, "telegram.webhook_listen"))
+    return found
+
+
 def _run(args: argparse.Namespace) -> int:
     """Load the settings and run the command; known failures become one line and an exit code.
 
     The database and Telegram libraries are imported here, not at the top: a parse worker re-imports this
     module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
+    refused = _refuse_unservable(args)
+    if refused is not None:
+        return refused
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.ops.listen import ListenError

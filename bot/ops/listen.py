@@ -31,6 +31,23 @@ def listen_reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def check_listen(listen: tuple[str, int], setting: str) -> None:
+    """Bind ``listen`` for a moment, as the server will (``SO_REUSEADDR``, like asyncio), and let go:
+    ``ListenError`` now, before the slow start, when it could not be served. Port 0 is always free."""
+    host, port = listen
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except OSError as exc:
+        raise ListenError(f"{setting}: cannot listen on {host}:{port}: {listen_reason(exc)}") from None
+
+
 async def start_site(runner: web.AppRunner, listen: tuple[str, int], setting: str) -> web.TCPSite:
     """Bind ``listen`` for ``runner`` (set up already) and serve; ``ListenError`` naming ``setting`` when
     the address cannot be bound (the runner is cleaned up then)."""

@@ -5,6 +5,7 @@ process that stops this way leaves no feed claimed."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
 import re
@@ -19,7 +20,9 @@ import pytest
 import bot.entry.commands
 import bot.entry.roles
 from bot.entry.cli import main
-from bot.ops.listen import listen_reason
+from bot.entry.roles import run_roles
+from bot.ops.listen import ListenError, listen_reason
+from bot.settings import DatabaseSettings, MetricsSettings, Settings, TelegramSettings
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
 
@@ -63,9 +66,9 @@ def one_line_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     return told[0]
 
 
-def claimed_feeds(tmp_path: Path) -> list[str]:
+def claimed_feeds(tmp_path: Path, name: str = "w.db") -> list[str]:
     """Feeds some process holds (none when the process stopped before it opened the database)."""
-    with sqlite3.connect(tmp_path / "w.db") as conn:
+    with sqlite3.connect(tmp_path / name) as conn:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'feeds'").fetchall():
             return []
         return [row[0] for row in conn.execute("SELECT claimed_by FROM feeds WHERE claimed_by IS NOT NULL")]
@@ -177,3 +180,33 @@ def test_feeds_export_to_a_path_it_cannot_write(
     config = write_config(tmp_path, feed_server)
     line = one_line_exit_2(capsys, ["feeds", "--config", str(config), "export", "-o", target])
     assert line == f"wirewatch: {target}: {reason}"
+
+
+async def test_the_servers_themselves_refuse_a_busy_address(
+    tmp_path: Path, fake_telegram: FakeTelegram, busy_port: int
+) -> None:
+    """Past the command line's early check (another process may take the port in between): the ops
+    server and the webhook server raise the same one-line error when they bind."""
+    base = Settings(
+        database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'direct.db'}"),
+        metrics=MetricsSettings(listen=("127.0.0.1", busy_port)),
+    )
+    with pytest.raises(
+        ListenError, match=f"^metrics.listen: cannot listen on 127.0.0.1:{busy_port}: the port"
+    ):
+        await run_roles(base, {"match"}, asyncio.Event())
+    hook = Settings(
+        database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'direct.db'}"),
+        telegram=TelegramSettings(
+            token=fake_telegram.token,
+            api_base_url=fake_telegram.base_url,
+            webhook_url="https://bot.example.com/hook",
+            webhook_listen=("127.0.0.1", busy_port),
+            webhook_secret="s3cret_Token-42",
+        ),
+    )
+    with pytest.raises(
+        ListenError, match=f"^telegram.webhook_listen: cannot listen on 127.0.0.1:{busy_port}"
+    ):
+        await run_roles(hook, {"bot", "fetch"}, asyncio.Event())
+    assert claimed_feeds(tmp_path, "direct.db") == [] and fake_telegram.webhook is None
