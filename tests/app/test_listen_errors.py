@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import logging
 import os
 import re
 import socket
@@ -29,6 +30,18 @@ from tests.feed_server import FeedServer
 IMPORTED = (bot.entry.commands, bot.entry.roles)  # imported here: the 2 s measure the start, not imports
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO) ")
 FEED = b"<rss version='2.0'><channel><title>t</title></channel></rss>"
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """``main`` installs its log handler on this test's captured stderr: take it out afterwards, so later
+    tests in this worker do not log to a closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 @pytest.fixture
