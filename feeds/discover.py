@@ -1,6 +1,7 @@
 """Feed discovery in an HTML page: ``<link rel="alternate" type="application/rss+xml|atom+xml" href>``.
 
-Pure: takes the page's text and URL, returns up to five absolute feed URLs (with their titles) in page order.
+Pure: takes the page's text and URL, returns up to five absolute feed URLs (with their titles, invisible and
+bidirectional controls dropped) in page order.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
+
+from feeds.invisible import strip_hidden
 
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml"})
 MAX_FOUND = 5
@@ -35,7 +38,7 @@ def discover_feeds(html: str, page_url: str, limit: int = MAX_FOUND) -> list[Dis
         if urlsplit(url).scheme not in ("http", "https") or url in seen:
             continue
         seen.add(url)
-        found.append(DiscoveredFeed(url, " ".join(title.split()), kind))
+        found.append(DiscoveredFeed(url, " ".join(strip_hidden(title).split()), kind))
         if len(found) >= limit:
             break
     return found

@@ -165,6 +165,12 @@ def renew_feed_claims(conn: Connection, owner: str, lease_until: datetime) -> in
     return int(conn.execute(stmt).rowcount)
 
 
+def release_feed_claims(conn: Connection, owner: str, now: datetime) -> int:
+    """``owner`` stops: the feeds it was polling are due now for any other claimer. Returns how many."""
+    stmt = update(feeds).where(feeds.c.claimed_by == owner).values(next_poll_at=now, claimed_by=None)
+    return int(conn.execute(stmt).rowcount)
+
+
 def release_dead_claims(conn: Connection, now: datetime) -> tuple[int, int]:
     """After a crash of the only process (SQLite): feeds it was polling are due now, alerts it was
     sending are pending again. Returns (feeds, alerts)."""

@@ -32,6 +32,7 @@ from storage.facade.ops import Operations
 from storage.facade.spikes import Spikes
 from storage.facade.translations import Translations
 from storage.facade.trends import Trends
+from storage.facade.updates import Updates
 from storage.facade.volume import Volume
 from storage.migrations import migrate
 
@@ -55,7 +56,18 @@ __all__ = [
 
 
 class Store(
-    FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Aliases, Translations, Operations
+    FeedSources,
+    Fetching,
+    Items,
+    Chats,
+    Deliveries,
+    Volume,
+    Spikes,
+    Trends,
+    Aliases,
+    Translations,
+    Updates,
+    Operations,
 ):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL): every part's methods on one object,
     which implements every port of ``bot.pipeline.ports``."""

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
@@ -371,6 +371,7 @@ class FakeTelegram:
         self.downloads: list[str] = []  # file paths downloaded from /file/bot<token>/...
         self._stored_files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self._file_paths: dict[str, bytes] = {}
+        self._reported_sizes: dict[str, int | None] = {}  # file_id -> the file_size Telegram tells
         self._calls: list[tuple[str, JSON]] = []
         self._updates: list[JSON] = []
         self._chats: dict[int, JSON] = {}
@@ -504,9 +505,11 @@ class FakeTelegram:
         *,
         user_id: int | None = None,
         chat_type: str = "private",
+        reported_size: int | Literal["true"] | None = "true",
     ) -> int:
         """A user posts a file (no update is queued: bots see files only when a command replies to them);
-        returns the message id to reply to."""
+        returns the message id to reply to. ``reported_size``: the ``file_size`` Telegram tells (document
+        and getFile), by default the true one; None: not told."""
         with self._cond:
             uid = user_id if user_id is not None else self._default_user(chat_id, chat_type)
             chat = self._register_chat(chat_id, chat_type, "alice", None)
@@ -517,7 +520,7 @@ class FakeTelegram:
                 "date": int(time.time()),
                 "chat": chat,
                 "from": sender,
-                "document": self._keep_file(filename, data),
+                "document": self._keep_file(filename, data, reported_size),
             }
             return message_id
 
@@ -526,19 +529,21 @@ class FakeTelegram:
         with self._cond:
             return self._file_paths.get(file_path)
 
-    def _keep_file(self, filename: str, data: bytes) -> JSON:
-        """Store a file for getFile and downloads; returns its Document JSON."""
+    def _keep_file(
+        self, filename: str, data: bytes, reported_size: int | Literal["true"] | None = "true"
+    ) -> JSON:
+        """Store a file for getFile and downloads; returns its Document JSON (``file_size`` as told)."""
         number = len(self._stored_files) + 1
         file_id = f"file-{number}"
         suffix = filename.rpartition(".")[2] if "." in filename else "bin"
         self._stored_files[file_id] = (f"documents/file_{number}.{suffix}", data)
         self._file_paths[f"documents/file_{number}.{suffix}"] = data
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_name": filename,
-            "file_size": len(data),
-        }
+        size = len(data) if reported_size == "true" else reported_size
+        self._reported_sizes[file_id] = size
+        document: JSON = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": filename}
+        if size is not None:
+            document["file_size"] = size
+        return document
 
     def user_update(
         self,
@@ -983,12 +988,11 @@ class FakeTelegram:
         if file_id not in self._stored_files:
             raise ApiError(400, "Bad Request: invalid file_id")
         path, data = self._stored_files[file_id]
-        return {
-            "file_id": file_id,
-            "file_unique_id": f"u{file_id}",
-            "file_size": len(data),
-            "file_path": path,
-        }
+        file: JSON = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_path": path}
+        size = self._reported_sizes.get(file_id, len(data))
+        if size is not None:
+            file["file_size"] = size
+        return file
 
     def _get_webhook_info(self, params: JSON) -> JSON:
         url = self.webhook.url if self.webhook is not None else ""

@@ -19,7 +19,7 @@ from bot.chat.feed_intake import FoundFeed, FoundPage, Unusable, add_found, norm
 from bot.chat.feed_report import added_text, render_feed_health
 from bot.chat.i18n import N_, Translator
 from bot.chat.ports import FeedStore
-from bot.chat.replies import Attachment, Button, FileTooLarge, Reply, echo, usage
+from bot.chat.replies import Attachment, Button, FileTooLarge, FileUnavailable, Reply, echo, usage
 from bot.offload import off_loop
 from feeds.fetch import Fetcher
 from feeds.guard import UrlPolicy
@@ -67,6 +67,14 @@ def _with_hint(refusal: str, ctx: ChatContext, t: Translator) -> str:
     return f"{refusal}\n{hint}" if hint else refusal
 
 
+def private_only(command: str, t: Translator) -> Reply:
+    """The one line a group sees when an administrator asks there for the feed list (its URLs are for
+    administrators only, not for every member): a pointer to the private chat."""
+    return Reply(
+        t.gettext("The feed list stays private: send %(command)s to me in a private chat.", command=command)
+    )
+
+
 class FeedCommands:
     """Feed commands; ``fetcher`` None: adding by URL is not available (the command says so); ``admins``:
     the bot's administrators, who see feed health and manage every feed."""
@@ -96,6 +104,8 @@ class FeedCommands:
         t = chat_translator(ctx)
         if not self.is_admin(ctx):
             return Reply(_with_hint(t.gettext("/feeds is for the bot's administrators only."), ctx, t))
+        if ctx.is_group:
+            return private_only("/feeds", t)
         feeds = await off_loop(self._store.list_feeds)
         return Reply(render_feed_health(feeds, self._clock(), t))
 
@@ -261,6 +271,8 @@ class FeedCommands:
             return Reply(
                 _with_hint(t.gettext("/export and /import are for the bot's administrators only."), ctx, t)
             )
+        if ctx.is_group:
+            return private_only("/export", t)
         data, count = await off_loop(export_feeds, self._store, self._clock())
         caption = t.ngettext(
             "%(count)s feed, as OPML. Reply /import to such a file to add its feeds.",
@@ -281,6 +293,10 @@ class FeedCommands:
             data = await ctx.replied_document()
         except FileTooLarge:
             return Reply(t.gettext("That file is too large for an OPML list (at most 1 MB)."))
+        except FileUnavailable:
+            return Reply(
+                t.gettext("I couldn't get that file from Telegram. Send it again and reply /import to it.")
+            )
         if data is None:
             return Reply(t.gettext("Send /import as a reply to an OPML file."))
         try:
@@ -296,6 +312,7 @@ class FeedCommands:
             interval_seconds=self._rules.interval_seconds,
             now=self._clock(),
             added_by_chat=ctx.chat_id,
+            limit=None if ctx.kind is ChatKind.CONSOLE else self._rules.max_per_chat,
         )
         if not lines:
             return Reply(t.gettext("That OPML file lists no feeds."))

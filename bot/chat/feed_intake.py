@@ -27,6 +27,7 @@ from feeds.values import DuplicateFeedError, FetchSuccess
 logger = logging.getLogger(__name__)
 
 _HTML_MARKERS = (b"<!doctype html", b"<html")
+MAX_DISCOVERY_BYTES = 512 * 1024  # feed links sit in a page's <head>: discovery reads no further
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +85,12 @@ async def probe(fetcher: Fetcher, url: str, now: datetime) -> Probe:
     fetched = await fetcher.fetch(url, untrusted=True)
     if fetched.status != "ok":
         return _unusable(fetched)
+    if fetched.body[:1024].lstrip().lower().startswith(_HTML_MARKERS):  # a page: no feed parser run
+        return await _page(fetched)
     try:
         title, items = await off_loop(preview_feed, fetched.body, fetched.headers, fetched.final_url, now)
     except FeedParseError:
-        return _page(fetched)
+        return await _page(fetched)
     return FoundFeed(
         requested_url=url,
         url=fetched.permanent_url or url,
@@ -112,13 +115,15 @@ def _unusable(fetched: FetchResult) -> Unusable:
     return Unusable("unreachable", error[:120])
 
 
-def _page(fetched: FetchResult) -> Unusable | FoundPage:
-    """A document that is no feed: an HTML page's feed links, or the reason it gives none."""
+async def _page(fetched: FetchResult) -> Unusable | FoundPage:
+    """A document that is no feed: an HTML page's feed links (looked for in its first
+    ``MAX_DISCOVERY_BYTES``, off the event loop), or the reason it gives none."""
     kind = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
     head = fetched.body[:1024].lstrip().lower()
     if kind not in ("text/html", "application/xhtml+xml") and not head.startswith(_HTML_MARKERS):
         return Unusable("not_a_feed")
-    found = discover_feeds(fetched.body.decode("utf-8", "replace"), fetched.final_url)
+    text = fetched.body[:MAX_DISCOVERY_BYTES].decode("utf-8", "replace")
+    found = await off_loop(discover_feeds, text, fetched.final_url)
     return FoundPage(fetched.final_url, tuple(found)) if found else Unusable("no_feed_links")
 
 

@@ -28,7 +28,7 @@ TEST_DAYS = 7
 TEST_NEWEST = 5
 MAX_SUGGESTIONS = 4
 LIST_BUDGET = 3800  # characters of /list lines, leaving room for the header and the paused note
-_NUMBER_AT_END = re.compile(r"^(?P<rest>.*?)\s+(?P<days>\d{1,6})$", re.DOTALL)
+_DAYS = re.compile(r"\d{1,6}")
 
 LOOSEN_REASONS = {
     Loosen.PHRASE_AS_WORDS: N_("the phrase %(part)s as separate words"),
@@ -43,9 +43,9 @@ def split_trend_args(args: str) -> tuple[list[str], int | None]:
     """``A | B 90`` → (["A", "B"], 90): parts separated by ``|``; a bare number at the end is DAYS (unless
     it is all there is: ``/trend 12`` names subscription #12)."""
     days = None
-    found = _NUMBER_AT_END.match(args.strip())
-    if found and found.group("rest").strip(" |"):
-        args, days = found.group("rest"), int(found.group("days"))
+    rest_and_last = args.rsplit(None, 1)  # linear, whatever the whitespace (no backtracking regex)
+    if len(rest_and_last) == 2 and _DAYS.fullmatch(rest_and_last[1]) and rest_and_last[0].strip(" |"):
+        args, days = rest_and_last[0], int(rest_and_last[1])
     return [part.strip() for part in args.split("|") if part.strip()], days
 
 

@@ -36,6 +36,10 @@ class FileTooLarge(Exception):
     """A file a command was given (the document ``/import`` replies to) is larger than it accepts."""
 
 
+class FileUnavailable(Exception):
+    """The file a command replies to could not be fetched from the messenger (the adapter logged why)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message to send back: Telegram HTML, optional rows of inline buttons, and optionally a file,

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bot.chat.allowed import AllowedChats
 from bot.chat.context import ChatContext, IndexUpdates, notice_of
 from bot.chat.feed_commands import FeedCommands
 from bot.chat.groups import compose
@@ -48,7 +49,7 @@ class ChatService:
     ) -> None:
         self._wake = wake
         self._store = store
-        self._allowed_chats = allowed_chats
+        self._allowed_chats = AllowedChats.of(allowed_chats)
         self._default_language = default_language
         self._routes = compose(
             store,
@@ -134,7 +135,7 @@ class ChatService:
 
     def allows(self, chat_id: int) -> bool:
         """Whether the chat may use the bot (``telegram.allowed_chats``; empty: every chat)."""
-        return not self._allowed_chats or chat_id in self._allowed_chats
+        return self._allowed_chats.allows(chat_id)
 
     async def joined(self, chat_id: int, kind: ChatKind) -> bool:
         """The bot was added to a chat: remember it, unless it is not allowed; whether it was remembered."""

@@ -16,7 +16,13 @@ import logging
 from bot.ops.readiness import Readiness
 from bot.settings import ConfigError, TelegramSettings
 from bot.tg.frontend import TelegramFrontend
-from bot.tg.webhook import WebhookRegistrationError, WebhookServer, register_webhook, webhook_path
+from bot.tg.webhook import (
+    HandledUpdates,
+    WebhookRegistrationError,
+    WebhookServer,
+    register_webhook,
+    webhook_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +40,7 @@ class BotWebhook:
         stop: asyncio.Event,
         readiness: Readiness | None = None,
         *,
+        handled: HandledUpdates | None = None,
         retry: float = REGISTER_RETRY_SECONDS,
     ) -> None:
         if settings.webhook_url is None or not settings.webhook_secret:
@@ -45,16 +52,26 @@ class BotWebhook:
         self._readiness = readiness
         self._retry = retry
         self.server = WebhookServer(
-            frontend, path=webhook_path(self._url), secret=self._secret, listen=settings.webhook_listen
+            frontend,
+            path=webhook_path(self._url),
+            secret=self._secret,
+            listen=settings.webhook_listen,
+            handled=handled,
         )
         self.registered = False
         self.refused_token = False
+
+    async def bind(self) -> None:
+        """Bind ``telegram.webhook_listen`` now (at start, before any stage runs): ``ListenError`` when the
+        address is taken, does not resolve or is not permitted."""
+        if self.server.port is None:
+            await self.server.start()
 
     async def run(self) -> None:
         """Serve the webhook until ``stop``; the server closes on the way out, the webhook stays."""
         await self._frontend.start_handling()
         try:
-            await self.server.start()
+            await self.bind()
             await self._register()
             while not self._stop.is_set():
                 if self._readiness is not None:

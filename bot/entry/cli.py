@@ -9,6 +9,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -98,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     poll = sub.add_parser("poll", parents=[common], help="poll feeds without the bot")
     poll.add_argument("--once", action="store_true", help="one cycle over every feed, then exit")
+    for serving in (run, poll):
+        serving.add_argument(
+            "--metrics-listen",
+            metavar="HOST:PORT",
+            default=None,
+            help="this process's ops server (overrides $WIREWATCH_METRICS_LISTEN and metrics.listen; "
+            "several processes on one host each need their own port)",
+        )
     feeds = sub.add_parser("feeds", parents=[common], help="every feed with its health; add, remove, OPML")
     feeds_args.add_arguments(feeds, common)
     recent = sub.add_parser("recent", parents=[common], help="newest stored items, optionally matching QUERY")
@@ -220,13 +229,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args)
 
 
+def _with_options(args: argparse.Namespace, settings: Settings) -> Settings:
+    """The settings with the command line's overrides (``--metrics-listen``)."""
+    from bot.settings.values import listen
+
+    given = getattr(args, "metrics_listen", None)
+    if given is None:
+        return settings
+    return replace(settings, metrics=replace(settings.metrics, listen=listen(given, "--metrics-listen")))
+
+
+def _refuse_unservable(args: argparse.Namespace) -> int | None:
+    """A listen address of the command that can't be bound, told at once (before the database and
+    Telegram libraries load): one line and exit 2. None when all can be (or the config is bad: the full
+    path tells that)."""
+    from bot.ops.listen import ListenError, check_listen
+    from bot.settings import ConfigError, load_settings
+
+    try:
+        settings = _with_options(args, load_settings(args.config))
+        for listen, setting in _served_addresses(args, settings):
+            check_listen(listen, setting)
+    except ConfigError:
+        return None
+    except ListenError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return None
+
+
+def _served_addresses(args: argparse.Namespace, settings: Settings) -> list[tuple[tuple[str, int], str]]:
+    """The addresses this command will listen on, with their settings' names."""
+    serving = args.command == "run" or (args.command == "poll" and not args.once)
+    found = []
+    if serving and settings.metrics.listen is not None:
+        found.append((settings.metrics.listen, "metrics.listen"))
+    roles = getattr(args, "roles", "")
+    if args.command == "run" and settings.telegram.webhook_url is not None and "bot" in roles.lower():
+        found.append((settings.telegram.webhook_listen, "telegram.webhook_listen"))
+    return found
+
+
 def _run(args: argparse.Namespace) -> int:
     """Load the settings and run the command; known failures become one line and an exit code.
 
     The database and Telegram libraries are imported here, not at the top: a parse worker re-imports this
     module as its ``__main__`` (multiprocessing's main-module fix-up) and must stay small."""
+    refused = _refuse_unservable(args)
+    if refused is not None:
+        return refused
     from sqlalchemy.exc import SQLAlchemyError
 
+    from bot.ops.listen import ListenError
     from bot.settings import ConfigError, defaults_notice, load_settings
     from bot.tg.errors import startup_failure
     from storage.db.instance import InstanceLockedError
@@ -234,7 +288,7 @@ def _run(args: argparse.Namespace) -> int:
 
     api_base_url = ""
     try:
-        settings = load_settings(args.config)
+        settings = _with_options(args, load_settings(args.config))
         api_base_url = settings.telegram.api_base_url
         notice = None if args.command == "demo" else defaults_notice(settings, args.config, os.environ)
         if notice:  # the demo reads no config; every other command says it runs on defaults
@@ -243,6 +297,14 @@ def _run(args: argparse.Namespace) -> int:
         return _commands()[args.command](args, settings)
     except ConfigError as exc:
         print(f"wirewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ListenError as exc:
+        print(f"wirewatch: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except OSError as exc:
+        if exc.filename is None:  # not a file-system error: not ours to explain
+            raise
+        print(f"wirewatch: {exc.filename}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
         return EXIT_CONFIG
     except InstanceLockedError as exc:
         print(f"wirewatch: refused to start: {exc}", file=sys.stderr)

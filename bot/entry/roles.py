@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from bot.entry.bot_webhook import BotWebhook
 from bot.entry.leader import BotLeadership
@@ -62,7 +62,37 @@ async def run_roles(settings: Settings, roles: Collection[str], stop: asyncio.Ev
         raise ConfigError("telegram.token: missing; set it in the config file or in WIREWATCH_TELEGRAM_TOKEN")
     stop = stop or asyncio.Event()
     readiness = Readiness()
+    probe = DatabaseProbe()
+    # bound first: a busy or bad metrics.listen is told before anything opens or claims work
+    ops = await start_ops_server(
+        settings.metrics, metrics=process_metrics(), readiness=readiness, database_probe=probe
+    )
+    try:
+        return await _run_runtime(settings, roles, stop, readiness, probe)
+    finally:
+        if ops is not None:
+            await ops.stop()
+
+
+class DatabaseProbe:
+    """The ops server's database probe: it pings the runtime's store once that is open."""
+
+    def __init__(self) -> None:
+        self.ping: Callable[[], None] | None = None
+
+    def __call__(self) -> None:
+        if self.ping is None:
+            raise ConnectionError("the database is not open yet")
+        self.ping()
+
+
+async def _run_runtime(
+    settings: Settings, roles: frozenset[str], stop: asyncio.Event, readiness: Readiness, probe: DatabaseProbe
+) -> int:
+    """Open the runtime (and Telegram, when a role needs it) and run the stages of ``roles``."""
+    telegram_needed = bool(roles & {"bot", "deliver"})
     async with open_runtime(settings, use_processes="fetch" in roles) as runtime:
+        probe.ping = runtime.store.ping
         if not telegram_needed:
             return await _run_stages(settings, runtime, roles, stop, readiness, None)
         frontend = TelegramFrontend(
@@ -87,27 +117,35 @@ async def _run_stages(
     readiness: Readiness,
     frontend: TelegramFrontend | None,
 ) -> int:
-    """Build the stages of ``roles`` (the one wiring path), supervise them, stop them in order."""
+    """Bind the webhook's address, then build the stages of ``roles`` (the one wiring path), supervise them,
+    stop them in order. An address that can't be bound raises ``ListenError`` before any stage claims work."""
     install_stop_signals(stop)
-    supervisor = Supervisor(stop)
     outlet: Outlet | None = None
     front_end: BotLeadership | BotWebhook | None = None
     if frontend is not None:  # deliver and bot need Telegram
         transport = TelegramTransport(frontend.application.bot)
         outlet = Outlet(transport, frontend.pacer, TELEGRAM_KINDS, settings.telegram.allowed_chats)
         front_end = _bot_role(settings, runtime, frontend, stop, readiness) if "bot" in roles else None
+    if isinstance(front_end, BotWebhook):
+        await front_end.bind()
     stages = build_stages(runtime, roles, outlet, front_end=front_end, readiness=readiness)
+    supervisor = Supervisor(stop)
     stages.start(supervisor, stop)
     process_metrics().watch_database(runtime.store)
-    ops = await start_ops_server(
-        settings.metrics, metrics=process_metrics(), readiness=readiness, database_probe=runtime.store.ping
-    )
     logger.info("wirewatch_started roles=%s feeds=%s", ",".join(sorted(roles)), len(settings.feeds))
-    await stop.wait()
-    logger.info("wirewatch_stopping")
-    await stages.stop(supervisor)
-    if ops is not None:
-        await ops.stop()
+    try:
+        await stop.wait()
+    finally:  # also when cancelled: every stage stops and releases the claims it holds
+        stop.set()
+        logger.info("wirewatch_stopping")
+        await stages.stop(supervisor)
+    return _exit_code(supervisor, front_end, frontend)
+
+
+def _exit_code(
+    supervisor: Supervisor, front_end: BotLeadership | BotWebhook | None, frontend: TelegramFrontend | None
+) -> int:
+    """0 after a stop asked for; 2 when Telegram refused the token; 1 when a stage kept failing."""
     if front_end is not None and front_end.refused_token:
         return 2
     if frontend is not None and frontend.token_watch.refused:
@@ -129,5 +167,5 @@ def _bot_role(
 ) -> BotLeadership | BotWebhook:
     """Webhook mode (every bot process serves) with ``telegram.webhook_url``, else the polling leader."""
     if settings.telegram.webhook_url is not None:
-        return BotWebhook(frontend, settings.telegram, stop, readiness)
+        return BotWebhook(frontend, settings.telegram, stop, readiness, handled=runtime.store)
     return BotLeadership(runtime.store, frontend, stop, readiness)

@@ -194,10 +194,17 @@ def _add_delivery(
         outlet.pacer,
         SpikeRenderer(runtime.store, language),
         kinds=outlet.kinds,
+        allowed_chats=outlet.allowed_chats,
         clock=clock,
     )
     runtime.spikes.on_queued = spikes.wake
-    notices = PauseNotices(runtime.store, outlet.transport, kinds=outlet.kinds, default_language=language)
+    notices = PauseNotices(
+        runtime.store,
+        outlet.transport,
+        kinds=outlet.kinds,
+        default_language=language,
+        allowed_chats=outlet.allowed_chats,
+    )
     _schedule_pause_notices(stages.scheduler, notices, clock)
     stages.sender, stages.spikes, stages.notices = sender, spikes, notices
 

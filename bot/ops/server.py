@@ -20,6 +20,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.offload import off_loop
+from bot.ops.listen import start_site
 from bot.ops.metrics import Metrics
 from bot.ops.readiness import Readiness
 from bot.settings import MetricsSettings
@@ -137,10 +138,9 @@ class OpsServer:
         self.port = port
 
     async def start(self) -> None:
-        """Bind and serve."""
+        """Bind and serve; ``ListenError`` (one line, naming ``metrics.listen``) when the address can't be."""
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        await start_site(self._runner, (self._host, self._port), "metrics.listen")
         self.port = int(self._runner.addresses[0][1])
         logger.info("ops_server_started host=%s port=%s", self._host, self.port)
 

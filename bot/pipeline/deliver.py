@@ -31,6 +31,7 @@ from enum import Enum
 from time import monotonic
 from typing import ParamSpec, TypeVar
 
+from bot.chat.allowed import NOT_ALLOWED, AllowedChats
 from bot.chat.digest import render_digest_messages
 from bot.chat.i18n import DEFAULT_LANGUAGE, Translator, translator
 from bot.chat.language import stored_language
@@ -110,13 +111,13 @@ class AlertSender:
         clock: Clock = _now,
         batch_size: int | None = None,
         default_language: str = DEFAULT_LANGUAGE,
-        allowed_chats: Collection[int] = (),
+        allowed_chats: Collection[int] | AllowedChats = (),
         metrics: Metrics | None = None,
         translatable: bool = False,
     ) -> None:
         self._store = store
         self._translatable = translatable  # a translator is configured: alerts may carry Translate
-        self._allowed = frozenset(allowed_chats)  # empty: every chat
+        self._allowed = AllowedChats.of(allowed_chats)
         self._default_language = default_language
         self._kinds = tuple(kinds)
         self._transport = transport
@@ -254,7 +255,7 @@ class AlertSender:
         by_chat: dict[int, list[PendingAlert]] = {}
         for alert in alerts:
             by_chat.setdefault(alert.chat_id, []).append(alert)
-        for chat_id in [chat for chat in by_chat if self._allowed and chat not in self._allowed]:
+        for chat_id in [chat for chat in by_chat if not self._allowed.allows(chat)]:
             await self._cancel_not_allowed(chat_id, by_chat.pop(chat_id))
         started = {
             self._start(chat_id, chat_alerts, digest=False) for chat_id, chat_alerts in by_chat.items()
@@ -281,7 +282,9 @@ class AlertSender:
             alerts = await self._db(
                 self._store.claim_digest, self.owner, digest.chat_id, digest.slot, due_at, lease_until
             )
-            if alerts:
+            if alerts and not self._allowed.allows(digest.chat_id):
+                await self._cancel_not_allowed(digest.chat_id, alerts)
+            elif alerts:
                 started.add(self._start(digest.chat_id, alerts, digest=True))
         return started
 
@@ -294,7 +297,7 @@ class AlertSender:
     async def _cancel_not_allowed(self, chat_id: int, alerts: list[PendingAlert]) -> None:
         """A chat no longer in ``telegram.allowed_chats``: its claimed alerts are cancelled, never sent."""
         ids = [alert.delivery_id for alert in alerts]
-        await self._db(self._store.give_up, ids, "chat not in telegram.allowed_chats", self.owner)
+        await self._db(self._store.give_up, ids, NOT_ALLOWED, self.owner)
         logger.info("alerts_cancelled chat=%s deliveries=%s reason=not_allowed", chat_id, len(ids))
 
     def _done(self, chat_id: int, _task: asyncio.Task[int]) -> None:

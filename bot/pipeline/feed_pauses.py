@@ -11,6 +11,7 @@ import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
+from bot.chat.allowed import AllowedChats
 from bot.chat.i18n import DEFAULT_LANGUAGE, translator
 from bot.chat.language import stored_language
 from bot.chat.render import html_to_plain
@@ -27,7 +28,8 @@ logger = logging.getLogger(__name__)
 class PauseNotices:
     """Pauses long-failing chat feeds and tells their chats, through ``transport``, in their language.
 
-    ``kinds``: the chats this process may tell (Telegram chats, or the console's)."""
+    ``kinds``: the chats this process may tell (Telegram chats, or the console's); a chat not in
+    ``allowed_chats`` (``telegram.allowed_chats``) is never told."""
 
     def __init__(
         self,
@@ -37,8 +39,10 @@ class PauseNotices:
         kinds: Collection[ChatKind],
         default_language: str = DEFAULT_LANGUAGE,
         after: timedelta = PAUSE_AFTER,
+        allowed_chats: Collection[int] | AllowedChats = (),
     ) -> None:
         self._store = store
+        self._allowed = AllowedChats.of(allowed_chats)
         self._transport = transport
         self._kinds = frozenset(kinds)
         self._default_language = default_language
@@ -62,6 +66,9 @@ class PauseNotices:
         if chat is not None and chat.kind not in self._kinds:
             return 0  # another process (the bot, or the console) tells this chat
         if not await off_loop(self._store.mark_feed_owner_told, feed.id, now) or chat is None:
+            return 0
+        if not self._allowed.allows(chat.id):  # marked told: a chat off the list is never told later
+            logger.info("feed_pause_not_told feed=%s chat=%s reason=not_allowed", feed.name, chat.id)
             return 0
         t = translator(stored_language(chat, self._default_language))
         html = t.gettext(

@@ -64,7 +64,8 @@ class FetchLoop:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and poll until ``stop``; polls in flight are cancelled at the end (their leases expire)."""
+        """Claim and poll until ``stop``; polls in flight are cancelled at the end and their feeds released
+        (due now for another process, not held until the lease ends)."""
         failures = 0
         try:
             while not stop.is_set():
@@ -81,6 +82,17 @@ class FetchLoop:
             for task in self._tasks:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._release()
+
+    async def _release(self) -> None:
+        """Give back every feed this loop still holds (a failed release leaves them to their lease)."""
+        try:
+            released = await off_loop(self._store.release_feed_claims, self.owner, self._clock())
+        except StoreUnavailableError as exc:
+            logger.warning("fetch_release_failed error=%s", exc)
+            return
+        if released:
+            logger.info("fetch_claims_released feeds=%s", released)
 
     async def run_pass(self) -> float:
         """Start a poll for every feed due now (room permitting); returns seconds until the next is due."""

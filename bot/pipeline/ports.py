@@ -46,6 +46,10 @@ class IngestStore(Protocol):
         """Extend the lease of every feed ``owner`` is polling; returns how many."""
         ...
 
+    def release_feed_claims(self, owner: str, now: datetime) -> int:
+        """``owner`` stops: the feeds it holds are due at ``now`` for any claimer; returns how many."""
+        ...
+
     def next_feed_due_at(self) -> datetime | None:
         """The earliest next poll (or lease end) of any enabled, unpaused feed; None without feeds."""
         ...

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime, timedelta
 
+from bot.chat.allowed import NOT_ALLOWED, AllowedChats
 from bot.chat.replies import Reply
 from bot.offload import off_loop
 from bot.pipeline.deliver import TELEGRAM_KINDS, new_owner_id
@@ -44,6 +45,7 @@ class SpikeSender:
         render: Render,
         *,
         kinds: Collection[ChatKind] = TELEGRAM_KINDS,
+        allowed_chats: Collection[int] | AllowedChats = (),
         owner: str | None = None,
         clock: Callable[[], datetime] = _now,
         lease_seconds: float = 120.0,
@@ -55,6 +57,7 @@ class SpikeSender:
         self._pacer = pacer
         self._render = render
         self._kinds = tuple(kinds)
+        self._allowed = AllowedChats.of(allowed_chats)
         self.owner = owner or new_owner_id()
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
@@ -106,6 +109,10 @@ class SpikeSender:
                 logger.warning("spike_release_failed error=%s", str(exc)[:160])
 
     async def _send(self, alert: SpikeAlert) -> int:
+        if not self._allowed.allows(alert.chat_id):
+            await off_loop(self._store.give_up_spike, alert.id, NOT_ALLOWED, self.owner)
+            logger.info("spike_cancelled chat=%s alert=%s reason=not_allowed", alert.chat_id, alert.id)
+            return 0
         try:
             reply = await self._render(alert)
         except Exception:

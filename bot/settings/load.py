@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.settings.document import check_webhook, parse_settings_document
 from bot.settings.model import Settings
-from bot.settings.values import ConfigError, counted
+from bot.settings.values import ConfigError, counted, listen
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 
@@ -70,6 +70,10 @@ def _apply_env(settings: Settings, env: Mapping[str, str], source: Path | None) 
     metrics = settings.metrics
     if env.get("WIREWATCH_METRICS_PASSWORD"):
         metrics = replace(metrics, password=env["WIREWATCH_METRICS_PASSWORD"])
+    if env.get("WIREWATCH_METRICS_LISTEN"):  # one config file, several processes: each its own port
+        metrics = replace(
+            metrics, listen=listen(env["WIREWATCH_METRICS_LISTEN"], "$WIREWATCH_METRICS_LISTEN")
+        )
     translate = settings.translate
     if env.get("WIREWATCH_TRANSLATE_API_KEY"):
         translate = replace(translate, api_key=env["WIREWATCH_TRANSLATE_API_KEY"].strip())

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import Bot, BotCommand, CallbackQuery, ChatMember, Message, Update
+from telegram import BotCommand, CallbackQuery, ChatMember, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
@@ -27,17 +27,17 @@ from bot.chat.flood import FloodGuard, Verdict
 from bot.chat.groups import COMMAND_NAMES
 from bot.chat.ports import MembershipStore
 from bot.chat.render import html_to_plain
-from bot.chat.replies import FileTooLarge, Reply, command_menus
+from bot.chat.replies import Reply, command_menus
 from bot.chat.service import ChatService
 from bot.offload import off_loop
 from bot.ops.metrics import Metrics, process_metrics
 from bot.pipeline.pacing import Pacer
 from bot.settings import TelegramSettings
+from bot.tg.downloads import download_document
 from bot.tg.lanes import ChatLanes, Work, lane_key
 from bot.tg.outgoing import ReplySender
 from bot.tg.request import TokenWatch, WatchedRequest
 from feeds.models import ChatKind
-from feeds.opml import MAX_BYTES as MAX_OPML_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -75,21 +75,6 @@ def _describe(update: Update, bot_username: str) -> tuple[str, str]:
     if message is not None:
         return "message", ""
     return "my_chat_member" if update.my_chat_member else "other", ""
-
-
-async def download_document(bot: Bot, message: Message | None) -> bytes | None:
-    """The document of ``message`` (getFile, then the file download), None when it carries none;
-    ``FileTooLarge`` past the OPML cap (checked before and after downloading)."""
-    document = message.document if message is not None else None
-    if document is None:
-        return None
-    if document.file_size is not None and document.file_size > MAX_OPML_BYTES:
-        raise FileTooLarge
-    file = await bot.get_file(document.file_id)
-    data = bytes(await file.download_as_bytearray())
-    if len(data) > MAX_OPML_BYTES:
-        raise FileTooLarge
-    return data
 
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from feeds.invisible import first_control, strip_hidden
@@ -74,14 +75,18 @@ class Query:
         return tuple(dict.fromkeys(term.label() for term in positive_terms(self.node)))
 
 
+_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
+
+
 def parse_query(text: str) -> Query:
     """Parse and validate a query; raises ``QueryError`` with a plain message saying what and where.
 
-    Control characters are refused; invisible format characters are dropped, as from feed text."""
+    Control characters are refused; invisible format characters are dropped, as from feed text; tabs and
+    line breaks (NEL and the Unicode separators included) become spaces, so the stored text holds none."""
     text = text.strip()
     if (control := first_control(text)) is not None:
         raise QueryError("control_character", control + 1)
-    text = strip_hidden(text).strip()
+    text = _BREAKS.sub(" ", strip_hidden(text)).strip()
     if not text:
         raise QueryError("empty")
     if len(text) > MAX_LENGTH:

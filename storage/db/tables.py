@@ -286,6 +286,16 @@ class WorkerHeartbeatRow(Base):
     beat_at: Mapped[datetime]
 
 
+class HandledUpdateRow(Base):
+    """A Telegram update a bot process took to handle (webhook mode), kept a day: a re-sent one is skipped."""
+
+    __tablename__ = "handled_updates"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_handled_updates_at", "handled_at"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model (for Core statements)."""
     return cast(Table, model.__table__)
@@ -304,3 +314,4 @@ feed_offers = table_of(FeedOfferRow)
 spike_alerts = table_of(SpikeAlertRow)
 translations = table_of(TranslationRow)
 translation_usage = table_of(TranslationUsageRow)
+handled_updates = table_of(HandledUpdateRow)

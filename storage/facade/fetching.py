@@ -63,6 +63,11 @@ class Fetching(StoreBase):
                 conn, feed_id, at=at, error=error, next_poll_at=next_poll_at
             )
 
+    def release_feed_claims(self, owner: str, now: datetime) -> int:
+        """``owner`` stops: the feeds it polls are due at ``now`` for other claimers; returns how many."""
+        with transaction(self._engine, write=True) as conn:
+            return feeds_repo.release_feed_claims(conn, owner, now)
+
     def release_dead_claims(self, now: datetime) -> tuple[int, int]:
         """Only for a database no other process uses (SQLite, under the instance lock): whatever a
         crashed predecessor was polling or sending is free again. Returns (feeds, alerts)."""

@@ -31,6 +31,7 @@ from storage.migrations import (
     m0013_drop_matched_at,
     m0014_fold_chinese_script,
     m0015_translations,
+    m0016_handled_updates,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
     Migration(14, "search tokens: traditional Chinese folded", m0014_fold_chinese_script.apply),
     Migration(15, "items.language, translation cache", m0015_translations.apply),
+    Migration(16, "handled webhook updates", m0016_handled_updates.apply),
 )
 
 

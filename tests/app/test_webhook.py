@@ -20,6 +20,7 @@ from bot.entry.roles import run_roles
 from bot.entry.runtime import Runtime, open_runtime
 from bot.settings import DatabaseSettings, Settings, TelegramSettings
 from bot.tg.frontend import ALLOWED_UPDATES, TelegramFrontend
+from bot.tg.webhook import HandledUpdates
 from tests.fake_telegram import WEBHOOK_SECRET_HEADER, FakeTelegram, WebhookRegistration
 
 SECRET = "s3cret_Token-42"
@@ -63,12 +64,15 @@ async def runtime_for(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[Runti
 
 
 @contextlib.asynccontextmanager
-async def serving(runtime: Runtime, fake: FakeTelegram, stop: asyncio.Event) -> AsyncIterator[Served]:
-    """A frontend with its own webhook server on a free port, registered and serving until the block ends."""
+async def serving(
+    runtime: Runtime, fake: FakeTelegram, stop: asyncio.Event, handled: HandledUpdates | None = None
+) -> AsyncIterator[Served]:
+    """A frontend with its own webhook server on a free port, registered and serving until the block ends;
+    updates are claimed in ``handled`` (default: the runtime's store)."""
     telegram = telegram_settings(fake, free_port())
     frontend = TelegramFrontend(telegram, runtime.service, runtime.store)
     async with frontend.application:
-        role = BotWebhook(frontend, telegram, stop, retry=0.1)
+        role = BotWebhook(frontend, telegram, stop, handled=handled or runtime.store, retry=0.1)
         task = asyncio.create_task(role.run())
         try:
             for _ in range(200):
@@ -131,20 +135,47 @@ REFUSED = [
     ("no update_id", SECRET, '{"message": {}}', 400),
     ("update_id not a number", SECRET, '{"update_id": "7"}', 400),
     ("a malformed message", SECRET, '{"update_id": 7, "message": {"text": "/help"}}', 400),
+    ("a date past any calendar", SECRET, "DATE_1E20", 400),
+    ("a date before any calendar", SECRET, "DATE_-1E20", 400),
+    ("a date that is text", SECRET, 'DATE_"soon"', 400),
+    ("100,000 nested arrays", SECRET, "[" * 100_000 + "]" * 100_000, 400),
+    ("3,000 nested objects", SECRET, '{"a":' * 3000 + "1" + "}" * 3000, 400),
+    (
+        "3,000 nested objects in a message",
+        SECRET,
+        '{"update_id": 8, "message": ' + '{"a":' * 3000 + "1" + "}" * 3001,
+        400,
+    ),
+    ("update_id past a BIGINT", SECRET, '{"update_id": 1' + "0" * 30 + "}", 400),
+    ("update_id negative", SECRET, '{"update_id": -1}', 400),
+    ("NaN", SECRET, '{"update_id": 9, "message": {"message_id": 1, "date": NaN}}', 400),
 ]
+
+
+def body_of(fake: FakeTelegram, body: str) -> bytes:
+    """The POST body of a case: a real update, one with a forged date, or the text as given."""
+    if body == GOOD:
+        return json.dumps(fake.user_update(CHAT, "/help")).encode()
+    if body.startswith("DATE_"):
+        update = fake.user_update(CHAT + 1, "/help")
+        raw = json.dumps(update).replace(f'"date": {update["message"]["date"]}', f'"date": {body[5:]}')
+        assert raw != json.dumps(update)
+        return raw.encode()
+    return body.encode("utf-8", "surrogateescape")
 
 
 @pytest.mark.parametrize(("secret", "body", "status"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED])
 async def test_refused_posts_are_not_handled(
-    tmp_path: Path, fake_telegram: FakeTelegram, secret: str | None, body: str, status: int
+    tmp_path: Path,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    secret: str | None,
+    body: str,
+    status: int,
 ) -> None:
     stop = asyncio.Event()
     async with runtime_for(tmp_path, fake_telegram) as runtime, serving(runtime, fake_telegram, stop) as hook:
-        payload = (
-            json.dumps(fake_telegram.user_update(CHAT, "/help")).encode()
-            if body == GOOD
-            else body.encode("utf-8", "surrogateescape")
-        )
+        payload = body_of(fake_telegram, body)
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers[WEBHOOK_SECRET_HEADER] = secret
@@ -154,6 +185,8 @@ async def test_refused_posts_are_not_handled(
         await asyncio.sleep(0.2)
         assert len(fake_telegram.messages_to(CHAT)) == 1, fake_telegram.transcript()
         assert (hook.role.server.accepted, hook.role.server.refused) == (1, 1)
+    assert not [r for r in caplog.records if r.exc_info], "a refused body must not log a traceback"
+    assert "Traceback" not in caplog.text
 
 
 async def test_other_paths_and_methods_are_not_served(tmp_path: Path, fake_telegram: FakeTelegram) -> None:
