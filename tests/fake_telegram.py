@@ -1001,6 +1001,7 @@ _NO_GIFTS = {
 }
 _ALWAYS_TRUE = (
     "setMyCommands",
+    "setChatMenuButton",
     "deleteMyCommands",
     "sendChatAction",
     "leaveChat",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.chat.alert_actions import AlertButtons
+from bot.chat.app_command import AppCommands
 from bot.chat.chat_settings import SettingsCommands
 from bot.chat.context import BoundAnswer, BoundButton, Handler, IndexUpdates, bind_commands
 from bot.chat.feed_commands import FeedCommands, FeedRules
@@ -20,17 +21,38 @@ from bot.chat.subscriptions import SubscriptionCommands
 from bot.chat.volume_chat import VolumeCommands
 from feeds.guard import UrlPolicy
 
-GROUPS = (HelpCommands, SubscriptionCommands, InsightCommands, SettingsCommands, FeedCommands, VolumeCommands)
+GROUPS = (
+    HelpCommands,
+    SubscriptionCommands,
+    InsightCommands,
+    SettingsCommands,
+    FeedCommands,
+    VolumeCommands,
+    AppCommands,
+)
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 
 
 @dataclass(frozen=True, slots=True)
+class Groups:
+    """The composed command groups whose services other front ends (the Mini App) call directly."""
+
+    subscriptions: SubscriptionCommands
+    insight: Insight
+    settings: SettingsCommands
+    volume: VolumeCommands
+    feeds: FeedCommands
+
+
+@dataclass(frozen=True, slots=True)
 class Routes:
-    """Commands by name and alias; the groups' buttons by data prefix; the alert buttons' answers."""
+    """Commands by name and alias; the groups' buttons by data prefix; the alert buttons' answers; the
+    groups themselves."""
 
     commands: dict[str, Handler]
     buttons: tuple[BoundButton, ...]
     answers: tuple[BoundAnswer, ...]
+    groups: Groups
 
     def button(self, data: str) -> BoundButton | None:
         """The route of a command group's button (not an alert's), by its data's prefix."""
@@ -49,8 +71,10 @@ def compose(
     clock: Callable[[], datetime],
     feeds: FeedCommands | None,
     wake_sender: Callable[[], None],
+    webapp_url: str | None = None,
 ) -> Routes:
-    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL)."""
+    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL;
+    ``webapp_url`` None: no Mini App)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
     subscriptions = SubscriptionCommands(store, matcher, insight, clock)
@@ -64,10 +88,12 @@ def compose(
         **bind_commands(settings, SettingsCommands.COMMANDS),
         **bind_commands(feeds, FeedCommands.COMMANDS),
         **bind_commands(volume, VolumeCommands.COMMANDS),
+        **bind_commands(AppCommands(webapp_url), AppCommands.COMMANDS),
     }
     buttons = (
         *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
         *(route.bind(settings) for route in SettingsCommands.BUTTONS),
         *(route.bind(feeds) for route in FeedCommands.BUTTONS),
     )
-    return Routes(commands, buttons, tuple(route.bind(alerts) for route in AlertButtons.ANSWERS))
+    answers = tuple(route.bind(alerts) for route in AlertButtons.ANSWERS)
+    return Routes(commands, buttons, answers, Groups(subscriptions, insight, settings, volume, feeds))

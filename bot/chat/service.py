@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from bot.chat.context import ChatContext, IndexUpdates, notice_of
 from bot.chat.feed_commands import FeedCommands
-from bot.chat.groups import compose
+from bot.chat.groups import Groups, compose
 from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.chat.language import from_telegram, resolve_language
 from bot.chat.ports import ChatServiceStore
@@ -44,13 +44,20 @@ class ChatService:
         default_language: str = DEFAULT_LANGUAGE,
         feeds: FeedCommands | None = None,
         wake: Callable[[], None] | None = None,
+        webapp_url: str | None = None,
     ) -> None:
         self._wake = wake
         self._store = store
         self._allowed_chats = allowed_chats
         self._default_language = default_language
         self._routes = compose(
-            store, matcher, admins=admins, clock=clock, feeds=feeds, wake_sender=self.wake_sender
+            store,
+            matcher,
+            admins=admins,
+            clock=clock,
+            feeds=feeds,
+            wake_sender=self.wake_sender,
+            webapp_url=webapp_url,
         )
 
     def connect_sender(self, wake: Callable[[], None]) -> None:
@@ -62,16 +69,27 @@ class ChatService:
         if self._wake is not None:
             self._wake()
 
+    @property
+    def groups(self) -> Groups:
+        """The command groups, for front ends that call their services directly (the Mini App)."""
+        return self._routes.groups
+
+    async def session(self, ctx: ChatContext) -> ChatContext:
+        """Touch the chat, remember its sender's language and resolve the language it is answered in (the
+        caller checked ``allows``); ``StoreUnavailableError`` when the database does not answer."""
+        chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
+        sender_language = from_telegram(ctx.language_code)
+        if sender_language and sender_language != chat.sender_language:
+            await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
+        return replace(ctx, language=self._translator(ctx, chat.language).language)
+
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
         if refusal := self._refusal(ctx):
             return refusal
         try:
-            chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
-            sender_language = from_telegram(ctx.language_code)
-            if sender_language and sender_language != chat.sender_language:
-                await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
-            t = self._translator(ctx, chat.language)
+            ctx = await self.session(ctx)
+            t = translator(ctx.language or DEFAULT_LANGUAGE)
             handler = self._routes.commands.get(command.lower())
             if handler is None:
                 return Reply(
@@ -80,7 +98,7 @@ class ChatService:
                         command=echo(command, 40),
                     )
                 )
-            return await handler(replace(ctx, language=t.language), args.strip())
+            return await handler(ctx, args.strip())
         except StoreUnavailableError as exc:
             logger.warning("command_failed_database command=%s error=%s", command[:40], exc)
             return Reply(self._translator(ctx, None).gettext(UNAVAILABLE))

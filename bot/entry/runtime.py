@@ -182,6 +182,7 @@ async def open_runtime(
                 allowed_chats=settings.telegram.allowed_chats,
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
+                webapp_url=settings.webapp.url,
             )
             yield Runtime(settings, store, ingestor, matcher, service, spikes)
     finally:

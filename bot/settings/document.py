@@ -19,6 +19,7 @@ from bot.settings.model import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    WebAppSettings,
     WorkersSettings,
 )
 from feeds.models import FeedSpec
@@ -54,6 +55,7 @@ SECTION_TYPES: dict[str, type] = {
     "storage": StorageSettings,
     "workers": WorkersSettings,
     "chat": ChatSettings,
+    "webapp": WebAppSettings,
 }
 SECTIONS: dict[str, tuple[type, dict[str, Key]]] = {
     name: (cls, keys_of(cls)) for name, cls in SECTION_TYPES.items()
