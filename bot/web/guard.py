@@ -34,7 +34,7 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-TRANSLATOR = "translator"  # request key: the user's translator, once known
+TRANSLATOR = web.RequestKey("translator", Translator)  # the user's translator, once known
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -47,7 +47,8 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.translated = status, code, message, translated
 
     def text(self, t: Translator) -> str:
-        return self.message if self.translated else t.gettext(self.message)
+        message = self.message
+        return message if self.translated else t.gettext(message)
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:

@@ -18,6 +18,7 @@ from bot.pipeline.ports import (
     SpikeCheckStore,
     SpikeOutboxStore,
 )
+from bot.web.ports import WebAppStore
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "bot/pipeline": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat.service"},
     "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline", "storage", "bot.chat.service"},
     "bot/tg": {"bot.entry", "storage"},
+    "bot/web": {"telegram", "storage", "bot.tg", "bot.entry", "bot.pipeline"},
 }
 # the chat's router: the one module of bot/chat that may import it (every command group must not)
 CHAT_ROUTER = "bot/chat/service.py"
@@ -124,6 +126,7 @@ PORTS = [
     ChatServiceStore,
     MembershipStore,
     SpikeChartStore,
+    WebAppStore,
 ]
 
 
