@@ -22,6 +22,7 @@ from bot.web.guard import ApiError
 from bot.web.ports import WebAppStore
 from bot.web.session import Caller, body, plain
 from bot.web.strings import page_strings
+from feeds.models import FeedOrigin
 from feeds.urls import mask_url
 from feeds.volume import VolumeError, format_times, parse_digest_times, parse_quiet, parse_zone
 
@@ -124,6 +125,7 @@ class SettingsApi:
                 "health": feed_health,
                 "health_text": t.gettext(HEALTH[feed_health]),
                 "origin": t.gettext(ORIGINS[feed.origin]),
+                "removable": feed.origin is not FeedOrigin.CONFIG,
                 "last_success_at": _iso(feed.last_success_at),
                 "consecutive_failures": feed.consecutive_failures,
                 "last_error": error_summary(feed.last_error),

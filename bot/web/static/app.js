@@ -2,7 +2,7 @@
 "use strict";
 (function () {
   const tg = (window.Telegram && window.Telegram.WebApp) || null;
-  const state = { strings: {}, language: "en", zone: "UTC", subs: [], seq: 0, timer: 0 };
+  const state = { strings: {}, language: "en", zone: "UTC", subs: [], settings: {}, seq: 0, timer: 0 };
   const $ = (id) => document.getElementById(id);
   const SVG = "http://www.w3.org/2000/svg";
 
@@ -216,9 +216,10 @@
     try {
       const data = await call("GET", "trend?query=" + encodeURIComponent(query) + "&days=" + $("trend-days").value);
       const chart = barChart(data.days, data.stories, 320, 120, "chart bars");
-      chart.appendChild(svg("line", { class: "axis", x1: 0, y1: 119.5, x2: 320, y2: 119.5 }));
-      const first = svg("text", { x: 0, y: 10 }); first.textContent = data.days[0];
-      const last = svg("text", { x: 320, y: 10, "text-anchor": "end" }); last.textContent = data.days[data.days.length - 1];
+      chart.setAttribute("viewBox", "0 0 320 136");
+      chart.appendChild(svg("line", { class: "axis", x1: 0, y1: 120.5, x2: 320, y2: 120.5 }));
+      const first = svg("text", { x: 0, y: 134 }); first.textContent = data.days[0];
+      const last = svg("text", { x: 320, y: 134, "text-anchor": "end" }); last.textContent = data.days[data.days.length - 1];
       chart.append(first, last);
       box.replaceChildren(el("p", { class: "q", text: data.query }), chart, el("p", { class: "note", text: say("trend_total", { count: data.total }) }));
     } catch (error) { box.replaceChildren(el("p", { class: "error", text: error.message })); }
@@ -233,6 +234,7 @@
   }
 
   function fillSettings(data) {
+    state.settings = data;
     $("set-language").value = data.language;
     $("set-timezone").value = data.timezone;
     $("set-digest").value = data.digest_times.join(",");
@@ -244,11 +246,19 @@
     $("use-zone").hidden = !device || device === data.timezone;
   }
 
+  function wantedSettings() {
+    return { language: $("set-language").value, timezone: $("set-timezone").value.trim(),
+      digest_times: $("set-digest").value.split(/[,\s]+/).filter(Boolean),
+      quiet_hours: $("set-quiet").value.trim() || null, paused: $("set-paused").checked };
+  }
+
   async function saveSettings(event) {
     event.preventDefault();
-    const digest = $("set-digest").value.split(/[,\s]+/).filter(Boolean);
-    const body = { language: $("set-language").value, timezone: $("set-timezone").value.trim(), digest_times: digest,
-      quiet_hours: $("set-quiet").value.trim() || null, paused: $("set-paused").checked };
+    const wanted = wantedSettings();
+    const body = {};
+    for (const [key, value] of Object.entries(wanted)) {
+      if (JSON.stringify(value) !== JSON.stringify(state.settings[key])) body[key] = value;
+    }
     try {
       const data = await call("PUT", "settings", body);
       const languageChanged = data.language !== state.language;
@@ -269,7 +279,7 @@
           catch (error) { $("feed-message").textContent = error.message; }
           loadFeeds();
         });
-        return el("li", {}, [el("div", { class: "q", text: feed.name }), el("div", { class: "actions" }, [remove]),
+        return el("li", {}, [el("div", { class: "q", text: feed.name }), el("div", { class: "actions" }, [feed.removable ? remove : null]),
           el("div", { class: "meta" }, [el("span", { class: "badge " + feed.health, text: feed.health_text }), el("span", { text: feed.origin }),
             el("span", { text: feed.last_error || when(feed.last_success_at) })])]);
       }));
