@@ -8,14 +8,16 @@ common term), else use the GIN index (``item_search`` repeats ``first_seen_at`` 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
+from sqlalchemy import BindParameter, Connection, bindparam, column, select, table, text
 
 from feeds.models import Item
-from feeds.search import SearchExpr
+from feeds.script_fold import fold_script
+from feeds.search import SearchExpr, index_tokens
 from storage.db.convert import item_select, to_item
 from storage.db.dialect import chunks, pg_settings
 from storage.db.tables import items
@@ -82,6 +84,36 @@ def remove(conn: Connection, item_ids: Sequence[int]) -> int:
             conn.execute(text("DELETE FROM item_tokens WHERE item_id = :id"), rows)
         removed += len(rows)
     return removed
+
+
+def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int | None, int, int]:
+    """Recompute the search tokens of the next ``limit`` items (ids above ``after_id``) and rewrite the
+    entries of those with a character the script fold changes (SQLite: only if their tokens changed);
+    returns (the last id read, None when there was none; how many items were read; how many entries were
+    rewritten)."""
+    stmt = select(items.c.id, items.c.first_seen_at, items.c.title, items.c.body)
+    rows = conn.execute(stmt.where(items.c.id > after_id).order_by(items.c.id).limit(limit)).all()
+    if not rows:
+        return None, 0, 0
+    fresh = {
+        row.id: (row.first_seen_at, index_tokens(row.title, row.body))
+        for row in rows
+        if _script_folds(row.title) or _script_folds(row.body)
+    }
+    if fresh and conn.dialect.name != "postgresql":
+        stored = {row.item_id: row.tokens for row in conn.execute(_SQLITE_TOKENS, {"ids": list(fresh)})}
+        fresh = {item_id: entry for item_id, entry in fresh.items() if stored.get(item_id) != entry[1]}
+    remove(conn, list(fresh))
+    add(conn, [(item_id, seen, tokens) for item_id, (seen, tokens) in fresh.items()])
+    return rows[-1].id, len(rows), len(fresh)
+
+
+def _script_folds(text: str) -> bool:
+    """Whether the script fold changes this text (compatibility ideographs compared in their NFKC form)."""
+    if text.isascii():
+        return False
+    text = unicodedata.normalize("NFKC", text)
+    return fold_script(text) != text
 
 
 def recent(
