@@ -4,8 +4,10 @@ through ``off_loop``) and may raise ``StoreUnavailableError``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
+from feeds.aliases import Alias, AliasTerm
 from feeds.models import Chat, FeedState, Subscription
 from feeds.volume import ChatVolume, SubscriptionVolume
 
@@ -27,3 +29,7 @@ class WebAppStore(Protocol):
 
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, by name."""
+
+    def aliases(self, term: AliasTerm, *, since: datetime) -> list[Alias]:
+        """The name's candidates in the other script, best first, with the releases since ``since`` that
+        contain each (offered to the user, never applied silently)."""

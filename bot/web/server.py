@@ -54,6 +54,7 @@ def build_app(gate: Gate) -> web.Application:
         ("POST", "/app/api/subscriptions/{id}/mute", subs.mute),
         ("DELETE", "/app/api/subscriptions/{id}/mute", subs.unmute),
         ("POST", "/app/api/preview", subs.preview),
+        ("GET", "/app/api/aliases", subs.aliases),
         ("GET", "/app/api/trend", subs.trend),
         ("GET", "/app/api/settings", settings.get),
         ("PUT", "/app/api/settings", settings.put),

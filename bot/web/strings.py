@@ -19,6 +19,7 @@ PAGE_STRINGS: dict[str, str] = {
     "preview_count": N_("Stories in the last 7 days: %(count)s"),
     "preview_newest": N_("Newest headlines"),
     "preview_none": N_("Nothing matched in the last 7 days."),
+    "aliases": N_("Also written as (tap to add):"),
     "no_subscriptions": N_("No subscriptions yet."),
     "delete": N_("Delete"),
     "mute": N_("Mute 24 h"),

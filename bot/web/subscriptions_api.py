@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from bot.offload import off_loop
 from bot.web.guard import ApiError
 from bot.web.ports import WebAppStore
 from bot.web.session import Caller, body, plain
+from feeds.aliases import AliasTermError, parse_alias_term
 from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, parse_query
 from feeds.trends import Activity
@@ -27,6 +29,8 @@ SPARK_DAYS = 30
 TREND_DAYS = (30, 90, 365)
 MAX_QUERY = 1000
 MUTE_FOR = timedelta(hours=24)
+ALIAS_WINDOW = timedelta(days=90)
+MAX_ALIASES = 6
 NO_SUCH = N_("No such subscription in this chat.")
 BAD_DAYS = N_("Choose 30, 90 or 365 days.")
 
@@ -146,6 +150,18 @@ class SubscriptionsApi:
                 "newest": [item_json(item) for item in newest],
             }
         )
+
+    async def aliases(self, request: web.Request, caller: Caller) -> web.Response:
+        """The name's aliases across scripts with their evidence, as chips to add (``wirewatch aliases``);
+        a text that is not one name has none."""
+        try:
+            term = parse_alias_term(request.query.get("term", "")[:MAX_QUERY])
+        except AliasTermError:
+            return web.json_response({"aliases": []})
+        since = self._clock() - ALIAS_WINDOW
+        found = await off_loop(functools.partial(self._store.aliases, term, since=since))
+        rows = [{"text": alias.text, "releases": alias.evidence} for alias in found[:MAX_ALIASES]]
+        return web.json_response({"term": term.text, "aliases": rows})
 
     async def trend(self, request: web.Request, caller: Caller) -> web.Response:
         """Stories per local day of a query or a subscription (``12``, ``#12``), as /trend counts them."""

@@ -219,3 +219,17 @@ async def test_the_page_is_served_with_a_strict_policy(client: Client) -> None:
     assert status == 200 and response.content_type == "text/javascript"
     status, error, _ = await client.call("GET", "nothing.js")
     assert status == 404 and error["error"] == "not_found"
+
+
+async def test_aliases_across_scripts_are_offered(
+    client: Client, stocked: Store, two_feeds: tuple[FeedState, FeedState]
+) -> None:
+    for n in range(3):
+        item = new_item(
+            f"zh{n}", title=f"滨州港新航线开通 {n}", body="滨州市政府今天宣布。", seen=NOW - timedelta(days=n)
+        )
+        stocked.add_items(two_feeds[0].id, [item], WINDOW)
+    status, found, _ = await client.call("GET", "api/aliases?term=Binzhou")
+    assert status == 200 and found["aliases"][0]["text"] == "滨州" and found["aliases"][0]["releases"] >= 3
+    status, found, _ = await client.call("GET", "api/aliases?term=Binzhou%20OR%20x")
+    assert (status, found["aliases"]) == (200, [])

@@ -160,11 +160,26 @@
       } else parts.push(el("p", { class: "note", text: say("preview_none") }));
       box.replaceChildren(...parts);
       box.dataset.ready = "1";
+      offerAliases(query, seq);
     } catch (error) {
       if (seq !== state.seq) return;
       box.replaceChildren(el("p", { class: "error", text: error.message }));
       box.dataset.ready = "error";
     }
+  }
+
+  async function offerAliases(query, seq) {
+    if (/\s|[()"*:-]/.test(query)) return;  // aliases are offered for one name
+    try {
+      const data = await call("GET", "aliases?term=" + encodeURIComponent(query));
+      if (seq !== state.seq || !data.aliases.length) return;
+      const chips = data.aliases.map((alias) => {
+        const chip = el("button", { type: "button", class: "chip", text: "+ " + alias.text + " · " + alias.releases });
+        chip.addEventListener("click", () => { $("query").value = query + " OR " + alias.text; preview(); });
+        return chip;
+      });
+      $("preview").append(el("p", { class: "note", text: say("aliases") }), el("div", { class: "chips" }, chips));
+    } catch (error) { /* chips are an offer: without them the preview stands */ }
   }
 
   function headline(item) {
