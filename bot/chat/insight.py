@@ -71,13 +71,14 @@ class Insight:
         return (await off_loop(self._store.chat_volume, chat_id)).zone
 
     # --- /test --------------------------------------------------------------------------------------
-    async def sample(self, chat_id: int, query: Query) -> Sample:
+    async def sample(self, chat_id: int, query: Query, *, releases: bool = True) -> Sample:
         """What ``query`` matched in the chat's last 7 local days: counts per day and the five newest
-        (none when nothing matched) — /test and the Mini App's live preview."""
+        (none when nothing matched) — /test and the Mini App's live preview (``releases=False``: stories
+        only, the release counts may be left 0)."""
         zone = await self.zone(chat_id)
         first_day, since, _ = period(self._clock(), TEST_DAYS, zone)
         counts = await off_loop(
-            self._store.daily_counts, query, first_day=first_day, days=TEST_DAYS, zone=zone
+            self._store.daily_counts, query, first_day=first_day, days=TEST_DAYS, zone=zone, releases=releases
         )
         newest = await off_loop(self._recent.find, query, since, TEST_NEWEST) if sum(counts.stories) else []
         return Sample(zone, counts, tuple(newest))

@@ -74,10 +74,13 @@ class ChatService:
         """The command groups, for front ends that call their services directly (the Mini App)."""
         return self._routes.groups
 
-    async def session(self, ctx: ChatContext) -> ChatContext:
+    async def session(self, ctx: ChatContext, *, touch: bool = True) -> ChatContext:
         """Touch the chat, remember its sender's language and resolve the language it is answered in (the
-        caller checked ``allows``); ``StoreUnavailableError`` when the database does not answer."""
-        chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
+        caller checked ``allows``); ``touch=False`` (the Mini App's many reads): a stored, active chat is
+        only read. ``StoreUnavailableError`` when the database does not answer."""
+        chat = None if touch else await off_loop(self._store.get_chat, ctx.chat_id)
+        if chat is None or not chat.active:
+            chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
         sender_language = from_telegram(ctx.language_code)
         if sender_language and sender_language != chat.sender_language:
             await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)

@@ -55,7 +55,7 @@ class Gate:
         if not self.service.allows(user.id):
             raise ApiError(403, "forbidden", NOT_ALLOWED)
         ctx = ChatContext(user.id, ChatKind.PRIVATE, user.id, language_code=user.language_code)
-        ctx = await self.service.session(ctx)
+        ctx = await self.service.session(ctx, touch=False)
         caller = Caller(ctx, chat_translator(ctx))
         request[TRANSLATOR] = caller.t
         return caller

@@ -139,7 +139,7 @@ class SubscriptionsApi:
     async def preview(self, request: web.Request, caller: Caller) -> web.Response:
         """What /test shows: stories per day over 7 days and the five newest; nothing is subscribed."""
         query = query_of((await body(request)).get("query"), caller, "test")
-        zone, counts, newest = await self._groups.insight.sample(caller.ctx.chat_id, query)
+        zone, counts, newest = await self._groups.insight.sample(caller.ctx.chat_id, query, releases=False)
         return web.json_response(
             {
                 "query": query.text,
