@@ -75,6 +75,7 @@ class ParsedEntry:
     content_html: str
     published: datetime | None
     orig_link: str | None = None
+    language: str | None = None  # declared (raw ``xml:lang`` of the entry, else the feed's ``<language>``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ class NewItem:
     title_fingerprint: str = ""
     body_fingerprint: str = ""
     search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
+    language: str | None = None  # ``feeds.language.item_language``: declared, else detected; None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,7 @@ class Item:
     published_at: datetime
     first_seen_at: datetime
     dateline: Dateline = field(default_factory=Dateline)
+    language: str | None = None  # as ``NewItem.language``
 
 
 class ChatKind(StrEnum):

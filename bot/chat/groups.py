@@ -15,9 +15,10 @@ from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.help_command import HelpCommands
 from bot.chat.insight import Insight
 from bot.chat.insight_commands import InsightCommands
-from bot.chat.ports import ChatServiceStore
+from bot.chat.ports import ChatServiceStore, ItemTranslator
 from bot.chat.recent import RecentSearch
 from bot.chat.subscriptions import SubscriptionCommands
+from bot.chat.translate_chat import TranslateCommands
 from bot.chat.volume_chat import VolumeCommands
 from feeds.guard import UrlPolicy
 
@@ -29,6 +30,7 @@ GROUPS = (
     FeedCommands,
     VolumeCommands,
     AppCommands,
+    TranslateCommands,
 )
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 
@@ -72,15 +74,17 @@ def compose(
     feeds: FeedCommands | None,
     wake_sender: Callable[[], None],
     webapp_url: str | None = None,
+    translator: ItemTranslator | None = None,
 ) -> Routes:
     """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL;
-    ``webapp_url`` None: no Mini App)."""
+    ``webapp_url`` None: no Mini App; ``translator`` None: no translation)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
     subscriptions = SubscriptionCommands(store, matcher, insight, clock)
     settings = SettingsCommands(store)
     feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
     alerts = AlertButtons(store, matcher, volume, clock)
+    translate = TranslateCommands(store, translator)
     commands = {
         **bind_commands(HelpCommands(admins), HelpCommands.COMMANDS),
         **bind_commands(subscriptions, SubscriptionCommands.COMMANDS),
@@ -89,11 +93,15 @@ def compose(
         **bind_commands(feeds, FeedCommands.COMMANDS),
         **bind_commands(volume, VolumeCommands.COMMANDS),
         **bind_commands(AppCommands(webapp_url), AppCommands.COMMANDS),
+        **bind_commands(translate, TranslateCommands.COMMANDS),
     }
     buttons = (
         *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
         *(route.bind(settings) for route in SettingsCommands.BUTTONS),
         *(route.bind(feeds) for route in FeedCommands.BUTTONS),
     )
-    answers = tuple(route.bind(alerts) for route in AlertButtons.ANSWERS)
+    answers = (
+        *(route.bind(translate) for route in TranslateCommands.ANSWERS),
+        *(route.bind(alerts) for route in AlertButtons.ANSWERS),
+    )
     return Routes(commands, buttons, answers, Groups(subscriptions, insight, settings, volume, feeds))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from feeds.models import Chat, ChatKind, FeedOrigin, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.search import SearchExpr
+from feeds.translation import TranslationOutcome, TranslationRequest
 from feeds.trends import Activity, DailyCounts
 from feeds.values import FeedOffer, FetchSuccess, PendingAlert, VolumeCounts
 from feeds.volume import ChatVolume, QuietWindow, SubscriptionVolume
@@ -133,6 +134,14 @@ class AlertStore(Protocol):
 
     def get_delivery(self, delivery_id: int) -> PendingAlert | None:
         """One outbox row with its item and subscription query, any chat's; None when it is gone."""
+
+
+class ItemTranslator(Protocol):
+    """The translator behind the Translate button (``bot.translate.service.TranslationService``)."""
+
+    async def translate(self, request: TranslationRequest) -> TranslationOutcome:
+        """The request's translation (cached or fresh), or why there is none; never raises."""
+        ...
 
 
 class TrendStore(Protocol):

@@ -46,6 +46,7 @@ class Reply:
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    reply_to: int | None = None  # sent as a reply to this message of the chat
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from bot.chat.feed_commands import FeedCommands
 from bot.chat.groups import Groups, compose
 from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.chat.language import from_telegram, resolve_language
-from bot.chat.ports import ChatServiceStore
+from bot.chat.ports import ChatServiceStore, ItemTranslator
 from bot.chat.replies import ButtonAnswer, Reply, echo
 from bot.offload import off_loop
 from feeds.models import ChatKind
@@ -45,6 +45,7 @@ class ChatService:
         feeds: FeedCommands | None = None,
         wake: Callable[[], None] | None = None,
         webapp_url: str | None = None,
+        translator: ItemTranslator | None = None,
     ) -> None:
         self._wake = wake
         self._store = store
@@ -58,6 +59,7 @@ class ChatService:
             feeds=feeds,
             wake_sender=self.wake_sender,
             webapp_url=webapp_url,
+            translator=translator,
         )
 
     def connect_sender(self, wake: Callable[[], None]) -> None:

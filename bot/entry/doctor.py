@@ -23,9 +23,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.chat.feed_report import ago
 from bot.entry.runtime import fetch_limits
+from bot.entry.translation import make_provider
 from bot.offload import off_loop
 from bot.settings import ConfigError, Settings, load_settings
 from bot.tg.probe import TokenProbe, probe_token
+from bot.translate.service import probe
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
 from feeds.parse import FeedParseError, parse_feed
@@ -115,6 +117,22 @@ async def check_telegram(settings: Settings) -> list[Check]:
     checks = [Check("telegram token", True, f"@{probe.username} (id {probe.bot_id})")]
     checks.append(check_webhook(settings.telegram.webhook_url, probe, [token]))
     return checks
+
+
+async def check_translator(settings: Settings) -> list[Check]:
+    """One tiny translation by the ``[translate]`` provider (nothing without one)."""
+    translate = settings.translate
+    if translate.provider is None:
+        return []
+    provider = make_provider(translate)
+    if provider is None:
+        hint = "set $WIREWATCH_TRANSLATE_API_KEY (or translate.api_key)"
+        return [Check("translator", False, f"{translate.provider}: no API key", hint)]
+    failure = await probe(provider, translate.timeout_seconds)
+    if failure is not None:
+        hint = "check translate.url and the key; quota: wait for the provider's next period"
+        return [Check("translator", False, f"{provider.name}: {failure}", hint)]
+    return [Check("translator", True, f"{provider.name} answered")]
 
 
 def check_webhook(configured: str | None, probe: TokenProbe, secrets: Sequence[str | None]) -> Check:
@@ -210,15 +228,18 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
     if settings is None:
         return [config], secrets
     secrets += [s for s in (settings.telegram.token, make_url(settings.database.url).password) if s]
+    secrets += [settings.translate.api_key] if settings.translate.api_key else []
     database, status = await off_loop(check_database, settings)
     telegram = await check_telegram(settings)
+    translator = await check_translator(settings)
     states = {f.name: f for f in status.feeds} if status else {}
     async with Fetcher(fetch_limits(settings)) as fetcher:
         feeds = await asyncio.gather(
             *(check_feed(fetcher, spec, states.get(spec.name), clock) for spec in settings.feeds)
         )
     skews = [skew for _, skew in feeds if skew is not None]
-    return [config, *database, *telegram, *(check for check, _ in feeds), check_clock(skews)], secrets
+    checks = [config, *database, *telegram, *translator, *(check for check, _ in feeds), check_clock(skews)]
+    return checks, secrets
 
 
 def render(checks: Sequence[Check]) -> str:

@@ -19,6 +19,7 @@ from bot.settings.model import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    TranslateSettings,
     WebAppSettings,
     WorkersSettings,
 )
@@ -55,6 +56,7 @@ SECTION_TYPES: dict[str, type] = {
     "storage": StorageSettings,
     "workers": WorkersSettings,
     "chat": ChatSettings,
+    "translate": TranslateSettings,
     "webapp": WebAppSettings,
 }
 SECTIONS: dict[str, tuple[type, dict[str, Key]]] = {
@@ -145,4 +147,7 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     metrics: MetricsSettings = sections["metrics"]
     if (metrics.username is None) != (metrics.password is None):
         raise ConfigError("metrics.username, metrics.password: set both for basic auth, or neither")
+    translate: TranslateSettings = sections["translate"]
+    if translate.provider == "libretranslate" and translate.url is None:
+        raise ConfigError("translate.url: LibreTranslate has no default endpoint; give your server's URL")
     return Settings(feeds=feeds, **sections)

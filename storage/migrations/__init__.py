@@ -30,6 +30,7 @@ from storage.migrations import (
     m0012_match_queue,
     m0013_drop_matched_at,
     m0014_fold_chinese_script,
+    m0015_translations,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
     Migration(14, "search tokens: traditional Chinese folded", m0014_fold_chinese_script.apply),
+    Migration(15, "items.language, translation cache", m0015_translations.apply),
 )
 
 

@@ -18,6 +18,7 @@ from bot.pipeline.ports import (
     SpikeCheckStore,
     SpikeOutboxStore,
 )
+from bot.translate.ports import TranslationStore
 from bot.web.ports import WebAppStore
 from storage.store import Store
 
@@ -28,7 +29,16 @@ FORBIDDEN: dict[str, set[str]] = {
     "feeds": {"telegram", "sqlalchemy", "bot", "storage", "apscheduler", "matplotlib", "prometheus_client"},
     "storage": {"telegram", "bot", "apscheduler"},
     "bot/pipeline": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat.service"},
-    "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline", "storage", "bot.chat.service"},
+    "bot/chat": {
+        "telegram",
+        "bot.tg",
+        "bot.entry",
+        "bot.pipeline",
+        "bot.translate",
+        "storage",
+        "bot.chat.service",
+    },
+    "bot/translate": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat", "bot.pipeline"},
     "bot/tg": {"bot.entry", "storage"},
     "bot/web": {"telegram", "storage", "bot.tg", "bot.entry", "bot.pipeline"},
 }
@@ -127,6 +137,7 @@ PORTS = [
     MembershipStore,
     SpikeChartStore,
     WebAppStore,
+    TranslationStore,
 ]
 
 

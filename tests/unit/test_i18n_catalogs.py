@@ -36,6 +36,7 @@ LONGEST: dict[str, object] = {
     "language": "l" * 20,
     "letter": "A",  # echo(args, 20) or a native language name
     "limit": 50,
+    "provider": "LibreTranslate",  # the translator credited under a translation
     "meaning": "all of: " + ", ".join(['"term"'] * 120),
     "next_poll": "in 59 minutes",
     "part": 9999,  # a page number, or a query part as <code>echo(part, 60)</code>
