@@ -49,6 +49,7 @@ BENCHMARKS = (
     Benchmark("crash_check"),
     Benchmark("script_fold_corpus"),
     Benchmark("script_fold_store"),
+    Benchmark("webapp"),
     Benchmark("scaleout", needs_postgres=True),
 )
 

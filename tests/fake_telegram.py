@@ -1010,6 +1010,7 @@ _NO_GIFTS = {
 }
 _ALWAYS_TRUE = (
     "setMyCommands",
+    "setChatMenuButton",
     "deleteMyCommands",
     "sendChatAction",
     "leaveChat",

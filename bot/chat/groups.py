@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.chat.alert_actions import AlertButtons
 from bot.chat.alias_offers import AliasOffers
+from bot.chat.app_command import AppCommands
 from bot.chat.chat_settings import SettingsCommands
 from bot.chat.context import BoundAnswer, BoundButton, Handler, IndexUpdates, bind_commands
 from bot.chat.feed_commands import FeedCommands, FeedRules
@@ -30,18 +31,32 @@ GROUPS = (
     SettingsCommands,
     FeedCommands,
     VolumeCommands,
+    AppCommands,
     TranslateCommands,
 )
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 
 
 @dataclass(frozen=True, slots=True)
+class Groups:
+    """The composed command groups whose services other front ends (the Mini App) call directly."""
+
+    subscriptions: SubscriptionCommands
+    insight: Insight
+    settings: SettingsCommands
+    volume: VolumeCommands
+    feeds: FeedCommands
+
+
+@dataclass(frozen=True, slots=True)
 class Routes:
-    """Commands by name and alias; the groups' buttons by data prefix; the alert buttons' answers."""
+    """Commands by name and alias; the groups' buttons by data prefix; the alert buttons' answers; the
+    groups themselves."""
 
     commands: dict[str, Handler]
     buttons: tuple[BoundButton, ...]
     answers: tuple[BoundAnswer, ...]
+    groups: Groups
 
     def button(self, data: str) -> BoundButton | None:
         """The route of a command group's button (not an alert's), by its data's prefix."""
@@ -60,10 +75,11 @@ def compose(
     clock: Callable[[], datetime],
     feeds: FeedCommands | None,
     wake_sender: Callable[[], None],
+    webapp_url: str | None = None,
     translator: ItemTranslator | None = None,
 ) -> Routes:
     """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL;
-    ``translator`` None: no translation)."""
+    ``webapp_url`` None: no Mini App; ``translator`` None: no translation)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
     offers = AliasOffers(store, matcher, clock)
@@ -80,6 +96,7 @@ def compose(
         **bind_commands(settings, SettingsCommands.COMMANDS),
         **bind_commands(feeds, FeedCommands.COMMANDS),
         **bind_commands(volume, VolumeCommands.COMMANDS),
+        **bind_commands(AppCommands(webapp_url), AppCommands.COMMANDS),
         **bind_commands(translate, TranslateCommands.COMMANDS),
     }
     buttons = (
@@ -92,4 +109,4 @@ def compose(
         *(route.bind(translate) for route in TranslateCommands.ANSWERS),
         *(route.bind(alerts) for route in AlertButtons.ANSWERS),
     )
-    return Routes(commands, buttons, answers)
+    return Routes(commands, buttons, answers, Groups(subscriptions, insight, settings, volume, feeds))

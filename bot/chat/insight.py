@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from html import escape
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton
@@ -22,7 +23,7 @@ from bot.offload import off_loop
 from feeds.models import Item, Subscription
 from feeds.query import Query, QueryError, parse_query
 from feeds.query.loosen import Loosen, Loosening, loosenings
-from feeds.trends import Activity, local_day, period, sparkline
+from feeds.trends import Activity, DailyCounts, local_day, period, sparkline
 
 TEST_DAYS = 7
 TEST_NEWEST = 5
@@ -49,6 +50,14 @@ def split_trend_args(args: str) -> tuple[list[str], int | None]:
     return [part.strip() for part in args.split("|") if part.strip()], days
 
 
+class Sample(NamedTuple):
+    """What a query matched in the last days: the zone the days are in, counts per day, newest items."""
+
+    zone: ZoneInfo
+    counts: DailyCounts
+    newest: tuple[Item, ...]
+
+
 class Insight:
     """The commands that look back over stored releases."""
 
@@ -62,16 +71,23 @@ class Insight:
         return (await off_loop(self._store.chat_volume, chat_id)).zone
 
     # --- /test --------------------------------------------------------------------------------------
-    async def test(self, chat_id: int, query: Query, t: Translator) -> Reply:
-        """A dry run over the last 7 days: counts, the five newest, counts per day, or what to loosen."""
+    async def sample(self, chat_id: int, query: Query, *, releases: bool = True) -> Sample:
+        """What ``query`` matched in the chat's last 7 local days: counts per day and the five newest
+        (none when nothing matched) — /test and the Mini App's live preview (``releases=False``: stories
+        only, the release counts may be left 0)."""
         zone = await self.zone(chat_id)
         first_day, since, _ = period(self._clock(), TEST_DAYS, zone)
         counts = await off_loop(
-            self._store.daily_counts, query, first_day=first_day, days=TEST_DAYS, zone=zone
+            self._store.daily_counts, query, first_day=first_day, days=TEST_DAYS, zone=zone, releases=releases
         )
+        newest = await off_loop(self._recent.find, query, since, TEST_NEWEST) if sum(counts.stories) else []
+        return Sample(zone, counts, tuple(newest))
+
+    async def test(self, chat_id: int, query: Query, t: Translator) -> Reply:
+        """A dry run over the last 7 days: counts, the five newest, counts per day, or what to loosen."""
+        zone, counts, newest = await self.sample(chat_id, query)
         if not sum(counts.stories):
             return Reply(await self._no_match(query, t, zone))
-        newest = await off_loop(self._recent.find, query, since, TEST_NEWEST)
         stories, releases = sum(counts.stories), sum(counts.releases)
         lines = [
             t.gettext(
@@ -145,16 +161,21 @@ class Insight:
             texts.append(subs.get(int(ident), part) if ident.isdecimal() and len(ident) < 19 else part)
         return texts
 
-    async def trend(self, chat_id: int, queries: Sequence[Query], days: int, t: Translator) -> Reply:
-        """The chart of up to four queries over ``days`` local days, or a text when none has a story."""
+    async def trends(self, chat_id: int, queries: Sequence[Query], days: int) -> list[QueryTrend]:
+        """Stories per local day of each query over the chat's last ``days`` days (/trend, the Mini App)."""
         zone = await self.zone(chat_id)
         today = local_day(self._clock(), zone)
-        trends = [
+        return [
             QueryTrend(
                 q.text, await off_loop(load_trend, self._store, q, days=days, last_day=today, zone=zone)
             )
             for q in queries
         ]
+
+    async def trend(self, chat_id: int, queries: Sequence[Query], days: int, t: Translator) -> Reply:
+        """The chart of up to four queries over ``days`` local days, or a text when none has a story."""
+        zone = await self.zone(chat_id)
+        trends = await self.trends(chat_id, queries, days)
         if not any(q.trend.total for q in trends):
             names = t.join_list(f"<code>{echo(q.text, 60)}</code>" for q in queries)
             return Reply(
@@ -171,8 +192,10 @@ class Insight:
         return Reply(text, attachment=Attachment("photo", chart.png, "trend.png"))
 
     # --- /list --------------------------------------------------------------------------------------
-    async def list_lines(self, chat_id: int, subs: Sequence[Subscription], t: Translator) -> list[str]:
-        """One line per subscription: id, query, 7-day sparkline, time of the last match."""
+    async def activity(
+        self, chat_id: int, subs: Sequence[Subscription], days: int = 7
+    ) -> dict[int, Activity]:
+        """Each subscription's stories per local day of the last ``days`` days and its last match."""
         zone = await self.zone(chat_id)
         queries: dict[int, Query] = {}
         for sub in subs:
@@ -180,7 +203,12 @@ class Insight:
                 queries[sub.id] = parse_query(sub.query)
             except QueryError:
                 continue
-        activity = await off_loop(self._store.activity, queries, now=self._clock(), zone=zone)
+        return await off_loop(self._store.activity, queries, now=self._clock(), zone=zone, days=days)
+
+    async def list_lines(self, chat_id: int, subs: Sequence[Subscription], t: Translator) -> list[str]:
+        """One line per subscription: id, query, 7-day sparkline, time of the last match."""
+        zone = await self.zone(chat_id)
+        activity = await self.activity(chat_id, subs)
         for width in (60, 32, 20):  # 50 subscriptions must fit one message
             lines = [_list_line(sub, activity.get(sub.id), t, zone, width) for sub in subs]
             if sum(len(line) + 1 for line in lines) <= LIST_BUDGET:

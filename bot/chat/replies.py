@@ -14,10 +14,12 @@ ECHO_LIMIT = 120
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button; ``data`` must stay within Telegram's 64-byte callback limit."""
+    """An inline button: a callback button (``data`` within Telegram's 64-byte limit), or with ``web_app``
+    set, a button that opens that Mini App URL (private chats only)."""
 
     text: str
-    data: str
+    data: str = ""
+    web_app: str | None = None
 
 
 MAX_CAPTION = 1024  # Telegram's limit for a photo's or document's caption
@@ -149,6 +151,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", N_("This chat's settings at a glance")),
     ("lang", N_("Choose the bot's language for this chat")),
     ("help", N_("What this bot does and the query language")),
+    ("app", N_("Open the Mini App: subscriptions, live preview, trends and settings")),
 )
 
 ADMIN_COMMANDS: tuple[tuple[str, str], ...] = (

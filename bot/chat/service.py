@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from bot.chat.allowed import AllowedChats
 from bot.chat.context import ChatContext, IndexUpdates, notice_of
 from bot.chat.feed_commands import FeedCommands
-from bot.chat.groups import compose
+from bot.chat.groups import Groups, compose
 from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.chat.language import from_telegram, resolve_language
 from bot.chat.ports import ChatServiceStore, ItemTranslator
@@ -45,6 +45,7 @@ class ChatService:
         default_language: str = DEFAULT_LANGUAGE,
         feeds: FeedCommands | None = None,
         wake: Callable[[], None] | None = None,
+        webapp_url: str | None = None,
         translator: ItemTranslator | None = None,
     ) -> None:
         self._wake = wake
@@ -58,6 +59,7 @@ class ChatService:
             clock=clock,
             feeds=feeds,
             wake_sender=self.wake_sender,
+            webapp_url=webapp_url,
             translator=translator,
         )
 
@@ -70,16 +72,30 @@ class ChatService:
         if self._wake is not None:
             self._wake()
 
+    @property
+    def groups(self) -> Groups:
+        """The command groups, for front ends that call their services directly (the Mini App)."""
+        return self._routes.groups
+
+    async def session(self, ctx: ChatContext, *, touch: bool = True) -> ChatContext:
+        """Touch the chat, remember its sender's language and resolve the language it is answered in (the
+        caller checked ``allows``); ``touch=False`` (the Mini App's many reads): a stored, active chat is
+        only read. ``StoreUnavailableError`` when the database does not answer."""
+        chat = None if touch else await off_loop(self._store.get_chat, ctx.chat_id)
+        if chat is None or not chat.active:
+            chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
+        sender_language = from_telegram(ctx.language_code)
+        if sender_language and sender_language != chat.sender_language:
+            await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
+        return replace(ctx, language=self._translator(ctx, chat.language).language)
+
     async def handle(self, ctx: ChatContext, command: str, args: str) -> Reply:
         """Dispatch one command (without the slash or @botname); every input gets a reply."""
         if refusal := self._refusal(ctx):
             return refusal
         try:
-            chat = await off_loop(self._store.touch_chat, ctx.chat_id, ctx.kind)
-            sender_language = from_telegram(ctx.language_code)
-            if sender_language and sender_language != chat.sender_language:
-                await off_loop(self._store.set_sender_language, ctx.chat_id, sender_language)
-            t = self._translator(ctx, chat.language)
+            ctx = await self.session(ctx)
+            t = translator(ctx.language or DEFAULT_LANGUAGE)
             handler = self._routes.commands.get(command.lower())
             if handler is None:
                 return Reply(
@@ -88,7 +104,7 @@ class ChatService:
                         command=echo(command, 40),
                     )
                 )
-            return await handler(replace(ctx, language=t.language), args.strip())
+            return await handler(ctx, args.strip())
         except StoreUnavailableError as exc:
             logger.warning("command_failed_database command=%s error=%s", command[:40], exc)
             return Reply(self._translator(ctx, None).gettext(UNAVAILABLE))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 from typing import ClassVar
@@ -34,6 +35,16 @@ MAX_SUBSCRIPTIONS_PER_CHAT = 50
 UNSUBSCRIBE_PREFIX = "unsub:"
 
 
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """What adding a subscription did: the chat's answer, the subscription stored (None: refused) and
+    whether the refusal was the query itself (empty or not parsing)."""
+
+    reply: Reply
+    subscription: Subscription | None = None
+    invalid: bool = False
+
+
 class SubscriptionCommands:
     """A chat's subscriptions: stored through ``store``, reported to the match stage's index."""
 
@@ -52,37 +63,51 @@ class SubscriptionCommands:
         self._offers = offers
 
     async def subscribe(self, ctx: ChatContext, args: str) -> Reply:
-        """/subscribe QUERY — validate, store and index a subscription."""
+        """/subscribe QUERY — validate, store and index a subscription; offer its name's other script."""
+        added = await self.add(ctx, args)
+        if added.subscription is None:
+            return added.reply
         t = chat_translator(ctx)
-        if not args:
-            return Reply(usage("subscribe", t))
+        buttons = await self._alias_buttons(added.subscription, t)
+        return Reply(f"{added.reply.html}\n\n{offer_text(t)}", buttons) if buttons else added.reply
+
+    async def add(self, ctx: ChatContext, text: str) -> Subscribed:
+        """Validate, store and index a subscription (/subscribe and the Mini App): what was stored, or why
+        not, with the chat's answer either way."""
+        t = chat_translator(ctx)
+        if not text:
+            return Subscribed(Reply(usage("subscribe", t)), invalid=True)
         if refusal := await refuse_unless_manager(ctx, t):
-            return refusal
+            return Subscribed(refusal)
         try:
-            query = parse_query(args)
+            query = parse_query(text)
         except QueryError as exc:
-            return Reply(bad_query(t, exc, "subscribe"))
+            return Subscribed(Reply(bad_query(t, exc, "subscribe")), invalid=True)
         count = await off_loop(self._store.count_subscriptions, ctx.chat_id)
         if count >= MAX_SUBSCRIPTIONS_PER_CHAT:
-            return Reply(
-                t.gettext(
-                    "This chat already has %(limit)s subscriptions, the most it can hold. "
-                    "Remove one with /unsubscribe first.",
-                    limit=MAX_SUBSCRIPTIONS_PER_CHAT,
+            return Subscribed(
+                Reply(
+                    t.gettext(
+                        "This chat already has %(limit)s subscriptions, the most it can hold. "
+                        "Remove one with /unsubscribe first.",
+                        limit=MAX_SUBSCRIPTIONS_PER_CHAT,
+                    )
                 )
             )
         try:
             sub = await off_loop(self._store.add_subscription, ctx.chat_id, query.text, self._clock())
         except DuplicateSubscriptionError as dup:
-            return Reply(
-                t.gettext(
-                    "You are already subscribed to <code>%(query)s</code> (#%(id)s).",
-                    query=echo(dup.existing.query),
-                    id=dup.existing.id,
+            return Subscribed(
+                Reply(
+                    t.gettext(
+                        "You are already subscribed to <code>%(query)s</code> (#%(id)s).",
+                        query=echo(dup.existing.query),
+                        id=dup.existing.id,
+                    )
                 )
             )
         self._matcher.add(sub, query)
-        text = t.gettext(
+        answer = t.gettext(
             "Subscribed #%(id)s: <code>%(query)s</code>\n"
             "Understood as: %(meaning)s\n"
             "You will be alerted about new releases from now on; /recent shows what is already here.",
@@ -90,8 +115,15 @@ class SubscriptionCommands:
             query=echo(query.text),
             meaning=escape(describe(query, t), quote=False),
         )
-        buttons = await self._alias_buttons(sub, t)
-        return Reply(f"{text}\n\n{offer_text(t)}" if buttons else text, buttons)
+        return Subscribed(Reply(answer), sub)
+
+    async def remove(self, ctx: ChatContext, subscription_id: int) -> Subscription | None:
+        """Delete one of the chat's subscriptions by id and drop it from the index; None: the chat has no
+        such (the caller checked who may)."""
+        removed = await off_loop(self._store.remove_subscription, ctx.chat_id, subscription_id)
+        if removed is not None:
+            self._matcher.remove(removed.id)
+        return removed
 
     async def _alias_buttons(self, sub: Subscription, t: Translator) -> tuple[tuple[Button, ...], ...]:
         """The alias offer under a new subscription; none when the database fails now (it is stored)."""
@@ -112,9 +144,11 @@ class SubscriptionCommands:
             return refusal
         ident = args.removeprefix("#")
         if ident.isdecimal() and len(ident) < 19:
-            removed = await off_loop(self._store.remove_subscription, ctx.chat_id, int(ident))
+            removed = await self.remove(ctx, int(ident))
         else:
             removed = await off_loop(self._store.remove_subscription_by_query, ctx.chat_id, args)
+            if removed is not None:
+                self._matcher.remove(removed.id)
         if removed is None:
             return Reply(
                 t.gettext(
@@ -122,7 +156,6 @@ class SubscriptionCommands:
                     query=echo(args),
                 )
             )
-        self._matcher.remove(removed.id)
         query = echo(removed.query)
         return Reply(t.gettext("Unsubscribed #%(id)s: <code>%(query)s</code>", id=removed.id, query=query))
 

@@ -103,6 +103,7 @@ async def _run_runtime(
             pacer=make_pacer(settings.delivery),  # replies and alerts share Telegram's limits
             token_watch=TokenWatch(on_refused=stop.set),
             on_poll=lambda: readiness.beat("bot"),  # the leader is ready while getUpdates is answered
+            webapp_url=settings.webapp.url,
         )
         async with frontend.application:
             frontend.token_watch.armed = True  # Telegram took the token at start: a refusal now stops us

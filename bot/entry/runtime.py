@@ -189,6 +189,7 @@ async def open_runtime(
                 clock=clock,
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
+                webapp_url=settings.webapp.url,
                 translator=translator,
             )
             try:

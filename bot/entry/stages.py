@@ -1,9 +1,10 @@
 """The one wiring path: the stages of a set of roles, built over a runtime and an outlet.
 
 ``build_stages`` makes the fetch loop, the match loop, the alert sender, the spike sender, the pause
-notices, retention and the bot front end of the roles asked for, and wires them to each other (a poll
-that stored items wakes the match loop, a match that queued alerts wakes the sender). ``run`` and ``poll``
-deliver through Telegram; ``console`` and ``demo`` through the terminal — the loops are the same.
+notices, retention and the bot front end (with the Mini App's server) of the roles asked for, and wires
+them to each other (a poll that stored items wakes the match loop, a match that queued alerts wakes the
+sender). ``run`` and ``poll`` deliver through Telegram; ``console`` and ``demo`` through the terminal — the
+loops are the same.
 ``Stages.start`` runs them under a ``Supervisor``; the demo steps each loop's pass itself instead, with
 an injected clock, so its story is deterministic.
 """
@@ -32,6 +33,7 @@ from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.supervisor import Supervisor
 from bot.pipeline.transport import PhotoTransport, Transport
 from bot.settings import DeliverySettings
+from bot.web.server import WebAppServer
 from feeds.models import ChatKind
 
 ROLES = ("bot", "fetch", "match", "deliver")
@@ -97,6 +99,7 @@ class Stages:
     spikes: SpikeSender | None = None
     notices: PauseNotices | None = None
     front_end: FrontEnd | None = None
+    webapp: WebAppServer | None = None
     scheduler: AsyncIOScheduler = field(default_factory=lambda: AsyncIOScheduler(timezone=UTC))
 
     def start(self, supervisor: Supervisor, stop: asyncio.Event) -> None:
@@ -106,6 +109,7 @@ class Stages:
             ("fetch", self.fetch.run if self.fetch else None),
             ("deliver", self.sender.run if self.sender else None),
             ("spikes", self.spikes.run if self.spikes else None),
+            ("webapp", self.webapp.run if self.webapp else None),
         ]
         for name, run in loops:
             if run is not None:
@@ -165,7 +169,23 @@ def build_stages(
         schedule_retention(stages.scheduler, runtime.store, keep, clock)
     if "bot" in roles:
         stages.front_end = front_end
+        stages.webapp = web_app(runtime) if front_end is not None else None
     return stages
+
+
+def web_app(runtime: Runtime) -> WebAppServer | None:
+    """The Mini App's server of a bot role (each bot process serves it); None without ``[webapp] url``."""
+    settings = runtime.settings
+    if settings.webapp.url is None or not settings.telegram.token:
+        return None
+    return WebAppServer(
+        runtime.service,
+        runtime.store,
+        token=settings.telegram.token,
+        listen=settings.webapp.listen,
+        max_age=timedelta(seconds=settings.webapp.max_age_seconds),
+        admins=settings.telegram.admins,
+    )
 
 
 def _add_delivery(

@@ -20,6 +20,7 @@ from bot.settings.model import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    WebAppSettings,
     WorkersSettings,
 )
 from bot.settings.values import MAX_INTERVAL, ConfigError, counted, describe_seconds, parse_duration, shown
@@ -42,6 +43,7 @@ __all__ = [
     "Settings",
     "StorageSettings",
     "TelegramSettings",
+    "WebAppSettings",
     "WorkersSettings",
     "check_webhook",
     "counted",

@@ -20,6 +20,7 @@ from bot.settings.model import (
     StorageSettings,
     TelegramSettings,
     TranslateSettings,
+    WebAppSettings,
     WorkersSettings,
 )
 from feeds.models import FeedSpec
@@ -56,6 +57,7 @@ SECTION_TYPES: dict[str, type] = {
     "workers": WorkersSettings,
     "chat": ChatSettings,
     "translate": TranslateSettings,
+    "webapp": WebAppSettings,
 }
 SECTIONS: dict[str, tuple[type, dict[str, Key]]] = {
     name: (cls, keys_of(cls)) for name, cls in SECTION_TYPES.items()

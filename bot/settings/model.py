@@ -17,6 +17,7 @@ from feeds.models import FeedSpec
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_WEBHOOK_LISTEN = ("127.0.0.1", 8443)
+DEFAULT_WEBAPP_LISTEN = ("127.0.0.1", 8081)
 LOOPBACK_NETWORKS = ("127.0.0.0/8", "::1/128")
 MAX_TICK = 3600
 MAX_STORY_WINDOW = 30 * 86400
@@ -146,6 +147,21 @@ class WorkersSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebAppSettings:
+    """The Mini App (page and JSON API, served by each ``bot`` process): off unless ``url`` is set."""
+
+    url: str | None = setting(
+        None, v.http_url, "public HTTPS URL of the Mini App (e.g. https://wire.example.com/app/); absent: off"
+    )
+    listen: tuple[str, int] = setting(
+        DEFAULT_WEBAPP_LISTEN, v.listen, '"host:port" where each bot process serves the Mini App'
+    )
+    max_age_seconds: int = setting(
+        86400, v.duration(60, 30 * 86400), "how old Telegram's auth_date may be", key="max_age"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class TranslateSettings:
     """The translator behind the Translate button; no ``provider`` (no ``[translate]``): no button, and no
     item text ever leaves the process."""
@@ -179,6 +195,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
+    webapp: WebAppSettings = field(default_factory=WebAppSettings)
     translate: TranslateSettings = field(default_factory=TranslateSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None

@@ -9,7 +9,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import BotCommand, CallbackQuery, ChatMember, Message, Update
+from telegram import BotCommand, CallbackQuery, ChatMember, MenuButtonWebApp, Message, Update, WebAppInfo
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot.chat.context import ChatContext
 from bot.chat.flood import FloodGuard, Verdict
 from bot.chat.groups import COMMAND_NAMES
+from bot.chat.i18n import translator
 from bot.chat.ports import MembershipStore
 from bot.chat.render import html_to_plain
 from bot.chat.replies import Reply, command_menus
@@ -102,10 +103,12 @@ class TelegramFrontend:
         flood: FloodGuard | None = None,
         metrics: Metrics | None = None,
         on_poll: Callable[[], None] | None = None,
+        webapp_url: str | None = None,
     ) -> None:
         if not settings.token:
             raise ValueError("a Telegram token is required")
         self.default_language = default_language
+        self.webapp_url = webapp_url
         self.service = service
         self.store = store
         self.token_watch = token_watch or TokenWatch()
@@ -170,6 +173,18 @@ class TelegramFrontend:
                 )
             except TelegramError as exc:
                 logger.warning("set_commands_failed language=%s error=%s", code or "default", exc)
+        if self.webapp_url is not None:
+            await self._set_menu_button(self.webapp_url)
+
+    async def _set_menu_button(self, url: str) -> None:
+        """Private chats' menu button opens the Mini App (setChatMenuButton); a failure is logged."""
+        text = translator(self.default_language).gettext("Open Wirewatch")
+        try:
+            await self.application.bot.set_chat_menu_button(
+                menu_button=MenuButtonWebApp(text, WebAppInfo(url))
+            )
+        except TelegramError as exc:
+            logger.warning("set_menu_button_failed error=%s", exc)
 
     # --- admission: every update as it arrives, before its chat's lane ---------------------------------
     def _admit(self, update: object, work: Work) -> Work:

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from telegram import (
     Bot,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     LinkPreviewOptions,
@@ -25,6 +24,7 @@ from telegram.error import BadRequest, RetryAfter
 from bot.chat.render import html_to_plain
 from bot.chat.replies import Attachment, Reply
 from bot.pipeline.pacing import Pacer
+from bot.tg.transport import inline_keyboard
 from feeds.models import ChatKind
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,7 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     """The reply's buttons as Telegram's inline keyboard."""
     if not reply.buttons:
         return None
-    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
-    return InlineKeyboardMarkup(rows)
+    return inline_keyboard(reply.buttons)
 
 
 def reply_parameters(reply: Reply) -> ReplyParameters | None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import telegram
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, WebAppInfo
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -21,6 +21,7 @@ from telegram.error import (
 )
 
 from bot.chat.buttons import Keyboard
+from bot.chat.replies import Button
 from bot.pipeline.transport import SENT, SendResult
 
 logger = logging.getLogger(__name__)
@@ -39,8 +40,14 @@ def inline_keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     """Rows of ``Button`` as Telegram's inline keyboard (None: no buttons)."""
     if not buttons:
         return None
-    rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in buttons]
-    return InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup([[inline_button(b) for b in row] for row in buttons])
+
+
+def inline_button(button: Button) -> InlineKeyboardButton:
+    """One ``Button``: a callback button, or one that opens a Mini App."""
+    if button.web_app is not None:
+        return InlineKeyboardButton(button.text, web_app=WebAppInfo(button.web_app))
+    return InlineKeyboardButton(button.text, callback_data=button.data)
 
 
 def _seconds(value: int | float | timedelta) -> float:

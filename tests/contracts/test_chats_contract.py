@@ -74,13 +74,16 @@ def test_spike_alerts_switch_only_the_chats_own(ports: Ports) -> None:
 
 
 def test_match_reads_of_subscriptions(ports: Ports) -> None:
-    assert ports.subscriptions_signature() == (0, 0, 0)
+    assert ports.subscriptions_signature() == (0, 0, 0, 0)
+    assert ports.subscription_sizes() == {}
     a = chat_with_subscription(ports, 5)
     b = chat_with_subscription(ports, 6, "solar")
     assert ports.subscription_chats() == {a: 5, b: 6}
     assert [s.id for s in ports.subscriptions_by_ids([b, 999, a])] == [a, b]
     signature = ports.subscriptions_signature()
-    assert signature == (2, max(a, b), a + b)
+    sizes = ports.subscription_sizes()
+    assert sizes.keys() == {a, b} and sizes[b] == len("solar")
+    assert signature == (2, max(a, b), a + b, sum(sizes.values()))
     ports.remove_subscription(5, a)
     assert ports.subscriptions_signature() != signature
 

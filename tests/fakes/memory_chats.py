@@ -164,9 +164,13 @@ class MemoryChats(MemoryBase):
         return [row.subscription for row in self._subscriptions() if row.subscription.id in wanted]
 
     @unit
-    def subscriptions_signature(self) -> tuple[int, int, int]:
-        ids = self._tables.subscriptions.keys()
-        return len(ids), max(ids, default=0), sum(ids)
+    def subscription_sizes(self) -> dict[int, int]:
+        return {sub_id: len(row.key) for sub_id, row in self._tables.subscriptions.items()}
+
+    @unit
+    def subscriptions_signature(self) -> tuple[int, int, int, int]:
+        rows = self._tables.subscriptions
+        return len(rows), max(rows, default=0), sum(rows), sum(len(row.key) for row in rows.values())
 
 
 class MemoryVolume(MemoryChats):

@@ -19,6 +19,7 @@ from bot.pipeline.ports import (
     SpikeOutboxStore,
 )
 from bot.translate.ports import TranslationStore
+from bot.web.ports import WebAppStore
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +40,7 @@ FORBIDDEN: dict[str, set[str]] = {
     },
     "bot/translate": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat", "bot.pipeline"},
     "bot/tg": {"bot.entry", "storage"},
+    "bot/web": {"telegram", "storage", "bot.tg", "bot.entry", "bot.pipeline"},
 }
 # the chat's router: the one module of bot/chat that may import it (every command group must not)
 CHAT_ROUTER = "bot/chat/service.py"
@@ -134,6 +136,7 @@ PORTS = [
     ChatServiceStore,
     MembershipStore,
     SpikeChartStore,
+    WebAppStore,
     TranslationStore,
 ]
 
