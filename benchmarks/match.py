@@ -198,7 +198,12 @@ def peak_rss_mb() -> float:
 def build(texts: list[str]) -> Spent:
     """Build an index from new texts one at a time, as subscriptions arrive (then drop it)."""
     index = SubscriptionIndex(learn_documents=0)
-    spent, _ = timed(lambda: [index.add(key, parse_query(text)) for key, text in enumerate(texts)])
+
+    def add_each() -> None:
+        for key, text in enumerate(texts):
+            index.add(key, parse_query(text))
+
+    spent, _ = timed(add_each)
     index = SubscriptionIndex()
     gc.collect()
     return spent
