@@ -54,6 +54,7 @@ class Outcome:
     too_many: int
     pending_left: int
     busiest: int
+    thin: tuple[int, float] = (0, 0.0)  # see ``thin_seconds``
 
     @property
     def rate(self) -> float:
@@ -63,7 +64,8 @@ class Outcome:
         return (
             f"{self.label:<28} {self.messages:>6} msgs in {self.seconds:7.1f} s = {self.rate:5.1f} msg/s "
             f"({100 * self.rate / CAP:5.1f}% of {CAP:.0f}/s)  429s: {self.too_many:<5} "
-            f"busiest second: {self.busiest:>3}  pending left: {self.pending_left}"
+            f"busiest second: {self.busiest:>3}  pending left: {self.pending_left}  "
+            f"thin seconds: {self.thin[0]} (the last 5% took {self.thin[1]:.1f} s)"
         )
 
 
@@ -145,6 +147,20 @@ def busiest_second(times: list[float]) -> int:
     return best
 
 
+def thin_seconds(times: list[float], pace: float = 28.0) -> tuple[int, float]:
+    """Where the rate went: how many whole seconds of the run the server accepted fewer than 90% of
+    ``pace`` messages in, and how long the last 5% of the messages took (a slow tail: chats that wait out
+    their own window while nothing else is left)."""
+    if not times:
+        return 0, 0.0
+    times = sorted(times)
+    counts = [0] * (int(times[-1] - times[0]) + 1)
+    for at in times:
+        counts[int(at - times[0])] += 1
+    thin = sum(1 for count in counts[:-1] if count < 0.9 * pace)
+    return thin, times[-1] - times[int(0.95 * (len(times) - 1))]
+
+
 async def drain(store: Store, token: str, base_url: str, pacer: Pacer) -> float:
     """Drain the outbox completely (retries included); returns the seconds it took."""
     request = HTTPXRequest(connection_pool_size=64, pool_timeout=60, read_timeout=30)
@@ -165,8 +181,9 @@ async def run(label: str, pacer: Pacer, scale: float, db_dir: Path) -> Outcome:
     with RemoteFake() as remote, contextlib.closing(store):
         seconds = await drain(store, remote.token, remote.base_url, pacer)
         sent_ok, too_many, times = remote.finish()
+        pending = store.count_pending()
         return Outcome(
-            label, alerts, sent_ok, seconds, too_many, store.count_pending(), busiest_second(times)
+            label, alerts, sent_ok, seconds, too_many, pending, busiest_second(times), thin_seconds(times)
         )
 
 

@@ -1,6 +1,8 @@
 """Match benchmark: the subscription index against the naive loop, at 1k, 10k and 100k subscriptions.
 
-Run: ``.venv/bin/python benchmarks/match.py`` (deterministic: fixed seed). Items are ~2 KB of generated text
+Run: ``.venv/bin/python benchmarks/match.py [--subscriptions N ...]`` (deterministic: fixed seed; sizes
+1k, 10k and 100k by default, any size on request, e.g. ``--subscriptions 1000000``). Items are ~2 KB of
+generated text
 (85% Latin-script with a Zipf word distribution, 15% Chinese); subscriptions mix single words, AND pairs,
 phrases, Chinese terms, exclusions, ORs and prefixes over mid- and low-frequency words, as real watch lists
 name companies and places rather than stop words. Items/s include preparing each ``Document``; items are
@@ -12,12 +14,20 @@ items, the way the service pays it once per process; items/s cover all items, be
 Times are reported as CPU time of this process (steadier on a shared machine: one core's work) and wall
 time. A second, clearly separate
 workload ("realistic watch list") repeats 20k company/place names over 100k subscriptions.
+
+Besides the detailed line, each size prints one summary line ``subscriptions=N build_s=… restart_s=…
+rss_mb=… items_per_s=…``: ``build_s`` is building the index from new texts one subscription at a time
+(``parse_query`` then ``SubscriptionIndex.add``, as subscriptions arrive), ``restart_s`` the restart
+above, ``rss_mb`` the process's peak resident memory so far, ``items_per_s`` prepare + match per CPU
+second; times in CPU seconds.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +45,7 @@ SEED = 20260127
 ITEMS = 2_000
 WARM_UP = 200  # items matched before the one-off rebalance (the index's default learn_documents)
 SIZES = (1_000, 10_000, 100_000)
-NAIVE_SAMPLE = {1_000: 200, 10_000: 40, 100_000: 8}
+NAIVE_SAMPLE = {1_000: 200, 10_000: 40, 100_000: 8}  # larger sizes: 2 items
 SYLLABLES = [c + v for c in "bcdfghjklmnprstvwxyz" for v in ("a", "e", "i", "o", "u", "ai", "ou", "ia")]
 
 
@@ -144,6 +154,7 @@ def timed(action: Callable[[], T]) -> tuple[Spent, T]:
 class Measured:
     """What one size measured."""
 
+    build: Spent
     restart: Spent
     rebalance: Spent
     prep: Spent
@@ -157,7 +168,7 @@ class Measured:
 
 def run_size(size: int, make: Callable[[], str], items: list[tuple[str, str]]) -> None:
     texts = [make() for _ in range(size)]
-    m = measure(texts, items, NAIVE_SAMPLE[size])
+    m = measure(texts, items, NAIVE_SAMPLE.get(size, 2))
     # parse alone last: a heap full of freed queries would scatter the index built after it
     parse, _ = timed(lambda: paused_gc(lambda: [parse_query(text) for text in texts]))
     total = m.prep + m.match
@@ -172,10 +183,35 @@ def run_size(size: int, make: Callable[[], str], items: list[tuple[str, str]]) -
         f"{m.hits:.1f} hits/item) | naive {m.sample / m.naive.cpu:6,.1f} items/s CPU "
         f"(on {m.sample} items) | x{speedup:,.0f}"
     )
+    print(
+        f"subscriptions={size} build_s={m.build.cpu:.2f} restart_s={m.restart.cpu:.2f} "
+        f"rss_mb={peak_rss_mb():.0f} items_per_s={m.count / total.cpu:.0f}",
+        flush=True,
+    )
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident set so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(texts: list[str]) -> Spent:
+    """Build an index from new texts one at a time, as subscriptions arrive (then drop it)."""
+    index = SubscriptionIndex(learn_documents=0)
+
+    def add_each() -> None:
+        for key, text in enumerate(texts):
+            index.add(key, parse_query(text))
+
+    spent, _ = timed(add_each)
+    index = SubscriptionIndex()
+    gc.collect()
+    return spent
 
 
 def measure(texts: list[str], items: list[tuple[str, str]], sample: int) -> Measured:
-    """Restart (stored texts to a ready, frozen index), then prepare and match every item."""
+    """Build, restart (stored texts to a ready, frozen index), then prepare and match every item."""
+    built = build(texts)
     index = SubscriptionIndex(learn_documents=WARM_UP, auto_rebalance=False)
     restart, refused = timed(lambda: index.load_texts(enumerate(texts), freeze=True))
     assert not refused
@@ -190,7 +226,7 @@ def measure(texts: list[str], items: list[tuple[str, str]], sample: int) -> Meas
     candidates = sum(len(index.candidates(Document.from_parts(*item))) for item in items) / len(items)
     hits = sum(map(len, results)) / len(items)
     gc.unfreeze()
-    return Measured(restart, rebalance, prep, match, naive, sample, len(items), candidates, hits)
+    return Measured(built, restart, rebalance, prep, match, naive, sample, len(items), candidates, hits)
 
 
 def paused_gc(action: Callable[[], T]) -> T:
@@ -226,13 +262,21 @@ def naive_match(queries: list[Query], doc: Document) -> list[int]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--subscriptions", type=int, action="append", help="a size to run (repeatable; default 1k 10k 100k)"
+    )
+    args = parser.parse_args()
+    sizes = tuple(args.subscriptions or SIZES)
     rng = random.Random(SEED)
     corpus = Corpus(rng)
     items = [corpus.chinese_item() if rng.random() < 0.15 else corpus.latin_item() for _ in range(ITEMS)]
     size_kb = sum(len((t + b).encode()) for t, b in items) / len(items) / 1024
     print(f"{ITEMS} items, {size_kb:.1f} KB average (UTF-8); one core; Python {sys.version.split()[0]}")
-    for size in SIZES:
+    for size in sizes:
         run_size(size, lambda: make_query(corpus), items)
+    if args.subscriptions:
+        return
     print("realistic watch list (100k subscriptions repeating 20k company/place names), same items:")
     run_size(100_000, WatchList(corpus).query, items)
 

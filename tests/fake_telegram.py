@@ -248,12 +248,14 @@ class RateLimiter:
         self._recent: deque[float] = deque()
         self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, last refill)
         self._groups: dict[int, deque[float]] = {}
+        self.refused: list[tuple[int, str, float]] = []  # (chat, which limit, when) of every 429
 
     def acquire(self, chat_id: int, now: float) -> int | None:
         """Record a message at ``now`` and return None, or return the retry_after seconds (not recorded)."""
-        wait = max(self._global_wait(now), self._chat_wait(chat_id, now))
-        if wait > 0:
-            return max(1, math.ceil(wait))
+        global_wait, chat_wait = self._global_wait(now), self._chat_wait(chat_id, now)
+        if global_wait > 0 or chat_wait > 0:
+            self.refused.append((chat_id, "global" if global_wait > 0 else "chat", now))
+            return max(1, math.ceil(max(global_wait, chat_wait)))
         self._recent.append(now)
         if chat_id < 0:
             self._groups.setdefault(chat_id, deque()).append(now)
@@ -787,6 +789,11 @@ class FakeTelegram:
                 if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA_BYTES:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
         return markup
+
+    @property
+    def refusals(self) -> list[tuple[int, str, float]]:
+        """Every 429 the limits answered: (chat, "global" or "chat", monotonic time)."""
+        return list(self._limiter.refused)
 
     def _throttle(self, chat_id: int) -> None:
         if self.enforce_limits:

@@ -237,6 +237,27 @@ async def test_a_send_in_flight_counts_in_the_window(use_slot: bool, third_at: f
 
 
 @pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        pytest.param([0, 0, 0, 0, 0], [0, 0, 0, 1, 2], id="instant-answers-burst-3-then-1-per-second"),
+        pytest.param([0.6, 0, 0, 0, 0], [0, 0.6, 0.6, 1.6, 2.6], id="slow-first-answer-spaces-from-it"),
+    ],
+)
+async def test_a_chat_is_spaced_from_its_answers(answers: list[float], expected: list[float]) -> None:
+    """Telegram counts a message when it arrives, at the latest when it is answered: after a slow first
+    request (0.6 s) the fourth leaves a full interval after that answer, not after the first's start (the
+    two would arrive 0.4 s apart and Telegram would answer 429)."""
+    clock = FakeClock()
+    pacer = make_pacer(clock, global_per_second=1e6)  # the chat's own window alone
+    started = []
+    for answer_after in answers:
+        async with pacer.slot(7, ChatKind.PRIVATE):
+            started.append(round(clock.now - 1000.0, 3))
+            await clock.sleep(answer_after)
+    assert started == expected
+
+
+@pytest.mark.parametrize(
     ("per_second", "burst", "margin"),
     [
         pytest.param(0.0, 1, 0.0, id="zero-rate"),

@@ -368,7 +368,7 @@ async def test_a_flood_of_matches_arrives_complete_without_any_429(
     expected[-9] = outbox.alerts(-9, outbox.chat(-9, ChatKind.GROUP), 2)
     async with make_bot(fake_telegram_limited) as real_bot:
         assert await make_sender(store, real_bot, Pacer()).drain_once() == 50 + 10 + 2
-    assert fake_telegram_limited.stats.too_many_requests == 0
+    assert fake_telegram_limited.stats.too_many_requests == 0, fake_telegram_limited.refusals
     for chat_id, titles in expected.items():
         assert contains_in_order(texts(fake_telegram_limited, chat_id), titles), chat_id
     assert store.count_pending() == 0
