@@ -20,6 +20,7 @@ checked when it is made. A refusal is ``status="refused"``. URLs in errors and l
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import zlib
 from collections.abc import Mapping
@@ -43,7 +44,7 @@ FetchErrorKind = Literal["http_error", "timeout", "refused", "parse_error"]
 """Why a fetch failed: an HTTP error status or a network failure; a timeout; refused by us (the guard, the
 size cap, an unsupported URL or encoding, too many or looping redirects); a body that is not a feed (set by
 the caller, after parsing)."""
-FetchOutcome = Literal["ok", "not_modified", "http_error", "timeout", "refused", "parse_error"]
+FetchOutcome = Literal["ok", "not_modified", "unchanged", "http_error", "timeout", "refused", "parse_error"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 ACCEPT = (
@@ -88,6 +89,14 @@ class FetchResult:
         if self.status in ("ok", "not_modified"):
             return self.status
         return self.error_kind or ("refused" if self.status == "refused" else "http_error")
+
+    def body_digest(self) -> str:
+        """SHA-256 of what the parse reads: the body, its content type and its final URL (relative links
+        resolve against it). Equal digests parse to equal items, so an equal one needs no parse."""
+        digest = hashlib.sha256(self.body)
+        digest.update(b"\0" + self.headers.get("content-type", "").encode("utf-8", "replace"))
+        digest.update(b"\0" + self.final_url.encode("utf-8", "replace"))
+        return digest.hexdigest()
 
 
 class FetchError(Exception):

@@ -49,6 +49,7 @@ class FeedState:
     failing_since: datetime | None = None
     paused_at: datetime | None = None
     owner_told_at: datetime | None = None
+    body_digest: str | None = None  # of the last 200 whose items were stored
 
     @property
     def untrusted(self) -> bool:

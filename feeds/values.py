@@ -50,13 +50,15 @@ class PendingAlert:
 @dataclass(frozen=True, slots=True)
 class FetchSuccess:
     """A poll answered 200 or 304, to record: validators kept, failures reset, the next poll scheduled, and
-    the URL replaced after a permanent redirect (``new_url``)."""
+    the URL replaced after a permanent redirect (``new_url``), and the digest of a 200's body whose items
+    are stored with it (``body_digest``; None keeps the last one)."""
 
     at: datetime
     next_poll_at: datetime
     etag: str | None
     last_modified: str | None
     new_url: str | None = None
+    body_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,8 @@ def next_due_at(conn: Connection) -> datetime | None:
 
 
 def record_success(conn: Connection, feed_id: int, success: FetchSuccess) -> None:
-    """Validators stored, failures reset, next poll scheduled; the URL replaced after a permanent redirect."""
+    """Validators stored, failures reset, next poll scheduled; the URL replaced after a permanent redirect;
+    the body digest replaced when the success carries one."""
     values: dict[str, object] = {
         "etag": success.etag,
         "last_modified": success.last_modified,
@@ -130,6 +131,8 @@ def record_success(conn: Connection, feed_id: int, success: FetchSuccess) -> Non
     }
     if success.new_url is not None:
         values["url"] = success.new_url
+    if success.body_digest is not None:
+        values["body_digest"] = success.body_digest
     result = conn.execute(update(feeds).where(feeds.c.id == feed_id).values(**values).returning(feeds.c.id))
     if result.first() is None:
         raise LookupError(f"no feed {feed_id}")

@@ -57,16 +57,34 @@ def pg_tsquery(expr: SearchExpr) -> str:
 
 
 def pg_tsvector(tokens: str) -> str:
-    """A tsvector literal of space-separated tokens with their positions (``'a':1,3 'b':2``), in limits."""
-    positions: dict[str, list[int]] = {}
-    for position, token in enumerate(tokens.split()[:PG_MAX_POSITION], start=1):
+    """A tsvector literal of space-separated tokens with their positions (``'a':1,3 'b':2``), in limits.
+
+    Runs for every stored item on PostgreSQL: the tokens are escaped once as a whole (they hold no
+    whitespace, so escaping keeps their boundaries) and positions are written from a table of strings."""
+    if "'" in tokens or "\\" in tokens:
+        tokens = tokens.replace("\\", "\\\\").replace("'", "''")
+    positions: dict[str, list[str]] = {}
+    for position, token in zip(_POSITIONS, tokens.split(), strict=False):
         seen = positions.get(token)
-        if seen is None:  # a token's length is checked once, and its bytes only when it could be too long
-            if len(token) * 4 <= PG_MAX_LEXEME_BYTES or len(token.encode()) <= PG_MAX_LEXEME_BYTES:
-                positions[token] = [position]
+        if seen is None:
+            positions[token] = [position]
         elif len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
             seen.append(position)
-    return " ".join([f"{_pg_quote(tok)}:{','.join(map(str, pos))}" for tok, pos in positions.items()])
+    return " ".join(
+        [
+            f"'{token}':{seen[0] if len(seen) == 1 else ','.join(seen)}"
+            for token, seen in positions.items()
+            if len(token) * 4 <= PG_MAX_LEXEME_BYTES or _lexeme_fits(token)
+        ]
+    )
+
+
+_POSITIONS = tuple(str(position) for position in range(1, PG_MAX_POSITION + 1))
+
+
+def _lexeme_fits(escaped: str) -> bool:
+    """Whether a long escaped token is within PostgreSQL's lexeme size once unescaped."""
+    return len(escaped.replace("''", "'").replace("\\\\", "\\").encode()) <= PG_MAX_LEXEME_BYTES
 
 
 def _fts5_quote(text: str) -> str:

@@ -25,7 +25,7 @@ from feeds.values import OutboxStats
 logger = logging.getLogger(__name__)
 
 FETCH_OUTCOMES: tuple[FetchOutcome, ...] = (
-    "ok", "not_modified", "http_error", "timeout", "parse_error", "refused"
+    "ok", "not_modified", "unchanged", "http_error", "timeout", "parse_error", "refused"
 )  # fmt: skip
 TELEGRAM_RESULTS = ("ok", "retry_after", "forbidden", "bad_request", "network", "error")
 FEED_STATES = ("ok", "failing", "paused")

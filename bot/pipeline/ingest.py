@@ -1,10 +1,11 @@
 """The ingest stage: poll feeds, parse and normalize, store, and report what was new.
 
-Reads like the pipeline: fetch → (304: done) → parse+normalize (executor) → store → schedule. Feeds that do
-not come from the config are fetched through the guard (``untrusted``). A feed's first successful poll stores
-its items as matched already: adding a source never alerts anyone about its backlog. Store calls are
-synchronous SQLAlchemy and run in threads; parsing runs in ``parse_executor`` (a process pool in production).
-One feed's failure is logged, recorded with backoff and never stops the others.
+Reads like the pipeline: fetch → (304, or a 200 with the last stored body: done) → parse+normalize
+(executor) → store → schedule. Feeds that do not come from the config are fetched through the guard
+(``untrusted``). A feed's first successful poll stores its items as matched already: adding a source never
+alerts anyone about its backlog. Store calls are synchronous SQLAlchemy and run in threads; parsing runs in
+``parse_executor`` (a process pool in production). One feed's failure is logged, recorded with backoff
+and never stops the others.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from feeds.values import FetchSuccess, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
-PollStatus = Literal["ok", "not_modified", "error", "refused"]
+PollStatus = Literal["ok", "not_modified", "unchanged", "error", "refused"]
 OnResult = Callable[["FeedPollResult"], None]
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -130,13 +131,18 @@ class Ingestor:
         if fetched.status == "not_modified":
             await self._succeed(feed, now, fetched)
             return FeedPollResult(feed.name, "not_modified", (), time.monotonic() - started)
+        digest = fetched.body_digest()
+        if digest == feed.body_digest:  # the same bytes again: the same items, all known
+            self.metrics.record_fetch("unchanged", fetch_seconds)
+            await self._succeed(feed, now, fetched)
+            return FeedPollResult(feed.name, "unchanged", (), time.monotonic() - started)
         try:
             items = await self._parse(fetched, now)
         except FeedParseError as exc:
             self.metrics.record_fetch("parse_error", fetch_seconds)
             return await self._fail(feed, now, f"parse: {exc}", None, started)
         self.metrics.record_fetch("ok", fetch_seconds)
-        new_items = await self._db(self._store_items, feed, items, now, fetched)
+        new_items = await self._db(self._store_items, feed, items, now, fetched, digest)
         self.metrics.items_ingested(len(new_items))
         logger.info("feed_polled feed=%s entries=%d new=%d", feed.name, len(items), len(new_items))
         return FeedPollResult(feed.name, "ok", tuple(new_items), time.monotonic() - started)
@@ -150,11 +156,12 @@ class Ingestor:
         return await loop.run_in_executor(self.parse_executor, parse_and_normalize, *args)
 
     def _store_items(
-        self, feed: FeedState, items: list[NewItem], now: datetime, fetched: FetchResult
+        self, feed: FeedState, items: list[NewItem], now: datetime, fetched: FetchResult, digest: str
     ) -> list[Item]:
-        """On the store thread: add the items and record the success, in one transaction."""
+        """On the store thread: add the items and record the success with the body's digest, in one
+        transaction (a digest is never stored without its items)."""
         first_poll = feed.last_success_at is None  # the backlog of a new feed never alerts
-        success = self._success(feed, now, fetched)
+        success = self._success(feed, now, fetched, digest)
         return self.store.add_items(feed.id, items, self.story_window, first_poll=first_poll, success=success)
 
     async def _succeed(self, feed: FeedState, now: datetime, fetched: FetchResult) -> None:
@@ -171,7 +178,9 @@ class Ingestor:
         )
 
     @staticmethod
-    def _success(feed: FeedState, now: datetime, fetched: FetchResult) -> FetchSuccess:
+    def _success(
+        feed: FeedState, now: datetime, fetched: FetchResult, digest: str | None = None
+    ) -> FetchSuccess:
         if fetched.permanent_url:
             logger.info(
                 "feed_moved feed=%s old=%s new=%s",
@@ -185,6 +194,7 @@ class Ingestor:
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             new_url=fetched.permanent_url,
+            body_digest=digest,
         )
 
     async def _fail(

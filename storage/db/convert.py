@@ -60,6 +60,7 @@ def to_feed(row: Any) -> FeedState:
         failing_since=row.failing_since,
         paused_at=row.paused_at,
         owner_told_at=row.owner_told_at,
+        body_digest=row.body_digest,
     )
 
 

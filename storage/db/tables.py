@@ -77,6 +77,7 @@ class FeedRow(Base):
     owner_told_at: Mapped[datetime | None]  # the adding chat was told about the pause
 
     claimed_by: Mapped[str | None] = mapped_column(String(100))  # the fetch worker polling it now
+    body_digest: Mapped[str | None] = mapped_column(String(64))  # the last stored 200 (migration 17)
 
     __table_args__ = (Index("ix_feeds_due", "enabled", "next_poll_at"),)
 

@@ -81,3 +81,16 @@ def test_pg_tsvector_respects_limits() -> None:
     assert "xxx" not in literal
     assert f"'t{PG_MAX_POSITION - 301}':{PG_MAX_POSITION}" in literal
     assert f"'t{PG_MAX_POSITION - 300}'" not in literal
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected"),
+    [
+        pytest.param("'" * 1500, "'" + "''" * 1500 + "':1", id="kept-when-only-its-escaped-form-is-long"),
+        pytest.param("é" * 1023 + "' b", "'b':2", id="too-long-unescaped-dropped"),
+        pytest.param("é" * 1023 + " b", "'" + "é" * 1023 + "':1 'b':2", id="at-the-limit-kept"),
+        pytest.param("a\\'b a\\'b", "'a\\\\''b':1,2", id="escaped-once-for-all-positions"),
+    ],
+)
+def test_pg_tsvector_sizes_an_escaped_token_as_stored(tokens: str, expected: str) -> None:
+    assert pg_tsvector(tokens) == expected
