@@ -92,6 +92,7 @@ class NewItem:
     title_fingerprint: str = ""
     body_fingerprint: str = ""
     search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
+    dated: bool = True  # ``published_at`` is the feed's own date (False: it was missing or not believed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, exists, func, insert, select, text, update
 
 from feeds.clustering import Known, pick_story
+from feeds.eligibility import new_on_first_poll
 from feeds.models import Item, NewItem
 from feeds.search import index_tokens
 from storage import search_index
@@ -51,7 +52,8 @@ def add_items(
 ) -> list[Item]:
     """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items.
 
-    ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted)."""
+    ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted),
+    except those ``feeds.eligibility.new_on_first_poll`` finds published after the feed was added."""
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
     if not first_poll:  # a first poll finds nothing stored; a later one mostly finds its items there
         unique = _not_stored(conn, feed_id, unique)
@@ -68,8 +70,8 @@ def add_items(
         if item.identity in ids
     ]
     new = _cluster_within_batch(conn, new, window)
-    if not first_poll:
-        _queue(conn, [item_id for item_id, _, _ in new])
+    feed = conn.execute(select(feeds.c.name, feeds.c.created_at).where(feeds.c.id == feed_id)).one()
+    _queue(conn, [i for i, item, _ in new if not first_poll or new_on_first_poll(item, feed.created_at)])
     search_index.add(
         conn,
         [
@@ -77,9 +79,8 @@ def add_items(
             for i, item, _ in new
         ],
     )
-    feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
     logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))
-    return [_item(item_id, feed_id, feed_name, item, story) for item_id, item, story in new]
+    return [_item(item_id, feed_id, feed.name, item, story) for item_id, item, story in new]
 
 
 def _not_stored(conn: Connection, feed_id: int, batch: list[NewItem]) -> list[NewItem]:
