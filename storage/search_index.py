@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
 
@@ -31,8 +31,9 @@ _FTS_DELETE = text("INSERT INTO items_fts (items_fts, rowid, tokens) VALUES ('de
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _SQLITE_TOKENS = text("SELECT item_id, tokens FROM item_tokens WHERE item_id IN :ids").bindparams(_IDS)
 _PG_ADD = text(
-    "INSERT INTO item_search (item_id, first_seen_at, tokens) SELECT * FROM unnest("
-    "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:tokens AS TSVECTOR[]))"
+    "INSERT INTO item_search (item_id, first_seen_at, counted_at, backlog, tokens) SELECT * FROM unnest("
+    "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:counted AS TIMESTAMPTZ[]),"
+    " CAST(:backlog AS BOOLEAN[]), CAST(:tokens AS TSVECTOR[]))"
 )
 _PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
@@ -46,21 +47,33 @@ _PG_INDEXED = text(
 ).bindparams(bindparam("since", type_=UTCDateTime()))
 
 
-def add(conn: Connection, rows: Sequence[tuple[int, datetime, str]]) -> None:
-    """Index (item id, first seen, space-separated tokens) triples."""
+class IndexRow(NamedTuple):
+    """What the index holds of an item (PostgreSQL's ``item_search`` repeats the times daily counts need)."""
+
+    item_id: int
+    first_seen_at: datetime
+    counted_at: datetime
+    backlog: bool
+    tokens: str  # space-separated search tokens
+
+
+def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
+    """Index these items."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":  # one statement for the batch: a row each costs the server more
         conn.execute(
             _PG_ADD,
             {
-                "ids": [i for i, _, _ in rows],
-                "seen": [as_utc(seen) for _, seen, _ in rows],
-                "tokens": [pg_tsvector(tokens) for _, _, tokens in rows],
+                "ids": [row.item_id for row in rows],
+                "seen": [as_utc(row.first_seen_at) for row in rows],
+                "counted": [as_utc(row.counted_at) for row in rows],
+                "backlog": [row.backlog for row in rows],
+                "tokens": [pg_tsvector(row.tokens) for row in rows],
             },
         )
     else:
-        params = [{"id": i, "tokens": tokens} for i, _, tokens in rows]
+        params = [{"id": row.item_id, "tokens": row.tokens} for row in rows]
         conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
         conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
 

@@ -6,6 +6,8 @@ repositories (``storage.*_repo``, ``storage.outbox``) do the work over the table
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from feeds.retention import PruneResult
 from feeds.values import (
     Claim,
@@ -31,6 +33,7 @@ from storage.facade.ops import Operations
 from storage.facade.spikes import Spikes
 from storage.facade.trends import Trends
 from storage.facade.volume import Volume
+from storage.items_repo import KEEP_ITEMS
 from storage.migrations import migrate
 
 __all__ = [
@@ -57,7 +60,14 @@ class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Tre
     which implements every port of ``bot.pipeline.ports``."""
 
     @classmethod
-    def open(cls, url: str, *, schema: str | None = None, default_zone: str = "UTC") -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        default_zone: str = "UTC",
+        keep_items: timedelta = KEEP_ITEMS,
+    ) -> Store:
         """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema.
 
         ``schema`` (PostgreSQL only): use, and create if needed, this schema via ``search_path``."""
@@ -67,4 +77,4 @@ class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Tre
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, default_zone=default_zone)
+        return cls(engine, default_zone=default_zone, keep_items=keep_items)

@@ -141,7 +141,8 @@ class TrendStore(Protocol):
     def daily_counts(
         self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
     ) -> DailyCounts:
-        """Stories and releases matching ``query`` per local day in ``zone`` from ``first_day``
+        """Stories and releases matching ``query`` per local day in ``zone`` from ``first_day``, each on
+        its day of publication when plausible (``feeds.trends.count_moment``), else of first sight
         (``releases=False``: the releases may be left 0)."""
 
 

@@ -1,7 +1,9 @@
 """Schema migrations, applied in order at start: each step runs in its own transaction and is recorded.
 
 ``schema_version`` holds one row per applied step. A step is a function of a ``Connection``; add new steps
-to ``MIGRATIONS`` with the next version number, never edit an applied one.
+to ``MIGRATIONS`` with the next version number, never edit an applied one. Numbers may have gaps (branches
+developed side by side reserve theirs): every step not recorded yet runs, in order, also one numbered below
+a step applied before it was merged.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import pairwise
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
@@ -29,6 +32,7 @@ from storage.migrations import (
     m0011_feed_claims,
     m0012_match_queue,
     m0013_drop_matched_at,
+    m0018_counted_at,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,6 +64,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "feed claims", m0011_feed_claims.apply),
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
+    Migration(18, "items counted on the day of publication", m0018_counted_at.apply),
 )
 
 
@@ -70,7 +75,7 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int:
-    """Apply every pending step in order; returns the resulting version."""
+    """Apply every step not recorded yet, in order; returns the resulting (highest) version."""
     _check_order(migrations)
     version = 0
     for step in migrations:
@@ -78,12 +83,12 @@ def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int
             if conn.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
             version = current_version(conn)
-            if step.version <= version:
+            if _applied(conn, step.version):
                 continue
             step.apply(conn)
             now = datetime.now(UTC)
             conn.execute(insert(schema_version).values(version=step.version, name=step.name, applied_at=now))
-            version = step.version
+            version = max(version, step.version)
             logger.info("schema_migrated version=%s name=%s", step.version, step.name)
     if migrations and version > migrations[-1].version:
         raise RuntimeError(
@@ -92,7 +97,12 @@ def migrate(engine: Engine, migrations: Sequence[Migration] = MIGRATIONS) -> int
     return version
 
 
+def _applied(conn: Connection, version: int) -> bool:
+    stmt = select(schema_version.c.version).where(schema_version.c.version == version)
+    return conn.execute(stmt).first() is not None
+
+
 def _check_order(migrations: Sequence[Migration]) -> None:
     versions = [m.version for m in migrations]
-    if versions != list(range(1, len(versions) + 1)):
-        raise ValueError(f"migration versions must be 1..n in order, got {versions}")
+    if not versions or versions[0] != 1 or any(b <= a for a, b in pairwise(versions)):
+        raise ValueError(f"migration versions must start at 1 and increase, got {versions}")
