@@ -163,7 +163,7 @@ def added_text(feed: FeedState, found: FoundFeed, t: Translator, zone: ZoneInfo 
     if newest is None or zone is None:
         lines.append(t.gettext("It has no items yet."))
     else:
-        when = f"{t.format_datetime(newest, zone)} {zone.key}"
+        when = t.format_zoned(newest, zone)
         count = len(found.items)
         lines.append(
             t.ngettext(

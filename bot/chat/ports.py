@@ -122,7 +122,7 @@ class VolumeStore(ZoneStore, Protocol):
         chat has no such subscription."""
 
 
-class AlertStore(Protocol):
+class AlertStore(ZoneStore, Protocol):
     """The Mute, Unsubscribe and Why? buttons under alerts (muting goes through ``VolumeStore``)."""
 
     def list_subscriptions(self, chat_id: int) -> list[Subscription]:

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from html.parser import HTMLParser
 
 from bot.chat.buttons import Keyboard, alert_buttons, group_buttons
@@ -158,12 +159,12 @@ def _link(text: str, url: str | None) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
 
 
-def _meta_line(item: Item, t: Translator) -> str:
-    """Source feed, dateline place and publication time (in the chat's locale), escaped."""
+def _meta_line(item: Item, t: Translator, zone: tzinfo) -> str:
+    """Source feed, dateline place and publication time (in the chat's locale and zone), escaped."""
     parts = [item.feed_name]
     if item.dateline.place:
         parts.append(item.dateline.place)
-    parts.append(f"{t.format_datetime(item.published_at)} UTC")
+    parts.append(t.format_zoned(item.published_at, zone))
     return html.escape(" · ".join(parts))
 
 
@@ -185,8 +186,8 @@ class _AlertParts:
     query: str
 
 
-def _alert_html(item: Item, parts: _AlertParts, t: Translator) -> str:
-    lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t)]
+def _alert_html(item: Item, parts: _AlertParts, t: Translator, zone: tzinfo) -> str:
+    lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t, zone)]
     if parts.summary:
         lines += ["", bold_spans(parts.summary, parts.spans)]
     tail = []
@@ -205,18 +206,20 @@ def render_alert(
     *,
     spans: Spans | None = None,
     t: Translator | None = None,
+    zone: tzinfo = UTC,
 ) -> RenderedMessage:
     """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
 
     ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query.
-    Labels and the date are in ``t``'s language (English by default); the content is never translated."""
+    Labels and the date are in ``t``'s language (English by default), the time in the chat's ``zone``
+    with its abbreviation; the content is never translated."""
     t = t or translator()
     item = alert.item
     summary = alert_summary(item)
     if spans is None:
         spans = query_spans(alert.query, summary)
     parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
-    markup = _fit(lambda p: _alert_html(item, p, t), parts)
+    markup = _fit(lambda p: _alert_html(item, p, t, zone), parts)
     return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), alert_buttons(alert, t))
 
 
