@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from bot.chat.charts import MAX_BYTES, Series, chart_figure, find_cjk_font, needs_cjk, trend_chart
 from bot.chat.i18n import translator
 from bot.chat.trend_view import chart_words
+from bot.entry.doctor import check_chart_font
 from feeds.trends import moving_average
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -218,3 +219,9 @@ def test_spike_marker_never_cuts_a_taller_bar() -> None:
         DAYS_30, [Series("x", counts, spikes=(DAYS_30[29],))], title="x", find_font=no_font
     )
     assert figure.axes[0].get_ylim()[1] >= 9
+
+
+def test_doctor_names_the_font_package_when_no_cjk_font_is_installed() -> None:
+    missing = check_chart_font(no_font)
+    assert not missing.ok and "fonts-noto-cjk" in missing.hint
+    assert check_chart_font(find_cjk_font).ok, "no CJK font: apt-get install fonts-noto-cjk"
