@@ -105,3 +105,11 @@ def test_digest_lines_are_in_the_chats_zone(store: Store) -> None:
     slot = datetime(2026, 5, 5, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
     [message] = render_digest_messages(alerts, ZoneInfo("Asia/Shanghai"), slot)
     assert "08:00 (Asia/Shanghai)" in message.html and "07:01" in message.html
+
+
+async def test_list_and_test_name_the_zone_of_their_times(service: ChatService, store: Store) -> None:
+    stored(store)
+    await say(service, PRIVATE, "/tz Asia/Shanghai")
+    await say(service, PRIVATE, "/subscribe solar")
+    assert "last match May 5, 07:01 CST" in await say(service, PRIVATE, "/list")
+    assert "May 5, 07:01 CST" in await say(service, PRIVATE, "/test solar")
