@@ -1,5 +1,7 @@
 """Scale-out on PostgreSQL: 1 vs 2 worker processes for a cold pass and for delivery.
 
+(Over 400 lines: one script, one command; its two scenarios share the cluster, the workers and the report.)
+
     .venv/bin/python -m benchmarks.scaleout --database-url postgresql+psycopg://postgres@127.0.0.1:5432/test
     .venv/bin/python -m benchmarks.scaleout --database-url … --feeds 1000 --alerts-scale 0.5   # shorter
 

@@ -8,14 +8,16 @@ common term), else use the GIN index (``item_search`` repeats ``first_seen_at`` 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, Connection, bindparam, column, table, text
+from sqlalchemy import BindParameter, Connection, bindparam, column, select, table, text
 
 from feeds.models import Item
-from feeds.search import SearchExpr
+from feeds.script_fold import fold_script
+from feeds.search import SearchExpr, index_tokens
 from storage.db.convert import item_select, to_item
 from storage.db.dialect import chunks, pg_settings
 from storage.db.tables import items
@@ -34,6 +36,10 @@ _PG_ADD = text(
     "INSERT INTO item_search (item_id, first_seen_at, counted_at, backlog, tokens) SELECT * FROM unnest("
     "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:counted AS TIMESTAMPTZ[]),"
     " CAST(:backlog AS BOOLEAN[]), CAST(:tokens AS TSVECTOR[]))"
+)
+_PG_RETOKEN = text(
+    "UPDATE item_search AS s SET tokens = v.tokens FROM (SELECT unnest(CAST(:ids AS BIGINT[])) AS item_id,"
+    " unnest(CAST(:tokens AS TSVECTOR[])) AS tokens) AS v WHERE s.item_id = v.item_id"
 )
 _PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
@@ -73,9 +79,7 @@ def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
             },
         )
     else:
-        params = [{"id": row.item_id, "tokens": row.tokens} for row in rows]
-        conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
-        conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+        _sqlite_add(conn, {row.item_id: row.tokens for row in rows})
 
 
 def remove(conn: Connection, item_ids: Sequence[int]) -> int:
@@ -95,6 +99,55 @@ def remove(conn: Connection, item_ids: Sequence[int]) -> int:
             conn.execute(text("DELETE FROM item_tokens WHERE item_id = :id"), rows)
         removed += len(rows)
     return removed
+
+
+def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int | None, int, int]:
+    """Recompute the search tokens of the next ``limit`` items (ids above ``after_id``) and rewrite the
+    entries of those with a character the script fold changes (SQLite: only if their tokens changed);
+    returns (the last id read, None when there was none; how many items were read; how many entries were
+    rewritten)."""
+    stmt = select(items.c.id, items.c.title, items.c.body)
+    rows = conn.execute(stmt.where(items.c.id > after_id).order_by(items.c.id).limit(limit)).all()
+    if not rows:
+        return None, 0, 0
+    fresh = {
+        row.id: index_tokens(row.title, row.body)
+        for row in rows
+        if _script_folds(row.title) or _script_folds(row.body)
+    }
+    if fresh and conn.dialect.name != "postgresql":
+        stored = {row.item_id: row.tokens for row in conn.execute(_SQLITE_TOKENS, {"ids": list(fresh)})}
+        fresh = {item_id: tokens for item_id, tokens in fresh.items() if stored.get(item_id) != tokens}
+    _retoken(conn, fresh)
+    return rows[-1].id, len(rows), len(fresh)
+
+
+def _retoken(conn: Connection, tokens: dict[int, str]) -> None:
+    """Replace these items' tokens. PostgreSQL updates ``tokens`` alone, leaving the other columns of
+    ``item_search`` (which migrations after 14 add) as they are; SQLite's contentless FTS5 table needs
+    its old entry deleted and a new one written."""
+    if not tokens:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_RETOKEN, {"ids": list(tokens), "tokens": [pg_tsvector(t) for t in tokens.values()]})
+        return
+    remove(conn, list(tokens))
+    _sqlite_add(conn, tokens)
+
+
+def _sqlite_add(conn: Connection, tokens: dict[int, str]) -> None:
+    """FTS5 entries, and the exact tokens ``remove`` needs to delete them again."""
+    params = [{"id": item_id, "tokens": text_} for item_id, text_ in tokens.items()]
+    conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
+    conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+
+
+def _script_folds(text: str) -> bool:
+    """Whether the script fold changes this text (compatibility ideographs compared in their NFKC form)."""
+    if text.isascii():
+        return False
+    text = unicodedata.normalize("NFKC", text)
+    return fold_script(text) != text
 
 
 def recent(

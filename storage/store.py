@@ -24,6 +24,7 @@ from feeds.values import (
 )
 from storage.db.engine import make_engine
 from storage.db.instance import InstanceLock, InstanceLockedError
+from storage.facade.aliases import Aliases
 from storage.facade.chats import Chats
 from storage.facade.deliveries import Deliveries
 from storage.facade.feed_sources import FeedSources
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 
-class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Operations):
+class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Aliases, Operations):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL): every part's methods on one object,
     which implements every port of ``bot.pipeline.ports``."""
 

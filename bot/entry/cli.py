@@ -1,4 +1,5 @@
-"""The ``wirewatch`` command line: run, poll, feeds, recent, match, trend, console, demo, prune, doctor."""
+"""The ``wirewatch`` command line: run, poll, feeds, recent, match, trend, aliases, console, demo, prune,
+doctor."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ EXIT_DATABASE = 3
 EXIT_TELEGRAM = 4
 EXIT_ALREADY_RUNNING = 5
 
-QUERY_COMMANDS = ("recent", "match", "trend")
+QUERY_COMMANDS = ("recent", "match", "trend", "aliases")
 MAX_DAYS = 3650
 MAX_LIMIT = 1000
 
@@ -110,6 +111,11 @@ def _parser() -> argparse.ArgumentParser:
     trend.add_argument("query", nargs="*", metavar="QUERY")
     trend.add_argument("--days", type=_trend_days, default=30, metavar="N", help="1 to 365 (default 30)")
     trend.add_argument("-o", "--output", metavar="FILE.png", help="where to write the PNG")
+    aliases = sub.add_parser(
+        "aliases", parents=[common], help="a name in the other script (Binzhou <-> 滨州), with evidence"
+    )
+    aliases.add_argument("query", nargs="*", metavar="TERM")
+    aliases.add_argument("--days", type=_days, default=90.0, metavar="D", help="window (default 90)")
     console = sub.add_parser("console", parents=[common], help="chat with Wirewatch in the terminal")
     demo = sub.add_parser("demo", parents=[common], help="a self-contained demo on bundled sample feeds")
     for chat in (console, demo):
@@ -128,7 +134,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
-    quiet = args.command in ("recent", "match", "trend", "feeds", "console", "demo", "prune", "doctor")
+    quiet = args.command in (
+        "recent",
+        "match",
+        "trend",
+        "aliases",
+        "feeds",
+        "console",
+        "demo",
+        "prune",
+        "doctor",
+    )
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
     secrets = (
@@ -149,8 +165,8 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _commands() -> dict[str, Command]:
+    from bot.entry import aliases_command, prune, trend_command
     from bot.entry import commands as cli_commands
-    from bot.entry import prune, trend_command
 
     return {
         "run": cli_commands.run,
@@ -162,6 +178,7 @@ def _commands() -> dict[str, Command]:
         "demo": cli_commands.demo,
         "prune": prune.command,
         "trend": trend_command.trend,
+        "aliases": aliases_command.aliases,
     }
 
 

@@ -10,6 +10,9 @@ expires. Chats are sent concurrently, each chat's alerts strictly in order (one 
 same message goes again. Network trouble: the chat's rows wait with exponential backoff, nothing is
 dropped. Blocked or vanished chat: deactivated. Migrated group: subscriptions move to the supergroup and
 the message follows. A database error logs one line and the loop backs off and carries on.
+
+(Over 400 lines: one class whose claim loop and per-chat settlement share the in-flight state; the split
+into a claim loop and a chat courier comes with the delivery-rate work of issue 25, goal 6.)
 """
 
 from __future__ import annotations

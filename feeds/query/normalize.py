@@ -1,8 +1,9 @@
 """Text normalization and tokenization shared by queries, documents and search tokens.
 
 Normalization is NFKC, then casefold, then diacritics folded (combining marks dropped), invisible format
-characters (zero-width space, bidi controls, ...) dropped, applied character by
-character so every normalized character can be traced back to the original one (``offset_map``).
+characters (zero-width space, bidi controls, ...) dropped, then traditional Chinese folded to simplified
+(``feeds.script_fold``), applied character by character so every normalized character can be traced back to
+the original one (``offset_map``).
 
 Tokens are what the matcher compares: a *word* is a maximal run of letters and digits outside the CJK
 scripts (so ``Binzhou`` is a word inside ``滨州Binzhou市``); every CJK character (Han, Kana, Hangul) is a
@@ -18,17 +19,19 @@ from itertools import chain as _chain
 from operator import add
 
 from feeds.invisible import is_invisible_format
+from feeds.script_fold import fold_script
 
 _CJK_RANGES = (
     "\u1100-\u11ff\u3005-\u3007\u3021-\u3029\u3031-\u3035\u303b\u303c\u3041-\u3096\u309d-\u309f"
     "\u30a1-\u30fa\u30fc-\u30ff\u3131-\u318e\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f"
     "\uac00-\ud7a3\ud7b0-\ud7ff\uf900-\ufaff"
 )
-HAN_STABLE = "\u3400-\u4dbf\u4e00-\u9fff"  # CJK unified ideographs: normalizing leaves each one unchanged
+HAN_STABLE = "\u3400-\u4dbf\u4e00-\u9fff"  # CJK unified ideographs: only the script fold changes them
 _CJK_ASTRAL = "\U00020000-\U0003134f"
 CJK_CHAR = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]")
 TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}{_CJK_ASTRAL}]+|[{_CJK_RANGES}{_CJK_ASTRAL}]")
 _RUN_RE = re.compile(r"[^\W_]+")
+_IDEOGRAPH = re.compile(f"[{HAN_STABLE}\uf900-\ufaff{_CJK_ASTRAL}]")
 _CJK_ONLY_RE = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]+")
 _ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
 
@@ -37,7 +40,7 @@ _EXTRA_FOLDS = {"ø": "o", "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t"
 
 
 def _fold_char(char: str) -> str:
-    """NFKC, casefold and diacritics folding of one character (may return 0..n characters).
+    """NFKC, casefold, diacritics and script folding of one character (may return 0..n characters).
 
     Invisible format characters fold to nothing, as normalized feed text has none (``feeds.invisible``)."""
     if is_invisible_format(char):
@@ -45,7 +48,8 @@ def _fold_char(char: str) -> str:
     text = unicodedata.normalize("NFKC", char).casefold()
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     text = unicodedata.normalize("NFC", text)
-    return "".join(_EXTRA_FOLDS.get(c, c) for c in text)
+    text = "".join(_EXTRA_FOLDS.get(c, c) for c in text)
+    return fold_script(text) if _IDEOGRAPH.search(text) else text
 
 
 class _FoldTable(dict[int, str]):
@@ -68,15 +72,16 @@ def _fold_run(match: re.Match[str]) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """NFKC + casefold + diacritics folded, character by character (``Zürich`` -> ``zurich``).
+    """NFKC + casefold + diacritics + script folded, character by character (``Zürich`` -> ``zurich``,
+    ``濱州`` -> ``滨州``).
 
-    Text with Chinese characters is folded run by run between them (they fold to themselves): a table
-    lookup per character costs more than one per run of other characters."""
+    Text with Chinese characters is folded run by run between them, then the script fold runs once over the
+    whole (it leaves the rest alone): a table lookup per character costs more than one per run."""
     if text.isascii():
         return text.lower()
     if _NOT_HAN_RUN.fullmatch(text):
         return text.translate(_TABLE)
-    return _NOT_HAN_RUN.sub(_fold_run, text)
+    return fold_script(_NOT_HAN_RUN.sub(_fold_run, text))
 
 
 def offset_map(text: str) -> list[int]:

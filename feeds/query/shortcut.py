@@ -16,6 +16,7 @@ from feeds.query.nodes import And, Node, Not, Or, Term
 from feeds.query.normalize import HAN_STABLE
 from feeds.query.parser import MIN_PREFIX, make_term
 from feeds.query.shared import memoized
+from feeds.script_fold import fold_script
 
 # A bare word: none of the characters the lexer treats specially (nor their full-width forms), an
 # optional trailing "*". A leading "-" (exclusion) is handled apart.
@@ -99,8 +100,8 @@ def _term(word: str) -> Term:
 
 
 def _make_han_term(word: str) -> Term | None:
-    """``make_term`` for a run of CJK unified ideographs (normalizing leaves them as they are)."""
-    return Term(tuple(word)) if _HAN.fullmatch(word) is not None else None
+    """``make_term`` for a run of CJK unified ideographs (normalizing only folds their script)."""
+    return Term(tuple(fold_script(word))) if _HAN.fullmatch(word) is not None else None
 
 
 def _make_ascii_term(word: str) -> Term | None:

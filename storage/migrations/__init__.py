@@ -32,6 +32,7 @@ from storage.migrations import (
     m0011_feed_claims,
     m0012_match_queue,
     m0013_drop_matched_at,
+    m0014_fold_chinese_script,
     m0018_counted_at,
 )
 
@@ -64,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "feed claims", m0011_feed_claims.apply),
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
+    Migration(14, "search tokens: traditional Chinese folded", m0014_fold_chinese_script.apply),
     Migration(18, "items counted on the day of publication", m0018_counted_at.apply),
 )
 

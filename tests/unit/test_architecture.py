@@ -229,3 +229,34 @@ def test_the_cycle_check_sees_hidden_cycles(tmp_path: Path) -> None:
 def test_every_port_method_states_its_contract(port: type) -> None:
     silent = [name for name, member in vars(port).items() if callable(member) and not name.startswith("_")]
     assert [name for name in silent if not (getattr(port, name).__doc__ or "").strip()] == []
+
+
+LINE_LIMIT = 400
+LONG_FILE_PACKAGES = ("bot", "feeds", "storage", "benchmarks")
+
+
+def over_the_limit(paths: Sequence[Path], limit: int = LINE_LIMIT) -> list[str]:
+    """Source files longer than ``limit`` lines whose first lines don't say why (``over 400 lines``)."""
+    long = []
+    for path in paths:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if len(lines) > limit and "over 400 lines" not in "\n".join(lines[:20]).lower():
+            long.append(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {len(lines)}")
+    return long
+
+
+def test_no_source_file_is_over_400_lines_without_saying_why() -> None:
+    sources = [
+        path
+        for package in LONG_FILE_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+    assert over_the_limit(sources) == []
+
+
+def test_the_line_limit_check_sees_a_long_file(tmp_path: Path) -> None:
+    silent, explained = tmp_path / "silent.py", tmp_path / "explained.py"
+    silent.write_text("x = 1\n" * 401)
+    explained.write_text('"""A table. (Over 400 lines: generated data.)"""\n' + "x = 1\n" * 401)
+    assert [line.split(":")[0] for line in over_the_limit([silent, explained])] == [str(silent)]
