@@ -7,7 +7,9 @@
     .venv/bin/python -m benchmarks.memory --tracemalloc --trace-after 40   # full scale: trace delivery only
 
 The run polls loopback feeds (every release new to every subscription), matches, and delivers through the
-fake Telegram server with its flood limits on (~28 messages/s, so the backlog outlasts the window). Every
+fake Telegram server with its flood limits on (~28 messages/s, so the backlog outlasts the window). Before
+the releases are published, a user sends ``/subscribe Binzhou``: its alias offer loads the segmentation and
+pinyin dictionaries (rjieba, pypinyin) into the main process, so they count in its RSS. Every
 second: RSS of the main process and of its children (found by an environment marker). Prints the peak and
 the trend (MB/min, least squares) while delivering against the goals: <= 300 MB main, <= 450 MB with
 children, flat while delivering. "Flat" is judged once the outbox stopped growing (the match stage has
@@ -18,6 +20,7 @@ trend over the whole window is printed beside it. The PostgreSQL database must b
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 import tracemalloc
@@ -60,10 +63,15 @@ def status_fields(pid: int) -> dict[str, int]:
     return found
 
 
+ALIAS_CHAT = 99  # a chat of its own: its /subscribe Binzhou loads the alias dictionaries
+
+
 @dataclass
 class Samples:
     rows: list[Sample] = field(default_factory=list)
     delivering_from: float | None = None
+    aliases_asked: float | None = None  # when /subscribe Binzhou was sent, and when it was answered
+    aliases_answered: float | None = None
 
     def delivering(self) -> list[Sample]:
         start = self.delivering_from
@@ -120,18 +128,28 @@ def sample_run(
 ) -> Samples:
     """Sample every second until the window after the first alert has passed or the outbox is empty.
 
-    The releases are published once every feed has been polled (its empty backlog) once."""
+    Once every feed has been polled (its empty backlog), a user subscribes (loading the alias
+    dictionaries); once answered, the releases are published."""
     samples = Samples()
     started = time.monotonic()
     published = False
     while process.proc.poll() is None:
         now = time.monotonic()
-        if not published and polled_feeds(url) >= len(bench.releases):
+        if samples.aliases_asked is None and polled_feeds(url) >= len(bench.releases):
+            fake.user_says(ALIAS_CHAT, "/subscribe Binzhou")
+            samples.aliases_asked = now - started
+            print(
+                f"  every feed polled once after {now - started:.0f} s: /subscribe Binzhou sent", flush=True
+            )
+        replies = fake.messages_to(ALIAS_CHAT)
+        if samples.aliases_answered is None and replies:
+            samples.aliases_answered = now - started
+            offered = "滨州" in json.dumps(replies[0].reply_markup, ensure_ascii=False)
+            print(f"  answered after {now - started:.0f} s (offers 滨州: {offered}): releases published")
             bench.publish()
             published = True
-            print(f"  every feed polled once after {now - started:.0f} s: releases published", flush=True)
         children = [pid for pid in marked_processes(process.marker) if pid != process.pid]
-        sent = fake.stats.sent_ok
+        sent = fake.stats.sent_ok - len(replies)  # alerts: not the answer to /subscribe
         status = status_fields(process.pid)
         samples.rows.append(
             Sample(
@@ -206,6 +224,7 @@ def print_report(samples: Samples, url: str) -> None:
         f"trend while delivering:  main {trend_main:+.2f} MB/min (second half {trend_late:+.2f}), "
         f"with children {trend_total:+.2f} MB/min"
     )
+    print_alias_load(samples)
     settled = samples.enqueued()
     if len(settled) >= 10:
         trend_settled = slope_per_minute([(s.at, s.main) for s in settled])
@@ -219,6 +238,20 @@ def print_report(samples: Samples, url: str) -> None:
         )
     else:
         print("under 10 s of delivery after the last alert was enqueued: run longer (--duration)")
+
+
+def print_alias_load(samples: Samples) -> None:
+    """Main RSS around the /subscribe whose alias offer loaded the dictionaries (before the releases)."""
+    asked, answered = samples.aliases_asked, samples.aliases_answered
+    if asked is None or answered is None:
+        print("alias dictionaries: /subscribe Binzhou not answered within the run")
+        return
+    before = [s.main for s in samples.rows if s.at < asked][-1:] or [0.0]
+    after = [s.main for s in samples.rows if s.at >= answered][:1] or [0.0]
+    print(
+        f"alias dictionaries loaded by /subscribe Binzhou at t={asked:.0f}-{answered:.0f} s: "
+        f"main {before[0]:.1f} -> {after[0]:.1f} MB (every later sample counts them)"
+    )
 
 
 def print_sqlite_memory(directory: Path) -> None:

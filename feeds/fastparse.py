@@ -48,10 +48,11 @@ ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 
 @dataclass(frozen=True, slots=True)
 class FastDocument:
-    """A document as feedparser would give it: the feed's ``title`` (None when absent) and its entries."""
+    """A document as feedparser would give it: the feed's ``title`` (None when absent), entries, language."""
 
     title: str | None
     entries: list[dict[str, Any]]
+    language: str | None = None  # the channel's <language> (or dc:language), as feedparser's feed.language
 
 
 def read_fast(body: bytes, headers: Mapping[str, str]) -> FastDocument | None:
@@ -66,7 +67,11 @@ def read_fast(body: bytes, headers: Mapping[str, str]) -> FastDocument | None:
 def _read(body: bytes, headers: Mapping[str, str]) -> FastDocument:
     if "content-location" in headers:
         raise Declined("Content-Location sets a base URI")
+    if "content-language" in headers:
+        raise Declined("Content-Language sets the language of every element")
     data = _utf8(body, headers)
+    if b"xml:lang" in data:  # (the prefix is reserved) a scoped language: feedparser's lang stack decides
+        raise Declined("xml:lang")
     root = _tree(data)
     names = _names(root)
     if root.tag != ATOM_FEED and names.of(root.tag) not in ("rss", "rdf_rdf"):
@@ -75,7 +80,7 @@ def _read(body: bytes, headers: Mapping[str, str]) -> FastDocument:
     walk.feed_level(root, 2, infeed=root.tag == ATOM_FEED)
     if not walk.entries:
         raise Declined("no entries (feedparser decides whether that is a feed)")
-    return FastDocument(walk.feed.get("title"), walk.entries)
+    return FastDocument(walk.feed.get("title"), walk.entries, walk.feed.get("language"))
 
 
 def _utf8(body: bytes, headers: Mapping[str, str]) -> bytes:

@@ -85,6 +85,8 @@ class FeedWalk:
                 self.feed_level(child, depth + 1, True)
             elif name in TITLES:
                 self.feed_title(leaf(child), name, depth, infeed)
+            elif name in ("language", "dc_language"):
+                self.feed["language"] = element_text(leaf(child).text)  # feedparser: the last one wins
             elif name in IMAGE_CHILDREN:
                 self.image(child, name, depth)
             elif name in FEED_HARMLESS or name in LEAF_HARMLESS:

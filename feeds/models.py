@@ -75,6 +75,7 @@ class ParsedEntry:
     content_html: str
     published: datetime | None
     orig_link: str | None = None
+    language: str | None = None  # declared (raw ``xml:lang`` of the entry, else the feed's ``<language>``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class NewItem:
     body_fingerprint: str = ""
     search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
     dated: bool = True  # ``published_at`` is the feed's own date (False: it was missing or not believed)
+    language: str | None = None  # ``feeds.language.item_language``: declared, else detected; None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,7 @@ class Item:
     published_at: datetime
     first_seen_at: datetime
     dateline: Dateline = field(default_factory=Dateline)
+    language: str | None = None  # as ``NewItem.language``
 
 
 class ChatKind(StrEnum):

@@ -9,6 +9,7 @@ from feeds.clustering import body_fingerprint, title_fingerprint
 from feeds.dateline import split_dateline
 from feeds.identity import item_identity
 from feeds.invisible import strip_controls
+from feeds.language import item_language
 from feeds.links import canonical_link
 from feeds.models import NewItem, ParsedEntry
 from feeds.summary import ELLIPSIS, summarize
@@ -72,4 +73,5 @@ def normalize_entry(entry: ParsedEntry, feed_url: str, now: datetime) -> NewItem
         title_fingerprint=title_fingerprint(title),
         body_fingerprint=body_fingerprint(body),
         dated=published is not None,
+        language=item_language(entry.language, title, body),
     )

@@ -40,10 +40,12 @@ class FeedParseError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class ParsedFeed:
-    """A feed document: its own title (may be empty) and its entries."""
+    """A feed document: its own title (may be empty), its entries, and its declared language (raw, as
+    ``<language>`` or the root's ``xml:lang`` gives it; None when it declares none)."""
 
     title: str
     entries: list[ParsedEntry]
+    language: str | None = None
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> list[ParsedEntry]:
@@ -70,7 +72,7 @@ def parse_fast(body: bytes, headers: Mapping[str, str], feed_url: str | None = N
     fast = read_fast(body, _response_headers(headers))
     if fast is None:
         return None
-    return _document(fast.title, fast.entries, feed_url)
+    return _document(fast.title, fast.entries, feed_url, fast.language)
 
 
 def parse_reference(body: bytes, headers: Mapping[str, str], feed_url: str | None = None) -> ParsedFeed:
@@ -90,13 +92,17 @@ def parse_reference(body: bytes, headers: Mapping[str, str], feed_url: str | Non
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries:
         _check_empty(parsed, body)
-    return _document(parsed.get("feed", {}).get("title"), entries, feed_url)
+    feed = parsed.get("feed", {})
+    return _document(feed.get("title"), entries, feed_url, feed.get("language"))
 
 
-def _document(title: Any, entries: list[Any], feed_url: str | None) -> ParsedFeed:
-    """feedparser's feed title and entries (or the fast path's, with the same keys) as plain values."""
+def _document(title: Any, entries: list[Any], feed_url: str | None, language: Any) -> ParsedFeed:
+    """feedparser's feed title, entries and language (or the fast path's, with the same keys) as plain
+    values; an entry's language is its own ``xml:lang``, else the feed's."""
     text = _text(title) or ""
-    return ParsedFeed(" ".join(text.split()), [_entry(e, feed_url) for e in entries])
+    feed_language = _text(language)
+    entries_out = [_entry(e, feed_url, feed_language) for e in entries]
+    return ParsedFeed(" ".join(text.split()), entries_out, feed_language)
 
 
 def _response_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -115,8 +121,9 @@ def _check_empty(parsed: Any, body: bytes) -> None:
         raise FeedParseError(f"malformed feed with no entries: {type(reason).__name__}: {reason}"[:200])
 
 
-def _entry(entry: Any, feed_url: str | None) -> ParsedEntry:
-    """Convert one entry (a ``FeedParserDict``, or the fast path's plain dict) to plain values.
+def _entry(entry: Any, feed_url: str | None, feed_language: str | None) -> ParsedEntry:
+    """Convert one entry (a ``FeedParserDict``, or the fast path's plain dict) to plain values; its language
+    is its own ``xml:lang`` (on the title or content), else the feed's.
 
     Plain ``dict.get`` on feedparser's canonical keys: ``FeedParserDict.get`` runs its key-alias logic on
     every call (~10x slower) and only the aliases (``guid``, ``description``, ...) need it."""
@@ -128,7 +135,13 @@ def _entry(entry: Any, feed_url: str | None) -> ParsedEntry:
         content_html=_content_html(entry),
         published=_published(entry),
         orig_link=_absolute(_text(get(entry, "feedburner_origlink")), feed_url),
+        language=_entry_language(entry) or feed_language,
     )
+
+
+def _entry_language(entry: Any) -> str | None:
+    details = [dict.get(entry, "title_detail"), *(dict.get(entry, "content", None) or [])]
+    return next((lang for d in details if isinstance(d, dict) and (lang := _text(d.get("language")))), None)
 
 
 def _absolute(link: str | None, base: str | None) -> str | None:

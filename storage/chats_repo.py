@@ -125,11 +125,19 @@ def subscriptions_by_ids(conn: Connection, ids: Sequence[int]) -> list[Subscript
     return found
 
 
-def subscriptions_signature(conn: Connection) -> tuple[int, int, int]:
-    """(count, max id, sum of ids): changes whenever a subscription is added or removed."""
+def subscriptions_signature(conn: Connection) -> tuple[int, int, int, int]:
+    """(count, max id, sum of ids, sum of text lengths): changes whenever a subscription is added or
+    removed, or given a longer text (an alias added: ``rewrite_subscription``)."""
     ids = subscriptions.c.id
-    row = conn.execute(select(func.count(ids), func.max(ids), func.sum(ids))).one()
-    return int(row[0]), int(row[1] or 0), int(row[2] or 0)
+    sizes = func.coalesce(func.sum(func.length(subscriptions.c.query_key)), 0)
+    row = conn.execute(select(func.count(ids), func.max(ids), func.sum(ids), sizes)).one()
+    return int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3])
+
+
+def subscription_sizes(conn: Connection) -> dict[int, int]:
+    """Every subscription's text length (of ``query_key``), by id: finds the ones rewritten elsewhere."""
+    rows = conn.execute(select(subscriptions.c.id, func.length(subscriptions.c.query_key)))
+    return {sub_id: int(size) for sub_id, size in rows}
 
 
 def count_subscriptions(conn: Connection, chat_id: int) -> int:
@@ -151,3 +159,22 @@ def remove_subscription(conn: Connection, chat_id: int, subscription_id: int) ->
     )
     conn.execute(delete(subscriptions).where(owned))  # ON DELETE SET NULL keeps the outbox history
     return to_subscription(row)
+
+
+def rewrite_subscription(
+    conn: Connection, chat_id: int, subscription_id: int, expected: str, query: str
+) -> Subscription | None:
+    """Give the chat's subscription new text (same id, same age), only while its text is still
+    ``expected``; None when it is gone or changed meanwhile. The caller checks the chat lacks ``query``."""
+    stmt = (
+        update(subscriptions)
+        .where(
+            subscriptions.c.chat_id == chat_id,
+            subscriptions.c.id == subscription_id,
+            subscriptions.c.query == expected,
+        )
+        .values(query=query, query_key=query_key(query))
+        .returning(*subscriptions.c)
+    )
+    row = conn.execute(stmt).first()
+    return None if row is None else to_subscription(row)

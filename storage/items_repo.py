@@ -43,6 +43,7 @@ _PG_COLUMNS = {
     "dateline_wire": "TEXT",
     "title_fingerprint": "TEXT",
     "body_fingerprint": "TEXT",
+    "language": "TEXT",
 }
 _PG_INSERT = text(
     f"INSERT INTO items (feed_id, {', '.join(_PG_COLUMNS)}) SELECT :feed_id, * FROM unnest("
@@ -188,6 +189,7 @@ def _row(
         "dateline_wire": item.dateline.wire,
         "title_fingerprint": item.title_fingerprint,
         "body_fingerprint": item.body_fingerprint,
+        "language": item.language,
     }
 
 
@@ -237,6 +239,7 @@ def _item(item_id: int, feed_id: int, feed_name: str, item: NewItem, story: int 
         published_at=item.published_at,
         first_seen_at=item.first_seen_at,
         dateline=item.dateline,
+        language=item.language,
     )
 
 

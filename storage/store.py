@@ -32,6 +32,7 @@ from storage.facade.fetching import Fetching
 from storage.facade.items import Items
 from storage.facade.ops import Operations
 from storage.facade.spikes import Spikes
+from storage.facade.translations import Translations
 from storage.facade.trends import Trends
 from storage.facade.volume import Volume
 from storage.items_repo import KEEP_ITEMS
@@ -56,7 +57,9 @@ __all__ = [
 ]
 
 
-class Store(FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Aliases, Operations):
+class Store(
+    FeedSources, Fetching, Items, Chats, Deliveries, Volume, Spikes, Trends, Aliases, Translations, Operations
+):
     """Typed access to the Wirewatch database (SQLite or PostgreSQL): every part's methods on one object,
     which implements every port of ``bot.pipeline.ports``."""
 

@@ -53,6 +53,7 @@ class SentMessage:
     message_id: int
     method: str
     at: float
+    reply_to: int | None = None  # the message it answers (``reply_parameters.message_id``)
 
 
 @dataclass(frozen=True)
@@ -795,8 +796,12 @@ class FakeTelegram:
         disabled = bool(preview.get("is_disabled")) or _bool(params.get("disable_web_page_preview"))
         parse_mode = params.get("parse_mode")
         text = str(params.get("text", ""))
+        reply = _json_field(params, "reply_parameters") or {}
+        reply_to = reply.get("message_id") if isinstance(reply.get("message_id"), int) else None
         self._sent.append(
-            SentMessage(chat_id, text, parse_mode, markup, disabled, message_id, method, time.monotonic())
+            SentMessage(
+                chat_id, text, parse_mode, markup, disabled, message_id, method, time.monotonic(), reply_to
+            )
         )
         self.stats.sent_ok += 1
         logger.debug("fake_telegram.sent method=%s chat_id=%s message_id=%s", method, chat_id, message_id)

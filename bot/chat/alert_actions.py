@@ -91,5 +91,7 @@ class AlertButtons:
         return ButtonAnswer(t.gettext("That button is no longer valid; nothing was changed."))
 
     ANSWERS: ClassVar[tuple[AnswerRoute[AlertButtons], ...]] = (
-        AnswerRoute(tuple(f"{action}:" for action in AlertAction), alert_button),
+        AnswerRoute(
+            tuple(f"{action}:" for action in AlertAction if action is not AlertAction.TRANSLATE), alert_button
+        ),
     )

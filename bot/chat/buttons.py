@@ -1,8 +1,8 @@
-"""The inline buttons under alerts and grouped messages: Mute 1 d, Unsubscribe, Why?
+"""The inline buttons under alerts and grouped messages: Mute 1 d, Unsubscribe, Why? (and Translate).
 
-Callback data is ``m:<subscription>``, ``u:<subscription>`` or ``w:<delivery>`` (at most 21 bytes, well
-within Telegram's 64). The data names only ids; the chat service checks that they belong to the chat the
-button was pressed in, so forged or stale data changes nothing.
+Callback data is ``m:<subscription>``, ``u:<subscription>``, ``w:<delivery>`` or ``t:<delivery>`` (at
+most 21 bytes, well within Telegram's 64). The data names only ids; the chat service checks that they
+belong to the chat the button was pressed in, so forged or stale data changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from bot.chat.i18n import Translator
 from bot.chat.replies import Button
+from feeds.language import same_language
 from feeds.values import PendingAlert
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -26,6 +27,7 @@ class AlertAction(StrEnum):
     MUTE = "m"
     UNSUBSCRIBE = "u"
     WHY = "w"
+    TRANSLATE = "t"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +62,16 @@ def _row(subscription_id: int, delivery_id: int, t: Translator, label: str = "")
     )
 
 
-def alert_buttons(alert: PendingAlert, t: Translator) -> Keyboard:
-    """One alert's row of buttons (none when its subscription is gone)."""
+def alert_buttons(alert: PendingAlert, t: Translator, *, translate: bool = False) -> Keyboard:
+    """One alert's row of buttons (none when its subscription is gone); ``translate`` (a translator is
+    configured): a Translate button too when the item's language is not the chat's."""
     if alert.subscription_id is None:
         return ()
-    return (_row(alert.subscription_id, alert.delivery_id, t),)
+    row = _row(alert.subscription_id, alert.delivery_id, t)
+    if translate and not same_language(alert.item.language, t.language):
+        label = t.gettext("Translate")
+        row = (*row, Button(f"🌐 {label}", f"{AlertAction.TRANSLATE}:{alert.delivery_id}"))
+    return (row,)
 
 
 def group_buttons(alerts: Sequence[PendingAlert], t: Translator) -> Keyboard:

@@ -50,6 +50,9 @@ class ChatContext:
     language_code: str | None = None
     language: str | None = None
     replied_document: Callable[[], Awaitable[bytes | None]] = _no_document  # the file a message replies to
+    message_id: int | None = None  # the message this update is (a command) or is under (a button)
+    replied_id: int | None = None  # the message a command replies to, and the data of its buttons
+    replied_buttons: tuple[str, ...] = ()
 
     @property
     def is_group(self) -> bool:

@@ -8,19 +8,30 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.chat.alert_actions import AlertButtons
+from bot.chat.alias_offers import AliasOffers
 from bot.chat.chat_settings import SettingsCommands
 from bot.chat.context import BoundAnswer, BoundButton, Handler, IndexUpdates, bind_commands
 from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.help_command import HelpCommands
 from bot.chat.insight import Insight
 from bot.chat.insight_commands import InsightCommands
-from bot.chat.ports import ChatServiceStore
+from bot.chat.ports import ChatServiceStore, ItemTranslator
 from bot.chat.recent import RecentSearch
 from bot.chat.subscriptions import SubscriptionCommands
+from bot.chat.translate_chat import TranslateCommands
 from bot.chat.volume_chat import VolumeCommands
 from feeds.guard import UrlPolicy
 
-GROUPS = (HelpCommands, SubscriptionCommands, InsightCommands, SettingsCommands, FeedCommands, VolumeCommands)
+GROUPS = (
+    HelpCommands,
+    SubscriptionCommands,
+    AliasOffers,
+    InsightCommands,
+    SettingsCommands,
+    FeedCommands,
+    VolumeCommands,
+    TranslateCommands,
+)
 COMMAND_NAMES = tuple(name for group in GROUPS for command in group.COMMANDS for name in command.names)
 
 
@@ -49,25 +60,36 @@ def compose(
     clock: Callable[[], datetime],
     feeds: FeedCommands | None,
     wake_sender: Callable[[], None],
+    translator: ItemTranslator | None = None,
 ) -> Routes:
-    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL)."""
+    """Build every command group over ``store`` (``feeds`` None: feeds can't be added by URL;
+    ``translator`` None: no translation)."""
     insight = Insight(store, clock)
     volume = VolumeCommands(store, clock, wake_sender)
-    subscriptions = SubscriptionCommands(store, matcher, insight, clock)
+    offers = AliasOffers(store, matcher, clock)
+    subscriptions = SubscriptionCommands(store, matcher, insight, clock, offers)
     settings = SettingsCommands(store)
     feeds = feeds or FeedCommands(store, None, UrlPolicy(), FeedRules(), admins, clock)
     alerts = AlertButtons(store, matcher, volume, clock)
+    translate = TranslateCommands(store, translator)
     commands = {
         **bind_commands(HelpCommands(admins), HelpCommands.COMMANDS),
         **bind_commands(subscriptions, SubscriptionCommands.COMMANDS),
+        **bind_commands(offers, AliasOffers.COMMANDS),
         **bind_commands(InsightCommands(insight, RecentSearch(store), clock), InsightCommands.COMMANDS),
         **bind_commands(settings, SettingsCommands.COMMANDS),
         **bind_commands(feeds, FeedCommands.COMMANDS),
         **bind_commands(volume, VolumeCommands.COMMANDS),
+        **bind_commands(translate, TranslateCommands.COMMANDS),
     }
     buttons = (
         *(route.bind(subscriptions) for route in SubscriptionCommands.BUTTONS),
+        *(route.bind(offers) for route in AliasOffers.BUTTONS),
         *(route.bind(settings) for route in SettingsCommands.BUTTONS),
         *(route.bind(feeds) for route in FeedCommands.BUTTONS),
     )
-    return Routes(commands, buttons, tuple(route.bind(alerts) for route in AlertButtons.ANSWERS))
+    answers = (
+        *(route.bind(translate) for route in TranslateCommands.ANSWERS),
+        *(route.bind(alerts) for route in AlertButtons.ANSWERS),
+    )
+    return Routes(commands, buttons, answers)

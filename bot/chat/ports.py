@@ -12,9 +12,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from feeds.aliases import Alias, AliasTerm
 from feeds.models import Chat, ChatKind, FeedOrigin, FeedState, Item, NewItem, Subscription
 from feeds.query import Query
 from feeds.search import SearchExpr
+from feeds.translation import TranslationOutcome, TranslationRequest
 from feeds.trends import Activity, DailyCounts
 from feeds.values import FeedOffer, FetchSuccess, PendingAlert, VolumeCounts
 from feeds.volume import ChatVolume, QuietWindow, SubscriptionVolume
@@ -135,6 +137,14 @@ class AlertStore(ZoneStore, Protocol):
         """One outbox row with its item and subscription query, any chat's; None when it is gone."""
 
 
+class ItemTranslator(Protocol):
+    """The translator behind the Translate button (``bot.translate.service.TranslationService``)."""
+
+    async def translate(self, request: TranslationRequest) -> TranslationOutcome:
+        """The request's translation (cached or fresh), or why there is none; never raises."""
+        ...
+
+
 class TrendStore(Protocol):
     """Counts per local day, for /test, /trend and the spike alert's chart."""
 
@@ -236,7 +246,32 @@ class FeedStore(ZoneStore, Protocol):
         """An offer made to this chat within the day before ``now``; None for another chat's or an old one."""
 
 
+class AliasStore(Protocol):
+    """/aliases and the alias buttons of /subscribe: candidates with evidence, and the rewrite they make."""
+
+    def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """The chat's subscriptions, by id."""
+
+    def aliases(self, term: AliasTerm, *, since: datetime) -> list[Alias]:
+        """Candidates for ``term`` in the other script, with releases since ``since`` holding each, best
+        first (loads the segmentation and pinyin dictionaries on first use)."""
+
+    def rewrite_subscription(
+        self, chat_id: int, subscription_id: int, expected: str, query: str
+    ) -> Subscription | None:
+        """Replace the text of the chat's subscription (same id) while it is still ``expected``; None when
+        it is gone or was changed meanwhile; ``DuplicateSubscriptionError`` when the chat has ``query``."""
+
+
 class ChatServiceStore(
-    ChatStore, SubscriptionStore, SettingsStore, VolumeStore, AlertStore, InsightStore, FeedStore, Protocol
+    ChatStore,
+    SubscriptionStore,
+    SettingsStore,
+    VolumeStore,
+    AlertStore,
+    InsightStore,
+    FeedStore,
+    AliasStore,
+    Protocol,
 ):
     """Everything the chat's command groups call, together: what the router is built from."""

@@ -10,14 +10,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, tzinfo
 from html.parser import HTMLParser
+from typing import Any
 
 from bot.chat.buttons import Keyboard, alert_buttons, group_buttons
 from bot.chat.i18n import Translator, translator
+from feeds.excerpt import Excerpt, matched_sentence
 from feeds.models import Item
-from feeds.query import QueryError, highlight_spans, parse_query
+from feeds.query import Query, QueryError, highlight_spans, parse_query, unshown_spans
 from feeds.values import PendingAlert, StorySource
 
 MAX_MESSAGE = 4096
@@ -117,14 +119,28 @@ def _longest_prefix(text: str, limit: int) -> int:
     return len(text)
 
 
+def _parsed(query_text: str | None) -> Query | None:
+    if not query_text:
+        return None
+    try:
+        return parse_query(query_text)
+    except QueryError:
+        return None
+
+
 def query_spans(query_text: str | None, text: str) -> list[tuple[int, int]]:
     """Spans of the query's positive terms in ``text`` (none when the query is missing or invalid)."""
-    if not query_text:
-        return []
-    try:
-        return highlight_spans(parse_query(query_text), text)
-    except QueryError:
-        return []
+    query = _parsed(query_text)
+    return highlight_spans(query, text) if query else []
+
+
+def alert_sentence(query_text: str | None, item: Item, summary: str) -> Excerpt | None:
+    """The body's sentence around the first match of a term that neither the headline nor ``summary``
+    (what the alert shows) holds; None when every matched term is shown, or nothing matched."""
+    query = _parsed(query_text)
+    if query is None or not item.body:
+        return None
+    return matched_sentence(item.body, unshown_spans(query, (item.title, summary), item.body))
 
 
 # --- one alert -----------------------------------------------------------------------------------------
@@ -184,12 +200,16 @@ class _AlertParts:
     spans: Spans
     also_on: str
     query: str
+    sentence: str = ""
+    sentence_spans: Spans = ()
 
 
 def _alert_html(item: Item, parts: _AlertParts, t: Translator, zone: tzinfo) -> str:
     lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t, zone)]
     if parts.summary:
         lines += ["", bold_spans(parts.summary, parts.spans)]
+    if parts.sentence:
+        lines += [f"<blockquote>{bold_spans(parts.sentence, parts.sentence_spans)}</blockquote>"]
     tail = []
     if parts.also_on:
         tail.append(t.gettext("also on: %(feeds)s", feeds=html.escape(parts.also_on)))
@@ -207,34 +227,46 @@ def render_alert(
     spans: Spans | None = None,
     t: Translator | None = None,
     zone: tzinfo = UTC,
+    translate: bool = False,
 ) -> RenderedMessage:
     """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
 
     ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query.
+    A term matched only further down the body adds its sentence, quoted (``alert_sentence``).
     Labels and the date are in ``t``'s language (English by default), the time in the chat's ``zone``
-    with its abbreviation; the content is never translated."""
+    with its abbreviation; the content is never translated here: ``translate`` (a translator is
+    configured) adds the Translate button when the languages differ."""
     t = t or translator()
     item = alert.item
     summary = alert_summary(item)
     if spans is None:
         spans = query_spans(alert.query, summary)
-    parts = _AlertParts(item.title, summary, spans, _also_on(item, sources), alert.query or "")
+    excerpt = alert_sentence(alert.query, item, summary)
+    parts = _AlertParts(
+        item.title,
+        summary,
+        spans,
+        _also_on(item, sources),
+        alert.query or "",
+        excerpt.text if excerpt else "",
+        excerpt.spans if excerpt else (),
+    )
     markup = _fit(lambda p: _alert_html(item, p, t, zone), parts)
-    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), alert_buttons(alert, t))
+    buttons = alert_buttons(alert, t, translate=translate)
+    return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), buttons)
 
 
 def _fit(build: Callable[[_AlertParts], str], parts: _AlertParts) -> str:
-    """Build the message, cutting summary, then also-on, title and query until it fits Telegram's limit."""
+    """Build the message, cutting summary, sentence, also-on, title and query until it fits the limit."""
     markup = build(parts)
-    for field in ("summary", "also_on", "title", "query"):
+    for field in ("summary", "sentence", "also_on", "title", "query"):
         excess = visible_length(markup) - MAX_MESSAGE
         if excess <= 0:
             return markup
         value: str = getattr(parts, field)
         shorter = cut_text(value, max(0, utf16_length(value) - excess))
-        fields = {f: getattr(parts, f) for f in ("title", "summary", "spans", "also_on", "query")}
-        fields[field] = shorter
-        parts = _AlertParts(**fields)
+        cut: dict[str, Any] = {field: shorter}
+        parts = replace(parts, **cut)
         markup = build(parts)
     return markup
 

@@ -44,6 +44,7 @@ class Reply:
     html: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    reply_to: int | None = None  # sent as a reply to this message of the chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("subscribe", N_("Alert me about a query: /subscribe Binzhou")),
     ("unsubscribe", N_("Stop a subscription: /unsubscribe ID")),
     ("list", N_("Show this chat's subscriptions")),
+    ("aliases", N_("Names in other scripts for a subscription: /aliases ID")),
     ("recent", N_("Newest releases, optionally matching a query")),
     ("test", N_("Try a query on the last 7 days without subscribing")),
     ("trend", N_("A chart of stories per day: /trend Binzhou")),

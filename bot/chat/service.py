@@ -17,7 +17,7 @@ from bot.chat.feed_commands import FeedCommands
 from bot.chat.groups import compose
 from bot.chat.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from bot.chat.language import from_telegram, resolve_language
-from bot.chat.ports import ChatServiceStore
+from bot.chat.ports import ChatServiceStore, ItemTranslator
 from bot.chat.replies import ButtonAnswer, Reply, echo
 from bot.offload import off_loop
 from feeds.models import ChatKind
@@ -44,13 +44,20 @@ class ChatService:
         default_language: str = DEFAULT_LANGUAGE,
         feeds: FeedCommands | None = None,
         wake: Callable[[], None] | None = None,
+        translator: ItemTranslator | None = None,
     ) -> None:
         self._wake = wake
         self._store = store
         self._allowed_chats = allowed_chats
         self._default_language = default_language
         self._routes = compose(
-            store, matcher, admins=admins, clock=clock, feeds=feeds, wake_sender=self.wake_sender
+            store,
+            matcher,
+            admins=admins,
+            clock=clock,
+            feeds=feeds,
+            wake_sender=self.wake_sender,
+            translator=translator,
         )
 
     def connect_sender(self, wake: Callable[[], None]) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import ClassVar
 
+from bot.chat.alias_offers import AliasOffers, offer_text
 from bot.chat.context import (
     ButtonRoute,
     ChatContext,
@@ -16,6 +18,7 @@ from bot.chat.context import (
     chat_translator,
     refuse_unless_manager,
 )
+from bot.chat.i18n import Translator
 from bot.chat.insight import Insight
 from bot.chat.ports import SubscriptionStore
 from bot.chat.query_text import describe
@@ -23,7 +26,9 @@ from bot.chat.replies import Button, Reply, echo, usage
 from bot.offload import off_loop
 from feeds.models import Subscription
 from feeds.query import QueryError, parse_query
-from feeds.values import DuplicateSubscriptionError
+from feeds.values import DuplicateSubscriptionError, StoreUnavailableError
+
+logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_CHAT = 50
 UNSUBSCRIBE_PREFIX = "unsub:"
@@ -38,11 +43,13 @@ class SubscriptionCommands:
         matcher: IndexUpdates,
         insight: Insight,
         clock: Callable[[], datetime],
+        offers: AliasOffers | None = None,
     ) -> None:
         self._store = store
         self._matcher = matcher
         self._insight = insight
         self._clock = clock
+        self._offers = offers
 
     async def subscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/subscribe QUERY — validate, store and index a subscription."""
@@ -75,16 +82,26 @@ class SubscriptionCommands:
                 )
             )
         self._matcher.add(sub, query)
-        return Reply(
-            t.gettext(
-                "Subscribed #%(id)s: <code>%(query)s</code>\n"
-                "Understood as: %(meaning)s\n"
-                "You will be alerted about new releases from now on; /recent shows what is already here.",
-                id=sub.id,
-                query=echo(query.text),
-                meaning=escape(describe(query, t), quote=False),
-            )
+        text = t.gettext(
+            "Subscribed #%(id)s: <code>%(query)s</code>\n"
+            "Understood as: %(meaning)s\n"
+            "You will be alerted about new releases from now on; /recent shows what is already here.",
+            id=sub.id,
+            query=echo(query.text),
+            meaning=escape(describe(query, t), quote=False),
         )
+        buttons = await self._alias_buttons(sub, t)
+        return Reply(f"{text}\n\n{offer_text(t)}" if buttons else text, buttons)
+
+    async def _alias_buttons(self, sub: Subscription, t: Translator) -> tuple[tuple[Button, ...], ...]:
+        """The alias offer under a new subscription; none when the database fails now (it is stored)."""
+        if self._offers is None:
+            return ()
+        try:
+            return await self._offers.buttons(sub, t)
+        except StoreUnavailableError as exc:
+            logger.warning("alias_offer_failed subscription=%s error=%s", sub.id, exc)
+            return ()
 
     async def unsubscribe(self, ctx: ChatContext, args: str) -> Reply:
         """/unsubscribe ID|QUERY — remove a subscription by its id or its exact text."""

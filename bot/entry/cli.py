@@ -128,6 +128,13 @@ def _parser() -> argparse.ArgumentParser:
             "default_language)",
         )
     sub.add_parser("doctor", parents=[common], help="check config, database, token, feeds and clock")
+    translate = sub.add_parser(
+        "translate", parents=[common], help="an item's headline and summary, machine-translated"
+    )
+    translate.add_argument("item_id", type=int, metavar="ITEM_ID")
+    translate.add_argument(
+        "--to", type=_language, required=True, metavar="LANG", help="en, zh-hans or zh-hant"
+    )
     prune = sub.add_parser("prune", parents=[common], help="delete releases older than storage.keep_items")
     prune.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
     return parser
@@ -144,6 +151,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
         "demo",
         "prune",
         "doctor",
+        "translate",
     )
     verbose = args.verbose
     level = logging.DEBUG if verbose else (logging.WARNING if quiet else logging.INFO)
@@ -152,6 +160,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
         settings.telegram.webhook_secret,
         settings.metrics.password,
         urlsplit(settings.database.url).password,
+        settings.translate.api_key,
     )
     setup_logging(level, args.log_format or settings.logging.format, secrets)
     if not verbose:
@@ -165,7 +174,7 @@ def _configure_logging(args: argparse.Namespace, settings: Settings) -> None:
 
 
 def _commands() -> dict[str, Command]:
-    from bot.entry import aliases_command, prune, trend_command
+    from bot.entry import aliases_command, prune, translate_command, trend_command
     from bot.entry import commands as cli_commands
 
     return {
@@ -179,6 +188,7 @@ def _commands() -> dict[str, Command]:
         "prune": prune.command,
         "trend": trend_command.trend,
         "aliases": aliases_command.aliases,
+        "translate": translate_command.translate,
     }
 
 

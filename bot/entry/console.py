@@ -12,7 +12,7 @@ from bot.chat.context import ChatContext
 from bot.chat.i18n import Translator, translator
 from bot.chat.language import resolve_language
 from bot.chat.render import html_to_terminal
-from bot.chat.replies import Attachment, Reply
+from bot.chat.replies import Attachment, Button, ButtonAnswer, Reply
 from bot.chat.service import ChatService
 from bot.entry.runtime import open_runtime
 from bot.entry.stages import Outlet, build_stages, make_pacer
@@ -92,6 +92,21 @@ class ConsoleChat:
         self._out.write(reply_as_text(reply, self._files, t) + "\n\n")
         self._out.flush()
         return reply
+
+    async def press(self, button: Button) -> ButtonAnswer:
+        """Press an inline button of an answer, as Telegram would: print its notice and the message that
+        replaces the one it was under."""
+        if self._echo_input:
+            self._out.write(f"{PROMPT}[{button.text}]\n")
+        answer = await self._service.callback(CONSOLE_CONTEXT, button.data)
+        edit = answer.edit
+        if edit is None:
+            self._out.write(f"({answer.notice})\n\n")
+        else:
+            t = await self._service.translator_for(CONSOLE_CONTEXT) if edit.buttons else None
+            self._out.write(reply_as_text(edit, self._files, t) + "\n\n")
+        self._out.flush()
+        return answer
 
 
 async def _read_lines(stdin: TextIO, chat: ConsoleChat, out: TextIO) -> None:

@@ -30,7 +30,12 @@ FEED_NAMES = {
     "prwire.xml": "PR Wire Asia (sample)",
     "globewire.xml": "Globe Wire (sample)",
     "zhwire.xml": "山东财经快讯 (sample)",
+    "hkwire.xml": "港澳財經通訊 (sample)",
 }
+# Wires that published before the chat subscribed (all but their first, newest release): what the demo's
+# first poll stores, so a name has evidence in the other script when the chat subscribes.
+EARLIER_WIRES = ("zhwire.xml", "hkwire.xml")
+ALIAS_OFFERED = "➕ 滨州"  # the button /subscribe Binzhou offers, pressed in step 1
 SUBSCRIPTIONS = ("Binzhou", "Shandong -aluminum")
 DIGEST_AT = time(8)
 DEMO_ROLES = frozenset({"fetch", "match", "deliver"})  # the console chat is the demo's front end
@@ -51,6 +56,27 @@ def _heading(out: TextIO, text: str) -> None:
 def without_entries(body: bytes) -> bytes:
     """A sample feed before its wire published anything: the channel without items or entries."""
     return re.sub(rb"<(item|entry)[\s>].*?</\1>", b"", body, flags=re.DOTALL)
+
+
+def without_newest(body: bytes) -> bytes:
+    """A sample RSS wire before its first (newest) item was published."""
+    return re.sub(rb"<item[\s>].*?</item>\s*", b"", body, count=1, flags=re.DOTALL)
+
+
+def before_subscribing(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What the wires held when the chat subscribed: the Chinese wires' earlier releases, nothing else."""
+    return {
+        name: without_newest(body) if name in EARLIER_WIRES else without_entries(body)
+        for name, body in files.items()
+    }
+
+
+async def subscribe(chat: ConsoleChat) -> None:
+    """Step 1: the chat subscribes, and presses the offer of Binzhou's name in Chinese script."""
+    for query in SUBSCRIPTIONS:
+        reply = await chat.say(f"/subscribe {query}")
+        for button in (b for row in reply.buttons for b in row if b.text.startswith(ALIAS_OFFERED)):
+            await chat.press(button)
 
 
 def with_later_entries(body: bytes) -> bytes:
@@ -109,11 +135,11 @@ class DemoRun:
         outlet = Outlet(transport, make_pacer(runtime.settings.delivery), (ChatKind.CONSOLE,))
         return cls(runtime, build_stages(runtime, DEMO_ROLES, outlet, clock=clock, fetch_in_flight=1), clock)
 
-    async def poll(self) -> list[FeedPollResult]:
-        """Every feed due, a poll interval after the last pass, one at a time in the order they are claimed
-        (due time, then id: the same order on every run); results by feed name."""
+    async def poll(self, step: timedelta = POLL_STEP) -> list[FeedPollResult]:
+        """Every feed due, ``step`` (a poll interval) after the last pass, one at a time in the order they
+        are claimed (due time, then id: the same order on every run); results by feed name."""
         assert self.stages.fetch is not None
-        self.clock.now += POLL_STEP
+        self.clock.now += step
         results: list[FeedPollResult] = []
         while True:
             await self.stages.fetch.run_pass()
@@ -146,18 +172,19 @@ def demo_settings(server: SampleFeedServer, names: list[str], database: Path) ->
 async def run_demo(out: TextIO, language: str | None = None) -> int:
     """Run the scripted demo; returns 0. ``language`` (``--lang``) is the demo chat's language."""
     files = sample_feeds()
-    empty = {name: without_entries(body) for name, body in files.items()}
-    with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(empty) as server:
+    earlier = before_subscribing(files)
+    with tempfile.TemporaryDirectory(prefix="wirewatch-demo-") as tmp, SampleFeedServer(earlier) as server:
         settings = demo_settings(server, list(files), Path(tmp) / "demo.db")
         async with open_runtime(settings, use_processes=False) as runtime:
             t = await console_language(runtime.store, language, settings.chat.default_language)
             heading = t.gettext("── to the console chat ──")
             demo = DemoRun.build(runtime, ConsoleTransport(out, heading=lambda chat_id: heading))
             chat = ConsoleChat(runtime.service, out, echo_input=True)
+            # A new feed's first poll never alerts: learn the wires and store what they hold, before the
+            # chat subscribes (so at the demo's start time: a subscription is made on the real clock).
+            await demo.poll(step=timedelta())
             _heading(out, t.gettext("1. A chat subscribes"))
-            for query in SUBSCRIPTIONS:
-                await chat.say(f"/subscribe {query}")
-            await demo.poll()  # a new feed's first poll never alerts: learn the empty wires
+            await subscribe(chat)
             server.serve(files)  # then the wires publish
             _heading(out, t.gettext("2. Polling %(count)s sample wires", count=len(settings.feeds)))
             await _poll(demo, out, t)

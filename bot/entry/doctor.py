@@ -24,9 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.chat.charts import find_cjk_font
 from bot.chat.feed_report import ago
 from bot.entry.runtime import fetch_limits
+from bot.entry.translation import make_provider
 from bot.offload import off_loop
 from bot.settings import ConfigError, Settings, load_settings
 from bot.tg.probe import TokenProbe, probe_token
+from bot.translate.service import probe
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedSpec, FeedState
 from feeds.parse import FeedParseError, parse_feed
@@ -116,6 +118,22 @@ async def check_telegram(settings: Settings) -> list[Check]:
     checks = [Check("telegram token", True, f"@{probe.username} (id {probe.bot_id})")]
     checks.append(check_webhook(settings.telegram.webhook_url, probe, [token]))
     return checks
+
+
+async def check_translator(settings: Settings) -> list[Check]:
+    """One tiny translation by the ``[translate]`` provider (nothing without one)."""
+    translate = settings.translate
+    if translate.provider is None:
+        return []
+    provider = make_provider(translate)
+    if provider is None:
+        hint = "set $WIREWATCH_TRANSLATE_API_KEY (or translate.api_key)"
+        return [Check("translator", False, f"{translate.provider}: no API key", hint)]
+    failure = await probe(provider, translate.timeout_seconds)
+    if failure is not None:
+        hint = "check translate.url and the key; quota: wait for the provider's next period"
+        return [Check("translator", False, f"{provider.name}: {failure}", hint)]
+    return [Check("translator", True, f"{provider.name} answered")]
 
 
 def check_webhook(configured: str | None, probe: TokenProbe, secrets: Sequence[str | None]) -> Check:
@@ -222,8 +240,10 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
     if settings is None:
         return [config], secrets
     secrets += [s for s in (settings.telegram.token, make_url(settings.database.url).password) if s]
+    secrets += [settings.translate.api_key] if settings.translate.api_key else []
     database, status = await off_loop(check_database, settings)
     telegram = await check_telegram(settings)
+    translator = await check_translator(settings)
     states = {f.name: f for f in status.feeds} if status else {}
     async with Fetcher(fetch_limits(settings)) as fetcher:
         feeds = await asyncio.gather(
@@ -231,7 +251,9 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
         )
     skews = [skew for _, skew in feeds if skew is not None]
     font = await off_loop(check_chart_font, find_cjk_font)
-    return [config, *database, *telegram, *(check for check, _ in feeds), check_clock(skews), font], secrets
+    feed_checks = [check for check, _ in feeds]
+    checks = [config, *database, *telegram, *translator, *feed_checks, check_clock(skews), font]
+    return checks, secrets
 
 
 def render(checks: Sequence[Check]) -> str:

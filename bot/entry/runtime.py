@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.chat.feed_commands import FeedCommands, FeedRules
 from bot.chat.service import ChatService
+from bot.entry.translation import translation_service
 from bot.offload import off_loop
 from bot.ops.memory import release_free_memory
 from bot.pipeline.ingest import Ingestor
@@ -179,6 +180,7 @@ async def open_runtime(
             matcher = MatchService(store, spikes=spikes)
             await off_loop(matcher.sync)
             await off_loop(release_free_memory)  # the subscriptions' rows, parsed into the index
+            translator = translation_service(settings.translate, store)
             service = ChatService(
                 store,
                 matcher,
@@ -186,8 +188,13 @@ async def open_runtime(
                 allowed_chats=settings.telegram.allowed_chats,
                 default_language=settings.chat.default_language,
                 feeds=feed_commands(settings, store, fetcher),
+                translator=translator,
             )
-            yield Runtime(settings, store, ingestor, matcher, service, spikes)
+            try:
+                yield Runtime(settings, store, ingestor, matcher, service, spikes)
+            finally:
+                if translator is not None:
+                    await translator.close()
     finally:
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)

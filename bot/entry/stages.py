@@ -184,6 +184,7 @@ def _add_delivery(
         allowed_chats=outlet.allowed_chats,
         kinds=outlet.kinds,
         clock=clock,
+        translatable=settings.translate.provider is not None,
     )
     sender.on_pass = on_pass
     runtime.service.connect_sender(sender.wake)  # /quiet off and new schedules release held alerts

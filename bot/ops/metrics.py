@@ -83,6 +83,13 @@ class Metrics:
         info.labels(version or build_version()).set(1)
         for outcome in FETCH_OUTCOMES:
             self.feed_fetches.labels(outcome)
+        self.translations = Counter(
+            "wirewatch_translations", "Translate presses by provider and result.", ["provider", "result"],
+            registry=r,
+        )  # fmt: skip
+        self.translated_characters = Counter(
+            "wirewatch_translated_characters", "Characters sent to the translator.", ["provider"], registry=r
+        )
         self._database: DatabaseCollector | None = None
 
     def record_fetch(self, result: FetchOutcome, seconds: float) -> None:
@@ -109,6 +116,13 @@ class Metrics:
         """A Bot API call ended; unknown results count as ``error`` (labels stay a small fixed set)."""
         method = method if _METHOD.match(method) else "other"
         self.telegram.labels(method, result if result in TELEGRAM_RESULTS else "error").inc()
+
+    def translation(self, provider: str, result: str, characters: int) -> None:
+        """A Translate press ended with ``result`` (ok, cached, quota, budget, down, timeout, bad_answer);
+        ``characters`` were sent to the provider (0 when none was called)."""
+        self.translations.labels(provider, result).inc()
+        if characters > 0:
+            self.translated_characters.labels(provider).inc(characters)
 
     def watch_database(self, stats: OpsStats, clock: Clock | None = None) -> DatabaseCollector:
         """Serve the database gauges from ``stats`` at every scrape (replacing an earlier database)."""

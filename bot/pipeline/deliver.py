@@ -112,8 +112,10 @@ class AlertSender:
         default_language: str = DEFAULT_LANGUAGE,
         allowed_chats: Collection[int] = (),
         metrics: Metrics | None = None,
+        translatable: bool = False,
     ) -> None:
         self._store = store
+        self._translatable = translatable  # a translator is configured: alerts may carry Translate
         self._allowed = frozenset(allowed_chats)  # empty: every chat
         self._default_language = default_language
         self._kinds = tuple(kinds)
@@ -376,7 +378,7 @@ class AlertSender:
         messages = []
         for alert in alerts:
             sources = await self._db(self._store.story_sources, alert.story_id)
-            messages.append(render_alert(alert, sources, t=t, zone=zone))
+            messages.append(render_alert(alert, sources, t=t, zone=zone, translate=self._translatable))
         return messages
 
     async def _hold_rest(self, target: _Target, rest: Sequence[RenderedMessage], tries: int) -> None:

@@ -50,7 +50,7 @@ class MatchService:
         self._stop = threading.Event()
         self._index = SubscriptionIndex()
         self._chat_of: dict[int, int] = {}
-        self._signature: tuple[int, int, int] | None = None
+        self._signature: tuple[int, int, int, int] | None = None
         self._full_sync_at = 0.0
         self._lock = threading.Lock()
         self._changes: deque[_Change] = deque()
@@ -83,6 +83,8 @@ class MatchService:
                 self._load(self._store.all_subscriptions())
             else:
                 self._reconcile(self._store.subscription_chats())
+                if signature[3] != self._signature[3]:
+                    self._reread_rewritten(self._store.subscription_sizes())
             self._signature = signature
             self._full_sync_at = time.monotonic() + FULL_SYNC_SECONDS
         release_free_memory()
@@ -185,6 +187,17 @@ class MatchService:
         for subscription in self._store.subscriptions_by_ids(changed) if changed else ():
             self._add(subscription, None)
 
+    def _reread_rewritten(self, stored_sizes: dict[int, int]) -> None:
+        """Re-read the subscriptions whose stored text is not as long as the one indexed (given an alias
+        in another process: same id, longer text)."""
+        changed = [
+            sub_id
+            for sub_id, size in stored_sizes.items()
+            if (query := self._index.get(sub_id)) is not None and len(" ".join(query.text.split())) != size
+        ]
+        for subscription in self._store.subscriptions_by_ids(changed) if changed else ():
+            self._add(subscription, None)
+
     def _apply_changes(self) -> None:
         while self._changes:
             change = self._changes.popleft()
@@ -199,9 +212,11 @@ class MatchService:
         except QueryError as exc:
             logger.warning("subscription_unparseable id=%s error=%s", subscription.id, exc)
             return
+        rewritten = subscription.id in self._index  # an alias added: it matches from now on, not since made
         self._index.add(subscription.id, compiled)
         self._chat_of[subscription.id] = subscription.chat_id
-        self._fresh.append((subscription, compiled))
+        if not rewritten:
+            self._fresh.append((subscription, compiled))
 
     def _remove(self, subscription_id: int) -> None:
         self._index.remove(subscription_id)

@@ -118,8 +118,13 @@ class MatchStore(Protocol):
         """Those of ``ids`` that still exist, by id."""
         ...
 
-    def subscriptions_signature(self) -> tuple[int, int, int]:
-        """(count, max id, sum of ids) of the subscriptions: equal while the set is unchanged."""
+    def subscription_sizes(self) -> dict[int, int]:
+        """Every subscription's text length (whitespace collapsed), by id."""
+        ...
+
+    def subscriptions_signature(self) -> tuple[int, int, int, int]:
+        """(count, max id, sum of ids, sum of text lengths) of the subscriptions: equal while the set is
+        unchanged (a rewrite adding an alias makes a text longer)."""
         ...
 
 

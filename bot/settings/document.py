@@ -19,6 +19,7 @@ from bot.settings.model import (
     Settings,
     StorageSettings,
     TelegramSettings,
+    TranslateSettings,
     WorkersSettings,
 )
 from feeds.models import FeedSpec
@@ -54,6 +55,7 @@ SECTION_TYPES: dict[str, type] = {
     "storage": StorageSettings,
     "workers": WorkersSettings,
     "chat": ChatSettings,
+    "translate": TranslateSettings,
 }
 SECTIONS: dict[str, tuple[type, dict[str, Key]]] = {
     name: (cls, keys_of(cls)) for name, cls in SECTION_TYPES.items()
@@ -143,4 +145,7 @@ def parse_settings_document(raw: Mapping[str, Any]) -> Settings:
     metrics: MetricsSettings = sections["metrics"]
     if (metrics.username is None) != (metrics.password is None):
         raise ConfigError("metrics.username, metrics.password: set both for basic auth, or neither")
+    translate: TranslateSettings = sections["translate"]
+    if translate.provider == "libretranslate" and translate.url is None:
+        raise ConfigError("translate.url: LibreTranslate has no default endpoint; give your server's URL")
     return Settings(feeds=feeds, **sections)

@@ -61,4 +61,9 @@ def _apply_env(settings: Settings, env: Mapping[str, str], source: Path | None) 
     metrics = settings.metrics
     if env.get("WIREWATCH_METRICS_PASSWORD"):
         metrics = replace(metrics, password=env["WIREWATCH_METRICS_PASSWORD"])
-    return replace(settings, telegram=telegram, database=database, metrics=metrics, source=source)
+    translate = settings.translate
+    if env.get("WIREWATCH_TRANSLATE_API_KEY"):
+        translate = replace(translate, api_key=env["WIREWATCH_TRANSLATE_API_KEY"].strip())
+    return replace(
+        settings, telegram=telegram, database=database, metrics=metrics, translate=translate, source=source
+    )

@@ -142,6 +142,29 @@ class WorkersSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TranslateSettings:
+    """The translator behind the Translate button; no ``provider`` (no ``[translate]``): no button, and no
+    item text ever leaves the process."""
+
+    provider: str | None = setting(
+        None, v.one_of("libretranslate", "deepl", "google"), '"libretranslate", "deepl" or "google"'
+    )
+    url: str | None = setting(None, v.http_url, "the provider's endpoint (required for LibreTranslate)")
+    api_key: str | None = setting(
+        None, v.optional_string, "the provider's key ($WIREWATCH_TRANSLATE_API_KEY overrides)", secret=True
+    )
+    daily_characters: int = setting(
+        200_000, v.whole(0, 1_000_000_000), "characters translated per UTC day, all chats together"
+    )
+    chat_daily_characters: int = setting(
+        20_000, v.whole(0, 1_000_000_000), "characters translated per UTC day for one chat"
+    )
+    timeout_seconds: float = setting(
+        10.0, v.positive(120), "seconds to wait for the translator", key="timeout"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     polling: PollingSettings = field(default_factory=PollingSettings)
@@ -152,5 +175,6 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
     workers: WorkersSettings = field(default_factory=WorkersSettings)
+    translate: TranslateSettings = field(default_factory=TranslateSettings)
     feeds: tuple[FeedSpec, ...] = ()
     source: Path | None = None

@@ -246,6 +246,7 @@ class TelegramFrontend:
             replied = message.reply_to_message if message is not None else None
             return await download_document(bot, replied)
 
+        replied = message.reply_to_message if message is not None else None
         return ChatContext(
             chat.id,
             _kind(chat.type),
@@ -253,6 +254,9 @@ class TelegramFrontend:
             is_admin,
             language_code=user.language_code if user else None,
             replied_document=replied_document,
+            message_id=message.message_id if message is not None else None,
+            replied_id=replied.message_id if replied is not None else None,
+            replied_buttons=_button_data(replied),
         )
 
     async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:
@@ -350,3 +354,13 @@ class TelegramFrontend:
                     await self.replies.send(ctx.chat_id, ctx.kind, self.service.failure(ctx))
                 except TelegramError as exc:
                     logger.warning("error_reply_failed chat=%s error=%s", ctx.chat_id, exc)
+
+
+def _button_data(message: Message | None) -> tuple[str, ...]:
+    """The callback data of the inline buttons under ``message`` (an alert's name its delivery)."""
+    if message is None or message.reply_markup is None:
+        return ()
+    rows = message.reply_markup.inline_keyboard
+    return tuple(
+        button.callback_data for row in rows for button in row if isinstance(button.callback_data, str)
+    )

@@ -10,7 +10,15 @@ import logging
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter
 
@@ -31,6 +39,13 @@ def markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     rows = [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in reply.buttons]
     return InlineKeyboardMarkup(rows)
+
+
+def reply_parameters(reply: Reply) -> ReplyParameters | None:
+    """Send as a reply to ``reply.reply_to`` (still sent when that message is gone)."""
+    if reply.reply_to is None:
+        return None
+    return ReplyParameters(reply.reply_to, allow_sending_without_reply=True)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -59,7 +74,12 @@ class ReplySender:
                         )
                     elif html is None:
                         plain = html_to_plain(reply.html)
-                        await self._bot.send_message(chat_id, plain, reply_markup=markup(reply))
+                        await self._bot.send_message(
+                            chat_id,
+                            plain,
+                            reply_markup=markup(reply),
+                            reply_parameters=reply_parameters(reply),
+                        )
                     else:
                         await self._bot.send_message(
                             chat_id,
@@ -67,6 +87,7 @@ class ReplySender:
                             parse_mode=ParseMode.HTML,
                             link_preview_options=_NO_PREVIEW,
                             reply_markup=markup(reply),
+                            reply_parameters=reply_parameters(reply),
                         )
                 return
             except RetryAfter as exc:

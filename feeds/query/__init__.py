@@ -51,7 +51,7 @@ results never change, only how many queries are checked).
 
 from feeds.query.document import Document
 from feeds.query.explain import Explanation, MatchedTerm
-from feeds.query.highlight import highlight_spans
+from feeds.query.highlight import highlight_spans, unshown_spans
 from feeds.query.index import SubscriptionIndex
 from feeds.query.lexer import QueryError
 from feeds.query.normalize import normalize_text
@@ -67,4 +67,5 @@ __all__ = [
     "highlight_spans",
     "normalize_text",
     "parse_query",
+    "unshown_spans",
 ]

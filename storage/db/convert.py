@@ -37,6 +37,7 @@ def to_item(row: Any) -> Item:
         published_at=row.published_at,
         first_seen_at=row.first_seen_at,
         dateline=Dateline(place=row.dateline_place, date=row.dateline_date, wire=row.dateline_wire),
+        language=row.language,
     )
 
 

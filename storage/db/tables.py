@@ -102,6 +102,7 @@ class ItemRow(Base):
     dateline_wire: Mapped[str | None]
     title_fingerprint: Mapped[str]
     body_fingerprint: Mapped[str]
+    language: Mapped[str | None] = mapped_column(String(16))  # declared, else detected; NULL: unknown
 
     __table_args__ = (
         UniqueConstraint("feed_id", "identity", name="uq_items_feed_identity"),
@@ -252,6 +253,32 @@ class PrunedIdentityRow(Base):
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
 
+class TranslationRow(Base):
+    """A machine translation of an item's headline, summary and matched sentence into one language."""
+
+    __tablename__ = "translations"
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    source_language: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str]
+    summary: Mapped[str]
+    sentence: Mapped[str]
+    sentence_source: Mapped[str]  # the matched sentence as written (it depends on the chat's query)
+    created_at: Mapped[datetime]
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
+
+
+class TranslationUsageRow(Base):
+    """Characters sent to the translator for one chat on one UTC day (the daily budgets)."""
+
+    __tablename__ = "translation_usage"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    characters: Mapped[int]
+
+
 class WorkerHeartbeatRow(Base):
     """A worker process of some role, alive as of ``beat_at``."""
 
@@ -277,3 +304,5 @@ pruned_identities = table_of(PrunedIdentityRow)
 worker_heartbeats = table_of(WorkerHeartbeatRow)
 feed_offers = table_of(FeedOfferRow)
 spike_alerts = table_of(SpikeAlertRow)
+translations = table_of(TranslationRow)
+translation_usage = table_of(TranslationUsageRow)

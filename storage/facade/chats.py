@@ -67,6 +67,17 @@ class Chats(StoreBase):
             raise DuplicateSubscriptionError(existing)
         return created
 
+    def rewrite_subscription(
+        self, chat_id: int, subscription_id: int, expected: str, query: str
+    ) -> Subscription | None:
+        """Replace the text of the chat's subscription (same id) while it is still ``expected``; None when
+        it is gone or was changed meanwhile; ``DuplicateSubscriptionError`` when the chat has ``query``."""
+        with transaction(self._engine, write=True) as conn:
+            existing = chats_repo.find_subscription(conn, chat_id, query)
+            if existing is None or existing.id == subscription_id:
+                return chats_repo.rewrite_subscription(conn, chat_id, subscription_id, expected, query)
+        raise DuplicateSubscriptionError(existing)
+
     def list_subscriptions(self, chat_id: int) -> list[Subscription]:
         """A chat's subscriptions by id."""
         with transaction(self._engine, write=False) as conn:
@@ -103,7 +114,12 @@ class Chats(StoreBase):
         with transaction(self._engine, write=False) as conn:
             return chats_repo.subscriptions_by_ids(conn, ids)
 
-    def subscriptions_signature(self) -> tuple[int, int, int]:
-        """A cheap fingerprint of the subscription set: (count, max id, sum of ids)."""
+    def subscription_sizes(self) -> dict[int, int]:
+        """Every subscription's text length (whitespace collapsed), by id."""
+        with transaction(self._engine, write=False) as conn:
+            return chats_repo.subscription_sizes(conn)
+
+    def subscriptions_signature(self) -> tuple[int, int, int, int]:
+        """A cheap fingerprint of the subscription set: (count, max id, sum of ids, sum of text lengths)."""
         with transaction(self._engine, write=False) as conn:
             return chats_repo.subscriptions_signature(conn)

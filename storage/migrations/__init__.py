@@ -33,6 +33,7 @@ from storage.migrations import (
     m0012_match_queue,
     m0013_drop_matched_at,
     m0014_fold_chinese_script,
+    m0015_translations,
     m0018_counted_at,
 )
 
@@ -66,6 +67,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "match queue", m0012_match_queue.apply),
     Migration(13, "items.matched_at dropped", m0013_drop_matched_at.apply),
     Migration(14, "search tokens: traditional Chinese folded", m0014_fold_chinese_script.apply),
+    Migration(15, "items.language, translation cache", m0015_translations.apply),
     Migration(18, "items counted on the day of publication", m0018_counted_at.apply),
 )
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, case, func, select, text
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, text
 
 from feeds.models import ChatKind, Item
 from feeds.values import DueDigest, PendingAlert
@@ -30,6 +30,7 @@ _ALERT_ITEM_COLUMNS = (
     "dateline_place",
     "dateline_date",
     "dateline_wire",
+    "language",
 )
 
 
@@ -56,10 +57,10 @@ def alerts(conn: Connection, stmt: Select[Any]) -> list[PendingAlert]:
 
 
 def _alert_item_select() -> Select[Any]:
-    """The item columns an alert renders: the body only when there is no summary (the alert shows the
-    body's first sentences then), and at most ``ALERT_BODY_CHARS`` of it; no fingerprints. A batch of
-    claimed alerts then weighs about a message each, however long the releases are."""
-    body = case((func.trim(items.c.summary) == "", func.substr(items.c.body, 1, ALERT_BODY_CHARS)), else_="")
+    """The item columns an alert renders: at most ``ALERT_BODY_CHARS`` of the body (its first sentences
+    stand in for a missing summary; a term matched further down shows its sentence); no fingerprints. A
+    batch of claimed alerts then weighs about a message each, however long the releases are."""
+    body = func.substr(items.c.body, 1, ALERT_BODY_CHARS)
     columns = [items.c[name] for name in _ALERT_ITEM_COLUMNS]
     return select(
         *columns, body.label("body"), story_of.label("resolved_story_id"), feeds.c.name.label("feed_name")

@@ -12,7 +12,14 @@ async def test_demo_shows_the_expected_alerts_once() -> None:
     out = io.StringIO()
     assert await run_demo(out) == 0
     text = out.getvalue()
+    subscribed = text.split("=== 1.")[1].split("=== 2.")[0]
+    assert "[➕ 滨州 · 3 in 90 days]" in subscribed, "Binzhou offers 滨州 with the stored evidence"
+    assert "you> [➕ 滨州 · 3 in 90 days]\nSubscription #1 is now Binzhou OR 滨州" in subscribed
     alerts = text.split("=== 3.")[1].split("=== 4.")[0]
+    assert "滨州黄河绿色铝产业园开园" in alerts and "濱州港第二個滾裝泊位啟用" in alerts, (
+        "Chinese releases alert"
+    )
+    assert "濱州增設觀鳥步道" not in alerts, "a release stored before the subscription alerted"
     assert "Binzhou Opens Yellow River Green Aluminum Park" in alerts
     assert "Weiqiao Pioneering Group Unveils Recycled Cotton Line" in alerts
     assert "Qingdao Port and Rotterdam Sign Green Shipping Corridor" in alerts
@@ -31,4 +38,4 @@ async def test_demo_shows_the_expected_alerts_once() -> None:
     assert "alerts held for the digest: 2" in digest and "sent before 08:00: 0" in digest
     assert digest.count("Digest 08:00 (Asia/Shanghai) · 2 stories") == 1
     assert "Binzhou Port Adds a Second Ro-Ro Berth" in digest and "Shandong Solar Farms" in digest
-    assert "Demo finished: 3 alerts and 1 digest delivered" in text
+    assert "Demo finished: 5 alerts and 1 digest delivered" in text

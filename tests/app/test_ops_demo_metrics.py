@@ -40,14 +40,14 @@ async def test_metrics_after_the_demo_pipeline() -> None:
         await server.stop()
     assert status == 200
     now = parse(text)
-    # four sample wires, polled (empty, published, again, and for the digest step): 12 or more answers
+    # five sample wires, polled (before subscribing, published, again, and for the digest step): 12 or more
     assert delta(now, before, "wirewatch_feed_fetches_total", result="ok") >= 12
     assert delta(now, before, "wirewatch_feed_fetch_seconds_count") >= 12
     assert delta(now, before, "wirewatch_items_ingested_total") > 0
-    # "3 alerts and 1 digest delivered": the digest carries the 2 releases published for it
-    assert delta(now, before, "wirewatch_alerts_enqueued_total") == 5
-    assert delta(now, before, "wirewatch_alerts_sent_total") == 5
-    assert delta(now, before, "wirewatch_publish_to_alert_seconds_count") == 5
+    # "5 alerts and 1 digest delivered": the digest carries the 2 releases published for it
+    assert delta(now, before, "wirewatch_alerts_enqueued_total") == 7
+    assert delta(now, before, "wirewatch_alerts_sent_total") == 7
+    assert delta(now, before, "wirewatch_publish_to_alert_seconds_count") == 7
 
 
 async def test_poll_serves_metrics_and_readiness_of_its_roles(

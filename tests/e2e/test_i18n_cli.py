@@ -16,7 +16,7 @@ DEMO = [
     pytest.param(
         "zh-hans",
         ["=== 1. 一个聊天添加订阅 ===", "已订阅 #1：Binzhou", "另见于：", "匹配：Binzhou", "*订阅（2）*"],
-        "演示结束：已送达 3 条提醒和 1 份摘要",
+        "演示结束：已送达 5 条提醒和 1 份摘要",
         id="zh-hans",
     ),
     pytest.param(
@@ -28,13 +28,13 @@ DEMO = [
             "符合：Binzhou",
             "── 傳給主控台聊天 ──",
         ],
-        "示範結束：已送達 3 則提醒和 1 份摘要",
+        "示範結束：已送達 5 則提醒和 1 份摘要",
         id="zh-hant",
     ),
     pytest.param(
         "en",
         ["=== 1. A chat subscribes ===", "Subscribed #1: Binzhou", "also on:"],
-        "Demo finished: 3 alerts",
+        "Demo finished: 5 alerts",
         id="en",
     ),
 ]

@@ -184,7 +184,7 @@ def test_migrate_to_fresh_chat_keeps_pause(store: Store, story: tuple[Item, Item
 @pytest.mark.parametrize(
     ("summary", "body_chars", "expected_body_chars"),
     [
-        pytest.param("A short summary.", 20_000, 0, id="summary-no-body-needed"),
+        pytest.param("A short summary.", 20_000, 4096, id="summary-body-cut-for-the-matched-sentence"),
         pytest.param("", 20_000, 4096, id="no-summary-body-cut-to-a-message"),
         pytest.param("", 300, 300, id="no-summary-short-body-whole"),
     ],
@@ -192,8 +192,8 @@ def test_migrate_to_fresh_chat_keeps_pause(store: Store, story: tuple[Item, Item
 def test_claimed_alerts_carry_only_what_renders(
     store: Store, two_feeds: Feeds, summary: str, body_chars: int, expected_body_chars: int
 ) -> None:
-    """A claimed alert keeps memory to about a message: the body only when there is no summary (the
-    alert shows its first sentences then), and never more of it than Telegram's message limit."""
+    """A claimed alert keeps memory to about a message: never more of the body than Telegram's message
+    limit (its first sentences stand in for a missing summary; the matched sentence is looked up in it)."""
     body = ("Solar ferry terminal opens in the harbor. " * 1000)[:body_chars]
     item = replace(new_item("long", body=body), summary=summary)
     (stored,) = store.add_items(two_feeds[0].id, [item], WINDOW)

@@ -18,6 +18,7 @@ from bot.pipeline.ports import (
     SpikeCheckStore,
     SpikeOutboxStore,
 )
+from bot.translate.ports import TranslationStore
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,16 @@ FORBIDDEN: dict[str, set[str]] = {
     "feeds": {"telegram", "sqlalchemy", "bot", "storage", "apscheduler", "matplotlib", "prometheus_client"},
     "storage": {"telegram", "bot", "apscheduler"},
     "bot/pipeline": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat.service"},
-    "bot/chat": {"telegram", "bot.tg", "bot.entry", "bot.pipeline", "storage", "bot.chat.service"},
+    "bot/chat": {
+        "telegram",
+        "bot.tg",
+        "bot.entry",
+        "bot.pipeline",
+        "bot.translate",
+        "storage",
+        "bot.chat.service",
+    },
+    "bot/translate": {"telegram", "storage", "bot.tg", "bot.entry", "bot.chat", "bot.pipeline"},
     "bot/tg": {"bot.entry", "storage"},
 }
 # the chat's router: the one module of bot/chat that may import it (every command group must not)
@@ -124,6 +134,7 @@ PORTS = [
     ChatServiceStore,
     MembershipStore,
     SpikeChartStore,
+    TranslationStore,
 ]
 
 

@@ -22,6 +22,7 @@ TAG = re.compile(r"</?([a-z]+)[^>]*>")
 # The longest realistic value of every placeholder, as the code passes it (escaped HTML where it is).
 # A new placeholder must be added here, or the rendering test fails.
 LONGEST: dict[str, object] = {
+    "alias": "a" * 120,  # echo(alias): a name's other script, at most ECHO_LIMIT
     "average": "99999.9",
     "change": "+99999%",
     "command": "c" * 40,  # echo(command, 40)
@@ -36,6 +37,7 @@ LONGEST: dict[str, object] = {
     "language": "l" * 20,
     "letter": "A",  # echo(args, 20) or a native language name
     "limit": 50,
+    "provider": "LibreTranslate",  # the translator credited under a translation
     "meaning": "all of: " + ", ".join(['"term"'] * 120),
     "next_poll": "in 59 minutes",
     "part": 9999,  # a page number, or a query part as <code>echo(part, 60)</code>
