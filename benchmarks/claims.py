@@ -41,6 +41,7 @@ def seed(url: str, chat_count: int, per_chat: int, item_count: int) -> None:
             "summary": "summary",
             "published_at": now,
             "first_seen_at": now,
+            "counted_at": now,
             "title_fingerprint": f"t{n}",
             "body_fingerprint": f"b{n}",
         }

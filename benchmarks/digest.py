@@ -127,6 +127,7 @@ def fill(url: str, schema: str | None, rows: int, chat_count: int, stories: int)
                     "summary": "s",
                     "published_at": then,
                     "first_seen_at": then,
+                    "counted_at": then,
                     "title_fingerprint": "t",
                     "body_fingerprint": f"b{i}",
                 }

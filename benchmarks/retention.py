@@ -51,7 +51,7 @@ def load(store: Store, feed_id: int, chat_id: int, count: int) -> None:
             body = " ".join(rng.choices(words, k=40))
             seen = NOW - SPAN + step * n
             rows.append(_row(feed_id, n, body, seen))
-            tokens.append((n + 1, seen, body))
+            tokens.append(search_index.IndexRow(n + 1, seen, seen, False, body))
             if n % 10 == 0:
                 alerts.append(_alert(chat_id, n + 1, seen))
         with transaction(engine, write=True) as conn:
@@ -78,6 +78,7 @@ def _row(feed_id: int, n: int, body: str, seen: datetime) -> dict[str, object]:
         "summary": body[:100],
         "published_at": seen,
         "first_seen_at": seen,
+        "counted_at": seen,
         "title_fingerprint": f"t{n}",
         "body_fingerprint": f"{n:016x}",
     }

@@ -6,16 +6,29 @@ first seen after the subscription was made"), and is not muted. A chat gets one 
 subscriptions of the chat matching one story in a batch, the one whose hold delivers first wins ("earliest
 hold wins"; on a tie, the first in (item, subscription) order). The outbox's unique key keeps it one alert
 per story across batches.
+
+A feed's first successful poll (``new_on_first_poll``) queues for matching only the releases the feed itself
+dates after the moment it was added; the rest is backlog and alerts no one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from feeds.models import NewItem
 from feeds.values import MatchRecord
 from feeds.volume import ChatVolume, Hold, HoldKind, SubscriptionVolume, decide, earliest
+
+FIRST_POLL_SKEW = timedelta(minutes=10)
+"""How far past first sight a feed's date may lie and still count as new on a first poll (clock skew)."""
+
+
+def new_on_first_poll(item: NewItem, feed_added_at: datetime) -> bool:
+    """On a feed's first successful poll: the feed dates ``item`` after the feed was added (and not beyond
+    ``FIRST_POLL_SKEW`` after we first saw it), so it is news, not backlog. Undated items are backlog."""
+    return item.dated and feed_added_at < item.published_at <= item.first_seen_at + FIRST_POLL_SKEW
 
 
 @dataclass(frozen=True, slots=True)

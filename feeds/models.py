@@ -94,6 +94,7 @@ class NewItem:
     title_fingerprint: str = ""
     body_fingerprint: str = ""
     search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
+    dated: bool = True  # ``published_at`` is the feed's own date (False: it was missing or not believed)
     language: str | None = None  # ``feeds.language.item_language``: declared, else detected; None: unknown
 
 

@@ -30,17 +30,17 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def published_time(published: datetime | None, now: datetime) -> datetime:
-    """The feed's date in UTC, or ``now`` when it is missing or in the future."""
+def feed_date(published: datetime | None, now: datetime) -> datetime | None:
+    """The feed's date in UTC when it is given and believable (not beyond ``FUTURE_TOLERANCE``); else None."""
     if published is None:
-        return now
+        return None
     try:
         moment = _utc(published)
     except (OverflowError, ValueError):
-        return now
+        return None
     if moment > now + FUTURE_TOLERANCE:
         logger.debug("future_date_replaced published=%s now=%s", moment.isoformat(), now.isoformat())
-        return now
+        return None
     return moment
 
 
@@ -60,16 +60,18 @@ def normalize_entry(entry: ParsedEntry, feed_url: str, now: datetime) -> NewItem
     link = canonical_link(entry.link, feed_url, entry.orig_link)
     dateline, body = split_dateline(html_to_text(entry.content_html))
     title = clean_inline(entry.title) or _title_from_body(body)
+    published = feed_date(entry.published, now)
     return NewItem(
         identity=item_identity(entry.guid and strip_controls(entry.guid), link, title, body),
         link=link,
         title=title,
         body=body,
         summary=summarize(body),
-        published_at=published_time(entry.published, now),
+        published_at=now if published is None else published,  # no believable date: first seen
         first_seen_at=now,
         dateline=dateline,
         title_fingerprint=title_fingerprint(title),
         body_fingerprint=body_fingerprint(body),
+        dated=published is not None,
         language=item_language(entry.language, title, body),
     )

@@ -2,9 +2,14 @@
 
 Days are calendar days in a time zone (``zoneinfo``): a day runs from local midnight to the next local
 midnight, so a daylight-saving day lasts 23 or 25 hours and is neither skipped nor doubled. Counts are of
-*stories* (a release carried by several wires is one story, counted on the day its first matching copy was
-first seen) and, for /test, of *releases* (every matching copy). Days with nothing, and days before the first
-stored item, count as zero.
+*stories* (a release carried by several wires is one story, counted on the day of its first matching copy)
+and, for /test, of *releases* (every matching copy). Days with nothing, and days before the first stored
+item, count as zero.
+
+A release counts on its day of publication when the feed's date is plausible, else on the day we first saw
+it (``count_moment``, computed once when the release is stored): a new feed's backlog of last week lands on
+last week, not today. Releases of a feed's first poll that were not news then (``backlog``) never count
+towards a spike.
 """
 
 from __future__ import annotations
@@ -20,15 +25,26 @@ SPARKS = "▁▂▃▄▅▆▇█"
 AVERAGE_DAYS = 7
 SPIKE_SIGMAS = 2.0
 SPIKE_MINIMUM = 3
+COUNT_SKEW = timedelta(minutes=10)
+"""How far past first sight a feed's date may lie and still be believed for counting (clock skew)."""
+
+
+def count_moment(published_at: datetime, first_seen_at: datetime, keep_items: timedelta) -> datetime:
+    """When a release counts: its publication when plausible (not after first sight by more than
+    ``COUNT_SKEW``, not before it by more than ``keep_items``), else its first sight."""
+    plausible = first_seen_at - keep_items <= published_at <= first_seen_at + COUNT_SKEW
+    return published_at if plausible else first_seen_at
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One matching release: its story and when we first saw it (aware UTC)."""
+    """One matching release: its story and the moment it counts at (``count_moment``, aware UTC);
+    ``backlog``: stored by its feed's first poll without being news then."""
 
     item_id: int
     story_id: int
-    first_seen_at: datetime
+    counted_at: datetime
+    backlog: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,13 +112,13 @@ def period(now: datetime, days: int, zone: ZoneInfo) -> tuple[date, datetime, da
 
 
 def story_hits(hits: Iterable[Hit]) -> list[Hit]:
-    """One hit per story: its earliest matching release (by first seen, then id)."""
+    """One hit per story: its earliest matching release (by the moment it counts at, then id)."""
     first: dict[int, Hit] = {}
     for hit in hits:
         known = first.get(hit.story_id)
-        if known is None or (hit.first_seen_at, hit.item_id) < (known.first_seen_at, known.item_id):
+        if known is None or (hit.counted_at, hit.item_id) < (known.counted_at, known.item_id):
             first[hit.story_id] = hit
-    return sorted(first.values(), key=lambda h: (h.first_seen_at, h.item_id))
+    return sorted(first.values(), key=lambda h: (h.counted_at, h.item_id))
 
 
 def bucket(moments: Iterable[datetime], first_day: date, days: int, zone: ZoneInfo) -> tuple[int, ...]:
@@ -118,8 +134,8 @@ def bucket(moments: Iterable[datetime], first_day: date, days: int, zone: ZoneIn
 def daily_counts(hits: Iterable[Hit], first_day: date, days: int, zone: ZoneInfo) -> DailyCounts:
     """Stories (collapsed wire copies) and releases per local day."""
     hits = list(hits)
-    stories = bucket((h.first_seen_at for h in story_hits(hits)), first_day, days, zone)
-    releases = bucket((h.first_seen_at for h in hits), first_day, days, zone)
+    stories = bucket((h.counted_at for h in story_hits(hits)), first_day, days, zone)
+    releases = bucket((h.counted_at for h in hits), first_day, days, zone)
     return DailyCounts(first_day, stories, releases)
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, exists, func, insert, select, text, update
 
 from feeds.clustering import Known, pick_story
+from feeds.eligibility import new_on_first_poll
 from feeds.models import Item, NewItem
 from feeds.search import index_tokens
+from feeds.trends import count_moment
 from storage import search_index
 from storage.db.convert import item_select, story_of, to_item
 from storage.db.dialect import chunks, upsert
@@ -20,6 +22,8 @@ from storage.db.types import as_utc
 from storage.stories import lock_story_keys, stored_candidates
 
 logger = logging.getLogger(__name__)
+KEEP_ITEMS = timedelta(days=365)
+"""``[storage] keep_items`` unless the store is told otherwise."""
 _ANY_PRUNED = (
     select(pruned_identities.c.identity).where(pruned_identities.c.feed_id == bindparam("feed_id")).limit(1)
 )
@@ -32,6 +36,8 @@ _PG_COLUMNS = {
     "summary": "TEXT",
     "published_at": "TIMESTAMPTZ",
     "first_seen_at": "TIMESTAMPTZ",
+    "counted_at": "TIMESTAMPTZ",
+    "backlog": "BOOLEAN",
     "dateline_place": "TEXT",
     "dateline_date": "TEXT",
     "dateline_wire": "TEXT",
@@ -48,20 +54,32 @@ _PG_QUEUE = text("INSERT INTO match_queue (item_id) SELECT unnest(CAST(:ids AS B
 
 
 def add_items(
-    conn: Connection, feed_id: int, batch: Sequence[NewItem], window: timedelta, first_poll: bool = False
+    conn: Connection,
+    feed_id: int,
+    batch: Sequence[NewItem],
+    window: timedelta,
+    first_poll: bool = False,
+    keep_items: timedelta = KEEP_ITEMS,
 ) -> list[Item]:
     """Insert ``ON CONFLICT (feed_id, identity) DO NOTHING``; assign stories; index; return the new items.
 
-    ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted)."""
+    ``first_poll``: the items are a new feed's backlog and are not queued for matching (never alerted),
+    except those ``feeds.eligibility.new_on_first_poll`` finds published after the feed was added. Each
+    item counts on ``feeds.trends.count_moment`` (``keep_items``: ``[storage] keep_items``)."""
     unique = list({item.identity: item for item in reversed(batch)}.values())[::-1]  # first one wins
     if not first_poll:  # a first poll finds nothing stored; a later one mostly finds its items there
         unique = _not_stored(conn, feed_id, unique)
     if not unique:
         return []
+    feed = conn.execute(select(feeds.c.name, feeds.c.created_at).where(feeds.c.id == feed_id)).one()
+    news = {item.identity: not first_poll or new_on_first_poll(item, feed.created_at) for item in unique}
     lock_story_keys(conn, unique)
     candidates = stored_candidates(conn, unique, window)
     stories = [pick_story(item, candidates, window) for item in unique]
-    rows = [_row(feed_id, item, story) for item, story in zip(unique, stories, strict=True)]
+    rows = [
+        _row(feed_id, item, story, keep_items, backlog=not news[item.identity])
+        for item, story in zip(unique, stories, strict=True)
+    ]
     ids = _forget_pruned(conn, feed_id, _insert(conn, feed_id, rows))
     new = [
         (ids[item.identity], item, story)
@@ -69,18 +87,23 @@ def add_items(
         if item.identity in ids
     ]
     new = _cluster_within_batch(conn, new, window)
-    if not first_poll:
-        _queue(conn, [item_id for item_id, _, _ in new])
+    _queue(conn, [i for i, item, _ in new if news[item.identity]])
+    counted = {row["identity"]: row["counted_at"] for row in rows}
     search_index.add(
         conn,
         [
-            (i, item.first_seen_at, item.search_tokens or index_tokens(item.title, item.body))
+            search_index.IndexRow(
+                i,
+                item.first_seen_at,
+                counted[item.identity],
+                not news[item.identity],
+                item.search_tokens or index_tokens(item.title, item.body),
+            )
             for i, item, _ in new
         ],
     )
-    feed_name = conn.execute(select(feeds.c.name).where(feeds.c.id == feed_id)).scalar_one()
     logger.debug("items_added feed_id=%s offered=%s new=%s", feed_id, len(batch), len(new))
-    return [_item(item_id, feed_id, feed_name, item, story) for item_id, item, story in new]
+    return [_item(item_id, feed_id, feed.name, item, story) for item_id, item, story in new]
 
 
 def _not_stored(conn: Connection, feed_id: int, batch: list[NewItem]) -> list[NewItem]:
@@ -146,7 +169,9 @@ def _forget_pruned(conn: Connection, feed_id: int, ids: dict[str, int]) -> dict[
     return {identity: item_id for identity, item_id in ids.items() if identity not in pruned}
 
 
-def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
+def _row(
+    feed_id: int, item: NewItem, story: int | None, keep_items: timedelta, backlog: bool
+) -> dict[str, Any]:
     return {
         "feed_id": feed_id,
         "identity": item.identity,
@@ -157,6 +182,8 @@ def _row(feed_id: int, item: NewItem, story: int | None) -> dict[str, Any]:
         "summary": item.summary,
         "published_at": item.published_at,
         "first_seen_at": item.first_seen_at,
+        "counted_at": count_moment(item.published_at, item.first_seen_at, keep_items),
+        "backlog": backlog,
         "dateline_place": item.dateline.place,
         "dateline_date": item.dateline.date,
         "dateline_wire": item.dateline.wire,

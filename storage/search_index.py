@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, Connection, bindparam, column, select, table, text
 
@@ -33,8 +33,13 @@ _FTS_DELETE = text("INSERT INTO items_fts (items_fts, rowid, tokens) VALUES ('de
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
 _SQLITE_TOKENS = text("SELECT item_id, tokens FROM item_tokens WHERE item_id IN :ids").bindparams(_IDS)
 _PG_ADD = text(
-    "INSERT INTO item_search (item_id, first_seen_at, tokens) SELECT * FROM unnest("
-    "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:tokens AS TSVECTOR[]))"
+    "INSERT INTO item_search (item_id, first_seen_at, counted_at, backlog, tokens) SELECT * FROM unnest("
+    "CAST(:ids AS BIGINT[]), CAST(:seen AS TIMESTAMPTZ[]), CAST(:counted AS TIMESTAMPTZ[]),"
+    " CAST(:backlog AS BOOLEAN[]), CAST(:tokens AS TSVECTOR[]))"
+)
+_PG_RETOKEN = text(
+    "UPDATE item_search AS s SET tokens = v.tokens FROM (SELECT unnest(CAST(:ids AS BIGINT[])) AS item_id,"
+    " unnest(CAST(:tokens AS TSVECTOR[])) AS tokens) AS v WHERE s.item_id = v.item_id"
 )
 _PG_DELETE = text("DELETE FROM item_search WHERE item_id IN :ids").bindparams(_IDS)
 _PG_NEWEST = text(
@@ -48,23 +53,33 @@ _PG_INDEXED = text(
 ).bindparams(bindparam("since", type_=UTCDateTime()))
 
 
-def add(conn: Connection, rows: Sequence[tuple[int, datetime, str]]) -> None:
-    """Index (item id, first seen, space-separated tokens) triples."""
+class IndexRow(NamedTuple):
+    """What the index holds of an item (PostgreSQL's ``item_search`` repeats the times daily counts need)."""
+
+    item_id: int
+    first_seen_at: datetime
+    counted_at: datetime
+    backlog: bool
+    tokens: str  # space-separated search tokens
+
+
+def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
+    """Index these items."""
     if not rows:
         return
     if conn.dialect.name == "postgresql":  # one statement for the batch: a row each costs the server more
         conn.execute(
             _PG_ADD,
             {
-                "ids": [i for i, _, _ in rows],
-                "seen": [as_utc(seen) for _, seen, _ in rows],
-                "tokens": [pg_tsvector(tokens) for _, _, tokens in rows],
+                "ids": [row.item_id for row in rows],
+                "seen": [as_utc(row.first_seen_at) for row in rows],
+                "counted": [as_utc(row.counted_at) for row in rows],
+                "backlog": [row.backlog for row in rows],
+                "tokens": [pg_tsvector(row.tokens) for row in rows],
             },
         )
     else:
-        params = [{"id": i, "tokens": tokens} for i, _, tokens in rows]
-        conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
-        conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+        _sqlite_add(conn, {row.item_id: row.tokens for row in rows})
 
 
 def remove(conn: Connection, item_ids: Sequence[int]) -> int:
@@ -91,21 +106,40 @@ def reindex_batch(conn: Connection, *, after_id: int, limit: int) -> tuple[int |
     entries of those with a character the script fold changes (SQLite: only if their tokens changed);
     returns (the last id read, None when there was none; how many items were read; how many entries were
     rewritten)."""
-    stmt = select(items.c.id, items.c.first_seen_at, items.c.title, items.c.body)
+    stmt = select(items.c.id, items.c.title, items.c.body)
     rows = conn.execute(stmt.where(items.c.id > after_id).order_by(items.c.id).limit(limit)).all()
     if not rows:
         return None, 0, 0
     fresh = {
-        row.id: (row.first_seen_at, index_tokens(row.title, row.body))
+        row.id: index_tokens(row.title, row.body)
         for row in rows
         if _script_folds(row.title) or _script_folds(row.body)
     }
     if fresh and conn.dialect.name != "postgresql":
         stored = {row.item_id: row.tokens for row in conn.execute(_SQLITE_TOKENS, {"ids": list(fresh)})}
-        fresh = {item_id: entry for item_id, entry in fresh.items() if stored.get(item_id) != entry[1]}
-    remove(conn, list(fresh))
-    add(conn, [(item_id, seen, tokens) for item_id, (seen, tokens) in fresh.items()])
+        fresh = {item_id: tokens for item_id, tokens in fresh.items() if stored.get(item_id) != tokens}
+    _retoken(conn, fresh)
     return rows[-1].id, len(rows), len(fresh)
+
+
+def _retoken(conn: Connection, tokens: dict[int, str]) -> None:
+    """Replace these items' tokens. PostgreSQL updates ``tokens`` alone, leaving the other columns of
+    ``item_search`` (which migrations after 14 add) as they are; SQLite's contentless FTS5 table needs
+    its old entry deleted and a new one written."""
+    if not tokens:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(_PG_RETOKEN, {"ids": list(tokens), "tokens": [pg_tsvector(t) for t in tokens.values()]})
+        return
+    remove(conn, list(tokens))
+    _sqlite_add(conn, tokens)
+
+
+def _sqlite_add(conn: Connection, tokens: dict[int, str]) -> None:
+    """FTS5 entries, and the exact tokens ``remove`` needs to delete them again."""
+    params = [{"id": item_id, "tokens": text_} for item_id, text_ in tokens.items()]
+    conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
+    conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
 
 
 def _script_folds(text: str) -> bool:

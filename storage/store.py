@@ -6,6 +6,8 @@ repositories (``storage.*_repo``, ``storage.outbox``) do the work over the table
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from feeds.retention import PruneResult
 from feeds.values import (
     Claim,
@@ -34,6 +36,7 @@ from storage.facade.translations import Translations
 from storage.facade.trends import Trends
 from storage.facade.updates import Updates
 from storage.facade.volume import Volume
+from storage.items_repo import KEEP_ITEMS
 from storage.migrations import migrate
 
 __all__ = [
@@ -73,7 +76,14 @@ class Store(
     which implements every port of ``bot.pipeline.ports``."""
 
     @classmethod
-    def open(cls, url: str, *, schema: str | None = None, default_zone: str = "UTC") -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        default_zone: str = "UTC",
+        keep_items: timedelta = KEEP_ITEMS,
+    ) -> Store:
         """Connect, configure (SQLite: WAL, busy timeout, foreign keys) and migrate the schema.
 
         ``schema`` (PostgreSQL only): use, and create if needed, this schema via ``search_path``."""
@@ -83,4 +93,4 @@ class Store(
         except BaseException:
             engine.dispose()
             raise
-        return cls(engine, default_zone=default_zone)
+        return cls(engine, default_zone=default_zone, keep_items=keep_items)

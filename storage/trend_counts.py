@@ -3,9 +3,10 @@
 Candidates come from the same index and expression as ``/recent`` (``feeds.search.candidate_expr``); when
 the expression is exact for the query (``candidates_are_exact``: ANDs and ORs of plain words and CJK keys)
 the index answer is the count, else every candidate's text is checked by the matcher. The time range is also
-turned into an item id range (ids grow with insertion, so the smallest id first seen at or after ``since``
-bounds every later one), which lets SQLite's FTS5 seek by rowid and bounds the rows PostgreSQL reads (its
-plan for exact counts: ``trend_sql``).
+turned into an item id range (ids grow with insertion, and a release counted at or after ``since`` was first
+seen at most ``feeds.trends.COUNT_SKEW`` before it, so the smallest id first seen since then bounds them),
+which lets SQLite's FTS5 seek by rowid and bounds the rows PostgreSQL reads (its plan for exact counts:
+``trend_sql``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, bindparam, column, func, select, text
+from sqlalchemy import BigInteger, Boolean, Connection, bindparam, column, func, select, text
 
 from feeds import trends
 from feeds.query import Query
 from feeds.search import candidate_expr, candidates_are_exact, exact_split, item_document
-from feeds.trends import Activity, DailyCounts, Hit, day_start, period
+from feeds.trends import COUNT_SKEW, Activity, DailyCounts, Hit, day_start, period
 from storage import search_index, trend_sql
 from storage.db.convert import item_select, to_item
 from storage.db.dialect import chunks
@@ -27,25 +28,30 @@ from storage.db.tables import items
 from storage.db.types import UTCDateTime
 from storage.search_sql import fts5_match, pg_tsquery, simplify
 
-_RESULT = (column("item_id", BigInteger), column("story", BigInteger), column("seen", UTCDateTime()))
+_RESULT = (
+    column("item_id", BigInteger),
+    column("story", BigInteger),
+    column("counted", UTCDateTime()),
+    column("backlog", Boolean),
+)
 _TIMES = (bindparam("since", type_=UTCDateTime()), bindparam("until", type_=UTCDateTime()))
 _SQLITE_HITS = (
     text(
         "SELECT items.id AS item_id, coalesce(items.story_id, items.id) AS story,"
-        " items.first_seen_at AS seen FROM items_fts JOIN items INDEXED BY ix_items_trend"
-        " ON items.id = items_fts.rowid"
+        " items.counted_at AS counted, items.backlog AS backlog FROM items_fts"
+        " JOIN items INDEXED BY ix_items_trend ON items.id = items_fts.rowid"
         " WHERE items_fts MATCH :query AND items_fts.rowid BETWEEN :low AND :high"
-        " AND items.first_seen_at >= :since AND items.first_seen_at < :until"
+        " AND items.counted_at >= :since AND items.counted_at < :until"
     )
     .bindparams(*_TIMES)
     .columns(*_RESULT)
 )
 _PG_HITS = (
     text(
-        "SELECT s.item_id AS item_id, coalesce(i.story_id, i.id) AS story, s.first_seen_at AS seen"
-        " FROM item_search s JOIN items i ON i.id = s.item_id"
+        "SELECT s.item_id AS item_id, coalesce(i.story_id, i.id) AS story, s.counted_at AS counted,"
+        " s.backlog AS backlog FROM item_search s JOIN items i ON i.id = s.item_id"
         " WHERE s.tokens @@ CAST(:query AS tsquery) AND s.item_id BETWEEN :low AND :high"
-        " AND s.first_seen_at >= :since AND s.first_seen_at < :until"
+        " AND s.counted_at >= :since AND s.counted_at < :until"
     )
     .bindparams(*_TIMES)
     .columns(*_RESULT)
@@ -55,7 +61,7 @@ NEWEST_BATCH = 200
 
 
 def matching_hits(conn: Connection, query: Query, *, since: datetime, until: datetime) -> list[Hit]:
-    """Every release first seen in ``[since, until)`` that the query matches, as (item, story, time)."""
+    """Every release counted in ``[since, until)`` that the query matches, as (item, story, time, backlog)."""
     bounds = id_range(conn, since, until)
     if bounds is None:
         return []
@@ -69,22 +75,27 @@ def matching_hits(conn: Connection, query: Query, *, since: datetime, until: dat
     rendered = pg_tsquery(simple) if conn.dialect.name == "postgresql" else fts5_match(simple)
     sql = _PG_HITS if conn.dialect.name == "postgresql" else _SQLITE_HITS
     params = {"query": rendered, "low": bounds[0], "high": bounds[1], "since": since, "until": until}
-    hits = [Hit(row.item_id, row.story, row.seen) for row in conn.execute(sql, params)]
+    hits = [Hit(row.item_id, row.story, row.counted, bool(row.backlog)) for row in conn.execute(sql, params)]
     if exact:
         return hits
     return _checked(conn, query, [hit.item_id for hit in hits])
 
 
 def id_range(conn: Connection, since: datetime, until: datetime) -> tuple[int, int] | None:
-    """The smallest and largest id of items first seen in ``[since, until)``; None when there are none."""
-    window = (items.c.first_seen_at >= since) & (items.c.first_seen_at < until)
-    row = conn.execute(select(func.min(items.c.id), func.max(items.c.id)).where(window)).one()
+    """Bounds of the ids of items that may count in ``[since, until)`` (every item first seen from
+    ``COUNT_SKEW`` before ``since`` on); None when there are none."""
+    row = conn.execute(
+        select(func.min(items.c.id), func.max(items.c.id)).where(items.c.first_seen_at >= since - COUNT_SKEW)
+    ).one()
     return None if row[0] is None else (int(row[0]), int(row[1]))
 
 
 def _time_filtered(conn: Connection, since: datetime, until: datetime) -> list[int]:
-    window = (items.c.first_seen_at >= since) & (items.c.first_seen_at < until)
-    return list(conn.execute(select(items.c.id).where(window)).scalars())
+    window = (items.c.counted_at >= since) & (items.c.counted_at < until)
+    bounds = id_range(conn, since, until)
+    if bounds is None:
+        return []
+    return list(conn.execute(select(items.c.id).where(window, items.c.id >= bounds[0])).scalars())
 
 
 def _checked(conn: Connection, query: Query, ids: list[int]) -> list[Hit]:
@@ -94,7 +105,7 @@ def _checked(conn: Connection, query: Query, ids: list[int]) -> list[Hit]:
         for row in conn.execute(item_select().where(items.c.id.in_(part))):
             item = to_item(row)
             if query.matches(item_document(item)):
-                hits.append(Hit(item.id, item.story_id, item.first_seen_at))
+                hits.append(Hit(item.id, item.story_id, row.counted_at, bool(row.backlog)))
     return hits
 
 
@@ -117,10 +128,18 @@ def newest_match(conn: Connection, query: Query, *, since: datetime) -> datetime
 
 
 def daily_counts(
-    conn: Connection, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+    conn: Connection,
+    query: Query,
+    *,
+    first_day: date,
+    days: int,
+    zone: ZoneInfo,
+    releases: bool = True,
+    backlog: bool = True,
 ) -> DailyCounts:
-    """Stories and releases matching the query per local day, ``first_day`` onwards (without
-    ``releases``, the database may skip counting those: they are then 0).
+    """Stories and releases matching the query per local day, ``first_day`` onwards, each on the day of
+    its ``counted_at`` (without ``releases``, the database may skip counting those: they are then 0;
+    without ``backlog``, releases a first poll stored as backlog are left out).
 
     When the index answers the query exactly (``feeds.search.exact_split``: words, CJK keys, and
     exclusions of them), the database groups the hits by story and day (``trend_sql``); otherwise every
@@ -146,9 +165,11 @@ def daily_counts(
                 since=since,
                 until=until,
                 releases=releases,
+                backlog=backlog,
             )
             return DailyCounts(first_day, tuple(stories), tuple(copies))
-    return trends.daily_counts(matching_hits(conn, query, since=since, until=until), first_day, days, zone)
+    hits = matching_hits(conn, query, since=since, until=until)
+    return trends.daily_counts([h for h in hits if backlog or not h.backlog], first_day, days, zone)
 
 
 def activity(

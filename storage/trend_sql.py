@@ -1,16 +1,17 @@
 """Daily counts in SQL: stories and releases per local day, grouped by the database (no row per hit).
 
-A local day is found from the UTC epoch of ``first_seen_at`` (whole seconds) plus the zone's offset at that
-instant; the offset is piecewise constant over the window (``offset_segments``: one piece, or one more per
-daylight-saving change), written into the statement as a ``CASE``. ``(epoch + offset) / 86400`` in integers
-(the floor, for times after 1970) is the local day's number since 1970-01-01, so days of 23 or 25 hours are
-bucketed exactly. A story counts on the day of its earliest matching copy in the window.
+A local day is found from the UTC epoch of ``counted_at`` (``feeds.trends.count_moment``, whole seconds)
+plus the zone's offset at that instant; the offset is piecewise constant over the window
+(``offset_segments``: one piece, or one more per daylight-saving change), written into the statement as a
+``CASE``. ``(epoch + offset) / 86400`` in integers (the floor, for times after 1970) is the local day's
+number since 1970-01-01, so days of 23 or 25 hours are bucketed exactly. A story counts on the day of its
+earliest matching copy in the window.
 
 PostgreSQL cannot cost detoasting a ``tsvector``: for a term in most items it would test every row of the
-window (~5 µs each: 0.6 s at 100,000 items) where the GIN index lists the same rows for ~0.1 µs each, and
-no recheck is needed for plain words. So the plan is set for the statement (``PG_PLAN``): the GIN bitmap
-only (the id range is left out, else the primary key would be scanned and every row tested), ``items`` read
-only for wire copies (an item with no ``story_id`` is its own story), grouping by sorting in memory.
+window (~5 µs each: 0.6 s at 100,000 items) where the GIN index lists the same rows for ~0.1 µs each, and no
+recheck is needed for plain words. So the plan is set for the statement (``PG_PLAN``): the GIN bitmap only
+(the id range is left out, else the primary key would be scanned and every row tested), ``items`` read only
+for wire copies (an item with no ``story_id`` is its own story), grouping by sorting in memory.
 """
 
 from __future__ import annotations
@@ -79,21 +80,24 @@ def _local_day(epoch: str, before: str, segments: list[tuple[int, int]]) -> str:
     return f"(({epoch} + {shift}) / {DAY_SECONDS})"
 
 
-def _hits_sql(postgres: bool, day: str) -> str:
-    """(story, day) per hit. PostgreSQL joins only the copies in the id range; other hits are stories."""
+def _hits_sql(postgres: bool, day: str, backlog: bool) -> str:
+    """(story, day) per hit. PostgreSQL joins only the copies in the id range; other hits are stories.
+    Without ``backlog``, releases a feed's first poll stored as backlog are left out."""
     if postgres:
         return (
             f"SELECT coalesce(c.story_id, s.item_id) AS story, {day} AS day"
             " FROM item_search s LEFT JOIN items c"
             " ON c.id = s.item_id AND c.story_id IS NOT NULL AND c.id BETWEEN :low AND :high"
             " WHERE s.tokens @@ CAST(:query AS tsquery)"
-            " AND s.first_seen_at >= :since AND s.first_seen_at < :until"
+            " AND s.counted_at >= :since AND s.counted_at < :until"
+            + ("" if backlog else " AND NOT s.backlog")
         )
     return (
         f"SELECT coalesce(items.story_id, items.id) AS story, {day} AS day"
         " FROM items_fts JOIN items INDEXED BY ix_items_trend ON items.id = items_fts.rowid"
         " WHERE items_fts MATCH :query AND items_fts.rowid BETWEEN :low AND :high"
-        " AND items.first_seen_at >= :since AND items.first_seen_at < :until"
+        " AND items.counted_at >= :since AND items.counted_at < :until"
+        + ("" if backlog else " AND NOT items.backlog")
     )
 
 
@@ -125,19 +129,20 @@ def grouped_counts(
     since: datetime,
     until: datetime,
     releases: bool = True,
+    backlog: bool = True,
 ) -> tuple[list[int], list[int]]:
-    """(stories per day, releases per day) of the index query's hits first seen in ``[since, until)``;
-    without ``releases``, those stay 0."""
+    """(stories per day, releases per day) of the index query's hits counted in ``[since, until)``;
+    without ``releases``, those stay 0; without ``backlog``, first-poll backlog is left out."""
     postgres = conn.dialect.name == "postgresql"
     segments = offset_segments(since, until, zone)
     if postgres:
-        day = _local_day(_PG_EPOCH.format("s.first_seen_at"), "s.first_seen_at < to_timestamp({})", segments)
+        day = _local_day(_PG_EPOCH.format("s.counted_at"), "s.counted_at < to_timestamp({})", segments)
     else:
-        epoch = _SQLITE_EPOCH.format("items.first_seen_at")
+        epoch = _SQLITE_EPOCH.format("items.counted_at")
         day = _local_day(epoch, f"{epoch} < {{}}", segments)
     if releases:
         sql = (
-            f"WITH hits AS ({_hits_sql(postgres, day)})"
+            f"WITH hits AS ({_hits_sql(postgres, day, backlog)})"
             " SELECT 0 AS kind, day, count(*) AS n FROM hits GROUP BY day"
             f" UNION ALL SELECT 1 AS kind, first, count(*) FROM ({_firsts('hits', postgres)}) firsts"
             " GROUP BY first"
@@ -145,7 +150,7 @@ def grouped_counts(
     else:  # one aggregation less: what /trend, /list and spike checks need
         sql = (
             f"SELECT 1 AS kind, first, count(*) FROM"
-            f" ({_firsts(f'({_hits_sql(postgres, day)}) hits', postgres)}) firsts GROUP BY first"
+            f" ({_firsts(f'({_hits_sql(postgres, day, backlog)}) hits', postgres)}) firsts GROUP BY first"
         )
     params = {"query": index_query, "low": bounds[0], "high": bounds[1], "since": since, "until": until}
     stories, copies = [0] * days, [0] * days

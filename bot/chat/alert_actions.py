@@ -82,7 +82,8 @@ class AlertButtons:
             return self._stale(ctx, t, f"{pressed.action}:{pressed.ident}")
         if alert.subscription_id is None:
             return ButtonAnswer(t.gettext("That subscription no longer exists."))
-        reply = Reply(explain_alert(alert, t))
+        zone = (await off_loop(self._store.chat_volume, ctx.chat_id)).zone
+        reply = Reply(explain_alert(alert, t, zone))
         return ButtonAnswer(t.gettext("Why this alert matched: see the message below."), reply)
 
     def _stale(self, ctx: ChatContext, t: Translator, data: str) -> ButtonAnswer:

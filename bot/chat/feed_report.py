@@ -23,6 +23,7 @@ HEALTH = {"failing": N_("failing"), "new": N_("new"), "ok": N_("ok"), "paused": 
 POLL_STATUS = {
     "ok": N_("ok"),
     "not_modified": N_("not modified"),
+    "unchanged": N_("unchanged"),
     "error": N_("failed"),
     "refused": N_("refused"),
 }
@@ -186,7 +187,7 @@ def added_text(feed: FeedState, found: FoundFeed, t: Translator, zone: ZoneInfo 
     if newest is None or zone is None:
         lines.append(t.gettext("It has no items yet."))
     else:
-        when = f"{t.format_datetime(newest, zone)} {zone.key}"
+        when = t.format_zoned(newest, zone)
         count = len(found.items)
         lines.append(
             t.ngettext(

@@ -90,6 +90,22 @@ class Translator:
         pattern = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
         return pattern.replace("{1}", date).replace("{0}", time)
 
+    def format_zoned(self, at: datetime, tz: tzinfo = UTC) -> str:
+        """``format_datetime`` with the zone it is in: ``Nov 28, 22:05 CST`` / ``11月28日 22:05 CST``."""
+        return f"{self.format_datetime(at, tz)} {zone_label(at, tz)}"
+
+
+def zone_label(at: datetime, tz: tzinfo) -> str:
+    """The zone's abbreviation at ``at`` (``CST``, ``CEST``, ``UTC``), else its offset (``+0545``)."""
+    local = at.astimezone(tz)
+    name = local.tzname()
+    if name and name[0] not in "+-":
+        return name
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
 
 def load_catalog(locale: str, locale_dir: Path = LOCALE_DIR) -> gettext.NullTranslations:
     """The locale's compiled catalog when it is fresh, else its ``.po`` compiled in memory."""

@@ -221,7 +221,7 @@ def _list_line(sub: Subscription, seen: Activity | None, t: Translator, zone: Zo
     line = f"#{sub.id} <code>{echo(sub.query, width)}</code>"
     if seen is not None:
         last = (
-            t.gettext("last match %(when)s", when=escape(t.format_datetime(seen.last_match_at, zone)))
+            t.gettext("last match %(when)s", when=escape(t.format_zoned(seen.last_match_at, zone)))
             if seen.last_match_at
             else t.gettext("no match in the last year")
         )
@@ -235,7 +235,7 @@ def _newest_line(item: Item, t: Translator, zone: ZoneInfo) -> str:
     headline = escape(item.title if len(item.title) <= 140 else item.title[:139].rstrip() + "…", quote=False)
     if item.link:
         headline = f'<a href="{escape(item.link, quote=True)}">{headline}</a>'
-    when = escape(t.format_datetime(item.first_seen_at, zone))
+    when = escape(t.format_zoned(item.first_seen_at, zone))
     return f"• {headline}\n  {escape(item.feed_name[:60], quote=False)} · {when}"
 
 

@@ -37,7 +37,8 @@ class InsightCommands:
                 return Reply(bad_query(t, exc, "recent"))
         since = self._clock() - timedelta(days=RECENT_DAYS)
         items = await off_loop(self._recent.find, query, since, RECENT_LIMIT)
-        return Reply(render_recent(items, args, days=RECENT_DAYS, t=t))
+        zone = await self._insight.zone(ctx.chat_id)
+        return Reply(render_recent(items, args, days=RECENT_DAYS, t=t, zone=zone))
 
     async def test(self, ctx: ChatContext, args: str) -> Reply:
         """/test QUERY — what the query would have matched in the last 7 days; nothing is subscribed."""

@@ -135,7 +135,7 @@ class VolumeStore(ZoneStore, Protocol):
         matches are not queued until then; False when the chat has no such subscription."""
 
 
-class AlertStore(Protocol):
+class AlertStore(ZoneStore, Protocol):
     """The Mute, Unsubscribe and Why? buttons under alerts (muting goes through ``VolumeStore``)."""
 
     def list_subscriptions(self, chat_id: int) -> list[Subscription]:
@@ -162,7 +162,8 @@ class TrendStore(Protocol):
     def daily_counts(
         self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
     ) -> DailyCounts:
-        """Stories and releases matching ``query`` per local day in ``zone`` from ``first_day``
+        """Stories and releases matching ``query`` per local day in ``zone`` from ``first_day``, each on
+        its day of publication when plausible (``feeds.trends.count_moment``), else of first sight
         (``releases=False``: the releases may be left 0)."""
 
 

@@ -5,7 +5,7 @@ The answer is exactly what a subscription with the same query would have matched
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from html import escape
 
 from bot.chat.i18n import Translator, translator
@@ -46,13 +46,16 @@ class RecentSearch:
         return list(found.values())[:limit]
 
 
-def format_time(at: datetime, t: Translator | None = None) -> str:
-    """A compact UTC time for chat and terminal lines, in the locale's order (``Nov 28, 14:05 UTC``)."""
-    return f"{(t or translator()).format_datetime(at)} UTC"
+def format_time(at: datetime, t: Translator | None = None, zone: tzinfo = UTC) -> str:
+    """A compact time for chat and terminal lines, in the locale's order and zone: ``Nov 28, 14:05 UTC``."""
+    return (t or translator()).format_zoned(at, zone)
 
 
-def render_recent(items: list[Item], query_text: str, days: int, t: Translator | None = None) -> str:
-    """The /recent answer in Telegram HTML (stays well under 4096 characters for 10 items)."""
+def render_recent(
+    items: list[Item], query_text: str, days: int, t: Translator | None = None, zone: tzinfo = UTC
+) -> str:
+    """The /recent answer in Telegram HTML (stays well under 4096 characters for 10 items), times in the
+    chat's ``zone``."""
     t = t or translator()
     if not items:
         if query_text:
@@ -76,7 +79,7 @@ def render_recent(items: list[Item], query_text: str, days: int, t: Translator |
         if item.link:
             headline = f'<a href="{escape(item.link, quote=True)}">{headline}</a>'
         source = escape(_shorten(item.feed_name, 60))
-        lines.append(f"• {headline}\n  {source} · {format_time(item.published_at, t)}")
+        lines.append(f"• {headline}\n  {source} · {format_time(item.published_at, t, zone)}")
     return "\n".join(lines)
 
 

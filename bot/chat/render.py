@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, tzinfo
 from html.parser import HTMLParser
 from typing import Any
 
@@ -174,12 +175,12 @@ def _link(text: str, url: str | None) -> str:
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(text)}</a>'
 
 
-def _meta_line(item: Item, t: Translator) -> str:
-    """Source feed, dateline place and publication time (in the chat's locale), escaped."""
+def _meta_line(item: Item, t: Translator, zone: tzinfo) -> str:
+    """Source feed, dateline place and publication time (in the chat's locale and zone), escaped."""
     parts = [item.feed_name]
     if item.dateline.place:
         parts.append(item.dateline.place)
-    parts.append(f"{t.format_datetime(item.published_at)} UTC")
+    parts.append(t.format_zoned(item.published_at, zone))
     return html.escape(" · ".join(parts))
 
 
@@ -203,8 +204,8 @@ class _AlertParts:
     sentence_spans: Spans = ()
 
 
-def _alert_html(item: Item, parts: _AlertParts, t: Translator) -> str:
-    lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t)]
+def _alert_html(item: Item, parts: _AlertParts, t: Translator, zone: tzinfo) -> str:
+    lines = [f"<b>{_link(parts.title or t.gettext('(untitled)'), item.link)}</b>", _meta_line(item, t, zone)]
     if parts.summary:
         lines += ["", bold_spans(parts.summary, parts.spans)]
     if parts.sentence:
@@ -225,14 +226,16 @@ def render_alert(
     *,
     spans: Spans | None = None,
     t: Translator | None = None,
+    zone: tzinfo = UTC,
     translate: bool = False,
 ) -> RenderedMessage:
     """One alert as HTML: linked bold headline, source/place/time, summary with matches in bold, extras.
 
     ``spans`` are the matched terms in ``alert_summary(alert.item)``; by default they come from the query.
     A term matched only further down the body adds its sentence, quoted (``alert_sentence``).
-    Labels and the date are in ``t``'s language (English by default); the content is never translated
-    here: ``translate`` (a translator is configured) adds the Translate button when the languages differ."""
+    Labels and the date are in ``t``'s language (English by default), the time in the chat's ``zone``
+    with its abbreviation; the content is never translated here: ``translate`` (a translator is
+    configured) adds the Translate button when the languages differ."""
     t = t or translator()
     item = alert.item
     summary = alert_summary(item)
@@ -248,7 +251,7 @@ def render_alert(
         excerpt.text if excerpt else "",
         excerpt.spans if excerpt else (),
     )
-    markup = _fit(lambda p: _alert_html(item, p, t), parts)
+    markup = _fit(lambda p: _alert_html(item, p, t, zone), parts)
     buttons = alert_buttons(alert, t, translate=translate)
     return RenderedMessage(markup, html_to_plain(markup), (alert.delivery_id,), buttons)
 

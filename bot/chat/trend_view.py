@@ -51,6 +51,9 @@ def chart_words(t: Translator) -> ChartWords:
         spike=t.gettext("unusual day"),
         several=t.gettext("Stories per day"),
         one_query=t.gettext("%(letter)s: stories per day", letter="%(letter)s"),
+        average_of=t.gettext("%(query)s, 7-day average", query="%(query)s"),
+        y_title=t.gettext("Stories per day"),
+        locale=str(t.locale),
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, tzinfo
 from html import escape
 
 from bot.chat.i18n import Translator
@@ -36,12 +37,18 @@ def _term_line(t: Translator, term: MatchedTerm, text: str) -> str:
     return "• " + t.gettext("<code>%(term)s</code> in the body: %(context)s", **values)
 
 
-def explain_alert(alert: PendingAlert, t: Translator) -> str:
-    """Why this alert's release matched its subscription, as an HTML message."""
+def explain_alert(alert: PendingAlert, t: Translator, zone: tzinfo = UTC) -> str:
+    """Why this alert's release matched its subscription, as an HTML message (times in the chat's zone)."""
     head = t.gettext(
         "<b>Why?</b> #%(id)s <code>%(query)s</code>", id=alert.subscription_id, query=echo(alert.query or "")
     )
-    lines = [head, echo(alert.item.title, 300) or t.gettext("(untitled)")]
+    item = alert.item
+    when = t.gettext(
+        "Published %(published)s, first seen %(seen)s.",
+        published=t.format_zoned(item.published_at, zone),
+        seen=t.format_zoned(item.first_seen_at, zone),
+    )
+    lines = [head, echo(item.title, 300) or t.gettext("(untitled)"), escape(when, quote=False)]
     try:
         query = parse_query(alert.query or "")
     except QueryError:

@@ -21,6 +21,7 @@ from typing import TextIO
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chat.charts import find_cjk_font
 from bot.chat.feed_report import ago, cells, pad
 from bot.entry.runtime import fetch_limits
 from bot.entry.translation import make_provider
@@ -223,6 +224,17 @@ def check_clock(skews: Sequence[float]) -> Check:
     return Check("clock", False, detail, hint)
 
 
+def check_chart_font(find_font: Callable[[], str | None]) -> Check:
+    """A CJK font for charts of Chinese, Japanese and Korean queries (else their lines are lettered)."""
+    found = find_font()
+    if found is not None:
+        return Check("chart font", True, f"{found} (CJK)")
+    hint = "install a CJK font: `sudo apt-get install fonts-noto-cjk` (Debian, Ubuntu), then restart"
+    return Check(
+        "chart font", False, "no CJK font: charts of 滨州 are lettered A, B…, their words English", hint
+    )
+
+
 async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> tuple[list[Check], list[str]]:
     """Every check in order, and the secrets the output must not show (after a bad config, nothing runs)."""
     config, settings = check_config(path, env)
@@ -240,7 +252,9 @@ async def run_checks(path: str | None, env: Mapping[str, str], clock: Clock) -> 
             *(check_feed(fetcher, spec, states.get(spec.name), clock) for spec in settings.feeds)
         )
     skews = [skew for _, skew in feeds if skew is not None]
-    checks = [config, *database, *telegram, *translator, *(check for check, _ in feeds), check_clock(skews)]
+    font = await off_loop(check_chart_font, find_cjk_font)
+    feed_checks = [check for check, _ in feeds]
+    checks = [config, *database, *telegram, *translator, *feed_checks, check_clock(skews), font]
     return checks, secrets
 
 

@@ -124,7 +124,11 @@ def ingest_store_executor(dialect: str) -> Executor | None:
 def open_store(settings: Settings, now: datetime | None = None) -> Store:
     """Open (and migrate) the database and bring the configured feeds into it."""
     try:
-        store = Store.open(settings.database.url, default_zone=settings.chat.default_timezone)
+        store = Store.open(
+            settings.database.url,
+            default_zone=settings.chat.default_timezone,
+            keep_items=timedelta(seconds=settings.storage.keep_items_seconds),
+        )
     except ValueError as exc:  # a URL of a database we don't support
         raise ConfigError(f"database.url: {exc}") from None
     store.sync_feeds(settings.feeds, now or datetime.now(UTC))

@@ -376,14 +376,15 @@ class AlertSender:
         return messages
 
     async def _render(self, alerts: list[PendingAlert]) -> list[RenderedMessage]:
-        """The chat's alerts as messages in the chat's language (grouped when many wait)."""
+        """The chat's alerts as messages in the chat's language and zone (grouped when many wait)."""
         t = await self._translator(alerts[0].chat_id)
         if len(alerts) > self._group_threshold:
             return render_digest(alerts, t=t)
+        zone = (await self._db(self._store.chat_volume, alerts[0].chat_id)).zone
         messages = []
         for alert in alerts:
             sources = await self._db(self._store.story_sources, alert.story_id)
-            messages.append(render_alert(alert, sources, t=t, translate=self._translatable))
+            messages.append(render_alert(alert, sources, t=t, zone=zone, translate=self._translatable))
         return messages
 
     async def _hold_rest(self, target: _Target, rest: Sequence[RenderedMessage], tries: int) -> None:

@@ -253,9 +253,17 @@ class SpikeCheckStore(Protocol):
         ...
 
     def daily_counts(
-        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+        self,
+        query: Query,
+        *,
+        first_day: date,
+        days: int,
+        zone: ZoneInfo,
+        releases: bool = True,
+        backlog: bool = True,
     ) -> DailyCounts:
-        """Stories (and, with ``releases``, releases) matching ``query`` per local day in ``zone``."""
+        """Stories (and, with ``releases``, releases) matching ``query`` per local day in ``zone``, on
+        their day of publication when plausible; ``backlog=False``: without a first poll's backlog."""
         ...
 
     def enqueue_spike(

@@ -1,7 +1,8 @@
 """The spike check, run by the match stage right after it records a batch's matches.
 
 For each subscription with spike alerts on that matched in the batch: its stories today (the chat's local
-day) against the 7 days before (days before the first stored item count as zero). A spike
+day) against the 7 days before (days before the first stored item count as zero), each on its day of
+publication when plausible; a new feed's backlog is left out, so adding a feed never fires a spike. A spike
 (``feeds.trends.is_spike``) is queued in the spike outbox together with the claim of the day, in one
 transaction (``Store.enqueue_spike``), so at most one alert a day per subscription, whichever process saw it.
 The alert itself is sent by ``SpikeSender``; this check never talks to Telegram.
@@ -57,7 +58,7 @@ class SpikeWatch:
             return False
         first = today - timedelta(days=AVERAGE_DAYS)
         counts = self._store.daily_counts(
-            query, first_day=first, days=AVERAGE_DAYS + 1, zone=zone, releases=False
+            query, first_day=first, days=AVERAGE_DAYS + 1, zone=zone, releases=False, backlog=False
         )
         stories = counts.stories
         previous, count = stories[:-1], stories[-1]

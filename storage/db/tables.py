@@ -96,6 +96,8 @@ class ItemRow(Base):
     summary: Mapped[str]
     published_at: Mapped[datetime]
     first_seen_at: Mapped[datetime]
+    counted_at: Mapped[datetime]  # feeds.trends.count_moment: the day it counts on (migration 18)
+    backlog: Mapped[bool] = mapped_column(default=False, server_default=false())
     dateline_place: Mapped[str | None]
     dateline_date: Mapped[str | None]
     dateline_wire: Mapped[str | None]
@@ -109,7 +111,7 @@ class ItemRow(Base):
         Index("ix_items_link", "link"),
         Index("ix_items_title_fp", "title_fingerprint"),
         Index("ix_items_first_seen", "first_seen_at"),
-        Index("ix_items_trend", "id", "story_id", "first_seen_at"),  # daily counts: no wide row reads
+        Index("ix_items_trend", "id", "story_id", "counted_at", "backlog"),  # daily counts: no wide row reads
     )
 
 

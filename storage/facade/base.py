@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import Engine
 
 from storage.db.instance import InstanceLock
+from storage.items_repo import KEEP_ITEMS
 
 
 class StoreBase:
     """Holds the engine; ``default_zone`` (IANA name) is the zone of chats that have not chosen one
-    (``[chat] default_timezone``): digest slots and quiet hours are decided in it."""
+    (``[chat] default_timezone``): digest slots and quiet hours are decided in it. ``keep_items``
+    (``[storage] keep_items``): how much older than first sight a feed's date may be and still count."""
 
-    def __init__(self, engine: Engine, *, default_zone: str = "UTC") -> None:
+    def __init__(
+        self, engine: Engine, *, default_zone: str = "UTC", keep_items: timedelta = KEEP_ITEMS
+    ) -> None:
         self._engine = engine
         self._default_zone = default_zone
+        self._keep_items = keep_items
 
     @property
     def dialect(self) -> str:

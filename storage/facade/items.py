@@ -48,7 +48,7 @@ class Items(StoreBase):
         (``feeds.clustering.pick_story`` decides) first seen within ``story_window``; else a new story.
         Also writes the item's search tokens (``feeds.search`` / query package) to the full-text index."""
         with transaction(self._engine, write=True) as conn:
-            added = items_repo.add_items(conn, feed_id, items, story_window, first_poll)
+            added = items_repo.add_items(conn, feed_id, items, story_window, first_poll, self._keep_items)
             if success is not None:
                 feeds_repo.record_success(conn, feed_id, success)
             return added

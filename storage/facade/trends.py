@@ -19,15 +19,24 @@ class Trends(StoreBase):
     """Stories and releases per local day, last matches, per-subscription activity."""
 
     def daily_counts(
-        self, query: Query, *, first_day: date, days: int, zone: ZoneInfo, releases: bool = True
+        self,
+        query: Query,
+        *,
+        first_day: date,
+        days: int,
+        zone: ZoneInfo,
+        releases: bool = True,
+        backlog: bool = True,
     ) -> DailyCounts:
-        """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``.
+        """Stories (wire copies once) and releases matching ``query`` per local day in ``zone``, each on
+        its day of publication when plausible (``feeds.trends.count_moment``), else of first sight.
 
         Candidates come from the full-text index; the matcher checks them unless the index is exact, and
-        then the database counts. ``releases=False``: only stories are needed (releases may be left 0)."""
+        then the database counts. ``releases=False``: only stories are needed (releases may be left 0).
+        ``backlog=False``: leave out what a feed's first poll stored as backlog (spike checks)."""
         with transaction(self._engine, write=False) as conn:
             return trend_counts.daily_counts(
-                conn, query, first_day=first_day, days=days, zone=zone, releases=releases
+                conn, query, first_day=first_day, days=days, zone=zone, releases=releases, backlog=backlog
             )
 
     def activity(

@@ -36,6 +36,7 @@ from storage.migrations import (
     m0015_translations,
     m0016_handled_updates,
     m0017_feed_body_digest,
+    m0018_counted_at,
 )
 
 logger = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(15, "items.language, translation cache", m0015_translations.apply),
     Migration(16, "handled webhook updates", m0016_handled_updates.apply),
     Migration(17, "feeds.body_digest: unchanged bodies are not parsed", m0017_feed_body_digest.apply),
+    Migration(18, "items counted on the day of publication", m0018_counted_at.apply),
 )
 
 

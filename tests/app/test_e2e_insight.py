@@ -50,7 +50,7 @@ async def test_test_and_trend_through_telegram(
         await ask(fake_telegram, "/help")  # let the first poll store the wires
         for _ in range(100):
             answer = await ask(fake_telegram, "/test Binzhou")
-            if "Nothing matched" not in answer:
+            if "2 stories" in answer:  # both feeds polled (a loaded machine polls them apart)
                 break
             await asyncio.sleep(0.2)
         assert "2 stories" in answer and "3 releases" in answer  # one story on two wires

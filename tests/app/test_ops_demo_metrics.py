@@ -40,8 +40,8 @@ async def test_metrics_after_the_demo_pipeline() -> None:
         await server.stop()
     assert status == 200
     now = parse(text)
-    # five sample wires, polled (before subscribing, published, again, and for the digest step): 12 or more answers;
-    # a 200 with the bytes of the last stored one counts as unchanged
+    # five sample wires, polled (before subscribing, published, again, and for the digest step):
+    # 12 or more answers; a 200 with the bytes of the last stored one counts as unchanged
     answered = sum(delta(now, before, "wirewatch_feed_fetches_total", result=r) for r in ("ok", "unchanged"))
     assert answered >= 12
     assert delta(now, before, "wirewatch_feed_fetches_total", result="ok") >= 8

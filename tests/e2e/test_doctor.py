@@ -84,11 +84,13 @@ def test_a_good_setup_passes(tmp_path: Path, setup: dict[str, str]) -> None:
         "telegram webhook",
         "feed Good Wire",
         "clock",
+        "chart font",
     ]
     assert all(line.startswith("✓") for line in table.values())
     assert "@wirewatch_test_bot" in table["telegram token"]
     assert "200, 2 items; not polled yet" in table["feed Good Wire"]
-    assert "All 7 checks passed." in output
+    assert "Noto Sans CJK" in table["chart font"]  # .ci/run installs fonts-noto-cjk
+    assert "All 8 checks passed." in output
 
 
 PROBLEMS = [

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
 
 from bot.pipeline.ingest import FeedPollResult, Ingestor
+from bot.pipeline.match import MatchService
 from feeds.fetch import Fetcher, FetchLimits
-from feeds.models import FeedSpec, FeedState
+from feeds.models import ChatKind, FeedSpec, FeedState
 from storage.store import Store
 from tests.feed_server import FeedServer
 from tests.fixtures_feeds import feed_bytes
@@ -246,3 +248,36 @@ async def test_unexpected_exception_is_caught_per_feed(feed_server: FeedServer, 
     assert result.status == "error"
     assert result.error is not None and result.error.startswith("RuntimeError")
     assert state(store, "wires").consecutive_failures == 1
+
+
+async def test_first_poll_alerts_a_release_published_after_the_feed_was_added(
+    feed_server: FeedServer, store: Store, ingestor: Ingestor
+) -> None:
+    """Issue 26: a config feed in a fresh database, /subscribe, a release published, then the first poll.
+    The release alerts; the feed's backlog of 50 (dated before the feed was added) and an undated item
+    do not."""
+    now = datetime.now(UTC)
+    added = now - timedelta(minutes=30)
+
+    def item(title: str, guid: str, published: datetime | None) -> str:
+        date = f"<pubDate>{format_datetime(published)}</pubDate>" if published else ""
+        return (
+            f"<item><title>{title}</title><guid>{guid}</guid>{date}<description>Binzhou.</description></item>"
+        )
+
+    items = [
+        item("Binzhou opens a port", "news", now - timedelta(minutes=10)),
+        item("Binzhou undated", "u", None),
+    ]
+    items += [item(f"Binzhou backlog {n}", f"old{n}", added - timedelta(hours=n + 1)) for n in range(50)]
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{"".join(items)}</channel></rss>'
+    )
+    feed_server.add("/binzhou.xml", body.encode())
+    store.sync_feeds([FeedSpec("binzhou", feed_server.url("/binzhou.xml"), INTERVAL)], added)
+    store.touch_chat(1, ChatKind.PRIVATE)
+    store.add_subscription(1, "Binzhou", now - timedelta(minutes=20))
+    (result,) = await ingestor.poll_all()
+    assert (result.status, len(result.new_items)) == ("ok", 52)
+    assert MatchService(store).run_once() == 1
+    assert [a.item.title for a in store.pending_alerts(datetime.now(UTC), 100)] == ["Binzhou opens a port"]

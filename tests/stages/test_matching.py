@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -62,6 +63,31 @@ def test_backlog_never_alerts(store: Store) -> None:
     store.add_items(wire_a, [release("a1", "Binzhou news", "Binzhou.")], WINDOW)
     subscribe(store, 1, "Binzhou", ago=timedelta(0))
     assert MatchService(store).run_once() == 0
+
+
+def dated(item: NewItem, published_at: datetime, *, dated: bool = True) -> NewItem:
+    return replace(item, published_at=published_at, dated=dated)
+
+
+def test_first_poll_keeps_a_release_published_after_the_feed_was_added(store: Store) -> None:
+    """Config feed added, /subscribe, a release published, then the feed's first poll: it alerts; the
+    backlog of 50 published before the feed was added, an undated release and one dated far ahead do not."""
+    added = datetime.now(UTC) - timedelta(minutes=30)
+    (wire,) = store.sync_feeds([FeedSpec("Wire A", "http://127.0.0.1/a", 60)], added)
+    subscribe(store, 1, "Binzhou", ago=timedelta(minutes=20))
+    now = datetime.now(UTC)
+    backlog = [
+        dated(release(f"old{n}", f"Binzhou {n}", "Binzhou."), added - timedelta(hours=n + 1))
+        for n in range(50)
+    ]
+    fresh = dated(release("new", "Binzhou opens a port", "Binzhou."), now - timedelta(minutes=10))
+    undated = dated(release("undated", "Binzhou undated", "Binzhou."), now, dated=False)
+    ahead = dated(release("ahead", "Binzhou ahead", "Binzhou."), now + timedelta(hours=1))
+    stored = store.add_items(wire.id, [*backlog, fresh, undated, ahead], WINDOW, first_poll=True)
+    assert len(stored) == 53
+    assert MatchService(store).run_once() == 1
+    alerts = store.pending_alerts(datetime.now(UTC), 100)
+    assert [a.item.title for a in alerts] == ["Binzhou opens a port"]
 
 
 def test_dateline_place_is_part_of_the_text(store: Store) -> None:

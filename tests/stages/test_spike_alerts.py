@@ -19,7 +19,8 @@ from bot.pipeline.pacing import Pacer
 from bot.pipeline.spike_sender import SpikeSender
 from bot.pipeline.spikes import SpikeWatch
 from bot.tg.transport import TelegramTransport
-from feeds.models import ChatKind, FeedState, Subscription
+from feeds.models import ChatKind, FeedSpec, FeedState, Subscription
+from feeds.query import parse_query
 from storage.store import Store
 from tests.fake_telegram import FakeTelegram
 from tests.fixtures_db import WINDOW, new_item
@@ -50,14 +51,21 @@ def watched(store: Store, query: str = "Binzhou") -> Subscription:
     return sub
 
 
-def publish(store: Store, feed: FeedState, name: str, at: datetime, *, history: bool = False) -> None:
-    """One Binzhou story first seen ``at`` (history: stored as matched already)."""
+def publish(
+    store: Store,
+    feed: FeedState,
+    name: str,
+    at: datetime,
+    *,
+    history: bool = False,
+    published: datetime | None = None,
+) -> None:
+    """One Binzhou story first seen ``at``, published then unless told (history: by the feed's first poll)."""
     item = new_item(
         name, title=f"Binzhou news {name}", body=f"Binzhou {name} report.", link=f"http://x/{name}"
     )
-    store.add_items(
-        feed.id, [item.__class__(**{**_fields(item), "first_seen_at": at})], WINDOW, first_poll=history
-    )
+    fields = {**_fields(item), "first_seen_at": at, "published_at": published or at}
+    store.add_items(feed.id, [item.__class__(**fields)], WINDOW, first_poll=history)
 
 
 def _fields(item: object) -> dict[str, object]:
@@ -120,6 +128,33 @@ async def test_a_quiet_week_with_steady_stories_never_alerts(
         publish(store, feed, f"t{n}", DAY + timedelta(minutes=n))
     matcher.run_once(DAY + timedelta(minutes=5))
     assert await sender.drain_once() == 0 and fake_telegram.files == []
+
+
+async def test_a_new_feeds_backlog_never_fires_a_spike(
+    store: Store, two_feeds: tuple[FeedState, FeedState], bot: telegram.Bot, fake_telegram: FakeTelegram
+) -> None:
+    """A feed added at noon brings 10 Binzhou stories of this morning (its backlog); the next new story
+    matches and the check runs: today counts 1 story, not 11, so nothing fires."""
+    watched(store)
+    noon = DAY + timedelta(hours=3)
+    (feed,) = store.sync_feeds([FeedSpec("gamma", "http://127.0.0.1/gamma.xml", 300)], noon)
+    for n in range(10):
+        publish(
+            store,
+            feed,
+            f"m{n}",
+            noon + timedelta(minutes=1),
+            history=True,
+            published=DAY + timedelta(minutes=n),
+        )
+    matcher, sender = pipeline(store, bot, Clock(noon))
+    publish(store, feed, "fresh", noon + timedelta(minutes=20))
+    assert (
+        matcher.run_once(noon + timedelta(minutes=21)) == 1
+    )  # the new story's alert, nothing of the backlog
+    assert await sender.drain_once() == 0 and fake_telegram.files == []
+    today = store.daily_counts(parse_query("Binzhou"), first_day=DAY.date(), days=1, zone=UTC)
+    assert today.stories == (11,), "the backlog still counts in /trend, on its day of publication"
 
 
 async def test_a_failed_upload_is_retried_and_sent_once(

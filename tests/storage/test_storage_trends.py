@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
-from feeds.models import ChatKind, FeedState
+from feeds.models import ChatKind, FeedSpec, FeedState, Item
 from feeds.query import parse_query
 from feeds.search import candidates_are_exact, item_document
-from feeds.trends import Hit, daily_counts
+from feeds.trends import Hit, count_moment, daily_counts
 from storage.db.engine import make_engine
+from storage.items_repo import KEEP_ITEMS
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
 from tests.fixtures_db import WINDOW, new_item
+
+
+def counted(item: Item) -> datetime:
+    """When the item counts (the store's rule, with the store's default ``keep_items``)."""
+    return count_moment(item.published_at, item.first_seen_at, KEEP_ITEMS)
+
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY0 = date(2026, 1, 20)
@@ -58,7 +66,7 @@ def brute_force(store: Store, query_text: str, days: int, zone: ZoneInfo) -> tup
     """The same counts by matching every stored item (the slow, obvious way)."""
     query = parse_query(query_text)
     every = store.recent_items(since=START - timedelta(days=30), limit=1000)
-    hits = [Hit(i.id, i.story_id, i.first_seen_at) for i in every if query.matches(item_document(i))]
+    hits = [Hit(i.id, i.story_id, counted(i)) for i in every if query.matches(item_document(i))]
     counts = daily_counts(hits, DAY0, days, zone)
     return counts.stories, counts.releases
 
@@ -76,7 +84,10 @@ def test_counts_equal_matching_every_item(stocked: Store, query_text: str, zone:
     [
         pytest.param("binzhou", UTC, (1, 1, 0, 0, 0), (2, 1, 0, 0, 0), id="wire-copies-once"),
         pytest.param("滨州", UTC, (2, 0, 0, 0, 0), (2, 0, 0, 0, 0), id="cjk-utc-same-day"),
-        pytest.param("滨州", SHANGHAI, (1, 1, 0, 0, 0), (1, 1, 0, 0, 0), id="cjk-shanghai-midnight"),
+        # d2 is first seen at 00:00 in Shanghai but published at 23:55: it counts on the day before
+        pytest.param(
+            "滨州", SHANGHAI, (2, 0, 0, 0, 0), (2, 0, 0, 0, 0), id="cjk-shanghai-published-before-midnight"
+        ),
         pytest.param('"weiqiao pioneering"', UTC, (1, 0, 0, 0, 1), (2, 0, 0, 0, 1), id="phrase-checked"),
         pytest.param("nothingatall", UTC, (0,) * 5, (0,) * 5, id="no-match"),
     ],
@@ -160,5 +171,81 @@ def test_upgrade_keeps_subscriptions_with_spikes_off(backend: tuple[str, str | N
     try:
         (sub,) = store.list_subscriptions(1)
         assert (sub.query, sub.spike_alerts, sub.last_spike_on) == ("binzhou", False, None)
+    finally:
+        store.close()
+
+
+def test_a_new_feeds_backlog_counts_on_its_days_of_publication(store: Store) -> None:
+    """Last week's backlog of a feed added today lands on last week, one story a day, in both the exact
+    (database-grouped) and the checked count; spike checks (``backlog=False``) leave it out."""
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+    (feed,) = store.sync_feeds([FeedSpec("gamma", "http://127.0.0.1/gamma.xml", 300)], now)
+    backlog = [
+        replace(
+            new_item(
+                f"b{n}", title=f"Binzhou {word} opens", body=f"The {word} of Binzhou.", link=f"http://x/{n}"
+            ),
+            first_seen_at=now,
+            published_at=now - timedelta(days=n),
+        )
+        for n, word in enumerate(("port", "school", "bridge", "museum", "park", "library", "station"))
+    ]
+    store.add_items(feed.id, backlog, WINDOW, first_poll=True)
+    for query in ("binzhou", "binz*"):
+        assert candidates_are_exact(parse_query(query)) is (query == "binzhou")
+        counts = store.daily_counts(parse_query(query), first_day=date(2026, 3, 4), days=7, zone=SHANGHAI)
+        assert counts.stories == (1,) * 7 and counts.releases == (1,) * 7, query
+        spikes = store.daily_counts(
+            parse_query(query), first_day=date(2026, 3, 4), days=7, zone=SHANGHAI, backlog=False
+        )
+        assert spikes.stories == (0,) * 7, query
+
+
+def test_an_upgraded_database_counts_its_old_items_on_their_first_seen_day(
+    backend: tuple[str, str | None],
+) -> None:
+    """Migration 18 on a version-13 database: old items keep counting where they did (first seen)."""
+    url, schema = backend
+    engine = make_engine(url, schema=schema)
+    try:
+        assert migrate(engine, [m for m in MIGRATIONS if m.version <= 13]) == 13
+        sqlite = engine.dialect.name == "sqlite"
+        seen, published = START + timedelta(days=2), START
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
+                    " next_poll_at, created_at, updated_at)"
+                    " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
+                ),
+                {"t": START.replace(tzinfo=None) if sqlite else START},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, feed_id, identity, title, body, summary, published_at,"
+                    " first_seen_at, title_fingerprint, body_fingerprint)"
+                    " VALUES (1, 1, 'i1', 'Binzhou', 'b', 's', :p, :s, 'tf', 'bf')"
+                ),
+                {
+                    "p": published.replace(tzinfo=None) if sqlite else published,
+                    "s": seen.replace(tzinfo=None) if sqlite else seen,
+                },
+            )
+            if sqlite:
+                conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (1, 'binzhou')"))
+                conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (1, 'binzhou')"))
+            else:
+                conn.execute(
+                    text(
+                        "INSERT INTO item_search (item_id, first_seen_at, tokens) VALUES (1, :s, 'binzhou')"
+                    ),
+                    {"s": seen},
+                )
+    finally:
+        engine.dispose()
+    store = Store.open(url, schema=schema)
+    try:
+        counts = store.daily_counts(parse_query("binzhou"), first_day=DAY0, days=3, zone=UTC)
+        assert counts.stories == (0, 0, 1)
     finally:
         store.close()

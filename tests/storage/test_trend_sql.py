@@ -12,13 +12,20 @@ from sqlalchemy import event, text
 from feeds.models import FeedState, Item
 from feeds.query import parse_query
 from feeds.search import item_document
-from feeds.trends import Hit, daily_counts, day_start
+from feeds.trends import Hit, count_moment, daily_counts, day_start
 from storage import trend_counts
 from storage.db.dialect import pg_settings
 from storage.db.engine import make_engine
+from storage.items_repo import KEEP_ITEMS
 from storage.store import Store
 from storage.trend_sql import PG_PLAN, offset_segments
 from tests.fixtures_db import WINDOW, new_item
+
+
+def counted(item: Item) -> datetime:
+    """When the item counts (the store's rule, with the store's default ``keep_items``)."""
+    return count_moment(item.published_at, item.first_seen_at, KEEP_ITEMS)
+
 
 NEW_YORK = ZoneInfo("America/New_York")
 START = datetime(2026, 3, 6, tzinfo=UTC)  # clocks go forward on 2026-03-08, back on 2026-11-01
@@ -58,7 +65,7 @@ def test_grouped_counts_match_the_pure_bucketing_over_a_dst_change(
     got = store.daily_counts(parse_query(query), first_day=first, days=5, zone=NEW_YORK)
     parsed = parse_query(query)
     expected = daily_counts(
-        [Hit(i.id, i.story_id, i.first_seen_at) for i in hits if parsed.matches(item_document(i))],
+        [Hit(i.id, i.story_id, counted(i)) for i in hits if parsed.matches(item_document(i))],
         first,
         5,
         NEW_YORK,
@@ -100,9 +107,9 @@ def test_wire_copies_count_once_on_their_first_matching_day(
     parsed, first = parse_query(query), date(2026, 3, 6)
     since, until = day_start(first, NEW_YORK), day_start(first + timedelta(days=5), NEW_YORK)
     hits = [
-        Hit(i.id, i.story_id, i.first_seen_at)
+        Hit(i.id, i.story_id, counted(i))
         for i in stories
-        if since <= i.first_seen_at < until and parsed.matches(item_document(i))
+        if since <= counted(i) < until and parsed.matches(item_document(i))
     ]
     expected = daily_counts(hits, first, 5, NEW_YORK)
     got = store.daily_counts(parsed, first_day=first, days=5, zone=NEW_YORK, releases=releases)

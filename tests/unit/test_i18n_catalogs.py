@@ -65,6 +65,8 @@ LONGEST: dict[str, object] = {
     "queued": 99_999,
     "sent": 99_999,
     "time": "23:59",
+    "published": "12月31日 23:59 UTC-03:00",
+    "seen": "12月31日 23:59 UTC-03:00",
     "zone": "America/Argentina/ComodRivadavia",
     "query": "&quot;" * 120,  # echo() keeps 120 characters
     "seconds": 3600,

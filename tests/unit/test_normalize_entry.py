@@ -74,6 +74,7 @@ def test_published_time(published: datetime | None, expected: datetime) -> None:
     assert item.published_at == expected
     assert item.published_at.tzinfo is not None
     assert item.published_at.utcoffset() == timedelta(0)
+    assert item.dated is (published is not None and expected != NOW), "dated: the feed's own date kept"
 
 
 def test_now_in_another_zone_is_stored_as_utc() -> None:

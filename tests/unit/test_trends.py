@@ -12,6 +12,7 @@ from feeds.query.loosen import Loosen, loosenings, query_text
 from feeds.trends import (
     DailyCounts,
     Hit,
+    count_moment,
     daily_counts,
     day_start,
     is_spike,
@@ -204,3 +205,25 @@ def test_loosenings_propose(text: str, kind: Loosen, expected: str) -> None:
 def test_loosenings_never_tighten(text: str) -> None:
     kinds = {found.kind for found in loosenings(parse_query(text))}
     assert Loosen.PHRASE_AS_WORDS not in kinds and Loosen.DROP_SOURCE not in kinds
+
+
+SEEN = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+KEEP = timedelta(days=365)
+COUNTED = [
+    ("published earlier: its day", SEEN - timedelta(days=6), SEEN - timedelta(days=6)),
+    ("published just before first sight", SEEN - timedelta(minutes=1), SEEN - timedelta(minutes=1)),
+    ("a little ahead (skew): believed", SEEN + timedelta(minutes=9), SEEN + timedelta(minutes=9)),
+    ("ahead beyond the skew: first seen", SEEN + timedelta(minutes=11), SEEN),
+    ("older than keep_items: first seen", SEEN - KEEP - timedelta(seconds=1), SEEN),
+    ("exactly keep_items old: believed", SEEN - KEEP, SEEN - KEEP),
+]
+
+
+@pytest.mark.parametrize(("published", "expected"), [c[1:] for c in COUNTED], ids=[c[0] for c in COUNTED])
+def test_count_moment(published: datetime, expected: datetime) -> None:
+    assert count_moment(published, SEEN, KEEP) == expected
+
+
+def test_a_story_counts_on_the_publication_day_of_its_earliest_copy() -> None:
+    hits = [Hit(1, 1, at("2026-01-28T10:00:00")), Hit(2, 1, at("2026-01-26T10:00:00"))]
+    assert daily_counts(hits, date(2026, 1, 26), 3, UTC).stories == (1, 0, 0)
