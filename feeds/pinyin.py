@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -32,10 +33,10 @@ class PinyinTable:
     longest: int
 
     @classmethod
-    def build(cls, first: dict[str, str], phrases: dict[str, str]) -> PinyinTable:
-        """From character -> first reading and phrase -> key."""
+    def build(cls, first: Iterable[tuple[str, str]], phrases: dict[str, str]) -> PinyinTable:
+        """From (character, first reading) pairs and phrase -> key."""
         readings = [""] * (LAST - FIRST + 1)
-        for char, reading in first.items():
+        for char, reading in first:
             readings[ord(char) - FIRST] = sys.intern(reading)
         return cls(tuple(readings), phrases, max(map(len, phrases), default=1))
 
@@ -62,19 +63,22 @@ class PinyinTable:
         return (self.first[code - FIRST] or char) if FIRST <= code <= LAST else char
 
 
-def _rows() -> list[tuple[str, str]]:
-    text = resources.files("feeds").joinpath("data", "pinyin.tsv").read_text(encoding="utf-8")
-    lines = (line.partition("\t") for line in text.splitlines() if line and not line.startswith("#"))
-    return [(name, value) for name, _, value in lines]
+def _rows() -> Iterator[tuple[str, str]]:
+    """(character or phrase, readings or key), read line by line (no copy of the whole file is kept)."""
+    with resources.files("feeds").joinpath("data", "pinyin.tsv").open(encoding="utf-8") as lines:
+        for line in lines:
+            if not line.startswith("#"):
+                name, _, value = line.rstrip("\n").partition("\t")
+                yield name, value
 
 
 @cache
 def pinyin_table() -> PinyinTable:
-    """The shipped table, read once per process."""
-    rows = _rows()
-    first = {name: readings.split(",", 1)[0] for name, readings in rows if len(name) == 1}
-    table = PinyinTable.build(first, {name: key for name, key in rows if len(name) > 1})
-    logger.debug("pinyin_table_loaded characters=%d phrases=%d", len(first), len(table.phrases))
+    """The shipped table, read once per process (streamed into its compact shapes: no big temporaries)."""
+    phrases = {name: key for name, key in _rows() if len(name) > 1}
+    first = ((name, readings.partition(",")[0]) for name, readings in _rows() if len(name) == 1)
+    table = PinyinTable.build(first, phrases)
+    logger.debug("pinyin_table_loaded characters=%d phrases=%d", sum(map(bool, table.first)), len(phrases))
     return table
 
 

@@ -71,7 +71,7 @@ def needed_phrases(words: Iterable[str]) -> dict[str, str]:
     kept = {p: key for p, key in phrases.items() if key != "".join(first.get(c, c) for c in p)}
     words = list(words)
     while True:
-        table = PinyinTable.build(first, kept)
+        table = PinyinTable.build(first.items(), kept)
         wrong = [w for w in words if table.key(w) != reference_key(w)]
         added = {p: phrases[p] for w in wrong for p in seg.cut(w) if p in phrases and p not in kept}
         if not added:
