@@ -9,7 +9,7 @@
 The run polls loopback feeds (every release new to every subscription), matches, and delivers through the
 fake Telegram server with its flood limits on (~28 messages/s, so the backlog outlasts the window). Before
 the releases are published, a user sends ``/subscribe Binzhou``: its alias offer loads the segmentation and
-pinyin dictionaries (rjieba, pypinyin) into the main process, so they count in its RSS. Every
+pinyin dictionaries (rjieba, the shipped pinyin table) into the main process, so they count in its RSS. Every
 second: RSS of the main process and of its children (found by an environment marker). Prints the peak and
 the trend (MB/min, least squares) while delivering against the goals: <= 300 MB main, <= 450 MB with
 children, flat while delivering. "Flat" is judged once the outbox stopped growing (the match stage has

@@ -3,10 +3,10 @@
 Pinyin is ambiguous ("binzhou" is 滨州, 彬州 and 宾州), so nothing here is applied silently: it lists
 candidates, and the store attaches evidence (how many recent releases contain each one). Candidates are
 **words**: Chinese text is segmented (``rjieba``, jieba's dictionary and algorithm in Rust), and a word
-is kept when its standard pinyin (``pypinyin``: tones dropped, syllables joined, case ignored) equals the
-term; a string straddling two words (宾舟 in 西宾|舟山) is never one. A small gazetteer of China's
-provinces and prefecture-level divisions (``feeds/data/gazetteer_cn.csv``) says what a name is.
-Segmentation and pinyin dictionaries are loaded once per process, on first use.
+is kept when its standard pinyin (``feeds.pinyin``: pypinyin's readings in a shipped table, tones dropped,
+syllables joined, case ignored) equals the term; a string straddling two words (宾舟 in 西宾|舟山) is never
+one. A small gazetteer of China's provinces and prefecture-level divisions (``feeds/data/gazetteer_cn.csv``)
+says what a name is. Segmentation and pinyin dictionaries are loaded once per process, on first use.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from feeds.pinyin import pinyin_table, syllable_chars
 from feeds.query.normalize import normalize_text
 
 MIN_LETTERS, MAX_LETTERS = 2, 40
@@ -28,8 +29,6 @@ MAX_SYLLABLES = 8
 _HAN_ONLY = re.compile("[\u4e00-\u9fff]+")
 _LATIN_NAME = re.compile(r"[a-z]+(?:[ '’-][a-z]+)*")
 _QUERY_SYNTAX = re.compile(r'["()*:“”（）：]|\bOR\b')
-_VOWEL = re.compile("[aeiou]")
-_TONE_MARKS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuuuuuunnnm")
 
 
 class AliasTermError(ValueError):
@@ -95,9 +94,7 @@ def parse_alias_term(text: str) -> AliasTerm:
 
 def pinyin_key(word: str) -> str:
     """Standard pinyin of a Chinese word, tones dropped, syllables joined, lower case (滨州 -> binzhou)."""
-    from pypinyin import Style, lazy_pinyin
-
-    return "".join(lazy_pinyin(word, style=Style.TONE, v_to_u=True)).translate(_TONE_MARKS).lower()
+    return pinyin_table().key(word)
 
 
 def display_pinyin(word: str) -> str:
@@ -105,35 +102,9 @@ def display_pinyin(word: str) -> str:
     return pinyin_key(word).capitalize()
 
 
-@cache
-def _syllable_chars() -> dict[str, frozenset[str]]:
-    """Toneless syllable (with a vowel: not the interjections m, n, ng, hm) -> the common simplified
-    characters with that reading."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    chars: dict[str, set[str]] = {}
-    for code, readings in pinyin_dict.items():
-        char = chr(code)
-        if not 0x4E00 <= code <= 0x9FFF or not _is_common(char):
-            continue
-        for reading in readings.split(","):
-            syllable = reading.translate(_TONE_MARKS).lower()
-            if _VOWEL.search(syllable):
-                chars.setdefault(syllable, set()).add(char)
-    return {syllable: frozenset(found) for syllable, found in chars.items()}
-
-
-def _is_common(char: str) -> bool:
-    """In GB 2312's first level: the 3,755 most used characters (its second level adds 3,008 rarer ones)."""
-    try:
-        return char.encode("gb2312")[0] < 0xD8
-    except UnicodeEncodeError:
-        return False
-
-
 def syllable_splits(key: str) -> list[tuple[str, ...]]:
     """Every way to read ``key`` as pinyin syllables (``xian`` -> ``xian``, ``xi an``), at most 8 each."""
-    known = _syllable_chars()
+    known = syllable_chars()
     splits: dict[int, list[tuple[str, ...]]] = {len(key): [()]}
     for start in range(len(key) - 1, -1, -1):
         found = [
@@ -150,7 +121,7 @@ def syllable_splits(key: str) -> list[tuple[str, ...]]:
 
 def probe_pairs(key: str) -> list[str]:
     """Character pairs a Chinese word read as ``key`` starts with (the search index's CJK keys)."""
-    known = _syllable_chars()
+    known = syllable_chars()
     pairs = {
         first + second
         for split in syllable_splits(key)
@@ -172,7 +143,7 @@ def segment(text: str) -> list[str]:
 
 def words_read_as(key: str, texts: Iterable[str]) -> Counter[str]:
     """Chinese words whose pinyin is ``key``, with how many of ``texts`` hold each one as a word."""
-    known = _syllable_chars()
+    known = syllable_chars()
     splits = syllable_splits(key)
     lengths = {len(split) for split in splits if len(split) >= 2}
     firsts = frozenset().union(*(known[split[0]] for split in splits)) if splits else frozenset()
