@@ -18,7 +18,7 @@ from bot.chat.subscriptions import MAX_SUBSCRIPTIONS_PER_CHAT
 from bot.pipeline.match import MatchService
 from bot.web.guard import CALLS_PER_MINUTE
 from bot.web.server import WebAppServer
-from feeds.models import ChatKind, FeedState
+from feeds.models import ChatKind, FeedOrigin, FeedState
 from storage.store import Store
 from tests.fixtures_db import WINDOW, new_item
 from tests.webapp_helpers import init_data, running_webapp
@@ -195,6 +195,17 @@ async def test_feeds_are_for_admins(client: Client) -> None:
     assert status == 404
     status, added, _ = await client.call("POST", "api/feeds", {"url": "http://127.0.0.1:9/feed"}, user=ADMIN)
     assert status == 200 and added["message"]  # the guard refuses loopback, in the chat's words
+
+
+async def test_a_feed_password_never_reaches_the_page(client: Client, stocked: Store) -> None:
+    stocked.add_feed(
+        "secret", "https://reader:hunter2@wire.example.com/f.xml", 300, origin=FeedOrigin.CLI, now=NOW
+    )
+    status, feeds, _ = await client.call("GET", "api/feeds", user=ADMIN)
+    assert status == 200
+    urls = [feed["url"] for feed in feeds["feeds"]]
+    assert "https://reader:***@wire.example.com/f.xml" in urls
+    assert "hunter2" not in json.dumps(feeds)
 
 
 async def test_a_body_over_16_kb_gets_413(client: Client) -> None:
