@@ -226,15 +226,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--items", type=int, default=100_000)
     args = parser.parse_args()
+    on_both_backends(run_backend, args.items)
+
+
+def on_both_backends(run: Callable[[str, str, str | None, int], None], items: int) -> None:
+    """``run(name, url, schema, items)`` on a SQLite file, then on a fresh schema of the PostgreSQL server
+    named by ``WIREWATCH_TEST_DATABASE_URL`` (skipped, saying so, without it; the schema dropped after)."""
     with tempfile.TemporaryDirectory() as tmp:
-        run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", None, args.items)
+        run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", None, items)
     pg = os.environ.get("WIREWATCH_TEST_DATABASE_URL")
     if not pg:
         print("\n(PostgreSQL skipped: set WIREWATCH_TEST_DATABASE_URL to include it)")
         return
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     try:
-        run_backend("PostgreSQL", pg, schema, args.items)
+        run("PostgreSQL", pg, schema, items)
     finally:
         with make_engine(pg).begin() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -16,12 +16,9 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -31,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from benchmarks.recent import CJK, NOW, PHRASE, RARE, load
+from benchmarks.recent import CJK, NOW, PHRASE, RARE, load, on_both_backends
 from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from bot.web.server import WebAppServer
@@ -114,18 +111,7 @@ def main() -> None:
     weight = page_weight()
     verdict = "ok" if weight <= PAGE_GOAL_BYTES else "TOO HEAVY"
     print(f"page weight (HTML + CSS + JS): {weight:,} bytes, goal <= {PAGE_GOAL_BYTES:,}  {verdict}")
-    with tempfile.TemporaryDirectory() as tmp:
-        run_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", None, args.items)
-    pg = os.environ.get("WIREWATCH_TEST_DATABASE_URL")
-    if not pg:
-        print("\n(PostgreSQL skipped: set WIREWATCH_TEST_DATABASE_URL to include it)")
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        run_backend("PostgreSQL", pg, schema, args.items)
-    finally:
-        with make_engine(pg).begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    on_both_backends(run_backend, args.items)
 
 
 if __name__ == "__main__":
