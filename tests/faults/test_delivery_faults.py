@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.store import Store
 from tests.burst import Burst, Tally, out_of_order
 from tests.fake_telegram import FakeTelegram
 from tests.feed_server import FeedServer
@@ -45,6 +46,7 @@ class Run:
     def __init__(self, tmp_path: Path, url: str, telegram: FakeTelegram, burst: Burst) -> None:
         self.telegram = telegram
         self.burst = burst
+        self.url = url
         self.config = write_config(
             tmp_path / "config.toml",
             database_url=url,
@@ -57,11 +59,21 @@ class Run:
         process = WirewatchProcess.start(self.config, self.telegram.token)
         self.processes.append(process)
         if wait_for_poll:
+            # every feed's first poll stored (empty feeds): a release published before a feed's first
+            # successful poll would be backlog, never alerted — waiting for one feed raced the other
             self.burst.server.clear_requests()
             path = self.burst.path(0)
-            polled = wait_until(lambda: bool(self.burst.server.requests_for(path)), 30)
+            polled = wait_until(lambda: bool(self.burst.server.requests_for(path)), 30)  # this run polls
+            polled = polled and wait_until(self._every_feed_polled, 30)
             assert polled, f"run never polled its feeds\n{process.stderr()[-3000:]}"
         return process
+
+    def _every_feed_polled(self) -> bool:
+        store = Store.open(self.url)
+        try:
+            return all(feed.last_success_at is not None for feed in store.list_feeds())
+        finally:
+            store.close()
 
     def cleanup(self) -> None:
         for process in self.processes:
