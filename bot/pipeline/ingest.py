@@ -79,14 +79,6 @@ class Ingestor:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._store_executor, functools.partial(fn, *args, **kwargs))
 
-    async def poll_due(
-        self, now: datetime | None = None, on_result: OnResult | None = None
-    ) -> list[FeedPollResult]:
-        """Poll every feed whose ``next_poll_at`` has passed."""
-        now = now or datetime.now(UTC)
-        feeds = await self._db(self.store.due_feeds, now)
-        return await self.poll_feeds(feeds, now, on_result)
-
     async def poll_all(self, on_result: OnResult | None = None) -> list[FeedPollResult]:
         """Poll every enabled feed now, due or not (the CLI's ``poll --once``)."""
         feeds = await self._db(self.store.list_feeds)

@@ -27,10 +27,6 @@ from feeds.volume import ChatVolume
 class IngestStore(Protocol):
     """Feeds due for polling, their fetch results, and the items they carried."""
 
-    def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedState]:
-        """Enabled, unpaused feeds with ``next_poll_at <= now``, most overdue first, at most ``limit``."""
-        ...
-
     def list_feeds(self) -> list[FeedState]:
         """Every enabled feed, by name."""
         ...

@@ -85,11 +85,17 @@ async def test_success_schedules_next_poll_and_poll_due_skips_fresh_feeds(
     feed_server.add("/wires.xml", WIRES)
     configure(store, feed_server, {"wires": "/wires.xml"})
     now = datetime.now(UTC)
-    assert [r.status for r in await ingestor.poll_due(now)] == ["ok"]
+    assert [r.status for r in await poll_due(ingestor, now)] == ["ok"]
     next_poll = state(store, "wires").next_poll_at
     assert next_poll is not None and now + timedelta(seconds=INTERVAL * 0.85) <= next_poll
-    assert await ingestor.poll_due(now + timedelta(seconds=60)) == []
-    assert len(await ingestor.poll_due(now + timedelta(seconds=INTERVAL * 2))) == 1
+    assert await poll_due(ingestor, now + timedelta(seconds=60)) == []
+    assert len(await poll_due(ingestor, now + timedelta(seconds=INTERVAL * 2))) == 1
+
+
+async def poll_due(ingestor: Ingestor, now: datetime) -> list[FeedPollResult]:
+    """What a pass of the fetch loop does: claim the feeds due at ``now`` (with a lease), poll each."""
+    feeds = ingestor.store.claim_due_feeds(now, now + timedelta(seconds=30), 100, "test-fetch")
+    return await ingestor.poll_feeds(feeds, now)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +120,7 @@ async def test_one_failing_feed_is_recorded_and_others_go_on(
     feed_server.add("/good.xml", ZH)
     configure(store, feed_server, {"bad": "/bad.xml", "good": "/good.xml"})
     now = datetime.now(UTC)
-    results = by_name(await ingestor.poll_due(now))
+    results = by_name(await poll_due(ingestor, now))
     assert results["bad"].status == "error"
     assert results["bad"].error is not None and error in results["bad"].error
     assert (results["good"].status, len(results["good"].new_items)) == ("ok", 2)
@@ -151,7 +157,7 @@ async def test_retry_after_is_honoured(
     feed_server.add("/busy.xml", b"", status=status, retry_after="7200")
     configure(store, feed_server, {"busy": "/busy.xml"})
     now = datetime.now(UTC)
-    (result,) = await ingestor.poll_due(now)
+    (result,) = await poll_due(ingestor, now)
     assert result.status == "error"
     poll_at = state(store, "busy").next_poll_at
     assert poll_at is not None and poll_at >= now + timedelta(seconds=7200)
