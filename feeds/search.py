@@ -162,5 +162,9 @@ def _exact(node: Node) -> bool:
 
 def item_document(item: Item) -> Document:
     """The text a query sees: headline, and the body with the dateline place in front of it."""
-    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
-    return Document.from_parts(item.title, body, item.feed_name)
+    return text_document(item.title, item.body, item.dateline.place, item.feed_name)
+
+
+def text_document(title: str, body: str, place: str | None, feed_name: str) -> Document:
+    """``item_document`` from the columns it reads (for callers that fetch only those)."""
+    return Document.from_parts(title, f"{place}\n{body}" if place else body, feed_name)
