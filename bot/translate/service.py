@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import aiohttp
 
+from bot.chinese import to_traditional
 from bot.offload import off_loop
-from bot.translate.chinese import to_traditional
 from bot.translate.http import TranslatorError
 from bot.translate.ports import TranslationMetrics, TranslationStore
 from bot.translate.providers import Provider
