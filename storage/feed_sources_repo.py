@@ -144,3 +144,14 @@ def mark_owner_told(conn: Connection, feed_id: int, at: datetime) -> bool:
         .returning(feeds.c.id)
     )
     return conn.execute(stmt).first() is not None
+
+
+def resume_feed(conn: Connection, feed_id: int, now: datetime) -> bool:
+    """Unpause a feed and poll it now (its failure streak starts afresh); False if it was not paused."""
+    stmt = (
+        update(feeds)
+        .where(feeds.c.id == feed_id, feeds.c.paused_at.is_not(None))
+        .values(paused_at=None, owner_told_at=None, failing_since=None, next_poll_at=now, updated_at=now)
+        .returning(feeds.c.id)
+    )
+    return conn.execute(stmt).first() is not None

@@ -94,6 +94,11 @@ class FeedSources(StoreBase):
         with transaction(self._engine, write=True) as conn:
             return feed_sources_repo.mark_owner_told(conn, feed_id, at)
 
+    def resume_feed(self, feed_id: int, now: datetime) -> bool:
+        """Unpause a paused feed and poll it now; False if it was not paused."""
+        with transaction(self._engine, write=True) as conn:
+            return feed_sources_repo.resume_feed(conn, feed_id, now)
+
     def offer_feeds(
         self, chat_id: int, found: Sequence[tuple[str, str]], name: str | None, now: datetime
     ) -> list[FeedOffer]:

@@ -144,6 +144,10 @@ def test_a_chat_feed_failing_for_a_week_is_paused_and_its_owner_told_once(store:
     assert store.mark_feed_owner_told(feed.id, T0 + WEEK)
     assert not store.mark_feed_owner_told(feed.id, T0 + WEEK)
     assert store.untold_paused_feeds() == []
+    assert store.resume_feed(feed.id, T0 + 2 * WEEK)
+    assert not store.resume_feed(feed.id, T0 + 2 * WEEK)
+    resumed = store.get_feed(feed.id)
+    assert resumed is not None and (resumed.paused_at, resumed.failing_since) == (None, None)
 
 
 def test_a_success_ends_the_failure_streak(store: Store) -> None:

@@ -33,6 +33,8 @@ def test_a_feed_paused_for_failing_counts_as_paused(store: Store) -> None:
     (paused,) = store.pause_failing_feeds(T0 + timedelta(days=7), timedelta(days=7))
     assert paused.id == feed.id
     assert store.feed_states() == {"ok": 0, "failing": 0, "paused": 1}
+    store.resume_feed(feed.id, T0 + timedelta(days=8))
+    assert store.feed_states() == {"ok": 0, "failing": 1, "paused": 0}
 
 
 def test_chat_counts_and_subscriptions(store: Store) -> None:
