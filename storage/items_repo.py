@@ -98,6 +98,7 @@ def add_items(
                 counted[item.identity],
                 not news[item.identity],
                 item.search_tokens or index_tokens(item.title, item.body),
+                item.search_lexemes if item.search_tokens else "",
             )
             for i, item, _ in new
         ],

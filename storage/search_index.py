@@ -61,6 +61,7 @@ class IndexRow(NamedTuple):
     counted_at: datetime
     backlog: bool
     tokens: str  # space-separated search tokens
+    lexemes: str = ""  # PostgreSQL: their tsvector literal when the parse worker made it (``pg_tsvector``)
 
 
 def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
@@ -75,7 +76,7 @@ def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
                 "seen": [as_utc(row.first_seen_at) for row in rows],
                 "counted": [as_utc(row.counted_at) for row in rows],
                 "backlog": [row.backlog for row in rows],
-                "tokens": [pg_tsvector(row.tokens) for row in rows],
+                "tokens": [row.lexemes or pg_tsvector(row.tokens) for row in rows],
             },
         )
     else:
