@@ -138,9 +138,9 @@ def _retoken(conn: Connection, tokens: dict[int, str]) -> None:
 
 def _sqlite_add(conn: Connection, tokens: dict[int, str]) -> None:
     """FTS5 entries, and the exact tokens ``remove`` needs to delete them again."""
-    params = [{"id": item_id, "tokens": text_} for item_id, text_ in tokens.items()]
-    conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
-    conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+    params = list(tokens.items())  # straight to the driver: no per-row parameter processing is needed
+    conn.exec_driver_sql("INSERT INTO items_fts (rowid, tokens) VALUES (?, ?)", params)
+    conn.exec_driver_sql("INSERT INTO item_tokens (item_id, tokens) VALUES (?, ?)", params)
 
 
 def _script_folds(text: str) -> bool:
