@@ -65,6 +65,8 @@ _TABLE = _FoldTable()
 
 
 _NOT_HAN_RUN = re.compile(f"[^{HAN_STABLE}]+")
+_NON_ASCII = re.compile("[^\\x00-\\x7f]+(?:[\\x00-\\x7f]{1,8}[^\\x00-\\x7f]+)*")
+"""Non-ASCII characters, with the short ASCII gaps between them (a space, a word) taken along."""
 
 
 def _fold_run(match: re.Match[str]) -> str:
@@ -76,11 +78,14 @@ def normalize_text(text: str) -> str:
     ``濱州`` -> ``滨州``).
 
     Text with Chinese characters is folded run by run between them, then the script fold runs once over the
-    whole (it leaves the rest alone): a table lookup per character costs more than one per run."""
+    whole (it leaves the rest alone): a table lookup per character costs more than one per run. Other text
+    is lower-cased at C speed first and only its non-ASCII stretches go through the table: folding a
+    character's lower case gives what folding the character gives, for every code point outside Han (a test
+    checks them all), and the table leaves lower-case ASCII as it is."""
     if text.isascii():
         return text.lower()
     if _NOT_HAN_RUN.fullmatch(text):
-        return text.translate(_TABLE)
+        return _NON_ASCII.sub(_fold_run, text.lower())
     return fold_script(_NOT_HAN_RUN.sub(_fold_run, text))
 
 
@@ -98,6 +103,8 @@ def tokenize(normalized: str) -> list[str]:
     """Tokens of already normalized text: words and single CJK characters, in order."""
     if normalized.isascii():
         return normalized.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
+    if CJK_CHAR.search(normalized) is None:  # every run of letters and digits is a word
+        return _RUN_RE.findall(normalized)
     return tokenize_with_pairs(normalized)[0]
 
 

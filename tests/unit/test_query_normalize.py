@@ -6,15 +6,34 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.query.normalize import _fold_char, normalize_text
+from feeds.query.normalize import _fold_char, normalize_text, tokenize, tokenize_with_pairs
 
 MIXED = st.text(st.sampled_from("滨州市铝業ＡＢＣÄé\u0301ﬁ，。 a1-\uf9e9"), max_size=40)
+# no Han: lower-cased first, then its non-ASCII stretches folded (final sigma, Kelvin, dotted I, Cherokee)
+LATIN = st.text(st.sampled_from("AZaz09 -.’“Σσς\u212aİıẞß\u13a0\uab70ǅﬁÉé\u0301ÅЖжΩ\u200b\t"), max_size=60)
 
 
 @settings(max_examples=300, deadline=None)
-@given(MIXED)
+@given(MIXED | LATIN | st.text(max_size=40))
 def test_normalize_text_equals_folding_each_character(text: str) -> None:
     assert normalize_text(text) == "".join(map(_fold_char, text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(MIXED | LATIN | st.text(max_size=40))
+def test_tokenize_gives_the_tokens_the_matcher_pairs(text: str) -> None:
+    """``tokenize`` splits text without a CJK character by itself; the tokens are the matcher's."""
+    normalized = normalize_text(text)
+    assert tokenize(normalized) == tokenize_with_pairs(normalized)[0]
+
+
+def test_folding_a_lower_case_is_folding_the_character() -> None:
+    """What lets text without Han be lower-cased before it is folded: for every code point whose lower case
+    differs, folding the lower case gives the character's folding (and lower-case ASCII folds to itself)."""
+    changed = [chr(code) for code in range(0x110000) if chr(code).lower() != chr(code)]
+    assert len(changed) > 1000
+    assert [c for c in changed if "".join(map(_fold_char, c.lower())) != _fold_char(c)] == []
+    assert all(_fold_char(c) == c for c in map(chr, range(128)) if not c.isupper())
 
 
 @pytest.mark.parametrize(
