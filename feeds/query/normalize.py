@@ -33,6 +33,7 @@ TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}{_CJK_ASTRAL}]+|[{_CJK_RANGES}{_CJK_A
 _RUN_RE = re.compile(r"[^\W_]+")
 _IDEOGRAPH = re.compile(f"[{HAN_STABLE}\uf900-\ufaff{_CJK_ASTRAL}]")
 _CJK_ONLY_RE = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]+")
+_NO_PAIRS: frozenset[str] = frozenset()
 _ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
 
 # Letters with a stroke or similar have no Unicode decomposition; fold the common ones by hand.
@@ -103,14 +104,15 @@ def tokenize(normalized: str) -> list[str]:
     """Tokens of already normalized text: words and single CJK characters, in order."""
     if normalized.isascii():
         return normalized.encode("ascii").translate(_ASCII_SEPARATORS).decode("ascii").split()
-    if CJK_CHAR.search(normalized) is None:  # every run of letters and digits is a word
-        return _RUN_RE.findall(normalized)
     return tokenize_with_pairs(normalized)[0]
 
 
 def tokenize_with_pairs(normalized: str) -> tuple[list[str], frozenset[str], list[str]]:
     """Tokens, every pair of CJK characters that are consecutive tokens (as the index keys them), and the
-    tokens that are words (not CJK characters)."""
+    tokens that are words (not CJK characters; the tokens themselves when all are)."""
+    if CJK_CHAR.search(normalized) is None:  # every run of letters and digits is a word
+        runs: list[str] = _RUN_RE.findall(normalized)
+        return runs, _NO_PAIRS, runs
     tokens: list[str] = []
     pairs: list[Iterator[str]] = []
     words: list[str] = []
