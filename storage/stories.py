@@ -6,14 +6,16 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, select, text
 
 from feeds.clustering import Known
 from feeds.models import NewItem
 from storage.db.convert import story_of
 from storage.db.dialect import chunks
 from storage.db.tables import items
+from storage.db.types import UTCDateTime
 
 _STORY_LOCK_SPACE = 7_317_003
 
@@ -46,18 +48,31 @@ def stored_candidates(conn: Connection, batch: Sequence[NewItem], window: timede
     links = sorted({i.link for i in batch if i.link})
     fingerprints = sorted({i.title_fingerprint for i in batch if i.title_fingerprint})
     found: dict[int, Known] = {}
-    for column, values in ((items.c.link, links), (items.c.title_fingerprint, fingerprints)):
+    for stmt, values in ((_BY_LINK, links), (_BY_TITLE, fingerprints)):
         for part in chunks(values):
-            stmt = select(
-                items.c.id,
-                story_of.label("story"),
-                items.c.link,
-                items.c.title_fingerprint,
-                items.c.body_fingerprint,
-                items.c.first_seen_at,
-            ).where(column.in_(part), items.c.first_seen_at >= low, items.c.first_seen_at <= high)
-            for row in conn.execute(stmt):
+            for row in conn.execute(stmt, {"values": list(part), "low": low, "high": high}):
                 found[row.id] = Known(
                     row.story, row.link, row.title_fingerprint, row.body_fingerprint, row.first_seen_at
                 )
     return [found[key] for key in sorted(found)]
+
+
+def _candidates_by(column: ColumnElement[str | None]) -> Select[Any]:
+    """Items whose ``column`` is one of ``values`` and first seen between ``low`` and ``high``: built once, so
+    a feed's lookup does not build and coerce the statement again (~0.5 ms a feed on SQLite)."""
+    return select(
+        items.c.id,
+        story_of.label("story"),
+        items.c.link,
+        items.c.title_fingerprint,
+        items.c.body_fingerprint,
+        items.c.first_seen_at,
+    ).where(
+        column.in_(bindparam("values", expanding=True)),
+        items.c.first_seen_at >= bindparam("low", type_=UTCDateTime()),
+        items.c.first_seen_at <= bindparam("high", type_=UTCDateTime()),
+    )
+
+
+_BY_LINK = _candidates_by(items.c.link)
+_BY_TITLE = _candidates_by(items.c.title_fingerprint)
