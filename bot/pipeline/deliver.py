@@ -55,9 +55,10 @@ _MAX_TRIES_IN_PROCESS = 5  # 429 waits and migrations for one message before it 
 HEARTBEAT_SECONDS = 1.0  # how soon senders learn of each other (they share the bot's budget)
 _DB_RETRY_CAP = 30.0  # seconds: the longest pause between attempts while the database is unreachable
 _REFILL_EVERY = 1.0  # seconds: a claim pass for fewer free places than the refill batch, at most this often
-# max_chats: chats sent at once. A place is held while its chat waits out its own window (a group: 3 s), so
-# the places must fill the bot's 28/s even when every one holds a group: 28 x 3.05 s = 86 places, hence 128
-# (64 let the last groups of benchmarks/deliver.py run at 64 / 3.05 s = 21/s, then wait for a place).
+# max_chats: chats sending at once. A chat waiting out its own window (a group: 3 s between alerts) needs no
+# global slot until it ends, so it holds no place (up to _MAX_RESTING x max_chats chats in all): the places go
+# to chats that fill the bot's 28/s, and a slow chat late in the claim order is claimed, and started, sooner.
+_MAX_RESTING = 4
 MAX_PERMANENT_FAILURES = 8  # refusals that retrying can't fix (not 429, not network) before a row is given up
 TELEGRAM_KINDS = tuple(kind for kind in ChatKind if kind is not ChatKind.CONSOLE)
 
@@ -169,7 +170,9 @@ class AlertSender:
             tasks |= await self._dispatch(due_at)
             if not tasks:
                 return sent
-            done, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            done, tasks = await asyncio.wait(
+                tasks, timeout=_REFILL_EVERY, return_when=asyncio.FIRST_COMPLETED
+            )
             sent += sum(task.result() for task in done)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -247,7 +250,8 @@ class AlertSender:
         Finished chats are refilled in batches: while chats are running, a pass waits until a quarter of
         the places is free, or ``_REFILL_EVERY`` has passed since the last one (a claim pass costs the
         same for one chat as for many)."""
-        room = self._max_chats - len(self._tasks)
+        active = len(self._tasks) - self._pacer.resting
+        room = min(self._max_chats - active, _MAX_RESTING * self._max_chats - len(self._tasks))
         if room <= 0:
             return set()
         if self._tasks and room < self._refill_batch and monotonic() - self._claimed_at < _REFILL_EVERY:
@@ -344,7 +348,7 @@ class AlertSender:
             if self._stopping:
                 break
             tries = max(by_id[d].attempts for d in message.delivery_ids)
-            outcome = await self._deliver(target, message, tries)
+            outcome = await self._deliver(target, message, tries, len(messages) - index)
             if outcome is _Outcome.SENT:
                 sent += 1
                 self._record_sent([by_id[d] for d in message.delivery_ids])
@@ -430,10 +434,13 @@ class AlertSender:
             target.unsettled.difference_update(ids)
 
     # --- one message -----------------------------------------------------------------------------------
-    async def _deliver(self, target: _Target, message: RenderedMessage, tries: int) -> _Outcome:
-        """Send one message, following 429 waits and migrations; settle its rows in the store."""
+    async def _deliver(
+        self, target: _Target, message: RenderedMessage, tries: int, remaining: int
+    ) -> _Outcome:
+        """Send one message (``remaining``: the chat's messages left, this one included), following 429
+        waits and migrations; settle its rows in the store."""
         for _ in range(_MAX_TRIES_IN_PROCESS):
-            async with self._pacer.slot(target.chat_id, target.kind):
+            async with self._pacer.slot(target.chat_id, target.kind, remaining):
                 result = await self._transport.send_html(
                     target.chat_id, message.html, plain_text_fallback=message.plain, buttons=message.buttons
                 )
