@@ -6,8 +6,8 @@ for the global bucket; only the head of that queue sleeps until the next slot, s
 at once wake one by one, not as a herd. The queue serves first the chat with the longest chain still ahead
 (a group's four alerts need 9 s of its own window, a private chat's one alert none): the slow chains start
 first, so the last seconds of a backlog are not left to them alone; a waiter is overtaken only by chats
-that arrived less than ``CHAIN_PRIORITY_CAP`` seconds after it. A sliding one-second window over the actual send times
-then catches senders that a busy event loop woke late together.
+that arrived less than ``CHAIN_PRIORITY_CAP`` seconds after it. A sliding one-second window over the
+actual send times then catches senders that a busy event loop woke late together.
 """
 
 from __future__ import annotations
