@@ -216,8 +216,8 @@ class AlertSender:
         return await off_loop(fn, *args, **kwargs)
 
     async def _dispatch(self, due_at: datetime) -> set[asyncio.Task[int]]:
-        """Claim the due rows of as many chats as there is room for, then due digests in the room left;
-        start one task per claimed chat.
+        """Claim the due rows of as many chats as there is room for (a chat waiting out its own window
+        holds no place), then due digests in the room left; start one task per claimed chat.
 
         Finished chats are refilled in batches: while chats are running, a pass waits until a quarter of
         the places is free, or ``_REFILL_EVERY`` has passed since the last one (a claim pass costs the
