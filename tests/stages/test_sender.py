@@ -206,11 +206,11 @@ async def test_a_chat_waiting_out_its_own_window_leaves_its_place_to_the_next(
     bot: telegram.Bot,
     fake_telegram: FakeTelegram,
 ) -> None:
-    """One place, two groups with two alerts each, 2 s apart per group: while the first group waits for
+    """One place, two groups with two alerts each, 3 s apart per group: while the first group waits for
     its second alert, the second group is claimed and sent (not after the first has finished)."""
     for chat_id in (-1, -2):
         outbox.alerts(chat_id, outbox.chat(chat_id, ChatKind.GROUP), 2)
-    pacer = Pacer(group_per_minute=30, chat_margin=0.0)
+    pacer = Pacer(group_per_minute=20, chat_margin=0.0)
     sender = AlertSender(store, TelegramTransport(bot), pacer, max_chats=1)
     assert await sender.drain_once() == 4
     assert [m.chat_id for m in fake_telegram.sent] == [-1, -2, -1, -2]
