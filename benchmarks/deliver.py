@@ -2,10 +2,14 @@
 
     .venv/bin/python -m benchmarks.deliver            # paced sender, then the unpaced baseline
     .venv/bin/python -m benchmarks.deliver --scale 0.2 --no-baseline
+    WIREWATCH_BENCH_DATABASE_URL=postgresql+psycopg://… .venv/bin/python -m benchmarks.deliver --workers 2
 
 Prints messages per second against Telegram's 30/s cap and the 429s provoked, for the paced ``AlertSender``
 and for a naive baseline: the same sender with pacing switched off (it still obeys each 429's retry_after).
 The outbox is seeded through the real ``Store`` (feeds, items, chats, subscriptions, ``record_matches``).
+``--workers N`` instead seeds a throwaway PostgreSQL database and drains it with N ``wirewatch run --roles
+deliver`` processes sharing the outbox and the bot's budget; their combined rate counts from the first
+message the server accepted to the last (process start-up left out).
 """
 
 from __future__ import annotations
@@ -15,14 +19,19 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import os
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import telegram
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from telegram.request import HTTPXRequest
 
 from bot.pipeline.deliver import AlertSender
@@ -31,6 +40,7 @@ from bot.tg.transport import TelegramTransport
 from feeds.models import ChatKind, FeedSpec, NewItem
 from storage.store import MatchRecord, Store
 from tests.fake_telegram import FakeTelegram
+from tests.run_process import WirewatchProcess, write_config
 
 CAP = 30.0
 # (chats, alerts per chat, kind): 1,500 chats, 3,000 alerts; chats with more than five get one digest
@@ -187,6 +197,61 @@ async def run(label: str, pacer: Pacer, scale: float, db_dir: Path) -> Outcome:
         )
 
 
+def goal_line(outcome: Outcome) -> str:
+    goal = outcome.rate >= 0.9 * CAP and outcome.too_many == 0 and outcome.pending_left == 0
+    return (
+        f"alerts: {outcome.alerts}; goal (>= 90% of cap, no 429, nothing left): {'met' if goal else 'MISSED'}"
+    )
+
+
+@contextlib.contextmanager
+def throwaway_database(url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database on the server of ``url``, dropped afterwards."""
+    name = f"bench_deliver_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        engine.dispose()
+
+
+def run_workers(url: str, workers: int, scale: float) -> Outcome:
+    """Seed a throwaway PostgreSQL outbox, drain it with ``workers`` deliver processes, measure."""
+    label = f"{workers} deliver processes (28/s)"
+    with throwaway_database(url) as db_url, tempfile.TemporaryDirectory() as tmp, RemoteFake() as remote:
+        store = Store.open(db_url)
+        with contextlib.closing(store):
+            alerts = seed(store, scale)
+            config = write_config(
+                Path(tmp) / "config.toml",
+                database_url=db_url,
+                api_base_url=remote.base_url,
+                feeds=[],
+                extra="[delivery]\nglobal_per_second = 28",
+            )
+            processes = [
+                WirewatchProcess.start(config, remote.token, args=["--roles", "deliver"])
+                for _ in range(workers)
+            ]
+            try:
+                deadline = time.monotonic() + 600
+                while store.count_pending() and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                pending = store.count_pending()
+            finally:
+                for process in processes:
+                    process.terminate()
+            sent_ok, too_many, times = remote.finish()
+        seconds = max(times) - min(times) if times else 0.0
+        return Outcome(
+            label, alerts, sent_ok, seconds, too_many, pending, busiest_second(times), thin_seconds(times)
+        )
+
+
 async def main_async(scale: float, baseline: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         outcomes = [await run("paced AlertSender (28/s)", Pacer(), scale, Path(tmp))]
@@ -197,20 +262,25 @@ async def main_async(scale: float, baseline: bool) -> None:
             )
             outcomes.append(await run("unpaced baseline", unpaced, scale, Path(tmp)))
             print(outcomes[-1].line(), flush=True)
-    paced = outcomes[0]
-    goal = paced.rate >= 0.9 * CAP and paced.too_many == 0 and paced.pending_left == 0
-    print(
-        f"alerts: {paced.alerts}; goal (>= 90% of cap, no 429, nothing left): {'met' if goal else 'MISSED'}"
-    )
+    print(goal_line(outcomes[0]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 1,500-chat workload")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unpaced baseline run")
+    parser.add_argument("--workers", type=int, default=0, help="N deliver processes on PostgreSQL instead")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("bot.pipeline.deliver").setLevel(logging.WARNING)
+    if args.workers:
+        url = os.environ.get("WIREWATCH_BENCH_DATABASE_URL", "")
+        if not url.startswith("postgresql"):
+            parser.error("--workers needs WIREWATCH_BENCH_DATABASE_URL (PostgreSQL)")
+        outcome = run_workers(url, args.workers, args.scale)
+        print(outcome.line(), flush=True)
+        print(goal_line(outcome))
+        return
     asyncio.run(main_async(args.scale, not args.no_baseline))
 
 

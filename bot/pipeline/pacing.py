@@ -1,19 +1,26 @@
 """Pacing under Telegram's flood limits: one bucket for the whole bot, one per chat.
 
 Each bucket is a token bucket in its GCRA form (a "theoretical arrival time" plus a burst tolerance), so a
-waiting sender knows exactly how long to sleep and no coroutine spins. The global bucket hands out slots in
-order (reservations), so hundreds of chats waiting at once wake one by one, not as a herd; a sliding
-one-second window over the actual send times then catches senders that a busy event loop woke late together.
+waiting sender knows exactly how long to sleep and no coroutine spins. Chats whose own window is open queue
+for the global bucket; only the head of that queue sleeps until the next slot, so hundreds of chats waiting
+at once wake one by one, not as a herd. The queue serves first the chat with the longest chain still ahead
+(a group's four alerts need 9 s of its own window, a private chat's one alert none): the slow chains start
+first, so the last seconds of a backlog are not left to them alone; a waiter is overtaken only by chats
+that arrived less than ``CHAIN_PRIORITY_CAP`` seconds after it. A sliding one-second window over the
+actual send times then catches senders that a busy event loop woke late together.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import math
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
 from time import monotonic
 
 from feeds.models import ChatKind
@@ -24,6 +31,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 _PRUNE_AT = 10_000
+CHAIN_PRIORITY_CAP = 10.0  # seconds of a chat's remaining chain counted as priority (bounds the overtaking)
 
 
 _ONE_TO_ONE = (ChatKind.PRIVATE, ChatKind.CONSOLE)  # paced like a private chat
@@ -60,6 +68,24 @@ class Bucket:
         """Whether the bucket is full again (its state can be forgotten)."""
         return self.tat <= now
 
+    def chain(self, now: float, messages: int) -> float:
+        """Seconds from ``now`` until the last of ``messages`` sends conforms, sent as early as allowed."""
+        return max(0.0, max(self.tat, now) + (messages - 1) * self.interval - self.tolerance - now)
+
+
+@dataclass(order=True)
+class _Waiter:
+    """A chat queued for the global bucket: lower ``key`` first (arrival minus its chain), then FIFO."""
+
+    key: float
+    seq: int
+    arrived: float = field(compare=False)
+    turn: asyncio.Future[None] | None = field(default=None, compare=False)
+
+    def wake(self) -> None:
+        if self.turn is not None and not self.turn.done():
+            self.turn.set_result(None)
+
 
 class Pacer:
     """Global, per-private-chat and per-group pacing; ``acquire`` before every send.
@@ -87,6 +113,9 @@ class Pacer:
         self._recent: deque[list[float]] = deque()  # [end] of sends in the last second; inf in flight
         self._per_window = math.floor(global_per_second) + 1  # a guard against bunching, not the pace
         self._blocked_until = -math.inf
+        self._queue: list[_Waiter] = []  # heap: chats whose own window is open, waiting for a global slot
+        self._seq = itertools.count()
+        self._resting = 0
         self._private = (private_per_second, private_burst, chat_margin)
         self._group = (group_per_minute / 60.0, group_burst, chat_margin)
         self._chats: dict[int, Bucket] = {}
@@ -102,6 +131,11 @@ class Pacer:
             self._global.tat = tat
             self._per_window = math.floor(rate) + 1
             logger.info("pacer_shared senders=%s global_per_second=%.2f", senders, rate)
+
+    @property
+    def resting(self) -> int:
+        """Senders now waiting out their own chat's window (they need no global slot before it ends)."""
+        return self._resting
 
     def _bucket(self, chat_id: int, kind: ChatKind) -> Bucket:
         bucket = self._chats.get(chat_id)
@@ -120,40 +154,73 @@ class Pacer:
         if delay > 0:
             await self._sleep(delay)
 
-    def _reserve_global(self) -> float:
-        """Take the next global slot; returns when it starts."""
-        at = max(self._global.ready_at(self._clock()), self._blocked_until)
-        self._global.commit(at)
-        return at
+    async def _rest_until(self, at: float) -> None:
+        if at > self._clock():
+            self._resting += 1
+            try:
+                await self._sleep_until(at)
+            finally:
+                self._resting -= 1
 
-    async def acquire(self, chat_id: int, kind: ChatKind) -> None:
+    async def _global_turn(self, chain: float) -> None:
+        """Queue for the global bucket and return once this chat holds the next slot (counted at once).
+
+        Only the head of the queue sleeps on the clock; the others wait until a departing head wakes
+        theirs. A slot counts from when it was due, not from when a late-woken head noticed it."""
+        now = self._clock()
+        waiter = _Waiter(now - min(chain, CHAIN_PRIORITY_CAP), next(self._seq), now)
+        heapq.heappush(self._queue, waiter)
+        try:
+            while True:
+                if self._queue[0] is waiter:
+                    at = max(self._global.tat, waiter.arrived, self._blocked_until)
+                    if at <= self._clock():
+                        heapq.heappop(self._queue)
+                        self._global.commit(at)
+                        if self._queue:
+                            self._queue[0].wake()
+                        return
+                    await self._sleep_until(at)
+                else:
+                    waiter.turn = asyncio.get_running_loop().create_future()
+                    await waiter.turn
+        except BaseException:
+            if waiter in self._queue:  # cancelled while queued: leave, and let the next head know
+                self._queue.remove(waiter)
+                heapq.heapify(self._queue)
+                if self._queue:
+                    self._queue[0].wake()
+            raise
+
+    async def acquire(self, chat_id: int, kind: ChatKind, remaining: int = 1) -> None:
         """Wait until one message to ``chat_id`` is within every limit, and count it as sent now.
 
-        Meant for one in-flight sender per chat (the sender keeps each chat's alerts in order)."""
-        entry = await self._take(chat_id, kind)
+        Meant for one in-flight sender per chat (the sender keeps each chat's alerts in order);
+        ``remaining`` is how many messages the chat has still to send, this one included."""
+        entry = await self._take(chat_id, kind, remaining)
         entry[0] = self._clock()
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat_id: int, kind: ChatKind) -> AsyncIterator[None]:
+    async def slot(self, chat_id: int, kind: ChatKind, remaining: int = 1) -> AsyncIterator[None]:
         """``acquire``, then send inside the block: the send counts until its answer arrives.
 
         Telegram counts a message when the request reaches it, somewhere between our start and its
         answer; counting it until the answer keeps slow requests (new connections) from bunching. The
         chat's own window is spaced from the answer too: a first request that took 0.6 s to arrive and a
         fourth that arrived at once are 0.45 s apart at Telegram although they left 1.05 s apart."""
-        entry = await self._take(chat_id, kind)
+        entry = await self._take(chat_id, kind, remaining)
         try:
             yield
         finally:
             entry[0] = answered = self._clock()
             self._bucket(chat_id, kind).settle(answered)
 
-    async def _take(self, chat_id: int, kind: ChatKind) -> list[float]:
+    async def _take(self, chat_id: int, kind: ChatKind, remaining: int) -> list[float]:
         """Wait for every limit; returns the send's window entry (``[inf]`` while in flight)."""
         bucket = self._bucket(chat_id, kind)
         while True:
-            await self._sleep_until(bucket.ready_at(self._clock()))
-            await self._sleep_until(self._reserve_global())
+            await self._rest_until(bucket.ready_at(self._clock()))
+            await self._global_turn(bucket.chain(self._clock(), remaining))
             await self._within_window()
             now = self._clock()
             if now >= self._blocked_until and bucket.ready_at(now) <= now:

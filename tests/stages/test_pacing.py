@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.pipeline.pacing import Bucket, Pacer
+from bot.pipeline.pacing import CHAIN_PRIORITY_CAP, Bucket, Pacer
 from feeds.models import ChatKind
 
 
@@ -268,3 +268,66 @@ async def test_a_chat_is_spaced_from_its_answers(answers: list[float], expected:
 def test_bucket_rejects_nonsense(per_second: float, burst: int, margin: float) -> None:
     with pytest.raises(ValueError):
         Bucket(per_second, burst, margin)
+
+
+async def test_the_longest_chain_ahead_gets_the_global_slot_first() -> None:
+    """Seven private chats with one alert each and a group with four queue at once for a slot a second:
+    the group (9 s of its own windows ahead) goes first, the private chats keep their order; the group's
+    second alert (6 s ahead, ready at 4.05) overtakes those queued at 0, its third (3 s ahead, ready at
+    8.05) does not. (Ready times off the slot grid: a tie would be decided by the clock's wake order.)"""
+    clock = VirtualClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, global_per_second=1, chat_margin=0.05)
+    sends: list[tuple[float, int]] = []
+
+    async def chat(chat_id: int, kind: ChatKind, messages: int) -> None:
+        for left in range(messages, 0, -1):
+            await pacer.acquire(chat_id, kind, left)
+            sends.append((round(clock.now, 6), chat_id))
+
+    await pacer.acquire(99, ChatKind.PRIVATE)  # the slot at 0 is taken: the others queue
+    await clock.run(*(chat(n, ChatKind.PRIVATE, 1) for n in range(1, 8)), chat(-1, ChatKind.GROUP, 4))
+    assert sends == [
+        (1, -1), (2, 1), (3, 2), (4, 3), (5, -1), (6, 4), (7, 5), (8, 6), (9, 7), (10, -1), (13.05, -1)
+    ]  # fmt: skip
+
+
+async def test_a_waiter_is_overtaken_only_by_chats_queued_less_than_the_cap_after_it() -> None:
+    """One slot per 20 s: a private chat queued at 0 goes after a long group chain queued 5 s later, but
+    before one queued 11 s later (the chain counts for at most ``CHAIN_PRIORITY_CAP`` = 10 s)."""
+    assert CHAIN_PRIORITY_CAP == 10.0
+    clock = VirtualClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, global_per_second=0.05, chat_margin=0.0)
+    sends: dict[int, float] = {}
+
+    async def chat(chat_id: int, kind: ChatKind, at: float, messages: int) -> None:
+        if at:
+            await clock.sleep(at)
+        await pacer.acquire(chat_id, kind, messages)
+        sends[chat_id] = clock.now
+
+    await clock.run(
+        chat(1, ChatKind.PRIVATE, 0, 1),  # takes the first slot at once
+        chat(2, ChatKind.PRIVATE, 0, 1),
+        chat(-3, ChatKind.GROUP, 5, 5),  # 12 s of windows ahead, counted as 10
+        chat(-4, ChatKind.GROUP, 11, 5),
+    )
+    assert sends == {1: 0, -3: 20, 2: 40, -4: 60}
+
+
+async def test_a_chat_waiting_out_its_own_window_counts_as_resting() -> None:
+    clock = VirtualClock()
+    pacer = Pacer(clock=clock, sleep=clock.sleep, chat_margin=0.0)
+    seen: list[int] = []
+
+    async def group() -> None:
+        for _ in range(2):
+            await pacer.acquire(-1, ChatKind.GROUP)
+
+    async def watch() -> None:
+        await clock.sleep(1.0)  # the group's second alert waits for 3 s
+        seen.append(pacer.resting)
+        await clock.sleep(3.0)
+        seen.append(pacer.resting)
+
+    await clock.run(group(), watch())
+    assert seen == [1, 0]

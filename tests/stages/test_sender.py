@@ -200,6 +200,22 @@ async def test_drain_refills_past_the_batch_size(
     assert store.count_pending() == 0
 
 
+async def test_a_chat_waiting_out_its_own_window_leaves_its_place_to_the_next(
+    outbox: Outbox,
+    store: MemoryStore,
+    bot: telegram.Bot,
+    fake_telegram: FakeTelegram,
+) -> None:
+    """One place, two groups with two alerts each, 3 s apart per group: while the first group waits for
+    its second alert, the second group is claimed and sent (not after the first has finished)."""
+    for chat_id in (-1, -2):
+        outbox.alerts(chat_id, outbox.chat(chat_id, ChatKind.GROUP), 2)
+    pacer = Pacer(group_per_minute=20, chat_margin=0.0)
+    sender = AlertSender(store, TelegramTransport(bot), pacer, max_chats=1)
+    assert await sender.drain_once() == 4
+    assert [m.chat_id for m in fake_telegram.sent] == [-1, -2, -1, -2]
+
+
 # --- Telegram says no ---------------------------------------------------------------------------------------
 async def test_429_waits_retry_after_and_sends_the_same_message_once(
     outbox: Outbox,
