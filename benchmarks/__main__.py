@@ -38,6 +38,7 @@ class Benchmark:
 BENCHMARKS = (
     Benchmark("match"),
     Benchmark("parse"),
+    Benchmark("tokens"),
     Benchmark("ingest"),
     Benchmark("recent"),
     Benchmark("digest"),

@@ -170,7 +170,7 @@ class Timings:
 
 
 def instrument(store: Store, timings: Timings) -> None:
-    for name in ("add_items", "record_fetch_success", "record_fetch_failure", "list_feeds", "due_feeds"):
+    for name in ("add_items", "record_fetch_success", "record_fetch_failure", "list_feeds"):
         setattr(store, name, timings.wrap(name, getattr(store, name)))
 
 

@@ -96,6 +96,7 @@ class NewItem:
     search_tokens: str = ""  # ``feeds.search.index_tokens`` of title and body, computed off the event loop
     dated: bool = True  # ``published_at`` is the feed's own date (False: it was missing or not believed)
     language: str | None = None  # ``feeds.language.item_language``: declared, else detected; None: unknown
+    search_lexemes: str = ""  # the database's own form of ``search_tokens``, when it wants one (``Lexemes``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Parse and normalize one feed response: a pure, picklable function for a process pool.
 
 Everything CPU-bound about a new item happens here, in the pool: feedparser, normalization, fingerprints and
-the search tokens (``NewItem.search_tokens``), so the main process (event loop, store thread) only stores.
+the search tokens (``NewItem.search_tokens``), and the database's own form of them when it wants one
+(``Lexemes``, ``NewItem.search_lexemes``: PostgreSQL's tsvector literal), so the main process (event loop,
+store thread) only stores.
 """
 
 from __future__ import annotations
@@ -10,27 +12,35 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from feeds.models import NewItem, ParsedEntry
 from feeds.normalize import normalize_entry
 from feeds.parse import parse_feed, parse_feed_document
-from feeds.search import index_tokens
+from feeds.search import index_token_list
 
-__all__ = ["WORKER_NICENESS", "lower_priority", "parse_and_normalize", "preview_feed"]
+__all__ = ["WORKER_NICENESS", "Lexemes", "lower_priority", "parse_and_normalize", "preview_feed"]
 
 logger = logging.getLogger(__name__)
 
 WORKER_NICENESS = 5
 """How much lower a parse worker's CPU priority is than the main process's (event loop, store thread)."""
 
+Lexemes = Callable[[str, list[str]], str]
+"""A database's own form of an item's search tokens, from the tokens joined and as a list (the store names
+it, a module-level function so a process pool can take it); its result is ``NewItem.search_lexemes``."""
 
-def parse_and_normalize(body: bytes, headers: dict[str, str], feed_url: str, now: datetime) -> list[NewItem]:
-    """Feed bytes to new items with their search tokens, in feed order, one per identity (the first wins).
+
+def parse_and_normalize(
+    body: bytes, headers: dict[str, str], feed_url: str, now: datetime, lexemes: Lexemes | None = None
+) -> list[NewItem]:
+    """Feed bytes to new items with their search tokens (and ``lexemes`` of them), in feed order, one per
+    identity (the first wins).
 
     Raises ``feeds.parse.FeedParseError`` when the document is not a usable feed."""
-    return _normalize(parse_feed(body, headers, feed_url), feed_url, now)
+    return _normalize(parse_feed(body, headers, feed_url), feed_url, now, lexemes)
 
 
 def preview_feed(
@@ -41,14 +51,19 @@ def preview_feed(
     return document.title, _normalize(document.entries, feed_url, now)
 
 
-def _normalize(entries: list[ParsedEntry], feed_url: str, now: datetime) -> list[NewItem]:
+def _normalize(
+    entries: list[ParsedEntry], feed_url: str, now: datetime, lexemes: Lexemes | None = None
+) -> list[NewItem]:
     items: list[NewItem] = []
     seen: set[str] = set()
     for entry in entries:
         item = normalize_entry(entry, feed_url, now)
         if item.identity not in seen:
             seen.add(item.identity)
-            items.append(replace(item, search_tokens=index_tokens(item.title, item.body)))
+            words = index_token_list(item.title, item.body)
+            tokens = " ".join(words)
+            extra = lexemes(tokens, words) if lexemes is not None else ""
+            items.append(replace(item, search_tokens=tokens, search_lexemes=extra))
     return items
 
 

@@ -11,14 +11,16 @@ separated by single spaces and never contain whitespace.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import groupby
+from operator import add
 
 from feeds.models import Item
 from feeds.query import Document, Query
 from feeds.query.evaluate import simple_key
 from feeds.query.nodes import And, Field, Node, Not, Or, Term
-from feeds.query.normalize import is_cjk, normalize_text, tokenize
+from feeds.query.normalize import CJK_CHAR, is_cjk, normalize_text, tokenize
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,26 +60,36 @@ def index_tokens(title: str, body: str) -> str:
 
     Words are whole tokens; each run of CJK characters (consecutive in the matcher's token stream) gives its
     overlapping bigrams in place, and every distinct CJK character is added once at the end."""
+    return " ".join(index_token_list(title, body))
+
+
+def index_token_list(title: str, body: str) -> list[str]:
+    """The tokens of ``index_tokens``, in order.
+
+    Runs for every stored item: text without a CJK character is split at C speed (``tokenize``), and text
+    with one is rewritten run by run by a regular expression over its joined tokens, not token by token."""
     tokens: list[str] = []
-    singles: dict[str, None] = {}
+    singles: list[str] = []
     for text in (title, body):
-        run: list[str] = []
-        for token in tokenize(normalize_text(text)):
-            if is_cjk(token):
-                run.append(token)
-                singles[token] = None
-                continue
-            if run:
-                tokens.extend(_bigrams(run))
-                run = []
-            tokens.append(token)
-        tokens.extend(_bigrams(run))
-    tokens.extend(singles)
-    return " ".join(tokens)
+        normalized = normalize_text(text)
+        if normalized.isascii() or CJK_CHAR.search(normalized) is None:
+            tokens.extend(tokenize(normalized))
+            continue
+        joined = " ".join(tokenize(normalized))  # a CJK character is always a token of its own
+        singles.extend(CJK_CHAR.findall(joined))
+        tokens.extend(_CJK_RUN.sub(_bigrams, joined).split())
+    tokens.extend(dict.fromkeys(singles))
+    return tokens
 
 
-def _bigrams(run: list[str]) -> list[str]:
-    return [run[i] + run[i + 1] for i in range(len(run) - 1)]
+_CJK_RUN = re.compile(f"{CJK_CHAR.pattern}(?: {CJK_CHAR.pattern})*")
+"""Consecutive single-character CJK tokens in space-joined tokens."""
+
+
+def _bigrams(run: re.Match[str]) -> str:
+    """A run's overlapping pairs, space-separated (nothing for a lone character)."""
+    chars = run.group()[::2]
+    return " ".join(map(add, chars, chars[1:]))
 
 
 def candidate_expr(query: Query) -> SearchExpr | None:
@@ -162,5 +174,9 @@ def _exact(node: Node) -> bool:
 
 def item_document(item: Item) -> Document:
     """The text a query sees: headline, and the body with the dateline place in front of it."""
-    body = f"{item.dateline.place}\n{item.body}" if item.dateline.place else item.body
-    return Document.from_parts(item.title, body, item.feed_name)
+    return text_document(item.title, item.body, item.dateline.place, item.feed_name)
+
+
+def text_document(title: str, body: str, place: str | None, feed_name: str) -> Document:
+    """``item_document`` from the columns it reads (for callers that fetch only those)."""
+    return Document.from_parts(title, f"{place}\n{body}" if place else body, feed_name)

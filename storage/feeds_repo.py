@@ -1,4 +1,4 @@
-"""Feeds: configuration sync, due feeds, fetch bookkeeping (adding and removing: ``feed_sources_repo``)."""
+"""Feeds: config sync, claims of due feeds, fetch bookkeeping (adding and removing: ``feed_sources_repo``)."""
 
 from __future__ import annotations
 
@@ -70,17 +70,6 @@ def list_feeds(conn: Connection) -> list[FeedState]:
     """Enabled feeds by name."""
     rows = conn.execute(select(feeds).where(feeds.c.enabled.is_(True)).order_by(feeds.c.name))
     return [to_feed(row) for row in rows]
-
-
-def due_feeds(conn: Connection, now: datetime, limit: int | None) -> list[FeedState]:
-    """Enabled, unpaused feeds with ``next_poll_at <= now``, most overdue first."""
-    stmt = (
-        select(feeds)
-        .where(feeds.c.enabled.is_(True), feeds.c.paused_at.is_(None), feeds.c.next_poll_at <= now)
-        .order_by(feeds.c.next_poll_at, feeds.c.id)
-        .limit(limit)
-    )
-    return [to_feed(row) for row in conn.execute(stmt)]
 
 
 def claim_due_feeds(

@@ -61,6 +61,7 @@ class IndexRow(NamedTuple):
     counted_at: datetime
     backlog: bool
     tokens: str  # space-separated search tokens
+    lexemes: str = ""  # PostgreSQL: their tsvector literal when the parse worker made it (``pg_tsvector``)
 
 
 def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
@@ -75,7 +76,7 @@ def add(conn: Connection, rows: Sequence[IndexRow]) -> None:
                 "seen": [as_utc(row.first_seen_at) for row in rows],
                 "counted": [as_utc(row.counted_at) for row in rows],
                 "backlog": [row.backlog for row in rows],
-                "tokens": [pg_tsvector(row.tokens) for row in rows],
+                "tokens": [row.lexemes or pg_tsvector(row.tokens) for row in rows],
             },
         )
     else:
@@ -137,9 +138,9 @@ def _retoken(conn: Connection, tokens: dict[int, str]) -> None:
 
 def _sqlite_add(conn: Connection, tokens: dict[int, str]) -> None:
     """FTS5 entries, and the exact tokens ``remove`` needs to delete them again."""
-    params = [{"id": item_id, "tokens": text_} for item_id, text_ in tokens.items()]
-    conn.execute(text("INSERT INTO items_fts (rowid, tokens) VALUES (:id, :tokens)"), params)
-    conn.execute(text("INSERT INTO item_tokens (item_id, tokens) VALUES (:id, :tokens)"), params)
+    params = list(tokens.items())  # straight to the driver: no per-row parameter processing is needed
+    conn.exec_driver_sql("INSERT INTO items_fts (rowid, tokens) VALUES (?, ?)", params)
+    conn.exec_driver_sql("INSERT INTO item_tokens (item_id, tokens) VALUES (?, ?)", params)
 
 
 def _script_folds(text: str) -> bool:

@@ -7,6 +7,8 @@ matches nothing. Every token is quoted, so no token text can be read as query sy
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from feeds.search import AllOf, AnyOf, Phrase, SearchExpr, Tok
 
 # PostgreSQL limits: positions 1..16383, at most 256 positions per lexeme, lexemes shorter than 2 KB.
@@ -56,23 +58,36 @@ def pg_tsquery(expr: SearchExpr) -> str:
     return "(" + joiner.join(pg_tsquery(p) for p in _parts(expr)) + ")"
 
 
-def pg_tsvector(tokens: str) -> str:
+def pg_tsvector(tokens: str, words: list[str] | None = None) -> str:
     """A tsvector literal of space-separated tokens with their positions (``'a':1,3 'b':2``), in limits.
 
-    Runs for every stored item on PostgreSQL: the tokens are escaped once as a whole (they hold no
-    whitespace, so escaping keeps their boundaries) and positions are written from a table of strings."""
+    ``words``: ``tokens`` already split, when the caller has them (``feeds.pipeline.Lexemes``, in the parse
+    worker). Runs for every item stored on PostgreSQL: the tokens are escaped once as a whole (they hold no
+    whitespace, so escaping keeps their boundaries), positions are written from a table of strings, and the
+    size limits are checked once for the whole item, lexeme by lexeme only when one is past them."""
     if "'" in tokens or "\\" in tokens:
-        tokens = tokens.replace("\\", "\\\\").replace("'", "''")
-    positions: dict[str, list[str]] = {}
-    for position, token in zip(_POSITIONS, tokens.split(), strict=False):
-        seen = positions.get(token)
-        if seen is None:
-            positions[token] = [position]
-        elif len(seen) < PG_MAX_POSITIONS_PER_LEXEME:
-            seen.append(position)
+        words = tokens.replace("\\", "\\\\").replace("'", "''").split()
+    elif words is None:
+        words = tokens.split()
+    positions: defaultdict[str, list[str]] = defaultdict(list)
+    for position, word in zip(_POSITIONS, words, strict=False):
+        positions[word].append(position)
+    if not positions:
+        return ""
+    lists = positions.values()
+    if (
+        max(map(len, positions)) * 4 > PG_MAX_LEXEME_BYTES
+        or max(map(len, lists)) > PG_MAX_POSITIONS_PER_LEXEME
+    ):
+        return _pg_lexemes_in_limits(positions)
+    return " ".join([f"'{token}':{','.join(seen)}" for token, seen in positions.items()])
+
+
+def _pg_lexemes_in_limits(positions: dict[str, list[str]]) -> str:
+    """``pg_tsvector``'s lexemes with at most the positions PostgreSQL keeps; too long ones left out."""
     return " ".join(
         [
-            f"'{token}':{seen[0] if len(seen) == 1 else ','.join(seen)}"
+            f"'{token}':{','.join(seen[:PG_MAX_POSITIONS_PER_LEXEME])}"
             for token, seen in positions.items()
             if len(token) * 4 <= PG_MAX_LEXEME_BYTES or _lexeme_fits(token)
         ]

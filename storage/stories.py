@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, text
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, select, text
 
 from feeds.clustering import Known
 from feeds.models import NewItem
@@ -56,9 +56,9 @@ def stored_candidates(conn: Connection, batch: Sequence[NewItem], window: timede
     else:
         rows = (
             row
-            for column, values in ((items.c.link, links), (items.c.title_fingerprint, fingerprints))
+            for stmt, values in ((_BY_LINK, links), (_BY_TITLE, fingerprints))
             for part in chunks(values)
-            for row in conn.execute(_keyed(column, part, low, high))
+            for row in conn.execute(stmt, {"values": list(part), "low": low, "high": high})
         )
     found = {
         row.id: Known(row.story, row.link, row.title_fingerprint, row.body_fingerprint, row.first_seen_at)
@@ -85,7 +85,9 @@ fingerprints once, whenever it was seen (retention bounds that), and nothing els
 changes, so the server prepares it once."""
 
 
-def _keyed(column: Any, values: Sequence[str], low: datetime, high: datetime) -> Select[Any]:
+def _candidates_by(column: ColumnElement[str | None]) -> Select[Any]:
+    """Items whose ``column`` is one of ``values`` and first seen between ``low`` and ``high``: built once, so
+    a feed's lookup does not build and coerce the statement again (~0.5 ms a feed on SQLite)."""
     return select(
         items.c.id,
         story_of.label("story"),
@@ -93,4 +95,12 @@ def _keyed(column: Any, values: Sequence[str], low: datetime, high: datetime) ->
         items.c.title_fingerprint,
         items.c.body_fingerprint,
         items.c.first_seen_at,
-    ).where(column.in_(values), items.c.first_seen_at >= low, items.c.first_seen_at <= high)
+    ).where(
+        column.in_(bindparam("values", expanding=True)),
+        items.c.first_seen_at >= bindparam("low", type_=UTCDateTime()),
+        items.c.first_seen_at <= bindparam("high", type_=UTCDateTime()),
+    )
+
+
+_BY_LINK = _candidates_by(items.c.link)
+_BY_TITLE = _candidates_by(items.c.title_fingerprint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select, update
 
 from feeds.translation import Translation
 from storage.db.dialect import upsert
@@ -65,3 +65,14 @@ def spend(conn: Connection, chat_id: int, characters: int, day: date, *, daily: 
         )
     )
     return True
+
+
+def refund(conn: Connection, chat_id: int, characters: int, day: date) -> None:
+    """Take ``characters`` back off the day's count of ``chat_id`` (a call that failed), never below 0."""
+    used = translation_usage.c.characters
+    stmt = (
+        update(translation_usage)
+        .where(translation_usage.c.day == day, translation_usage.c.chat_id == chat_id)
+        .values(characters=case((used > characters, used - characters), else_=0))
+    )
+    conn.execute(stmt)

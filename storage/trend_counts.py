@@ -19,12 +19,12 @@ from sqlalchemy import BigInteger, Boolean, Connection, bindparam, column, func,
 
 from feeds import trends
 from feeds.query import Query
-from feeds.search import candidate_expr, candidates_are_exact, exact_split, item_document
+from feeds.search import candidate_expr, candidates_are_exact, exact_split, item_document, text_document
 from feeds.trends import COUNT_SKEW, Activity, DailyCounts, Hit, day_start, period
 from storage import search_index, trend_sql
-from storage.db.convert import item_select, to_item
+from storage.db.convert import story_of
 from storage.db.dialect import chunks
-from storage.db.tables import items
+from storage.db.tables import feeds, items
 from storage.db.types import UTCDateTime
 from storage.search_sql import fts5_match, pg_tsquery, simplify
 
@@ -98,14 +98,25 @@ def _time_filtered(conn: Connection, since: datetime, until: datetime) -> list[i
     return list(conn.execute(select(items.c.id).where(window, items.c.id >= bounds[0])).scalars())
 
 
+_CHECK_COLUMNS = select(
+    items.c.id,
+    items.c.title,
+    items.c.body,
+    items.c.dateline_place,
+    feeds.c.name,
+    story_of.label("story"),
+    items.c.counted_at,
+    items.c.backlog,
+).join_from(items, feeds, items.c.feed_id == feeds.c.id)
+
+
 def _checked(conn: Connection, query: Query, ids: list[int]) -> list[Hit]:
-    """The candidates (by id) whose text the matcher accepts."""
+    """The candidates (by id) whose text the matcher accepts (only the columns it reads are fetched)."""
     hits: list[Hit] = []
     for part in chunks(sorted(ids), CHECK_BATCH):
-        for row in conn.execute(item_select().where(items.c.id.in_(part))):
-            item = to_item(row)
-            if query.matches(item_document(item)):
-                hits.append(Hit(item.id, item.story_id, row.counted_at, bool(row.backlog)))
+        for row in conn.execute(_CHECK_COLUMNS.where(items.c.id.in_(part))):
+            if query.matches(text_document(row.title, row.body, row.dateline_place, row.name)):
+                hits.append(Hit(row.id, row.story, row.counted_at, bool(row.backlog)))
     return hits
 
 

@@ -3,10 +3,12 @@
 
 Pinyin is ambiguous, so nothing is added without a press. A subscription gets offers while its text is one
 name in one script (``Binzhou``, ``滨州``), possibly with aliases added already (``Binzhou OR 滨州``).
-A button's data is the subscription id and a short hash of the subscription as it is (id, age, text) and
-the alias; the press looks the candidates up again and acts only when that alias is still offered, the
-subscription is the chat's own and unchanged, so a stale or forged button changes nothing (and is
-answered). ``/aliases ID NAME`` does what the press does, for the console.
+Names are shown, and added, in the chat's script (``濱州`` in a 繁體 chat; the store finds them folded to
+Simplified); the fold makes either form match both scripts. A button's data is the subscription id and a
+short hash of the subscription as it is (id, age, text) and the alias as the store found it; the press
+looks the candidates up again and acts only when that alias is still offered, the subscription is the
+chat's own and unchanged, so a stale or forged button changes nothing (and is answered). ``/aliases ID
+NAME`` does what the press does, for the console.
 """
 
 from __future__ import annotations
@@ -175,7 +177,9 @@ class AliasOffers:
         return await self._add(ctx, t, subscription, alias)
 
     async def _add(self, ctx: ChatContext, t: Translator, subscription: Subscription, alias: Alias) -> Reply:
-        text = f"{' '.join(subscription.query.split())}{_SEPARATOR}{alias.text}"
+        """Append the alias as the chat writes it (濱州 in a 繁體 chat): the fold matches both scripts."""
+        shown = t.in_script(alias.text)
+        text = f"{' '.join(subscription.query.split())}{_SEPARATOR}{shown}"
         try:
             query = parse_query(text)
         except QueryError as exc:
@@ -200,7 +204,7 @@ class AliasOffers:
             "Subscription #%(id)s is now <code>%(query)s</code>: releases that say %(alias)s match it too.",
             id=rewritten.id,
             query=echo(rewritten.query),
-            alias=echo(alias.text),
+            alias=echo(shown),
         )
         return Reply(done, await self.buttons(rewritten, t))
 
@@ -234,7 +238,7 @@ def _button_text(alias: Alias, t: Translator) -> str:
         "➕ %(alias)s · %(count)s in %(days)s day",
         "➕ %(alias)s · %(count)s in %(days)s days",
         OFFER_DAYS,
-        alias=alias.text,
+        alias=t.in_script(alias.text),
         count=alias.evidence,
         days=OFFER_DAYS,
     )

@@ -53,6 +53,7 @@ class ChatContext:
     message_id: int | None = None  # the message this update is (a command) or is under (a button)
     replied_id: int | None = None  # the message a command replies to, and the data of its buttons
     replied_buttons: tuple[str, ...] = ()
+    bot_username: str | None = None  # the bot's @name (links to its private chat); None: unknown
 
     @property
     def is_group(self) -> bool:

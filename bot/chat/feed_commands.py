@@ -175,6 +175,16 @@ class FeedCommands:
                 story_window=self._rules.story_window,
             )
         except DuplicateFeedError as dup:
+            paused = dup.reason == "url" and dup.existing.paused_at is not None
+            if paused and await off_loop(self._store.resume_feed, dup.existing.id, now):
+                return Reply(
+                    t.gettext(
+                        "Feed <b>%(name)s</b> (#%(id)s) was paused; it answers again, so it is polled "
+                        "from now on.",
+                        name=echo(dup.existing.name),
+                        id=dup.existing.id,
+                    )
+                )
             if dup.reason == "url":
                 return Reply(
                     t.gettext(

@@ -23,6 +23,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from bot.chinese import to_traditional
+
 logger = logging.getLogger(__name__)
 
 DOMAIN = "wirewatch"
@@ -31,6 +33,7 @@ DEFAULT_LANGUAGE = "en"
 # Wirewatch's language tags (what /lang and the database hold) → Babel/gettext locale names.
 LOCALES: dict[str, str] = {"en": "en", "zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant"}
 LANGUAGES: tuple[str, ...] = tuple(LOCALES)
+TRADITIONAL = "zh-Hant"  # the language written in Traditional Chinese characters
 # How each language names itself (for /lang buttons); never translated.
 NATIVE_NAMES: dict[str, str] = {"en": "English", "zh-Hans": "简体中文", "zh-Hant": "繁體中文"}
 
@@ -77,6 +80,11 @@ class Translator:
     def join_sections(self, parts: Iterable[str]) -> str:
         """Weightier parts of one sentence: ``a; b`` / ``a；b``."""
         return ("；" if self.full_width else "; ").join(parts)
+
+    def in_script(self, text: str) -> str:
+        """Chinese ``text`` shown as this language writes it: Traditional for zh-Hant (OpenCC ``s2t``, as
+        translations get), else as it is. For words the store holds in Simplified, e.g. an alias name."""
+        return to_traditional(text) if self.language == TRADITIONAL else text
 
     def aside(self, text: str) -> str:
         """A parenthetical after a word: `` (text)`` / ``（text）``."""

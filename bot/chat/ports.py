@@ -244,6 +244,9 @@ class FeedStore(ZoneStore, Protocol):
         """Store a poll's items (those already stored are skipped) and return the new ones; ``first_poll``:
         not queued for matching; ``success``: the poll is recorded in the same transaction."""
 
+    def resume_feed(self, feed_id: int, now: datetime) -> bool:
+        """Unpause a paused feed and poll it now; False if it was not paused."""
+
     def remove_feed(self, feed_id: int, now: datetime) -> FeedState | None:
         """Stop polling a feed that is not from the config (its items stay); None: no such feed;
         ``ValueError`` for a config feed."""

@@ -14,7 +14,7 @@ from bot.chat.replies import echo
 from feeds.documents import document_for
 from feeds.models import Item
 from feeds.query import Query
-from feeds.search import candidate_expr
+from feeds.search import candidate_expr, candidates_are_exact
 
 BATCH = 200
 MAX_CANDIDATES = 5000
@@ -29,6 +29,7 @@ class RecentSearch:
     def find(self, query: Query | None, since: datetime, limit: int) -> list[Item]:
         """Up to ``limit`` newest matching stories (one item each); scans at most ``MAX_CANDIDATES`` items."""
         candidates = candidate_expr(query) if query is not None else None
+        checker = query if query is not None and not candidates_are_exact(query) else None  # else exact
         found: dict[int, Item] = {}
         before_id: int | None = None
         scanned = 0
@@ -37,13 +38,15 @@ class RecentSearch:
                 since=since, limit=BATCH, candidates=candidates, before_id=before_id
             )
             for item in batch:
-                if query is None or query.matches(document_for(item)):
+                if len(found) == limit:
+                    break  # newest first: the rest of the batch is older than every one found
+                if checker is None or checker.matches(document_for(item)):
                     found.setdefault(item.story_id, item)
             scanned += len(batch)
             if len(batch) < BATCH:
                 break
             before_id = batch[-1].id
-        return list(found.values())[:limit]
+        return list(found.values())
 
 
 def format_time(at: datetime, t: Translator | None = None, zone: tzinfo = UTC) -> str:

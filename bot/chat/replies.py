@@ -14,12 +14,13 @@ ECHO_LIMIT = 120
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: a callback button (``data`` within Telegram's 64-byte limit), or with ``web_app``
-    set, a button that opens that Mini App URL (private chats only)."""
+    """An inline button: a callback button (``data`` within Telegram's 64-byte limit); with ``web_app``
+    set, a button that opens that Mini App URL (private chats only); with ``url`` set, a link."""
 
     text: str
     data: str = ""
     web_app: str | None = None
+    url: str | None = None
 
 
 MAX_CAPTION = 1024  # Telegram's limit for a photo's or document's caption

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.chat.allowed import AllowedChats
+from bot.chat.app_command import DEEP_LINK
 from bot.chat.context import ChatContext, IndexUpdates, notice_of
 from bot.chat.feed_commands import FeedCommands
 from bot.chat.groups import Groups, compose
@@ -96,6 +97,8 @@ class ChatService:
         try:
             ctx = await self.session(ctx)
             t = translator(ctx.language or DEFAULT_LANGUAGE)
+            if command.lower() == "start" and args.strip() == DEEP_LINK:  # the group's link to /app
+                command, args = DEEP_LINK, ""
             handler = self._routes.commands.get(command.lower())
             if handler is None:
                 return Reply(

@@ -179,6 +179,7 @@ async def open_runtime(
                 parse_executor=executor,
                 story_window=window,
                 store_executor=store_threads,
+                index_lexemes=store.index_lexemes,
             )
             spikes = SpikeWatch(store)
             matcher = MatchService(store, spikes=spikes)

@@ -73,7 +73,8 @@ class PauseNotices:
         t = translator(stored_language(chat, self._default_language))
         html = t.gettext(
             "Feed <b>%(name)s</b>, which this chat added, has failed for %(days)s days in a row, so it is "
-            "paused. Last error: %(error)s\nIts releases stay in /recent; /removefeed removes it.",
+            "paused. Last error: %(error)s\nIts releases stay in /recent; /addfeed with its URL polls it "
+            "again, /removefeed removes it.",
             name=echo(feed.name),
             days=self._after.days,
             error=echo(feed.last_error or "?"),

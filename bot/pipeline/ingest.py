@@ -26,7 +26,7 @@ from bot.pipeline.ports import IngestStore
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FeedState, Item, NewItem
 from feeds.parse import FeedParseError
-from feeds.pipeline import parse_and_normalize
+from feeds.pipeline import Lexemes, parse_and_normalize
 from feeds.schedule import next_poll_after_failure, next_poll_after_success
 from feeds.urls import mask_url
 from feeds.values import FetchSuccess, StoreUnavailableError
@@ -55,7 +55,8 @@ class Ingestor:
 
     Store calls run in ``store_executor``; the default is one dedicated thread, so SQLite sees a single
     writer (many writer threads only queue on the database lock, hit ``database is locked`` and contend for
-    the GIL with the event loop)."""
+    the GIL with the event loop). ``index_lexemes``: the store's own form of each item's search tokens,
+    made in the parse executor (``Store.index_lexemes``; None: the store needs none)."""
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class Ingestor:
         story_window: timedelta = timedelta(days=3),
         store_executor: concurrent.futures.Executor | None = None,
         metrics: Metrics | None = None,
+        index_lexemes: Lexemes | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -73,6 +75,7 @@ class Ingestor:
         self.story_window = story_window
         self._store_executor = store_executor or _store_thread()
         self.metrics = metrics or process_metrics()
+        self.index_lexemes = index_lexemes
 
     async def _db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a synchronous store call off the event loop, in the store executor."""
@@ -141,7 +144,7 @@ class Ingestor:
 
     async def _parse(self, fetched: FetchResult, now: datetime) -> list[NewItem]:
         """Parse and normalize in the executor (a thread when there is none)."""
-        args = (fetched.body, fetched.headers, fetched.final_url, now)
+        args = (fetched.body, fetched.headers, fetched.final_url, now, self.index_lexemes)
         if self.parse_executor is None:
             return await off_loop(parse_and_normalize, *args)
         loop = asyncio.get_running_loop()

@@ -257,6 +257,7 @@ class TelegramFrontend:
             message_id=message.message_id if message is not None else None,
             replied_id=replied.message_id if replied is not None else None,
             replied_buttons=_button_data(replied),
+            bot_username=self.application.bot.username,
         )
 
     async def _answer(self, update: Update, make: Callable[[ChatContext], Awaitable[Reply]]) -> None:

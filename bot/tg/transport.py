@@ -44,9 +44,11 @@ def inline_keyboard(buttons: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 def inline_button(button: Button) -> InlineKeyboardButton:
-    """One ``Button``: a callback button, or one that opens a Mini App."""
+    """One ``Button``: a callback button, one that opens a Mini App, or a link."""
     if button.web_app is not None:
         return InlineKeyboardButton(button.text, web_app=WebAppInfo(button.web_app))
+    if button.url is not None:
+        return InlineKeyboardButton(button.text, url=button.url)
     return InlineKeyboardButton(button.text, callback_data=button.data)
 
 

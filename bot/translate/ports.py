@@ -22,6 +22,9 @@ class TranslationStore(Protocol):
     ) -> bool:
         """Count the characters against the day's budgets (all chats, this chat); False: over budget."""
 
+    def refund_translation_characters(self, chat_id: int, characters: int, day: date) -> None:
+        """Give back characters counted on ``day`` for a call that failed (the count never goes below 0)."""
+
 
 class TranslationMetrics(Protocol):
     """Where a press's result is counted (``bot.ops.metrics.Metrics``)."""

@@ -1,21 +1,24 @@
 """The translation service behind the Translate button: cache first, then the budgets, then one call.
 
 A press is always answered: with the cached translation (no call), a fresh one (one call for headline,
-summary and sentence together), or why there is none. A provider that failed is rested for ``REST`` (no
+summary and sentence together), or why there is none. Presses of one item into one language take turns
+in this process, so two at once make one call and the second is answered from the cache. The characters
+of a call that fails are given back to the budgets. A provider that failed is rested for ``REST`` (no
 call at all until then), so a translator that is down never meets a storm of retries.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import aiohttp
 
+from bot.chinese import to_traditional
 from bot.offload import off_loop
-from bot.translate.chinese import to_traditional
 from bot.translate.http import TranslatorError
 from bot.translate.ports import TranslationMetrics, TranslationStore
 from bot.translate.providers import Provider
@@ -33,6 +36,14 @@ class Budgets:
 
     daily: int = 200_000
     chat_daily: int = 20_000
+
+
+@dataclass
+class _Turns:
+    """The presses of one (item, language) in this process: one at a time, forgotten when none waits."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    presses: int = 0
 
 
 class _NoMetrics:
@@ -61,6 +72,7 @@ class TranslationService:
         self._metrics = metrics or _NoMetrics()
         self._rested_until: datetime | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._turns: dict[tuple[int, str], _Turns] = {}
 
     @property
     def provider_name(self) -> str:
@@ -68,7 +80,20 @@ class TranslationService:
         return self._provider.name
 
     async def translate(self, request: TranslationRequest) -> TranslationOutcome:
-        """The request's translation: from the cache when it has it, else from the provider."""
+        """The request's translation: from the cache when it has it, else from the provider. A press of the
+        same item and language already under way here is waited for, and its translation then reused."""
+        key = (request.item_id, request.target)
+        turns = self._turns.setdefault(key, _Turns())
+        turns.presses += 1
+        try:
+            async with turns.lock:
+                return await self._translate(request)
+        finally:
+            turns.presses -= 1
+            if not turns.presses:
+                del self._turns[key]
+
+    async def _translate(self, request: TranslationRequest) -> TranslationOutcome:
         hit = await off_loop(self._store.cached_translation, request.item_id, request.target)
         if hit is not None and hit.sentence_source == request.sentence:
             self._metrics.translation(self._provider.name, "cached", 0)
@@ -88,7 +113,12 @@ class TranslationService:
             return self._unavailable(Unavailable.QUOTA, "budget", 0)
         try:
             translation = await self._call(request)
-        except TranslatorError as exc:
+        except Exception as exc:
+            await off_loop(
+                self._store.refund_translation_characters, request.chat_id, request.characters, now.date()
+            )
+            if not isinstance(exc, TranslatorError):
+                raise
             self._rest(now, exc)
             logger.warning(
                 "translation_failed provider=%s reason=%s detail=%s", self._provider.name, exc.reason, exc

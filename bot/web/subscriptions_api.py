@@ -160,7 +160,8 @@ class SubscriptionsApi:
             return web.json_response({"aliases": []})
         since = self._clock() - ALIAS_WINDOW
         found = await off_loop(functools.partial(self._store.aliases, term, since=since))
-        rows = [{"text": alias.text, "releases": alias.evidence} for alias in found[:MAX_ALIASES]]
+        shown = caller.t.in_script  # in the caller's script, as the chat's offers show them
+        rows = [{"text": shown(alias.text), "releases": alias.evidence} for alias in found[:MAX_ALIASES]]
         return web.json_response({"term": term.text, "aliases": rows})
 
     async def trend(self, request: web.Request, caller: Caller) -> web.Response:

@@ -41,7 +41,9 @@ Matching many queries
 (a term every match must contain); an item is prepared once (``Document``: its distinct words and CJK
 character pairs), those keys are looked up, and only the queries found are checked, each by a plan made
 when it was added (``plan``): a lone word or CJK term matches outright, ANDs and exclusions of words are
-set tests, and only phrases, prefixes, ``title:`` and ``source:`` terms run a compiled predicate. Load many
+set tests, and only phrases, prefixes, ``title:`` and ``source:`` terms run a compiled predicate. Under
+its anchor a query that needs one more key is filed by it (``postings``), so a document without that key
+never reaches the query's checks. Load many
 stored queries with ``SubscriptionIndex.load_texts`` (each distinct text parsed once; ``freeze=True`` keeps
 the collector from rescanning them); common query shapes are parsed without the general parser
 (``shortcut``). The index counts which words and CJK pairs are common in the first documents it matches

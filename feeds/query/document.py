@@ -13,8 +13,8 @@ from feeds.query.normalize import normalize_text, offset_map, token_spans, token
 PREFIX_KEY = "\x00"  # index keys for prefix terms: PREFIX_KEY + the first 3 letters
 PREFIX_LENGTH = 3
 _NO_KEYS: frozenset[str] = frozenset()
-_HEAD_LENGTH = 4
-_HEAD = itemgetter(slice(None, _HEAD_LENGTH))
+HEAD_LENGTH = 4  # ``Document.heads``: the first 4 letters of each word
+_HEAD = itemgetter(slice(None, HEAD_LENGTH))
 
 
 class TextField:
@@ -102,7 +102,6 @@ class Document:
         self.title = TextField(title)
         self.body = TextField(body)
         self._source = source
-        self._heads: frozenset[str] | None = None
         title_, body_ = self.title, self.body
         if title_.words is title_.tokens and body_.words is body_.tokens:  # no CJK character at all
             self.keys = self.words = frozenset(title_.tokens + body_.tokens)
@@ -137,17 +136,20 @@ class Document:
         """The distinct words, each after a space: ``" " + prefix in spaced_words`` tests a prefix."""
         return " " + " ".join(self.words)
 
+    @cached_property
+    def heads(self) -> frozenset[str]:
+        """The first 4 letters of every word (a shorter word whole): a word starting with a prefix of 4
+        letters or more has that prefix's first 4 here."""
+        return frozenset(map(_HEAD, self.words))
+
     def has_prefix(self, prefix: str) -> bool:
         """Whether some word of the title or the body starts with ``prefix`` (a word, never CJK).
 
-        A prefix of 4 letters or more is first looked up among the words' first 4 letters (made at the
-        first such test; cheaper than scanning ``spaced_words`` once a few prefixes are tested), and only
-        a longer one found there is confirmed by a scan."""
-        if len(prefix) < _HEAD_LENGTH:
+        A prefix of 4 letters or more is first looked up in ``heads`` (cheaper than scanning
+        ``spaced_words`` once a few prefixes are tested), and only a longer one found there is confirmed
+        by a scan."""
+        if len(prefix) < HEAD_LENGTH:
             return " " + prefix in self.spaced_words
-        heads = self._heads
-        if heads is None:
-            heads = self._heads = frozenset(map(_HEAD, self.words))
-        return prefix[:_HEAD_LENGTH] in heads and (
-            len(prefix) == _HEAD_LENGTH or " " + prefix in self.spaced_words
+        return prefix[:HEAD_LENGTH] in self.heads and (
+            len(prefix) == HEAD_LENGTH or " " + prefix in self.spaced_words
         )

@@ -1,114 +1,28 @@
 """All active subscriptions compiled into one inverted index: anchor key -> subscription keys.
 
 Each query registers only its anchors (see ``anchors``), so add and remove cost O(anchors) with no rebuild.
-Matching intersects the document's distinct keys with the index's anchor keys and checks only the queries
-found there, each by its ``Plan``: queries matched exactly by their anchor come back wholesale, AND/NOT
-shapes cost two set tests, and only the rest run their full predicate.
+Matching intersects the document's distinct keys with the index's anchor keys; under each anchor found, the
+queries matched by the anchor alone come back wholesale, those that need one more key are looked up by it
+(``postings``), and only the queries whose keys are all there run what is left of their ``Plan``.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from feeds.query.document import PREFIX_KEY, Document
-from feeds.query.evaluate import Predicate
 from feeds.query.frequency import DocumentFrequency
 from feeds.query.lexer import QueryError
-from feeds.query.normalize import is_cjk
 from feeds.query.plan import Plan, make_plan, split_key
+from feeds.query.postings import Postings
 from feeds.query.query import Query, parse_query
-from feeds.query.shared import key_set
 
 logger = logging.getLogger(__name__)
 
 LEARN_DOCUMENTS = 200  # documents counted for rebalance (see frequency), then re-anchored once
-
-# (query key, keys it needs besides the anchor, keys it must not have, keys it needs one of, what else)
-Check = tuple[int, frozenset[str] | None, frozenset[str] | None, frozenset[str] | None, Predicate | None]
-
-
-class _Bucket:
-    """The queries under one anchor key: exact ones (a hit is a match) and checked ones."""
-
-    __slots__ = ("checked", "exact")
-
-    def __init__(self) -> None:
-        self.exact: list[int] = []
-        self.checked: list[Check] = []
-
-    def __len__(self) -> int:
-        return len(self.exact) + len(self.checked)
-
-
-class _Postings:
-    """Anchor key -> bucket, for one kind of key (whole tokens and CJK pairs, or 3-letter prefixes)."""
-
-    def __init__(self) -> None:
-        self.buckets: dict[str, _Bucket] = {}
-        self.chars = 0  # how many keys are single CJK characters
-
-    def load(self, key: str) -> int:
-        bucket = self.buckets.get(key)
-        return 0 if bucket is None else len(bucket.exact) + len(bucket.checked)
-
-    def add(self, key: str, query_key: int, plan: Plan, single_anchor: bool) -> None:
-        bucket = self.buckets.get(key)
-        if bucket is None:
-            self.buckets[key] = bucket = _Bucket()
-            self.chars += is_cjk(key)
-        if plan.exact:
-            bucket.exact.append(query_key)
-            return
-        required = plan.required
-        if single_anchor and key in required:
-            required = key_set(required.difference((key,)))  # the anchor is known present
-        bucket.checked.append(
-            (query_key, required or None, plan.forbidden or None, plan.alternatives, plan.residual)
-        )
-
-    def discard(self, key: str, query_key: int) -> None:
-        bucket = self.buckets[key]
-        if query_key in bucket.exact:
-            bucket.exact.remove(query_key)
-        bucket.checked[:] = [check for check in bucket.checked if check[0] != query_key]
-        if not bucket:
-            del self.buckets[key]
-            self.chars -= is_cjk(key)
-
-    def collect(self, present: Set[str], doc: Document, found: set[int]) -> None:
-        """Add to ``found`` the queries under ``present`` keys that match ``doc``."""
-        keys = doc.keys
-        buckets = self.buckets
-        for anchor in buckets.keys() & present:  # C-level: iterates the smaller side
-            bucket = buckets[anchor]
-            if bucket.exact:
-                found.update(bucket.exact)
-            for query_key, required, forbidden, alternatives, residual in bucket.checked:
-                if (
-                    (required is None or required <= keys)
-                    and (forbidden is None or forbidden.isdisjoint(keys))
-                    and (alternatives is None or not alternatives.isdisjoint(keys))
-                    and (residual is None or residual(doc))
-                ):
-                    found.add(query_key)
-
-    def collect_all(self, doc: Document, found: set[int]) -> None:
-        """``collect`` over every kind of document key this index holds."""
-        self.collect(doc.words, doc, found)
-        if doc.pairs:
-            self.collect(doc.pairs, doc, found)
-        if self.chars:
-            self.collect(doc.cjk_chars, doc, found)
-
-    def candidates(self, present: Set[str], found: set[int]) -> None:
-        buckets = self.buckets
-        for anchor in buckets.keys() & present:
-            found.update(buckets[anchor].exact)
-            found.update(check[0] for check in buckets[anchor].checked)
-
 
 _RAREST = (False, 0)
 
@@ -152,8 +66,8 @@ class SubscriptionIndex:
         self._queries: dict[int, Query] = {}
         # queries with several anchor options: the chosen one and the plan (to move them in rebalance)
         self._anchors: dict[int, tuple[frozenset[str], Plan]] = {}
-        self._words = _Postings()
-        self._prefixes = _Postings()
+        self._words = Postings(document_keys=True)
+        self._prefixes = Postings(document_keys=False)
         self._frequency = DocumentFrequency(learn_documents)
         self._auto_rebalance = auto_rebalance and learn_documents > 0
 
@@ -174,17 +88,16 @@ class SubscriptionIndex:
         self._place(key, anchors, plan)
 
     def _place(self, key: int, anchors: frozenset[str], plan: Plan) -> None:
-        single = len(anchors) == 1
         for anchor in anchors:
             if anchor[0] == PREFIX_KEY:
-                self._prefixes.add(anchor[len(PREFIX_KEY) :], key, plan, single)
+                self._prefixes.add(anchor[len(PREFIX_KEY) :], key, plan)
             else:
-                self._words.add(anchor, key, plan, single)
+                self._words.add(anchor, key, plan)
 
-    def _unplace(self, key: int, anchors: frozenset[str]) -> None:
+    def _unplace(self, key: int, anchors: frozenset[str], plan: Plan) -> None:
         for anchor in anchors:
             is_prefix, proper = split_key(anchor)
-            (self._prefixes if is_prefix else self._words).discard(proper, key)
+            (self._prefixes if is_prefix else self._words).discard(proper, key, plan)
 
     def bulk_load(self, items: Iterable[tuple[int, Query]], freeze: bool = False) -> None:
         """Add many queries at once (as at start-up), with the garbage collector paused meanwhile
@@ -218,7 +131,10 @@ class SubscriptionIndex:
         if query is None:
             return
         chosen = self._anchors.pop(key, None)
-        self._unplace(key, chosen[0] if chosen is not None else query.anchors)
+        if chosen is None:  # one anchor option: the plan is made again (the same, as it is made by rule)
+            self._unplace(key, query.anchors, make_plan(query))
+        else:
+            self._unplace(key, *chosen)
 
     def _rank(self, anchors: frozenset[str]) -> tuple[bool, int, int]:
         """How to rank an anchor option: options with a prefix key last (a 3-letter prefix is common),
@@ -253,7 +169,7 @@ class SubscriptionIndex:
                 if rank < best:
                     best, choice = rank, option
             if choice is not anchors:
-                self._unplace(key, anchors)
+                self._unplace(key, anchors, plan)
                 self._place(key, choice, plan)
                 self._anchors[key] = choice, plan
                 moved += 1
@@ -281,7 +197,7 @@ class SubscriptionIndex:
         """Keys of queries whose anchor the document contains (a superset of the matches)."""
         found: set[int] = set()
         self._words.candidates(doc.keys, found)  # (every kind of key: this is for tests and statistics)
-        if self._prefixes.buckets:
+        if self._prefixes:
             self._prefixes.candidates(doc.prefixes, found)
         return found
 
@@ -295,6 +211,6 @@ class SubscriptionIndex:
                 self.rebalance()
         found: set[int] = set()
         self._words.collect_all(doc, found)
-        if self._prefixes.buckets:
+        if self._prefixes:
             self._prefixes.collect(doc.prefixes, doc, found)
         return sorted(found)

@@ -33,6 +33,7 @@ TOKEN_RE = re.compile(f"[^\\W_{_CJK_RANGES}{_CJK_ASTRAL}]+|[{_CJK_RANGES}{_CJK_A
 _RUN_RE = re.compile(r"[^\W_]+")
 _IDEOGRAPH = re.compile(f"[{HAN_STABLE}\uf900-\ufaff{_CJK_ASTRAL}]")
 _CJK_ONLY_RE = re.compile(f"[{_CJK_RANGES}{_CJK_ASTRAL}]+")
+_NO_PAIRS: frozenset[str] = frozenset()
 _ASCII_SEPARATORS = bytes(code if chr(code).isalnum() else 32 for code in range(128)) + b" " * 128
 
 # Letters with a stroke or similar have no Unicode decomposition; fold the common ones by hand.
@@ -65,6 +66,8 @@ _TABLE = _FoldTable()
 
 
 _NOT_HAN_RUN = re.compile(f"[^{HAN_STABLE}]+")
+_NON_ASCII = re.compile("[^\\x00-\\x7f]+(?:[\\x00-\\x7f]{1,8}[^\\x00-\\x7f]+)*")
+"""Non-ASCII characters, with the short ASCII gaps between them (a space, a word) taken along."""
 
 
 def _fold_run(match: re.Match[str]) -> str:
@@ -76,11 +79,14 @@ def normalize_text(text: str) -> str:
     ``濱州`` -> ``滨州``).
 
     Text with Chinese characters is folded run by run between them, then the script fold runs once over the
-    whole (it leaves the rest alone): a table lookup per character costs more than one per run."""
+    whole (it leaves the rest alone): a table lookup per character costs more than one per run. Other text
+    is lower-cased at C speed first and only its non-ASCII stretches go through the table: folding a
+    character's lower case gives what folding the character gives, for every code point outside Han (a test
+    checks them all), and the table leaves lower-case ASCII as it is."""
     if text.isascii():
         return text.lower()
     if _NOT_HAN_RUN.fullmatch(text):
-        return text.translate(_TABLE)
+        return _NON_ASCII.sub(_fold_run, text.lower())
     return fold_script(_NOT_HAN_RUN.sub(_fold_run, text))
 
 
@@ -103,7 +109,10 @@ def tokenize(normalized: str) -> list[str]:
 
 def tokenize_with_pairs(normalized: str) -> tuple[list[str], frozenset[str], list[str]]:
     """Tokens, every pair of CJK characters that are consecutive tokens (as the index keys them), and the
-    tokens that are words (not CJK characters)."""
+    tokens that are words (not CJK characters; the tokens themselves when all are)."""
+    if CJK_CHAR.search(normalized) is None:  # every run of letters and digits is a word
+        runs: list[str] = _RUN_RE.findall(normalized)
+        return runs, _NO_PAIRS, runs
     tokens: list[str] = []
     pairs: list[Iterator[str]] = []
     words: list[str] = []

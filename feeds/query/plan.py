@@ -13,7 +13,7 @@ from functools import reduce
 from itertools import pairwise
 from typing import NamedTuple
 
-from feeds.query.document import PREFIX_KEY, PREFIX_LENGTH
+from feeds.query.document import HEAD_LENGTH, PREFIX_KEY, PREFIX_LENGTH
 from feeds.query.evaluate import Predicate, all_of, compile_node, simple_key, split_and
 from feeds.query.nodes import And, Field, Node, Or, Term
 from feeds.query.normalize import is_cjk
@@ -24,13 +24,17 @@ from feeds.query.shared import key_set
 
 class Plan(NamedTuple):  # a value like a frozen dataclass, but built much faster (one per query)
     """``exact``: an anchor hit is a match. Otherwise a document matches iff it holds every ``required``
-    key, no ``forbidden`` key, some ``alternatives`` key (when set) and satisfies ``residual`` (when set)."""
+    key, no ``forbidden`` key, some ``alternatives`` key (when set) and satisfies ``residual`` (when set).
+    ``heads``: keys of ``Document.heads`` every match holds (its prefix terms'); ``head_decides``: the
+    ``residual`` is true exactly when the document holds the one key of ``heads`` (a 4-letter prefix)."""
 
     exact: bool
     required: frozenset[str]
     forbidden: frozenset[str]
     alternatives: frozenset[str] | None
     residual: Predicate | None
+    heads: frozenset[str] = _EMPTY
+    head_decides: bool = False
 
 
 _EXACT = Plan(True, _EMPTY, _EMPTY, None, None)
@@ -42,7 +46,8 @@ def make_plan(query: Query) -> Plan:
     if _is_exact(node):
         return _EXACT
     if not isinstance(node, And):
-        return Plan(False, necessary_keys(node), _EMPTY, None, query.predicate)
+        heads = _heads([node])
+        return Plan(False, necessary_keys(node), _EMPTY, None, query.predicate, heads, _decided_by_head(node))
     required, forbidden, rest = split_and(node.parts)
     alternatives: frozenset[str] | None = None
     for part in rest:
@@ -54,7 +59,35 @@ def make_plan(query: Query) -> Plan:
     if not rest:
         return Plan(False, required, forbidden, alternatives, None)
     required = required.union(*map(necessary_keys, rest))
-    return Plan(False, required, forbidden, alternatives, all_of([compile_node(part) for part in rest]))
+    residual = all_of([compile_node(part) for part in rest])
+    decides = len(rest) == 1 and _decided_by_head(rest[0])
+    return Plan(False, required, forbidden, alternatives, residual, _heads(rest), decides)
+
+
+def _heads(parts: list[Node]) -> frozenset[str]:
+    """The ``Document.heads`` keys needed by the prefix terms among ``parts`` (a word of 4 letters or more
+    followed by ``*``, in any field: a title word is a word of the document)."""
+    return key_set(
+        [
+            part.tokens[0][:HEAD_LENGTH]
+            for part in parts
+            if isinstance(part, Term)
+            and part.prefix
+            and len(part.tokens) == 1
+            and len(part.tokens[0]) >= HEAD_LENGTH
+        ]
+    )
+
+
+def _decided_by_head(node: Node) -> bool:
+    """Whether a document holds ``node`` iff it holds its head: a 4-letter prefix term, any field."""
+    return (
+        isinstance(node, Term)
+        and node.prefix
+        and node.field is Field.ANY
+        and len(node.tokens) == 1
+        and len(node.tokens[0]) == HEAD_LENGTH
+    )
 
 
 def _alternatives(node: Or) -> tuple[frozenset[str], bool] | None:

@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from feeds.pipeline import Lexemes
 from storage.db.instance import InstanceLock
 from storage.items_repo import KEEP_ITEMS
+from storage.search_sql import pg_tsvector
 
 
 class StoreBase:
@@ -26,6 +28,13 @@ class StoreBase:
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return str(self._engine.dialect.name)
+
+    @property
+    def index_lexemes(self) -> Lexemes | None:
+        """What the parse workers add to each item's search tokens for this database's full-text index:
+        PostgreSQL's tsvector literal (made there, off the store thread, from the tokens as they are
+        split), nothing for SQLite (FTS5 reads the tokens themselves)."""
+        return pg_tsvector if self.dialect == "postgresql" else None
 
     def lock_instance(self, role: str = "instance") -> InstanceLock:
         """Hold this database's lock for ``role`` (``InstanceLockedError`` if another process holds it)."""

@@ -1,4 +1,4 @@
-"""The fetch stage's side of feeds: due feeds, claims, fetch outcomes, worker heartbeats."""
+"""The fetch stage's side of feeds: claims of due feeds, fetch outcomes, worker heartbeats."""
 
 from __future__ import annotations
 
@@ -17,11 +17,6 @@ from storage.facade.base import StoreBase
 
 class Fetching(StoreBase):
     """Due feeds, their claims (leases) and fetch outcomes; worker heartbeats."""
-
-    def due_feeds(self, now: datetime, limit: int | None = None) -> list[FeedState]:
-        """Enabled feeds whose ``next_poll_at <= now``, most overdue first."""
-        with transaction(self._engine, write=False) as conn:
-            return feeds_repo.due_feeds(conn, now, limit)
 
     def claim_due_feeds(
         self, now: datetime, lease_until: datetime, limit: int, owner: str | None = None

@@ -29,3 +29,8 @@ class Translations(StoreBase):
         """Count the characters against the day's budgets (all chats, this chat); False: over budget."""
         with transaction(self._engine, write=True) as conn:
             return translations_repo.spend(conn, chat_id, characters, day, daily=daily, chat_daily=chat_daily)
+
+    def refund_translation_characters(self, chat_id: int, characters: int, day: date) -> None:
+        """Give back characters counted on ``day`` for a call that failed (the count never goes below 0)."""
+        with transaction(self._engine, write=True) as conn:
+            translations_repo.refund(conn, chat_id, characters, day)

@@ -244,3 +244,6 @@ async def test_aliases_across_scripts_are_offered(
     assert status == 200 and found["aliases"][0]["text"] == "滨州" and found["aliases"][0]["releases"] >= 3
     status, found, _ = await client.call("GET", "api/aliases?term=Binzhou%20OR%20x")
     assert (status, found["aliases"]) == (200, [])
+    await client.call("PUT", "api/settings", {"language": "zh-hant"})
+    status, found, _ = await client.call("GET", "api/aliases?term=Binzhou")
+    assert status == 200 and found["aliases"][0]["text"] == "濱州", "in the chat's script, as chips add it"

@@ -52,8 +52,17 @@ async def test_the_bot_serves_the_mini_app(
         (answer,) = (await fake_telegram.wait_for_messages(USER, before + 1))[before:]
         assert answer.reply_markup is not None
         assert answer.reply_markup["inline_keyboard"][0][0]["web_app"] == {"url": url}
-        group = await ask(fake_telegram, "/app", GROUP, chat_type="supergroup", user_id=USER)
-        assert "private chat" in group
+        before = len(fake_telegram.messages_to(GROUP))
+        fake_telegram.user_says(GROUP, "/app", user_id=USER, chat_type="supergroup")
+        (group,) = (await fake_telegram.wait_for_messages(GROUP, before + 1))[before:]
+        assert "private chat" in group.text and group.reply_markup is not None
+        link = group.reply_markup["inline_keyboard"][0][0]
+        assert link["url"] == f"https://t.me/{fake_telegram.bot_username}?start=app" and "web_app" not in link
+        before = len(fake_telegram.messages_to(USER))
+        fake_telegram.user_says(USER, "/start app")  # what the link sends in the private chat
+        (opened,) = (await fake_telegram.wait_for_messages(USER, before + 1))[before:]
+        assert opened.reply_markup is not None
+        assert opened.reply_markup["inline_keyboard"][0][0]["web_app"] == {"url": url}
 
         headers = {"X-Telegram-Init-Data": init_data(USER, datetime.now(UTC), token=fake_telegram.token)}
         async with aiohttp.ClientSession() as session:

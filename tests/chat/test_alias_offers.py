@@ -206,13 +206,31 @@ async def test_groups_admins_only(store: Store, service: ChatService) -> None:
     assert done.edit is not None and "Binzhou OR 滨州" in done.edit.html
 
 
-async def test_offers_in_chinese(store: Store, service: ChatService) -> None:
+async def test_offers_in_traditional_show_and_add_the_name_in_its_script(
+    store: Store, service: ChatService, matcher: MatchService
+) -> None:
     publish(store, SIMPLIFIED)
     await say(service, PRIVATE, "/lang zh-hant")
     reply = await say(service, PRIVATE, "/subscribe Binzhou")
-    assert texts(reply) == ["➕ 滨州 · 90 天內 1 篇"]
+    assert texts(reply) == ["➕ 濱州 · 90 天內 1 篇"], "found as 滨州, shown as the chat writes it"
     answer = await service.callback(PRIVATE, datas(reply)[0])
-    assert answer.edit is not None and "訂閱 #" in answer.edit.html
+    assert answer.edit is not None and "訂閱 #" in answer.edit.html and "Binzhou OR 濱州" in answer.edit.html
+    assert "濱州" not in "".join(texts(answer.edit)), "the added alias is not offered again"
+    assert [s.query for s in store.list_subscriptions(PRIVATE.chat_id)] == ["Binzhou OR 濱州"]
+    publish(
+        store,
+        ("滨州港新增泊位", "本报滨州电 港口今日启用新泊位。"),
+        ("濱州舉行黃河生態論壇", "本報濱州電 論壇今日開幕。"),
+        seen=NOW + timedelta(minutes=5),
+    )
+    assert matcher.run_once(NOW + timedelta(minutes=6)) == 2, "濱州 as added matches both scripts"
+
+
+async def test_simplified_chats_see_the_name_as_found(store: Store, service: ChatService) -> None:
+    publish(store, TRADITIONAL)
+    await say(service, PRIVATE, "/lang zh-hans")
+    reply = await say(service, PRIVATE, "/subscribe Binzhou")
+    assert texts(reply) == ["➕ 滨州 · 90 天内 1 篇"]
 
 
 @pytest.mark.parametrize(

@@ -279,3 +279,29 @@ async def test_feeds_shows_where_each_came_from(
     answer = await say(service, ADMIN, "/feeds")
     assert "<b>Config Wire</b> (#" in answer and "from the config" in answer
     assert "added in chat" in answer
+
+
+async def test_addfeed_of_a_paused_feed_resumes_it(
+    service: ChatService, store: Store, feed_server: FeedServer
+) -> None:
+    """A chat feed paused after a week of failures comes back when /addfeed finds its URL answering again."""
+    feed_server.add("/harbor.xml", FEED)
+    link = url(feed_server, "/harbor.xml")
+    await say(service, ADMIN, f"/addfeed {link}")
+    [feed] = store.list_feeds()
+    failed_at = datetime.now(UTC) - timedelta(days=8)
+    store.record_fetch_failure(feed.id, at=failed_at, error="HTTP 500", next_poll_at=failed_at)
+    [paused] = store.pause_failing_feeds(datetime.now(UTC), timedelta(days=7))
+    assert (
+        paused.id == feed.id
+        and store.claim_due_feeds(datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=30), 10, "t") == []
+    )
+    answer = await say(service, ADMIN, f"/addfeed {link}")
+    assert "was paused" in answer and "<b>Harbor Wire</b>" in answer
+    resumed = store.get_feed(feed.id)
+    assert resumed is not None and resumed.paused_at is None and resumed.failing_since is None
+    assert [
+        f.id
+        for f in store.claim_due_feeds(datetime.now(UTC), datetime.now(UTC) + timedelta(seconds=30), 10, "t")
+    ] == [feed.id]
+    assert "polled already" in await say(service, ADMIN, f"/addfeed {link}")

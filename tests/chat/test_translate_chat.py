@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,17 @@ async def test_press_replies_to_the_alert_in_the_chat_language(
     )
     assert "机器翻译：LibreTranslate" in html
     assert len(fakes.requests) == 1 and fakes.requests[0][3]["target"] == "zh"
+
+
+async def test_two_presses_at_once_make_one_provider_call(
+    service: ChatService, store: Store, fakes: FakeTranslators
+) -> None:
+    delivery = await alert_in(service, store, HANS)
+    fakes.delay = 0.1  # the first call is still out when the second press comes
+    presses = [service.callback(HANS, f"t:{delivery}") for _ in range(2)]
+    answers = await asyncio.gather(*presses)
+    assert len(fakes.requests) == 1
+    assert all(a.message is not None and "<b>汉语:Port opens</b>" in a.message.html for a in answers)
 
 
 async def test_translate_command_as_a_reply(

@@ -3,6 +3,7 @@ over the real store: one call per press, the cache, the budgets, every fault, a 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -253,6 +254,35 @@ async def test_budgets(fakes: FakeTranslators, store: Store, two_feeds: tuple[Fe
     assert len(fakes.requests) == 3
     clock.now += timedelta(days=1)
     assert (await translating.translate(request(items[3].id, chat_id=9))).translation is not None
+
+
+@pytest.mark.parametrize("fault", ["500", "invalid", "429"])
+async def test_a_failed_call_gives_its_characters_back(
+    fakes: FakeTranslators, store: Store, item_id: int, fault: str
+) -> None:
+    clock = Clock()
+    cost = request(item_id).characters
+    translating = service(store, LibreTranslate(fakes.base), clock, budgets=Budgets(cost, cost))
+    fakes.fault = fault
+    assert (await translating.translate(request(item_id))).translation is None
+    fakes.fault = None
+    clock.now += timedelta(minutes=3)  # rested, the same day
+    assert (await translating.translate(request(item_id))).translation is not None, "the budget as before"
+    assert len(fakes.requests) == 2
+
+
+async def test_two_presses_at_once_make_one_call(fakes: FakeTranslators, store: Store, item_id: int) -> None:
+    fakes.delay = 0.1  # the first call is still out when the second press comes
+    translating = TranslationService(LibreTranslate(fakes.base), store, Clock(), timeout=5.0)
+    first, second = await asyncio.gather(
+        translating.translate(request(item_id, chat_id=1)), translating.translate(request(item_id, chat_id=2))
+    )
+    assert len(fakes.requests) == 1
+    assert first.translation is not None and second.translation == first.translation
+    assert (first.cached, second.cached) == (False, True)
+    other_language = await translating.translate(request(item_id, target="en"))
+    assert other_language.translation is not None and len(fakes.requests) == 2
+    await translating.close()
 
 
 @pytest.mark.parametrize("fault", ["html", "huge", "invalid", "empty", "456"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,14 +119,29 @@ def import_opml(store: Store, document: bytes) -> None:
         store.add_feed(feed.title or feed.url[:64], feed.url, 300, origin=FeedOrigin.OPML, now=T0)
 
 
+@pytest.fixture
+def empty_target(backend: tuple[str, str | None], tmp_path: Path) -> Iterator[tuple[str, str | None]]:
+    """(url, schema) of a second, empty database beside ``store``'s: a SQLite file, or a PostgreSQL schema
+    dropped afterwards whatever happened (``Store.open`` creates it before migrating it, so a failed open
+    leaves it too)."""
+    url, schema = backend
+    if schema is None:
+        yield f"sqlite:///{tmp_path / 'b.db'}", None
+        return
+    target = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        yield url, target
+    finally:
+        drop_schema(url, target)
+
+
 def test_export_imported_into_an_empty_database_gives_the_same_feed_list(
-    store: Store, backend: tuple[str, str | None], tmp_path: Path
+    store: Store, empty_target: tuple[str, str | None]
 ) -> None:
     import_opml(store, OPML1)
     import_opml(store, OPML2_NESTED)
     exported = export_opml([OpmlFeed(f.name, f.url) for f in store.list_feeds()])
-    url, schema = backend
-    target_url, target_schema = (url, f"{schema}_b") if schema else (f"sqlite:///{tmp_path / 'b.db'}", None)
+    target_url, target_schema = empty_target
     target = Store.open(target_url, schema=target_schema)
     try:
         import_opml(target, exported)
@@ -132,5 +149,3 @@ def test_export_imported_into_an_empty_database_gives_the_same_feed_list(
         assert len(target.list_feeds()) == 5
     finally:
         target.close()
-        if target_schema:
-            drop_schema(url, target_schema)

@@ -37,13 +37,14 @@ def test_added_feed_is_stored_due_now_and_found(store: Store) -> None:
         T0,
     )
     assert feed.untrusted and feed.last_success_at is None
-    assert store.list_feeds() == [feed] == store.due_feeds(T0)
+    assert store.list_feeds() == [feed]
     assert store.get_feed(feed.id) == feed
     assert store.find_feed_by_name("harbor wire") == feed
     assert store.find_feed_by_url("HTTP://Wire.Example:80/rss#top") == feed
     assert store.find_feed_by_url("http://wire.example/other") is None
     assert store.count_feeds_added_by(CHAT) == 1
     assert store.count_feeds_added_by(CHAT + 1) == 0
+    assert store.claim_due_feeds(T0, T0 + WEEK, 10) == [feed]
 
 
 @pytest.mark.parametrize(
@@ -98,7 +99,7 @@ def test_remove_keeps_items_and_frees_the_url_and_name(store: Store) -> None:
     removed = store.remove_feed(feed.id, T0)
     assert removed is not None and removed.id == feed.id
     assert store.remove_feed(feed.id, T0) is None
-    assert store.list_feeds() == [] and store.due_feeds(T0 + WEEK) == []
+    assert store.list_feeds() == [] and store.claim_due_feeds(T0 + WEEK, T0 + 2 * WEEK, 10) == []
     kept = store.get_item(item.id)
     assert kept is not None and kept.feed_name == "Wire"
     assert store.find_feed_by_url("http://wire.example/rss") is None
@@ -138,7 +139,7 @@ def test_a_chat_feed_failing_for_a_week_is_paused_and_its_owner_told_once(store:
     (paused,) = store.pause_failing_feeds(T0 + WEEK, WEEK)
     assert (paused.id, paused.paused_at, paused.failing_since) == (feed.id, T0 + WEEK, T0)
     assert store.pause_failing_feeds(T0 + 2 * WEEK, WEEK) == []
-    assert [f.id for f in store.due_feeds(T0 + 2 * WEEK)] == [config.id]
+    assert [f.id for f in store.claim_due_feeds(T0 + 2 * WEEK, T0 + 3 * WEEK, 10)] == [config.id]
     assert [f.id for f in store.untold_paused_feeds()] == [feed.id]
     assert store.mark_feed_owner_told(feed.id, T0 + WEEK)
     assert not store.mark_feed_owner_told(feed.id, T0 + WEEK)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,8 @@ from feeds.models import FeedSpec, FeedState
 from feeds.values import FetchSuccess
 from storage.store import Store
 from tests.fixtures_db import T0, WINDOW, new_item
+
+LEASE = timedelta(minutes=2)  # how long a claim holds a feed
 
 
 def test_sync_creates_feeds_due_now(store: Store) -> None:
@@ -30,7 +32,8 @@ def test_sync_updates_disables_and_reenables(store: Store, two_feeds: tuple[Feed
     later = T0 + timedelta(minutes=1)
     feeds = store.sync_feeds([FeedSpec("alpha", "http://127.0.0.1/alpha.xml", 120)], later)
     assert [(f.name, f.interval_seconds, f.etag) for f in feeds] == [("alpha", 120, '"e1"')]
-    assert store.due_feeds(T0 + timedelta(days=1)) == feeds
+    tomorrow = T0 + timedelta(days=1)
+    assert store.claim_due_feeds(tomorrow, tomorrow + LEASE, 10) == feeds
     again = store.sync_feeds(
         [FeedSpec("alpha", "http://127.0.0.1/alpha.xml", 120), FeedSpec("beta", beta.url, 600)], later
     )
@@ -59,20 +62,28 @@ def test_duplicate_names_refused(store: Store) -> None:
         store.sync_feeds([FeedSpec("a", "http://a", 60), FeedSpec("a", "http://b", 60)], T0)
 
 
-def test_due_feeds_most_overdue_first_with_limit(
+def test_claims_take_due_feeds_most_overdue_first(
     store: Store, two_feeds: tuple[FeedState, FeedState]
 ) -> None:
+    """Due means enabled, unpaused and ``next_poll_at <= now``; the most overdue first, at most ``limit``."""
     alpha, beta = two_feeds
-    store.record_fetch_success(
-        alpha.id, at=T0, next_poll_at=T0 + timedelta(minutes=10), etag=None, last_modified=None
-    )
-    store.record_fetch_success(
-        beta.id, at=T0, next_poll_at=T0 + timedelta(minutes=5), etag=None, last_modified=None
-    )
-    assert store.due_feeds(T0 + timedelta(minutes=1)) == []
-    assert [f.name for f in store.due_feeds(T0 + timedelta(minutes=5))] == ["beta"]
-    assert [f.name for f in store.due_feeds(T0 + timedelta(hours=1))] == ["beta", "alpha"]
-    assert [f.name for f in store.due_feeds(T0 + timedelta(hours=1), limit=1)] == ["beta"]
+
+    def polled() -> None:
+        for feed, minutes in ((alpha, 10), (beta, 5)):
+            next_poll = T0 + timedelta(minutes=minutes)
+            store.record_fetch_success(feed.id, at=T0, next_poll_at=next_poll, etag=None, last_modified=None)
+
+    def claim(now: datetime, limit: int = 10) -> list[str]:
+        return [f.name for f in store.claim_due_feeds(now, now + LEASE, limit)]
+
+    polled()
+    assert claim(T0 + timedelta(minutes=1)) == []
+    assert claim(T0 + timedelta(minutes=5)) == ["beta"]
+    polled()
+    assert claim(T0 + timedelta(hours=1)) == ["beta", "alpha"]
+    polled()
+    assert claim(T0 + timedelta(hours=1), limit=1) == ["beta"]
+    assert claim(T0 + timedelta(hours=1)) == ["alpha"], "beta is held by its lease"
 
 
 def test_failures_count_up_and_success_resets(store: Store, two_feeds: tuple[FeedState, FeedState]) -> None:
@@ -129,7 +140,8 @@ def test_datetimes_are_aware_utc_and_naive_refused(
     feed = store.list_feeds()[0]
     assert feed.next_poll_at is not None and feed.next_poll_at.utcoffset() == timedelta(0)
     with pytest.raises(Exception, match="naive"):
-        store.due_feeds(T0.replace(tzinfo=None))
+        naive = T0.replace(tzinfo=None)
+        store.claim_due_feeds(naive, naive + LEASE, 10)
 
 
 def test_a_poll_and_its_items_are_stored_together(

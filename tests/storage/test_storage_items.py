@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import DateTime, event, select, text
 
 from feeds.models import Dateline, FeedState, NewItem
+from storage.db.tables import items
 from storage.store import Store, StorySource
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -206,3 +207,24 @@ def test_a_poll_with_nothing_new_costs_one_lookup(store: Store, two_feeds: Feeds
     finally:
         event.remove(store._engine, "before_cursor_execute", listener)
     assert store.count_items() == 3
+
+
+@pytest.mark.parametrize("microsecond", [0, 7], ids=["whole-second", "microseconds"])
+def test_times_are_stored_as_the_column_type_writes_them(
+    store: Store, two_feeds: Feeds, microsecond: int
+) -> None:
+    """SQLite: the items INSERT writes its times itself (``_sqlite_time``); the text is the one SQLAlchemy's
+    ``DateTime`` writes and reads, so the indexes and comparisons on them see the same values."""
+    alpha, _ = two_feeds
+    seen = T0.replace(microsecond=microsecond).astimezone(timezone(timedelta(hours=-5)))
+    store.add_items(alpha.id, [new_item("t", seen=seen)], WINDOW)
+    columns = "published_at, first_seen_at, counted_at"
+    with store._engine.connect() as conn:
+        raw = conn.execute(text(f"SELECT {columns} FROM items")).one()
+        typed = conn.execute(select(items.c.published_at, items.c.first_seen_at, items.c.counted_at)).one()
+    if store.dialect == "sqlite":
+        write = conn.dialect.type_descriptor(DateTime()).bind_processor(conn.dialect)  # SQLite's DATETIME
+        assert write is not None
+        assert list(raw) == [write(value.astimezone(UTC).replace(tzinfo=None)) for value in typed]
+    assert typed.first_seen_at == seen
+    assert typed.published_at == seen - timedelta(minutes=5)

@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from bot.chat.recent import BATCH as RECENT_BATCH
+from bot.chat.recent import RecentSearch
 from feeds.models import FeedState
-from feeds.search import AllOf, AnyOf, Phrase, SearchExpr, Tok
+from feeds.query import parse_query
+from feeds.search import AllOf, AnyOf, Phrase, SearchExpr, Tok, item_document
 from storage.store import Store
 from tests.fixtures_db import T0, WINDOW, new_item
 
@@ -115,3 +118,33 @@ def test_the_forced_index_plan_ends_with_its_statement(store: Store, loaded: dic
         )
     assert [item.id for item in found] == [loaded["rail"]]
     assert after == "on"
+
+
+@pytest.mark.parametrize(
+    "text", ["wind", "wind OR 滨州", "wind 滨州", '"wind farm"', "wind -farm", "wind*", "title:wind"]
+)
+def test_find_is_the_matcher_over_every_item(
+    store: Store, two_feeds: tuple[FeedState, FeedState], text: str
+) -> None:
+    """The newest five stories ``RecentSearch.find`` returns are exactly those the matcher picks from all
+    items, newest first, for queries the index answers exactly and for those it checks, across batches."""
+    alpha, _ = two_feeds
+    bodies = ["wind farm opens", "farm wind report", "滨州 wind", "no match here", "windy 滨州 farm"]
+    stored = store.add_items(
+        alpha.id,
+        [
+            new_item(
+                f"n{n}",
+                title=f"Item {n} {'wind' if n % 7 == 0 else 'news'}",
+                body=bodies[n % 5],
+                seen=T0 + timedelta(seconds=n),
+            )
+            for n in range(RECENT_BATCH + 60)
+        ],
+        WINDOW,
+    )
+    query = parse_query(text)
+    expected = [item.identity for item in reversed(stored) if query.matches(item_document(item))][:5]
+    found = RecentSearch(store).find(query, T0 - timedelta(days=1), 5)
+    assert [item.identity for item in found] == expected
+    assert len(expected) == 5

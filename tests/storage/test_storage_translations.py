@@ -82,6 +82,19 @@ def test_budgets_count_per_day(store: Store) -> None:
     assert store.spend_translation_characters(3, 1, day + timedelta(days=1), daily=100, chat_daily=80)
 
 
+def test_a_refund_gives_characters_back_never_below_zero(store: Store) -> None:
+    day = T0.date()
+    assert store.spend_translation_characters(1, 60, day, daily=100, chat_daily=80)
+    store.refund_translation_characters(1, 60, day)
+    assert store.spend_translation_characters(1, 80, day, daily=100, chat_daily=80)  # the chat's whole budget
+    store.refund_translation_characters(1, 500, day)  # more than counted: back to 0, not below
+    store.refund_translation_characters(2, 10, day)  # nothing counted that day: nothing changes
+    store.refund_translation_characters(1, 10, day - timedelta(days=1))
+    assert store.spend_translation_characters(1, 80, day, daily=100, chat_daily=80)
+    assert not store.spend_translation_characters(2, 21, day, daily=100, chat_daily=80)  # all chats: 80 + 21
+    assert store.spend_translation_characters(2, 20, day, daily=100, chat_daily=80)
+
+
 def test_retention_takes_the_cache_with_the_item(
     store: Store, two_feeds: tuple[FeedState, FeedState]
 ) -> None:

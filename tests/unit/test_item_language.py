@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feeds.language import declared_language, detected_language, item_language, same_language
+from feeds.language import DETECT_CHARS, declared_language, detected_language, item_language, same_language
 from feeds.pipeline import parse_and_normalize
 
 NOW = datetime(2026, 1, 27, tzinfo=UTC)
@@ -85,3 +88,47 @@ UNDECLARED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</ti
 def test_language_travels_from_the_feed_to_the_item(body: bytes, languages: list[str]) -> None:
     items = parse_and_normalize(body, {}, "http://127.0.0.1/feed.xml", NOW)
     assert [item.language for item in items] == languages
+
+
+def _reference_detected(text: str) -> str | None:
+    """Detection as first written, a character at a time by the name of its script (the reference)."""
+    counts: dict[str, int] = {}
+    for char in text[:DETECT_CHARS]:
+        name = unicodedata.name(char, "") if char.isalpha() else ""
+        language = next((lang for script, lang in SCRIPTS if name.startswith(script)), None)
+        if language:
+            counts[language] = counts.get(language, 0) + 1
+    letters = sum(counts.values())
+    if not letters:
+        return None
+    if counts.get("ja", 0) * 10 >= letters:
+        return "ja"
+    for language in ("ko", "zh"):
+        if counts.get(language, 0) * 5 >= letters:
+            return language
+    return max(counts, key=lambda language: counts[language])
+
+
+SCRIPTS = [("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CJK", "zh")]
+SCRIPTS += [("CYRILLIC", "ru"), ("ARABIC", "ar"), ("LATIN", "en")]
+MIXED = "aZé ß1-\nПрб語滨ひカ한ㄱعب\u00aaⅣ𠀀ǅ"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("ab Пр", id="tie-first-seen-latin"),
+        pytest.param("Пр ab", id="tie-first-seen-cyrillic"),
+        pytest.param("é" * 3000 + "Пр", id="past-the-sample"),
+        pytest.param("ª º Ⅳ", id="letters-of-no-script"),
+        pytest.param("عربي abc", id="arabic"),
+    ],
+)
+def test_detected_as_the_reference(text: str) -> None:
+    assert detected_language(text) == _reference_detected(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(MIXED, max_size=60) | st.text(max_size=80))
+def test_detected_as_the_reference_on_any_text(text: str) -> None:
+    assert detected_language(text) == _reference_detected(text)
