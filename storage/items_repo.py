@@ -280,8 +280,8 @@ def claim_unmatched(conn: Connection, limit: int) -> list[Item]:
     """Unmatched items, oldest first, locked for this transaction (PostgreSQL): their ``match_queue`` rows,
     so concurrent match workers take different batches, and the items themselves, so a story merge waits
     until they are recorded. Both with ``SKIP LOCKED``: an item another transaction holds (retention
-    deleting it, whose cascade would then wait for our queue row) stays queued for a later batch, and no
-    two transactions wait for each other. The locks end with the transaction, also when the worker dies."""
+    deleting it, which then deletes its queue row and waits for ours) stays queued for a later batch, and
+    no two transactions wait for each other. The locks end with the transaction, also when the worker dies."""
     return [to_item(row) for row in conn.execute(_queued(conn, limit, lock=True))]
 
 

@@ -6,7 +6,9 @@ items (``items.story_id``) and the outbox's one-alert-per-story key (``UNIQUE(ch
 to it. Deleting the first item of a live story would free that key and let a late copy alert again.
 
 For every pruned item: its ``(feed_id, identity)`` is remembered in ``pruned_identities`` (so the feed
-listing it again stores nothing), its search-index entry and its sent or cancelled outbox rows are deleted.
+listing it again stores nothing), its search-index entry, its sent or cancelled outbox rows and its match
+queue row (an item pruned before it was matched) are deleted. On PostgreSQL no foreign key does the last
+two (migration 20), so this is the one place that deletes items it has not just inserted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from feeds.retention import PruneResult
 from storage import search_index
 from storage.db.convert import story_of
 from storage.db.dialect import chunks, upsert
-from storage.db.tables import deliveries, items, pruned_identities
+from storage.db.tables import deliveries, items, match_queue, pruned_identities
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,8 @@ def _count_deliveries(conn: Connection, doomed: Sequence[Member]) -> int:
 
 
 def _delete(conn: Connection, doomed: Sequence[Member], kept: int) -> PruneResult:
-    """Remember the identities, then delete index entries, outbox rows and the items."""
+    """Remember the identities, then delete index entries, outbox rows, the items and their queue rows
+    (after the items, as a cascade would: a match worker holding a queue row skipped or locked its item)."""
     ids = sorted(m[0] for m in doomed)
     identities = [{"feed_id": m[3], "identity": m[4]} for m in doomed]
     for rows in chunks(identities):
@@ -120,4 +123,5 @@ def _delete(conn: Connection, doomed: Sequence[Member], kept: int) -> PruneResul
     for part in chunks(ids):
         removed_deliveries += conn.execute(delete(deliveries).where(deliveries.c.item_id.in_(part))).rowcount
         removed_items += conn.execute(delete(items).where(items.c.id.in_(part))).rowcount
+        conn.execute(delete(match_queue).where(match_queue.c.item_id.in_(part)))
     return PruneResult(removed_items, entries, removed_deliveries, len(identities), kept, 1)

@@ -116,10 +116,13 @@ class ItemRow(Base):
 
 
 class MatchQueueRow(Base):
-    """An item waiting for the match stage: an item is matched exactly when it has no row here."""
+    """An item waiting for the match stage: an item is matched exactly when it has no row here.
+
+    Written with its item, deleted by the match stage or with its item by retention. SQLite keeps migration
+    12's foreign key to ``items`` (``ON DELETE CASCADE``); PostgreSQL dropped it (migration 20)."""
 
     __tablename__ = "match_queue"
-    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(BigId, primary_key=True)
 
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 

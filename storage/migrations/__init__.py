@@ -37,6 +37,7 @@ from storage.migrations import (
     m0016_handled_updates,
     m0017_feed_body_digest,
     m0018_counted_at,
+    m0020_pg_insert_path,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(16, "handled webhook updates", m0016_handled_updates.apply),
     Migration(17, "feeds.body_digest: unchanged bodies are not parsed", m0017_feed_body_digest.apply),
     Migration(18, "items counted on the day of publication", m0018_counted_at.apply),
+    Migration(20, "PostgreSQL: item side tables without foreign keys, lz4", m0020_pg_insert_path.apply),
 )
 
 

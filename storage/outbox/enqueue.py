@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from feeds.eligibility import Eligible, ItemFacts, SubscriptionFacts, eligible_alerts
 from feeds.values import MatchRecord
@@ -16,12 +16,13 @@ from feeds.volume import HoldKind
 from storage import items_repo
 from storage.db.dialect import chunks, upsert
 from storage.db.tables import chats, deliveries, items, subscriptions
+from storage.db.types import as_utc
 from storage.outbox.lease import PENDING
 from storage.volume_repo import chat_volume_of, subscription_volume_of
 
 logger = logging.getLogger(__name__)
 
-ROWS_PER_INSERT = 100  # outbox rows per INSERT statement (see record_matches)
+ROWS_PER_INSERT = 100  # SQLite: outbox rows per INSERT statement (see _insert)
 
 
 def record_matches(
@@ -36,19 +37,47 @@ def record_matches(
     Each row is held as ``feeds.volume.decide`` says (digest slot, quiet hours end); muted subscriptions'
     matches are not queued."""
     rows = _eligible(conn, matches, now, default_zone)
-    created = 0
-    if rows:
-        stmt = (
-            upsert(conn, deliveries)
-            .on_conflict_do_nothing(index_elements=[deliveries.c.chat_id, deliveries.c.story_id])
-            .returning(deliveries.c.id)
-        )
-        created = len(
-            conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all()
-        )
+    created = _insert(conn, rows) if rows else 0
     items_repo.dequeue(conn, item_ids)
     logger.debug("matches_recorded items=%s matches=%s created=%s", len(item_ids), len(matches), created)
     return created
+
+
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """Insert the outbox rows in order, skipping (chat, story) pairs already there; returns how many went in.
+
+    PostgreSQL: one statement of arrays whose text never changes (prepared once), where a multi-row VALUES
+    had a text, so a parse and a plan, for every number of rows the match stage happened to find."""
+    if conn.dialect.name == "postgresql":
+        params = {name: [row[name] for row in rows] for name in _PG_COLUMNS}
+        for name in ("created_at", "not_before", "digest_slot"):
+            params[name] = [None if value is None else as_utc(value) for value in params[name]]
+        return len(conn.execute(_PG_INSERT, params).all())
+    stmt = (
+        upsert(conn, deliveries)
+        .on_conflict_do_nothing(index_elements=[deliveries.c.chat_id, deliveries.c.story_id])
+        .returning(deliveries.c.id)
+    )
+    return len(conn.execute(stmt.execution_options(insertmanyvalues_page_size=ROWS_PER_INSERT), rows).all())
+
+
+_PG_COLUMNS = {
+    "chat_id": "BIGINT",
+    "story_id": "BIGINT",
+    "item_id": "BIGINT",
+    "subscription_id": "BIGINT",
+    "status": "TEXT",
+    "attempts": "INTEGER",
+    "created_at": "TIMESTAMPTZ",
+    "kind": "TEXT",
+    "not_before": "TIMESTAMPTZ",
+    "digest_slot": "TIMESTAMPTZ",
+}
+_PG_INSERT = text(
+    f"INSERT INTO deliveries ({', '.join(_PG_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _PG_COLUMNS.items())
+    + ") ON CONFLICT (chat_id, story_id) DO NOTHING RETURNING id"
+)
 
 
 def _items(conn: Connection, matches: Sequence[MatchRecord]) -> dict[int, ItemFacts]:

@@ -183,3 +183,17 @@ def test_upgrading_an_sqlite_database_keeps_its_index_searchable(store_url: str)
         assert _indexed(store, "ferry") == set() and _indexed(store, "old") == set()
     finally:
         store.close()
+
+
+def test_an_item_pruned_before_it_was_matched_leaves_the_match_queue(store: Store, two_feeds: Feeds) -> None:
+    """No foreign key does it on PostgreSQL (migration 20): retention deletes the queue row itself."""
+    alpha, _ = two_feeds
+    (old,) = store.add_items(alpha.id, [new_item("old", seen=OLD)], WINDOW)
+    (new,) = store.add_items(alpha.id, [new_item("new", seen=T0)], WINDOW)
+    assert [i.id for i in store.unmatched_items(10)] == [old.id, new.id]
+
+    assert store.prune(CUTOFF).items == 1
+
+    with _engine(store).connect() as conn:
+        queued = conn.execute(text("SELECT item_id FROM match_queue ORDER BY item_id")).scalars().all()
+    assert queued == [new.id]
