@@ -286,7 +286,10 @@ def claim_unmatched(conn: Connection, limit: int) -> list[Item]:
 
 
 def _queued(conn: Connection, limit: int, *, lock: bool) -> Select[Any]:
-    head = select(match_queue.c.item_id).order_by(match_queue.c.item_id).limit(limit)
+    # Only rows whose item exists: on PostgreSQL no foreign key removes the row of an item deleted by hand
+    # (migration 20), and such a row must not stay at the head of every claim.
+    stored = exists().where(items.c.id == match_queue.c.item_id)
+    head = select(match_queue.c.item_id).where(stored).order_by(match_queue.c.item_id).limit(limit)
     if lock:
         head = head.with_for_update(skip_locked=True)
     stmt = item_select().where(items.c.id.in_(head)).order_by(items.c.id)

@@ -228,3 +228,15 @@ def test_times_are_stored_as_the_column_type_writes_them(
         assert list(raw) == [write(value.astimezone(UTC).replace(tzinfo=None)) for value in typed]
     assert typed.first_seen_at == seen
     assert typed.published_at == seen - timedelta(minutes=5)
+
+
+def test_an_item_deleted_by_hand_does_not_block_the_match_queue(store: Store, two_feeds: Feeds) -> None:
+    """On PostgreSQL no foreign key removes the queue row of an item deleted outside retention (migration
+    20); the claim skips such rows, so the items behind them are still matched."""
+    alpha, _ = two_feeds
+    added = store.add_items(alpha.id, [new_item(f"h{i}", title=f"Hand {i}") for i in range(4)], WINDOW)
+    with store._engine.begin() as conn:  # an operator's DELETE, outside the store
+        conn.execute(text("DELETE FROM items WHERE id IN (:a, :b)"), {"a": added[0].id, "b": added[1].id})
+    claimed: list[int] = []
+    store.match_batch(2, lambda batch: claimed.extend(i.id for i in batch) or [], T0)
+    assert claimed == [added[2].id, added[3].id]
