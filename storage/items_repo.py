@@ -30,7 +30,7 @@ from feeds.search import index_tokens
 from feeds.trends import count_moment
 from storage import search_index
 from storage.db.convert import item_select, story_of, to_item
-from storage.db.dialect import chunks
+from storage.db.dialect import chunks, pg_unnest
 from storage.db.tables import feeds, items, match_queue, pruned_identities
 from storage.db.types import as_utc
 from storage.stories import lock_story_keys, stored_candidates
@@ -60,9 +60,8 @@ _PG_COLUMNS = {
     "language": "TEXT",
 }
 _PG_INSERT = text(
-    f"INSERT INTO items (feed_id, {', '.join(_PG_COLUMNS)}) SELECT :feed_id, * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _PG_COLUMNS.items())
-    + ") ON CONFLICT (feed_id, identity) DO NOTHING RETURNING id, identity"
+    f"INSERT INTO items (feed_id, {', '.join(_PG_COLUMNS)}) SELECT :feed_id, * FROM {pg_unnest(_PG_COLUMNS)}"
+    " ON CONFLICT (feed_id, identity) DO NOTHING RETURNING id, identity"
 )
 _TIMES = [name for name, kind in _PG_COLUMNS.items() if kind == "TIMESTAMPTZ"]
 _SQLITE_ITEMS = table("items", *map(column, ["id", "feed_id", *_PG_COLUMNS]))

@@ -49,3 +49,9 @@ def _set_local(conn: Connection, settings: Mapping[str, str]) -> tuple[str, ...]
     sql = f"WITH old AS MATERIALIZED (SELECT {reads}) SELECT {olds}, {sets} FROM old"
     row = conn.execute(text(sql), params).one()
     return tuple(row[: len(settings)])
+
+
+def pg_unnest(columns: Mapping[str, str]) -> str:
+    """``unnest(CAST(:a AS T[]), …)`` for columns named to PostgreSQL types: a whole batch as one array per
+    column, so the statement's text never changes and the server prepares it once."""
+    return "unnest(" + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in columns.items()) + ")"

@@ -14,7 +14,7 @@ from feeds.eligibility import Eligible, ItemFacts, SubscriptionFacts, eligible_a
 from feeds.values import MatchRecord
 from feeds.volume import HoldKind
 from storage import items_repo
-from storage.db.dialect import chunks, upsert
+from storage.db.dialect import chunks, pg_unnest, upsert
 from storage.db.tables import chats, deliveries, items, subscriptions
 from storage.db.types import as_utc
 from storage.outbox.lease import PENDING
@@ -74,9 +74,8 @@ _PG_COLUMNS = {
     "digest_slot": "TIMESTAMPTZ",
 }
 _PG_INSERT = text(
-    f"INSERT INTO deliveries ({', '.join(_PG_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in _PG_COLUMNS.items())
-    + ") ON CONFLICT (chat_id, story_id) DO NOTHING RETURNING id"
+    f"INSERT INTO deliveries ({', '.join(_PG_COLUMNS)}) SELECT * FROM {pg_unnest(_PG_COLUMNS)}"
+    " ON CONFLICT (chat_id, story_id) DO NOTHING RETURNING id"
 )
 
 
