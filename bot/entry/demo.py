@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.chat.alias_offers import ALIAS_PREFIX
 from bot.chat.feed_report import poll_status
 from bot.chat.i18n import Translator
 from bot.entry.console import CONSOLE_CHAT_ID, ConsoleChat, console_language
@@ -36,7 +37,6 @@ FEED_NAMES = {
 # Wires that published before the chat subscribed (all but their first, newest release): what the demo's
 # first poll stores, so a name has evidence in the other script when the chat subscribes.
 EARLIER_WIRES = ("zhwire.xml", "hkwire.xml")
-ALIAS_OFFERED = "➕ 滨州"  # the button /subscribe Binzhou offers, pressed in step 1
 SUBSCRIPTIONS = ("Binzhou", "Shandong -aluminum")
 DIGEST_AT = time(8)
 DEMO_ROLES = frozenset({"fetch", "match", "deliver"})  # the console chat is the demo's front end
@@ -73,10 +73,11 @@ def before_subscribing(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 async def subscribe(chat: ConsoleChat) -> None:
-    """Step 1: the chat subscribes, and presses the offer of Binzhou's name in Chinese script."""
+    """Step 1: the chat subscribes, and presses the offer of Binzhou's name in Chinese script (shown as the
+    chat writes it: 滨州, or 濱州 in 繁體)."""
     for query in SUBSCRIPTIONS:
         reply = await chat.say(f"/subscribe {query}")
-        for button in (b for row in reply.buttons for b in row if b.text.startswith(ALIAS_OFFERED)):
+        for button in (b for row in reply.buttons for b in row if b.data.startswith(ALIAS_PREFIX)):
             await chat.press(button)
 
 
