@@ -161,15 +161,22 @@ def bench_add_items(store: Store, calls: int = 20) -> tuple[float, float]:
     return statistics.median(samples), max(samples)
 
 
+def load_and_analyze(store: Store, url: str, schema: str | None, count: int) -> float:
+    """``load`` the corpus, then ANALYZE on PostgreSQL (a schema) so plans see its size; returns the
+    seconds the load took."""
+    seconds = load(store, count)
+    if schema is not None:
+        with make_engine(url, schema=schema).begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    return seconds
+
+
 def run_backend(label: str, url: str, schema: str | None, count: int) -> None:
     print(f"\n== {label}: {count:,} items ==", flush=True)
     store = Store.open(url, schema=schema)
     try:
-        seconds = load(store, count)
+        seconds = load_and_analyze(store, url, schema, count)
         print(f"  load: {seconds:.1f} s ({count / seconds:,.0f} items/s, batches of {BATCH})")
-        if schema is not None:
-            with make_engine(url, schema=schema).begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
         report(store, url, schema)
         report_trends(store)
         median, worst = bench_add_items(store)

@@ -29,11 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
-from benchmarks.recent import CJK, NOW, PHRASE, RARE, load, on_both_backends
+from benchmarks.recent import CJK, NOW, PHRASE, RARE, load_and_analyze, on_both_backends
 from bot.chat.service import ChatService
 from bot.pipeline.match import MatchService
 from bot.web.server import WebAppServer
-from storage.db.engine import make_engine
 from storage.store import Store
 
 PREVIEW_GOAL_MS = 300.0
@@ -101,11 +100,7 @@ def run_backend(label: str, url: str, schema: str | None, count: int) -> None:
     print(f"\n== {label}: {count:,} items ==", flush=True)
     store = Store.open(url, schema=schema)
     try:
-        seconds = load(store, count)
-        print(f"  load: {seconds:.1f} s")
-        if schema is not None:
-            with make_engine(url, schema=schema).begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
+        print(f"  load: {load_and_analyze(store, url, schema, count):.1f} s")
         asyncio.run(previews(store))
     finally:
         store.close()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine, text
 
 from feeds.clustering import body_fingerprint, title_fingerprint
 from feeds.models import Dateline, FeedSpec, FeedState, NewItem
@@ -166,3 +166,16 @@ def settle_as_sent(store: Store, due: datetime, sent_at: datetime | None = None)
 
     claimed = store.claim_alerts(Claim("test-sender", due + timedelta(minutes=5), 10_000, 10_000), due)
     return store.mark_sent([a.delivery_id for a in claimed], sent_at or due, "test-sender")
+
+
+_RAW_FEED = text(
+    "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
+    " next_poll_at, created_at, updated_at)"
+    " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
+)
+
+
+def insert_raw_feed(conn: Connection, at: datetime) -> None:
+    """Feed 1 ('alpha') written as SQL in the columns every schema version has, at ``at`` (naive on
+    SQLite, as its columns store it): for migration tests that fill an old schema."""
+    conn.execute(_RAW_FEED, {"t": at.replace(tzinfo=None) if conn.dialect.name == "sqlite" else at})

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
 
 from feeds.values import FetchSuccess
 from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
-from tests.fixtures_db import T0, WINDOW, new_item
+from tests.fixtures_db import T0, WINDOW, insert_raw_feed, new_item
 
 Backend = tuple[str, str | None]
 
@@ -36,14 +36,7 @@ def test_a_database_from_before_17_is_upgraded(backend: Backend, engine: Engine)
     assert migrate(engine, before_17) == before_17[-1].version
     at = T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
-                " next_poll_at, created_at, updated_at)"
-                " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
-            ),
-            {"t": at},
-        )
+        insert_raw_feed(conn, at)
     assert migrate(engine) == MIGRATIONS[-1].version
     with engine.begin() as conn:
         assert "body_digest" in {c["name"] for c in inspect(conn).get_columns("feeds")}

@@ -13,7 +13,7 @@ from storage.db.engine import make_engine
 from storage.db.tables import Base
 from storage.migrations import MIGRATIONS, Migration, current_version, migrate
 from storage.store import Store
-from tests.fixtures_db import T0
+from tests.fixtures_db import T0, insert_raw_feed
 
 Backend = tuple[str, str | None]
 LATEST = MIGRATIONS[-1].version
@@ -157,14 +157,7 @@ def test_the_match_queue_replaces_matched_at(backend: Backend, engine: Engine) -
     naive = engine.dialect.name == "sqlite"
     at = T0.replace(tzinfo=None) if naive else T0
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
-                " next_poll_at, created_at, updated_at)"
-                " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
-            ),
-            {"t": at},
-        )
+        insert_raw_feed(conn, at)
         for n, matched in ((1, True), (2, False), (3, True), (4, False)):
             conn.execute(
                 text(

@@ -14,7 +14,7 @@ from feeds.translation import Translation
 from storage.db.engine import make_engine
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
-from tests.fixtures_db import T0, WINDOW, new_item
+from tests.fixtures_db import T0, WINDOW, insert_raw_feed, new_item
 
 Backend = tuple[str, str | None]
 HANS = Translation("zh-Hans", "DeepL", "en", "滨州港开港", "港口开放。", "", "")
@@ -32,14 +32,7 @@ def test_a_version_13_database_is_upgraded(backend: Backend, engine: Engine) -> 
     assert migrate(engine, MIGRATIONS[:13]) == 13
     at = T0.replace(tzinfo=None) if engine.dialect.name == "sqlite" else T0
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
-                " next_poll_at, created_at, updated_at)"
-                " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
-            ),
-            {"t": at},
-        )
+        insert_raw_feed(conn, at)
         conn.execute(
             text(
                 "INSERT INTO items (id, feed_id, identity, title, body, summary, published_at,"

@@ -17,7 +17,7 @@ from storage.db.engine import make_engine
 from storage.items_repo import KEEP_ITEMS
 from storage.migrations import MIGRATIONS, migrate
 from storage.store import Store
-from tests.fixtures_db import WINDOW, new_item
+from tests.fixtures_db import WINDOW, insert_raw_feed, new_item
 
 
 def counted(item: Item) -> datetime:
@@ -212,14 +212,7 @@ def test_an_upgraded_database_counts_its_old_items_on_their_first_seen_day(
         sqlite = engine.dialect.name == "sqlite"
         seen, published = START + timedelta(days=2), START
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO feeds (id, name, url, interval_seconds, enabled, consecutive_failures,"
-                    " next_poll_at, created_at, updated_at)"
-                    " VALUES (1, 'alpha', 'http://a', 60, true, 0, :t, :t, :t)"
-                ),
-                {"t": START.replace(tzinfo=None) if sqlite else START},
-            )
+            insert_raw_feed(conn, START.replace(tzinfo=None) if sqlite else START)
             conn.execute(
                 text(
                     "INSERT INTO items (id, feed_id, identity, title, body, summary, published_at,"
